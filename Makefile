@@ -1,0 +1,57 @@
+# The portal's two everyday commands are `make run` and `make test`; both set up what they need themselves.
+SHELL := /bin/bash
+GO ?= go
+DATA ?= .data
+
+.PHONY: run test build generate check-generated lint conformance bench migration clean-data
+
+## run: start the portal on http://127.0.0.1:8080 (a local PostgreSQL under ./.data unless DATABASE_URL is set)
+run: build
+	scripts/run.sh bin/portal
+
+## test: every test (unit, Postgres, HTTP end-to-end, browser), race detector on
+test: check-generated lint
+	scripts/test-env.sh $(GO) test -race -count=1 ./...
+
+build: generate
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/portal ./cmd/portal
+
+## generate: regenerate templ output (committed)
+generate:
+	$(GO) tool templ generate -log-level error
+
+## check-generated: fail when committed *_templ.go files differ from their .templ sources
+check-generated: generate
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		if [ -n "$$(git status --porcelain -- '*_templ.go')" ]; then \
+			echo "generated templ files are out of date; run 'make generate' and commit:"; \
+			git status --porcelain -- '*_templ.go'; exit 1; fi; \
+	fi
+
+## lint: go vet and gofmt
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(find . -name '*.go' -not -name '*_templ.go' -not -path './.data/*')); \
+		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+## conformance: the ispapi conformance suite against a real ISPConfig
+## (needs ISPCONFIG_TEST_URL, ISPCONFIG_TEST_USER, ISPCONFIG_TEST_PASSWORD)
+conformance:
+	@[ -n "$$ISPCONFIG_TEST_URL" ] && [ -n "$$ISPCONFIG_TEST_USER" ] && [ -n "$$ISPCONFIG_TEST_PASSWORD" ] || \
+		{ echo "set ISPCONFIG_TEST_URL (the json.php URL), ISPCONFIG_TEST_USER and ISPCONFIG_TEST_PASSWORD"; exit 2; }
+	$(GO) test -count=1 -v -run 'Conformance' ./internal/ispapi/
+
+## bench: the benchmarks (ISPConfig client against the simulator; list pages against Postgres)
+bench:
+	scripts/test-env.sh $(GO) test -run '^$$' -bench . -benchmem ./...
+
+## migration: create a new numbered SQL migration, e.g. make migration name=add_plans
+migration:
+	@[ -n "$(name)" ] || { echo "usage: make migration name=NAME"; exit 2; }
+	@n=$$(ls migrations/*.sql | wc -l); f=$$(printf "migrations/%05d_%s.sql" $$((n+1)) "$(name)"); \
+		printf -- "-- +goose Up\n\n-- +goose Down\n" > $$f; echo "created $$f"
+
+## clean-data: stop and delete the local development database under ./.data
+clean-data:
+	scripts/pg.sh stop $(DATA) || true
+	rm -rf $(DATA)

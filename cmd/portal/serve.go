@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"portal/internal/auth"
+	"portal/internal/handlers"
+	"portal/internal/ispapi"
+	"portal/internal/ispapi/ispsim"
+	"portal/internal/store"
+)
+
+// portalFunctions is the remote_functions value the portal's ISPConfig remote user needs (API.md §7); the embedded
+// simulator grants exactly this, so a missing permission shows up in development too.
+const portalFunctions = "client_get_all,client_get,client_add,client_update,client_delete,client_get_sites_by_user," +
+	"client_get_by_username,client_get_by_customer_no,client_change_password,client_get_id,client_delete_everything," +
+	"client_get_emailcontact;domains_domain_get,domains_domain_add,domains_domain_update,domains_domain_delete," +
+	"domains_get_all_by_user;sites_web_domain_get,sites_web_domain_add,sites_web_domain_update," +
+	"sites_web_domain_delete,sites_web_domain_set_status;mail_domain_get,mail_domain_add,mail_domain_update," +
+	"mail_domain_delete,mail_domain_set_status,mail_domain_get_by_domain;mail_user_get,mail_user_add," +
+	"mail_user_update,mail_user_delete;mail_alias_get,mail_alias_add,mail_alias_update,mail_alias_delete;" +
+	"mail_forward_get,mail_forward_add,mail_forward_update,mail_forward_delete;mail_catchall_get," +
+	"mail_catchall_add,mail_catchall_update,mail_catchall_delete"
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// serve runs the portal until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := configFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+
+	pool, err := openDB(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := store.Migrate(ctx, pool); err != nil {
+		return err
+	}
+	hasher := auth.NewHasher(cfg.Argon2MemoryKiB)
+	if cfg.DemoAdmin {
+		if err := ensureDemoAdmin(ctx, pool, hasher, stdout); err != nil {
+			return err
+		}
+	}
+
+	metrics := handlers.NewMetrics()
+	isp, stopISP, err := openISPConfig(ctx, cfg, log, metrics)
+	if err != nil {
+		return err
+	}
+	defer stopISP()
+
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	sessions, stopSessions := handlers.NewSessions(db, cfg.SessionIdle, cfg.SessionMaxAge, cfg.CookieSecure, 5*time.Minute)
+	defer stopSessions()
+
+	h := handlers.New(handlers.Options{
+		Log: log, Pool: pool, ISP: isp, Sessions: sessions, Hasher: hasher, Metrics: metrics,
+		LoginMaxFailures: cfg.LoginMaxFailures, LoginLockout: cfg.LoginLockout,
+		LoginRatePerIP: cfg.LoginRatePerIP, LoginRatePerAccount: cfg.LoginRatePerEmail,
+		TrustedProxies: cfg.TrustedProxies,
+	})
+	srv := &http.Server{
+		Addr: cfg.Listen, Handler: h.Routes(),
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
+		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	servers := []*http.Server{srv}
+	if cfg.MetricsListen != "" {
+		servers = append(servers, &http.Server{Addr: cfg.MetricsListen, Handler: metrics.Handler(), ReadHeaderTimeout: 10 * time.Second})
+	}
+	errc := make(chan error, len(servers))
+	for _, s := range servers {
+		ln, err := net.Listen("tcp", s.Addr)
+		if err != nil {
+			return fmt.Errorf("listen %s: %w", s.Addr, err)
+		}
+		go func() {
+			if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
+	log.Info("portal listening", "addr", "http://"+cfg.Listen, "metrics", cfg.MetricsListen)
+	fmt.Fprintf(stdout, "portal: serving on http://%s\n", cfg.Listen)
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return err
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil {
+			log.Warn("shutdown", "err", err)
+		}
+	}
+	return nil
+}
+
+// openISPConfig returns the client for the configured ISPConfig, or for an in-process simulator when none is
+// configured. The returned func logs out and stops the simulator.
+func openISPConfig(ctx context.Context, cfg Config, log *slog.Logger, m *handlers.Metrics) (*ispapi.Client, func(), error) {
+	url, user, pass := cfg.ISPConfigURL, cfg.ISPConfigUser, cfg.ISPConfigPassword
+	stopSim := func() {}
+	if url == "" {
+		sim := ispsim.New()
+		user, pass = "portal", generatePassword()
+		sim.AddRemoteUser(user, pass, portalFunctions)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, nil, fmt.Errorf("ispconfig simulator: %w", err)
+		}
+		srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		stopSim = func() { _ = srv.Close() }
+		url = "http://" + ln.Addr().String() + "/remote/json.php"
+		log.Warn("PORTAL_ISPCONFIG_URL is not set: using the in-process ISPConfig simulator (data is lost on exit)", "url", url)
+	}
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if !cfg.ISPConfigTLSVerify {
+		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // opted in by PORTAL_ISPCONFIG_TLS_VERIFY=false
+	}
+	c, err := ispapi.New(ispapi.Config{URL: url, Username: user, Password: pass, HTTPClient: hc, Observe: m.ObserveISP, Logger: log})
+	if err != nil {
+		stopSim()
+		return nil, nil, err
+	}
+	return c, func() {
+		lctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.Close(lctx)
+		stopSim()
+	}, nil
+}
+
+// ensureDemoAdmin creates admin@example.com with a generated password when no admin exists yet, and prints the
+// sign-in details once (the password is stored only as a hash).
+func ensureDemoAdmin(ctx context.Context, pool *pgxpool.Pool, h *auth.Hasher, stdout io.Writer) error {
+	n, err := store.NewAccounts(pool).Count(ctx, store.RoleAdmin)
+	if err != nil || n > 0 {
+		return err
+	}
+	password := generatePassword()
+	acct, err := createAdmin(ctx, pool, h, "admin@example.com", "Demo admin", password, "demo start-up")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\n  Demo admin created. Sign in with:\n    email:    %s\n    password: %s\n  (shown once; `portal admin create` makes more)\n\n", acct.Email, password)
+	return nil
+}

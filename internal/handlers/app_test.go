@@ -1,0 +1,190 @@
+package handlers
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"portal/internal/auth"
+	"portal/internal/dbtest"
+	"portal/internal/ispapi"
+	"portal/internal/ispapi/ispsim"
+	"portal/internal/store"
+)
+
+// testApp is the real router on a fresh database, with the ISPConfig simulator behind the real client.
+type testApp struct {
+	t      *testing.T
+	srv    *httptest.Server
+	pool   *pgxpool.Pool
+	h      *Handler
+	sim    *ispsim.Sim
+	hasher *auth.Hasher
+	now    time.Time // the handler's clock; zero means the real time
+}
+
+type appOption func(*Options)
+
+func newApp(t *testing.T, opts ...appOption) *testApp {
+	t.Helper()
+	pool := dbtest.New(t)
+	a := &testApp{t: t, pool: pool, hasher: auth.NewHasher(8 * 1024)}
+
+	a.sim = ispsim.New()
+	a.sim.AddRemoteUser("portal", "sim-secret", "")
+	simSrv := httptest.NewServer(a.sim)
+	t.Cleanup(simSrv.Close)
+	isp, err := ispapi.New(ispapi.Config{URL: simSrv.URL + "/remote/json.php", Username: "portal", Password: "sim-secret", ReadRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	db := stdlib.OpenDBFromPool(pool)
+	t.Cleanup(func() { db.Close() })
+	sessions, _ := NewSessions(db, 30*time.Minute, 12*time.Hour, false, 0)
+	o := Options{
+		Pool: pool, ISP: isp, Sessions: sessions, Hasher: a.hasher,
+		LoginMaxFailures: 5, LoginLockout: 15 * time.Minute, LoginRatePerIP: 1000, LoginRatePerAccount: 1000,
+		Now: func() time.Time {
+			if !a.now.IsZero() {
+				return a.now
+			}
+			return time.Now()
+		},
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	a.h = New(o)
+	a.srv = httptest.NewServer(a.h.Routes())
+	t.Cleanup(a.srv.Close)
+	return a
+}
+
+// account creates a portal account with a password.
+func (a *testApp) account(email string, role store.Role, password string) store.Account {
+	a.t.Helper()
+	hash, err := a.hasher.Hash(password)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	acct, err := store.NewAccounts(a.pool).Create(context.Background(), email, "Test "+string(role), role, hash)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return acct
+}
+
+// auditCount counts audit rows with action and outcome (outcome "" matches any).
+func (a *testApp) auditCount(action, outcome string) int {
+	a.t.Helper()
+	var n int
+	err := a.pool.QueryRow(context.Background(),
+		`SELECT count(*) FROM audit_log WHERE action = $1 AND ($2 = '' OR outcome = $2)`, action, outcome).Scan(&n)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return n
+}
+
+// browser is one user agent with its own cookie jar; it does not follow redirects, so tests see them.
+type browser struct {
+	t    *testing.T
+	app  *testApp
+	c    *http.Client
+	hdrs map[string]string
+}
+
+func (a *testApp) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: a.t, app: a, hdrs: map[string]string{}, c: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// response is a finished response with its body read.
+type response struct {
+	*http.Response
+	body string
+}
+
+func (b *browser) do(req *http.Request) response {
+	b.t.Helper()
+	for k, v := range b.hdrs {
+		req.Header.Set(k, v)
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return response{resp, string(body)}
+}
+
+func (b *browser) get(path string) response {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, b.app.srv.URL+path, nil)
+	return b.do(req)
+}
+
+func (b *browser) post(path string, form url.Values) response {
+	b.t.Helper()
+	return b.postRaw(path, "application/x-www-form-urlencoded", form.Encode())
+}
+
+func (b *browser) postRaw(path, contentType, body string) response {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.app.srv.URL+path, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	return b.do(req)
+}
+
+func (b *browser) login(email, password string) response {
+	b.t.Helper()
+	return b.post("/login", url.Values{"email": {email}, "password": {password}})
+}
+
+// mustLogin signs in and fails the test unless it redirects to want.
+func (b *browser) mustLogin(email, password, want string) {
+	b.t.Helper()
+	resp := b.login(email, password)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+		b.t.Fatalf("login %s: status %d location %q, want 303 to %s; body: %.300s", email, resp.StatusCode,
+			resp.Header.Get("Location"), want, resp.body)
+	}
+}
+
+// sessionToken is the current session cookie's value.
+func (b *browser) sessionToken() string {
+	u, _ := url.Parse(b.app.srv.URL)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == "portal_session" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+func (a *testApp) sessionExists(token string) bool {
+	a.t.Helper()
+	var n int
+	if err := a.pool.QueryRow(context.Background(), `SELECT count(*) FROM sessions WHERE token = $1`, token).Scan(&n); err != nil {
+		a.t.Fatal(err)
+	}
+	return n > 0
+}
+
+const pw = "correct horse battery"

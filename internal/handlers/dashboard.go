@@ -1,0 +1,44 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"portal/internal/store"
+	"portal/internal/views"
+)
+
+// dashboard handles GET /admin, /reseller and /client: the effective account's start page.
+func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
+	p, _ := principalFrom(r.Context())
+	return h.render(w, r, http.StatusOK, "Dashboard", views.DashboardPage(string(p.Effective.Role), p.Effective.Name))
+}
+
+// auditList handles GET /admin/audit (admins only): the audit log, filtered and paginated by id.
+func (h *Handler) auditList(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := store.AuditFilter{Action: q.Get("action"), Account: q.Get("account"), Outcome: q.Get("outcome"), Limit: 50}
+	switch f.Outcome {
+	case "", store.OutcomeSuccess, store.OutcomeFailure, store.OutcomeDenied:
+	default:
+		return userErr(http.StatusBadRequest, "Unknown outcome filter.")
+	}
+	if b := q.Get("before"); b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n <= 0 {
+			return userErr(http.StatusBadRequest, "Invalid page.")
+		}
+		f.Before = n
+	}
+	entries, more, err := h.audit.List(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	vq := views.AuditQuery{Action: f.Action, Account: f.Account, Outcome: f.Outcome}
+	if more {
+		vq.NextBefore = entries[len(entries)-1].ID
+	}
+	return h.render(w, r, http.StatusOK, "Audit log", views.AuditPage(vq, entries))
+}
+
+func idString(id int64) string { return strconv.FormatInt(id, 10) }

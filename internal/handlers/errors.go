@@ -1,0 +1,73 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"portal/internal/store"
+	"portal/internal/views"
+)
+
+// userError carries a status and a message that is safe to show.
+type userError struct {
+	status int
+	msg    string
+}
+
+func (e *userError) Error() string { return e.msg }
+
+// userErr returns an error that serveError shows to the user as msg with status.
+func userErr(status int, msg string) error { return &userError{status: status, msg: msg} }
+
+// errNotFound is what every "missing or not yours" ends as.
+var errNotFound = store.ErrNotFound
+
+// serveError is the one place where errors become HTTP responses. Users never see err.Error() of internal errors.
+func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Please try again."
+	var ue *userError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &ue):
+		status, msg = ue.status, ue.msg
+	case errors.As(err, &mbe):
+		status, msg = http.StatusRequestEntityTooLarge, "The form you sent is too large."
+	case errors.Is(err, store.ErrNotFound):
+		status, msg = http.StatusNotFound, "Not found."
+	case errors.Is(err, store.ErrConflict):
+		status, msg = http.StatusConflict, "That conflicts with something that already exists."
+	case errors.Is(err, context.Canceled):
+		h.log.DebugContext(r.Context(), "request canceled", "err", err)
+		return
+	}
+	if status >= 500 {
+		h.log.ErrorContext(r.Context(), "request failed", "err", err, "status", status, "request_id", requestID(r.Context()))
+	}
+	if isHTMX(r) {
+		// Show the message in the layout's alert area instead of wherever the request targeted.
+		w.Header().Set("HX-Retarget", "#alerts")
+		w.Header().Set("HX-Reswap", "innerHTML")
+		_ = h.renderFragment(w, r, status, views.Alert(msg))
+		return
+	}
+	_ = h.render(w, r, status, statusTitle(status), views.ErrorPage(status, msg))
+}
+
+func statusTitle(status int) string {
+	if status == http.StatusNotFound {
+		return "Not found"
+	}
+	return "Error"
+}
+
+// wrap adapts a handler that returns an error.
+func (h *Handler) wrap(fn func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			h.serveError(w, r, err)
+		}
+	}
+}
+
+func asMaxBytes(err error, target **http.MaxBytesError) bool { return errors.As(err, target) }

@@ -1,0 +1,78 @@
+// Package handlers is the portal's HTTP layer: routes, middleware, and one file per resource. Every handler
+// resolves the signed-in principal, checks ownership in Postgres, validates input, and only then calls ISPConfig.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/go-chi/httprate"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"portal/internal/auth"
+	"portal/internal/store"
+)
+
+// ISP is the part of the ISPConfig client the handlers call.
+type ISP interface {
+	Ping(ctx context.Context) error
+}
+
+// Options are a Handler's dependencies and settings.
+type Options struct {
+	Log      *slog.Logger
+	Pool     *pgxpool.Pool
+	ISP      ISP
+	Sessions *scs.SessionManager
+	Hasher   *auth.Hasher
+	Metrics  *Metrics // nil: no metrics
+
+	LoginMaxFailures    int           // consecutive failures before a lockout
+	LoginLockout        time.Duration // how long a lockout lasts
+	LoginRatePerIP      int           // sign-in attempts per minute from one IP
+	LoginRatePerAccount int           // sign-in attempts per minute for one email
+	TrustedProxies      []netip.Prefix
+	Now                 func() time.Time
+}
+
+// Handler serves the portal.
+type Handler struct {
+	log      *slog.Logger
+	pool     *pgxpool.Pool
+	isp      ISP
+	sessions *scs.SessionManager
+	hasher   *auth.Hasher
+	metrics  *Metrics
+	accounts store.Accounts
+	audit    store.AuditLog
+	opts     Options
+
+	ipLimiter    *httprate.RateLimiter
+	emailLimiter *httprate.RateLimiter
+}
+
+// New returns a Handler; call Routes for its http.Handler.
+func New(o Options) *Handler {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{
+		log:          o.Log,
+		pool:         o.Pool,
+		isp:          o.ISP,
+		sessions:     o.Sessions,
+		hasher:       o.Hasher,
+		metrics:      o.Metrics,
+		accounts:     store.NewAccounts(o.Pool),
+		audit:        store.NewAuditLog(o.Pool),
+		opts:         o,
+		ipLimiter:    httprate.NewRateLimiter(o.LoginRatePerIP, time.Minute),
+		emailLimiter: httprate.NewRateLimiter(o.LoginRatePerAccount, time.Minute),
+	}
+}

@@ -1,0 +1,220 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"portal/internal/store"
+)
+
+type ctxKey int
+
+const (
+	ctxRequestID ctxKey = iota
+	ctxPrincipal
+)
+
+// Session keys.
+const (
+	keyActing    = "acting_id"    // the account that signed in
+	keyEffective = "effective_id" // the account whose data the session works on (differs while impersonating)
+	keyAuthAt    = "auth_at"      // unix nanoseconds of the sign-in or last password change
+	keyFlash     = "flash"
+)
+
+// maxFormBytes bounds every request body; the portal's forms are small.
+const maxFormBytes = 64 << 10
+
+func requestID(ctx context.Context) string {
+	s, _ := ctx.Value(ctxRequestID).(string)
+	return s
+}
+
+// withRequestID gives each request an id, echoed in X-Request-Id and every log line.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id := hex.EncodeToString(b)
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxRequestID, id)))
+	})
+}
+
+// logRequests writes one structured line per request and feeds the request metrics.
+func (h *Handler) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		defer func() {
+			d := time.Since(start)
+			route := chi.RouteContext(r.Context()).RoutePattern()
+			if route == "" {
+				route = "unmatched"
+			}
+			status := ww.Status()
+			if status == 0 {
+				status = http.StatusOK
+			}
+			h.metrics.observeRequest(r.Method, route, status, d)
+			attrs := []any{"method", r.Method, "route", route, "path", r.URL.Path, "status", status,
+				"duration_ms", float64(d.Microseconds()) / 1000, "request_id", requestID(r.Context()),
+				"ip", clientIP(r)}
+			if p, ok := principalFrom(r.Context()); ok {
+				attrs = append(attrs, "user_id", p.Effective.ID)
+				if p.Impersonating() {
+					attrs = append(attrs, "acting_user_id", p.Acting.ID)
+				}
+			}
+			h.log.InfoContext(r.Context(), "request", attrs...)
+		}()
+		next.ServeHTTP(ww, r)
+	})
+}
+
+// recoverPanics turns a panic into a logged 500, so one bad request can't take the process down.
+func (h *Handler) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				h.log.ErrorContext(r.Context(), "panic", "err", v, "stack", string(debug.Stack()), "request_id", requestID(r.Context()))
+				h.serveError(w, r, errors.New("panic"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders sets the headers every response carries. The CSP allows no inline script and no framing.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody caps request bodies; reading past the cap fails with *http.MaxBytesError (→ 413).
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxFormBytes {
+			w.Header().Set("Connection", "close")
+			http.Error(w, "The form you sent is too large.", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Principal is who is signed in: the acting account, and the effective account whose data is being worked on.
+// They differ only while impersonating.
+type Principal struct {
+	Acting    store.Account
+	Effective store.Account
+}
+
+// Impersonating reports whether the acting account works as someone else.
+func (p Principal) Impersonating() bool { return p.Acting.ID != p.Effective.ID }
+
+func principalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(ctxPrincipal).(Principal)
+	return p, ok
+}
+
+// requireUser loads the principal from the session, or sends the visitor to /login. Sessions older than the
+// account's last password change are ended. Signed-in pages are never cached.
+func (h *Handler) requireUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		p, err := h.loadPrincipal(r)
+		if err != nil {
+			if !errors.Is(err, errNoSession) {
+				h.serveError(w, r, err)
+				return
+			}
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				redirect(w, r, "/login")
+				return
+			}
+			h.serveError(w, r, userErr(http.StatusUnauthorized, "Your session has ended. Please sign in again."))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxPrincipal, p)))
+	})
+}
+
+var errNoSession = errors.New("no session")
+
+func (h *Handler) loadPrincipal(r *http.Request) (Principal, error) {
+	ctx := r.Context()
+	actingID := h.sessions.GetInt64(ctx, keyActing)
+	if actingID == 0 {
+		return Principal{}, errNoSession
+	}
+	acting, err := h.accounts.ByID(ctx, actingID)
+	if errors.Is(err, store.ErrNotFound) {
+		_ = h.sessions.Destroy(ctx)
+		return Principal{}, errNoSession
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	if h.sessions.GetInt64(ctx, keyAuthAt) < acting.PasswordChangedAt.UnixNano() {
+		// The password changed after this session signed in: the session is no longer valid.
+		_ = h.sessions.Destroy(ctx)
+		return Principal{}, errNoSession
+	}
+	p := Principal{Acting: acting, Effective: acting}
+	if effID := h.sessions.GetInt64(ctx, keyEffective); effID != 0 && effID != actingID {
+		eff, err := h.accounts.ByID(ctx, effID)
+		if errors.Is(err, store.ErrNotFound) {
+			_ = h.sessions.Destroy(ctx)
+			return Principal{}, errNoSession
+		}
+		if err != nil {
+			return Principal{}, err
+		}
+		p.Effective = eff
+	}
+	return p, nil
+}
+
+// requireRole lets only principals whose effective role is role through. Everyone else gets 404, as if the area
+// did not exist, and nothing behind it runs.
+func (h *Handler) requireRole(role store.Role) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p, ok := principalFrom(r.Context())
+			if !ok || p.Effective.Role != role {
+				h.serveError(w, r, errNotFound)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// clientIP is the caller's address as the trusted-proxy configuration resolves it.
+func clientIP(r *http.Request) string {
+	if ip := middleware.GetClientIP(r.Context()); ip != "" {
+		return ip
+	}
+	return r.RemoteAddr
+}

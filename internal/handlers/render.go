@@ -1,0 +1,73 @@
+package handlers
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+
+	"github.com/a-h/templ"
+
+	"portal/internal/views"
+)
+
+// render writes body as a whole page, or as a bare fragment when htmx swaps part of a page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, title string, body templ.Component) error {
+	w.Header().Add("Vary", "HX-Request")
+	c := body
+	if !isPartial(r) {
+		c = views.Page(h.pageMeta(r, title), body)
+	}
+	return h.write(w, r, status, c)
+}
+
+// renderFragment writes c as it is, for htmx-only endpoints.
+func (h *Handler) renderFragment(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
+	return h.write(w, r, status, c)
+}
+
+func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
+	var buf bytes.Buffer // render fully first, so a failed render can't leave half a page
+	if err := c.Render(r.Context(), &buf); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+	return nil
+}
+
+// pageMeta gathers what the layout needs; it pops the flash message.
+func (h *Handler) pageMeta(r *http.Request, title string) views.PageMeta {
+	m := views.PageMeta{Title: title, Path: r.URL.Path}
+	if p, ok := principalFrom(r.Context()); ok {
+		m.User = &views.User{
+			ActingEmail:    p.Acting.Email,
+			EffectiveEmail: p.Effective.Email,
+			EffectiveRole:  string(p.Effective.Role),
+			Impersonating:  p.Impersonating(),
+		}
+		m.Flash = h.sessions.PopString(r.Context(), keyFlash)
+	}
+	return m
+}
+
+// isHTMX reports whether htmx sent the request.
+func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
+
+// isPartial reports whether htmx wants a fragment; boosted links and history restores need the whole document.
+func isPartial(r *http.Request) bool {
+	return isHTMX(r) && r.Header.Get("HX-Boosted") != "true" && r.Header.Get("HX-History-Restore-Request") != "true"
+}
+
+// redirect sends HX-Redirect to htmx and 303 See Other to everyone else.
+func redirect(w http.ResponseWriter, r *http.Request, to string) {
+	if isHTMX(r) && r.Header.Get("HX-Boosted") != "true" {
+		w.Header().Set("HX-Redirect", to)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// flash stores a message for the next full page.
+func (h *Handler) flash(r *http.Request, msg string) { h.sessions.Put(r.Context(), keyFlash, msg) }

@@ -1,0 +1,92 @@
+package handlers
+
+import (
+	"io/fs"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"portal/internal/store"
+	"portal/static"
+)
+
+// Routes returns the portal's whole URL space.
+func (h *Handler) Routes() http.Handler {
+	r := chi.NewRouter()
+	if len(h.opts.TrustedProxies) > 0 {
+		prefixes := make([]string, len(h.opts.TrustedProxies))
+		for i, p := range h.opts.TrustedProxies {
+			prefixes[i] = p.String()
+		}
+		r.Use(middleware.ClientIPFromXFF(prefixes...))
+	} else {
+		r.Use(middleware.ClientIPFromRemoteAddr)
+	}
+	r.Use(withRequestID, h.logRequests, h.recoverPanics, securityHeaders, limitBody)
+
+	r.Get("/healthz", h.healthz)
+	r.Get("/readyz", h.readyz)
+	staticFS, _ := fs.Sub(static.FS, ".")
+	r.Handle("/static/*", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(staticFS))))
+
+	r.Group(func(r chi.Router) {
+		r.Use(h.sessions.LoadAndSave)
+		r.Get("/", h.wrap(h.home))
+		r.Get("/login", h.wrap(h.loginForm))
+		r.Post("/login", h.wrap(h.loginSubmit))
+		r.Post("/logout", h.wrap(h.logout))
+
+		r.Group(func(r chi.Router) {
+			r.Use(h.requireUser)
+			r.Get("/account/password", h.wrap(h.passwordForm))
+			r.Post("/account/password", h.wrap(h.passwordSubmit))
+
+			r.Route("/admin", func(r chi.Router) {
+				r.Use(h.requireRole(store.RoleAdmin))
+				r.Get("/", h.wrap(h.dashboard))
+				r.Get("/audit", h.wrap(h.auditList))
+			})
+			r.Route("/reseller", func(r chi.Router) {
+				r.Use(h.requireRole(store.RoleReseller))
+				r.Get("/", h.wrap(h.dashboard))
+			})
+			r.Route("/client", func(r chi.Router) {
+				r.Use(h.requireRole(store.RoleClient))
+				r.Get("/", h.wrap(h.dashboard))
+			})
+		})
+	})
+	r.NotFound(h.wrap(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
+	r.MethodNotAllowed(h.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return userErr(http.StatusMethodNotAllowed, "That method is not allowed here.")
+	}))
+	// CSRF: browsers' cross-origin unsafe requests are refused (Sec-Fetch-Site / Origin), and cookies are SameSite=Lax.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.serveError(w, r, userErr(http.StatusForbidden, "Cross-site requests are not allowed."))
+	}))
+	return csrf.Handler(r)
+}
+
+func cacheStatic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// home sends a visitor to the sign-in page and a signed-in user to their role's dashboard.
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.loadPrincipal(r)
+	if err != nil {
+		redirect(w, r, "/login")
+		return nil
+	}
+	redirect(w, r, roleHome(p.Effective.Role))
+	return nil
+}
+
+func roleHome(role store.Role) string {
+	return "/" + string(role)
+}

@@ -1,0 +1,41 @@
+// Package store reads and writes the portal's Postgres tables. Every query that returns an object a user asked for
+// carries the ownership condition in its WHERE clause.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// DBTX is what the store needs from a database handle; *pgxpool.Pool and pgx.Tx both satisfy it.
+type DBTX interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+var (
+	// ErrNotFound means the row does not exist or the caller may not see it; the two are never told apart.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict means a unique constraint refused the write.
+	ErrConflict = errors.New("store: conflict")
+)
+
+// wrap turns pgx's sentinel conditions into the store's and adds what was being done.
+func wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return fmt.Errorf("store: "+format+": %w", append(args, ErrConflict)...)
+	}
+	return fmt.Errorf("store: "+format+": %w", append(args, err)...)
+}

@@ -1,0 +1,53 @@
+// Package views renders the portal's pages and fragments with templ. Views do no I/O: handlers pass everything in.
+package views
+
+import "net/url"
+
+// PageMeta is what the layout needs besides the page body.
+type PageMeta struct {
+	Title string
+	Path  string // current path, to mark the active navigation entry
+	User  *User  // nil when signed out
+	Flash string
+}
+
+// User is the signed-in principal as the layout shows it: who acts, and as whom.
+type User struct {
+	ActingEmail     string
+	EffectiveEmail  string
+	EffectiveRole   string
+	Impersonating   bool
+	ImpersonateEnds string
+}
+
+// NavItem is one navigation link.
+type NavItem struct {
+	Href, Label string
+}
+
+// Nav returns the navigation for a role.
+func Nav(role string) []NavItem {
+	switch role {
+	case "admin":
+		return []NavItem{{"/admin", "Dashboard"}, {"/admin/audit", "Audit log"}, {"/account/password", "Password"}}
+	case "reseller":
+		return []NavItem{{"/reseller", "Dashboard"}, {"/account/password", "Password"}}
+	case "client":
+		return []NavItem{{"/client", "Dashboard"}, {"/account/password", "Password"}}
+	}
+	return nil
+}
+
+// FieldErrors maps a form field name to its inline message.
+type FieldErrors map[string]string
+
+// queryString encodes key/value pairs, skipping empty values.
+func queryString(kv ...string) string {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			v.Set(kv[i], kv[i+1])
+		}
+	}
+	return v.Encode()
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# run.sh BINARY: run the portal for development. Without DATABASE_URL, a PostgreSQL cluster under ./.data is
+# started (created on first use, reused with its data afterwards) and stopped again when the portal exits.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-bin/portal}
+data=${DATA:-.data}
+started_pg=""
+
+if [ -z "${DATABASE_URL:-}" ]; then
+	DATABASE_URL=$(scripts/pg.sh start "$data")
+	export DATABASE_URL
+	started_pg=1
+fi
+# Local development over plain http: cookies can't be Secure, and a demo admin is created on first run.
+export PORTAL_COOKIE_SECURE=${PORTAL_COOKIE_SECURE:-false}
+export PORTAL_DEMO_ADMIN=${PORTAL_DEMO_ADMIN:-true}
+export PORTAL_LOG_FORMAT=${PORTAL_LOG_FORMAT:-text}
+
+"$bin" serve &
+pid=$!
+cleanup() {
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	if [ -n "$started_pg" ]; then scripts/pg.sh stop "$data"; fi
+}
+trap cleanup EXIT INT TERM
+wait "$pid"
