@@ -1,0 +1,763 @@
+package ispsim
+
+import (
+	"encoding/json"
+	"net/mail"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/net/idna"
+)
+
+// remoteFault is an ISPConfigRemoteException: a "remote_fault" envelope carrying msg.
+type remoteFault struct{ msg string }
+
+func (f *remoteFault) Error() string { return f.msg }
+
+func faultf(msg string) error { return &remoteFault{msg: msg} }
+
+// rawResponse is a response that is not an envelope (HTTP 500 after an SQL error, the "Primary ID fehlt!" page).
+type rawResponse struct {
+	status      int
+	contentType string
+	body        string
+}
+
+func (r *rawResponse) Error() string { return "http " + strconv.Itoa(r.status) }
+
+// errSQL is what PHP ≥ 8.1 turns every SQL error into: HTTP 500 with an empty body (API.md §1.4).
+var errSQL = &rawResponse{status: 500}
+
+// errPrimaryIDMissing is the HTML page tform_base emits on an update without a primary id (API.md §1.4).
+var errPrimaryIDMissing = &rawResponse{status: 200, contentType: "text/html; charset=utf-8",
+	body: "<br />\n<div class='error'>\n<h3>Error</h3>\n<ul><li>Primary ID fehlt!</li></ul>\n</div>\n"}
+
+const (
+	msgBadID          = "The ID has to be > 0 or -1."
+	msgPermission     = "You do not have the permissions to access this function."
+	msgSessionEmpty   = "The SessionID is empty."
+	msgSessionExpired = "The Session is expired or does not exist."
+	msgStatus         = "The status is not available"
+)
+
+// rowMap returns a row as a PHP associative array (strings and nils).
+func rowMap(t *table, r row) map[string]any {
+	m := make(map[string]any, len(t.cols))
+	for i, c := range t.cols {
+		if r[i].valid {
+			m[c.name] = r[i].s
+		} else {
+			m[c.name] = nil
+		}
+	}
+	return m
+}
+
+func rowCopy(r row) row { return append(row(nil), r...) }
+
+// getRecords implements getDataRecord (API.md §3.1) on t.
+func (s *Sim) getRecords(t *table, id any) (any, error) {
+	switch x := id.(type) {
+	case map[string]any:
+		return s.filterRows(t, x)
+	case []any:
+		if len(x) == 0 {
+			return s.allRows(t), nil
+		}
+		return nil, errSQL // keys 0, 1, … are taken as column names
+	}
+	f, ok := isNumeric(id)
+	if !ok {
+		return []any{}, nil
+	}
+	switch {
+	case f == -1:
+		return s.allRows(t), nil
+	case f <= 0:
+		return nil, faultf(msgBadID)
+	}
+	if f != float64(int64(f)) {
+		return nil, nil
+	}
+	r := t.get(int64(f))
+	if r == nil {
+		return nil, nil
+	}
+	return rowValue{t, rowCopy(r)}, nil
+}
+
+func (s *Sim) allRows(t *table) []any {
+	out := make([]any, len(t.rows))
+	for i, r := range t.rows {
+		out[i] = rowValue{t, rowCopy(r)}
+	}
+	return out
+}
+
+// filterRows implements the filter form of getDataRecord: AND of column = value / LIKE, plus #LIMIT#/#OFFSET#.
+func (s *Sim) filterRows(t *table, filter map[string]any) (any, error) {
+	type cond struct {
+		col  int
+		val  any
+		like *regexp.Regexp
+	}
+	var conds []cond
+	limit, offset := int64(0), int64(0)
+	for k, v := range filter {
+		switch k {
+		case "#LIMIT#":
+			limit = intval(v)
+			continue
+		case "#OFFSET#":
+			offset = intval(v)
+			continue
+		}
+		ci, ok := t.idx[k]
+		if !ok {
+			return nil, errSQL
+		}
+		c := cond{col: ci, val: v}
+		switch x := v.(type) {
+		case []any, map[string]any:
+			return nil, errSQL
+		case string:
+			if strings.Contains(x, "%") {
+				c.like = likeRegexp(x)
+			}
+		}
+		conds = append(conds, c)
+	}
+	out := []any{}
+	for _, r := range t.rows {
+		match := true
+		for _, c := range conds {
+			if !sqlMatch(r[c.col], c.val, c.like) {
+				match = false
+				break
+			}
+		}
+		if match {
+			out = append(out, rowValue{t, rowCopy(r)})
+		}
+	}
+	if limit > 0 {
+		if offset < 0 {
+			offset = 0
+		}
+		if offset >= int64(len(out)) {
+			return []any{}, nil
+		}
+		out = out[offset:min(int64(len(out)), offset+limit)]
+	}
+	return out, nil
+}
+
+// likeRegexp translates a MySQL LIKE pattern (case-insensitive collation) to a regexp.
+func likeRegexp(p string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("(?is)^")
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '%':
+			b.WriteString(".*")
+		case '_':
+			b.WriteString(".")
+		case '\\':
+			if i+1 < len(p) {
+				i++
+				b.WriteString(regexp.QuoteMeta(p[i : i+1]))
+			}
+		default:
+			b.WriteString(regexp.QuoteMeta(p[i : i+1]))
+		}
+	}
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}
+
+// sqlMatch is `column = value` (or LIKE) with MySQL's comparison rules: NULL never matches, numbers compare
+// numerically, strings case-insensitively, booleans compare with ”.
+func sqlMatch(v nval, want any, like *regexp.Regexp) bool {
+	if !v.valid {
+		return false
+	}
+	switch x := want.(type) {
+	case nil:
+		return false
+	case bool:
+		return v.s == ""
+	case json.Number:
+		f, _ := x.Float64()
+		return mysqlNumber(v.s) == f
+	case string:
+		if like != nil {
+			return like.MatchString(v.s)
+		}
+		return strings.EqualFold(strings.TrimRight(v.s, " "), strings.TrimRight(x, " "))
+	}
+	return false
+}
+
+// owner returns the sys_userid and sys_groupid the engine stamps for client_id (API.md §3.2.1): the client's
+// sys_user (admin for 0), or 0/0 for an unknown client.
+func (s *Sim) owner(clientID any) (uid, gid string, ok bool) {
+	cid := strconv.FormatInt(intval(clientID), 10)
+	u := s.tables["sys_user"]
+	ci := u.idx["client_id"]
+	for _, r := range u.rows {
+		if r[ci].s == cid {
+			return r[0].s, u.val(r, "default_group").s, true
+		}
+	}
+	return "0", "0", false
+}
+
+// assignment is one column = value of an INSERT/UPDATE statement.
+type assignment struct {
+	col string
+	val nval
+}
+
+// encodeCtx carries what validators need besides the value.
+type encodeCtx struct {
+	form    *form
+	record  map[string]any
+	selfID  int64 // primary key of the record being updated, 0 on insert
+	crypted bool
+	c       *callCtx
+}
+
+// encode runs §3.2.3/§3.2.4 over every form field: filters, validators, datatype and widget conversion. It returns the
+// assignments and the concatenated validation messages.
+func (s *Sim) encode(ec *encodeCtx) ([]assignment, string) {
+	f := ec.form
+	t := s.tables[f.table]
+	var msgs strings.Builder
+	out := make([]assignment, 0, len(f.fields))
+	filtered := make(map[string]string, len(f.fields))
+	// Filters first for every field, so validators that look at other fields see filtered values.
+	for _, fd := range f.fields {
+		if len(fd.filters) > 0 {
+			filtered[fd.name] = applyFilters(phpString(ec.record[fd.name], ","), fd.filters)
+		}
+	}
+	for _, fd := range f.fields {
+		if s.dropped[f.table+"."+fd.name] {
+			continue
+		}
+		v, present := ec.record[fd.name]
+		if fs, ok := filtered[fd.name]; ok {
+			v, present = fs, true
+		}
+		text := validationText(v)
+		for _, vd := range fd.validators {
+			if m := s.validate(ec, t, &fd, vd, text, filtered); m != "" {
+				msgs.WriteString(m)
+			}
+		}
+		var nv nval
+		switch fd.datatype {
+		case "INTEGER":
+			nv = str(strconv.FormatInt(intval(v), 10))
+		case "TEXT":
+			if (v == nil || !present) && len(fd.filters) == 0 {
+				nv = null
+			} else {
+				nv = str(phpString(v, ","))
+			}
+		case "DATE", "DATETIME":
+			layout := "2006-01-02"
+			if fd.datatype == "DATETIME" {
+				layout = "2006-01-02 15:04:05"
+			}
+			sv := strings.TrimSpace(phpString(v, ","))
+			if tm, err := time.Parse(layout, sv); err == nil {
+				nv = str(tm.Format(layout))
+			} else if tm, err := time.Parse("2006-01-02 15:04", sv); err == nil && fd.datatype == "DATETIME" {
+				nv = str(tm.Format(layout))
+			} else {
+				nv = null
+			}
+		default:
+			nv = str(phpString(v, ","))
+		}
+		switch fd.formtype {
+		case "CHECKBOX":
+			if nv.valid && nv.s == "" {
+				nv = str(fd.unchecked)
+			}
+		case "PASSWORD":
+			if !nv.valid || nv.s == "" {
+				continue
+			}
+			if !ec.crypted {
+				pw := nv.s
+				if fd.encryption == "CRYPTMAIL" {
+					pw = toLatin1(pw)
+				}
+				nv = str(ec.c.hash(pw))
+			}
+		}
+		out = append(out, assignment{fd.name, nv})
+	}
+	return out, msgs.String()
+}
+
+func validationText(v any) string {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return "1"
+		}
+		return ""
+	}
+	return phpString(v, ",")
+}
+
+var (
+	reStripScript = regexp.MustCompile(`(?is)<script[^>]*?>.*?</script>`)
+	reStripTags   = regexp.MustCompile(`(?s)<[^>]*>`)
+	reWhitespace  = regexp.MustCompile(`\s+`)
+)
+
+func applyFilters(s string, filters []string) string {
+	for _, f := range filters {
+		switch f {
+		case "IDNTOASCII":
+			lines := strings.Split(s, "\n")
+			for i, l := range lines {
+				lines[i] = idnToASCII(l)
+			}
+			s = strings.Join(lines, "\n")
+		case "TOLOWER":
+			s = strings.ToLower(s)
+		case "TOUPPER":
+			s = strings.ToUpper(s)
+		case "TRIM":
+			s = strings.Trim(s, " \t\n\r\x00\x0B")
+		case "NOWHITESPACE":
+			s = reWhitespace.ReplaceAllString(s, "")
+		case "STRIPTAGS":
+			s = reStripTags.ReplaceAllString(reStripScript.ReplaceAllString(s, ""), "")
+		case "STRIPNL":
+			s = strings.NewReplacer("\r", "", "\n", "").Replace(s)
+		}
+	}
+	return s
+}
+
+func idnToASCII(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	if at := strings.LastIndex(s, "@"); at >= 0 {
+		if d, err := idna.ToASCII(s[at+1:]); err == nil {
+			return s[:at+1] + d
+		}
+		return s
+	}
+	if d, err := idna.ToASCII(s); err == nil {
+		return d
+	}
+	return s
+}
+
+var (
+	reEmailLocal = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+	reEmailHost  = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+	reISINT      = regexp.MustCompile(`^-?[0-9]+$`)
+	reWebDomain  = regexp.MustCompile(`^[\w.-]{1,255}\.[a-zA-Z0-9-]{2,63}$`)
+)
+
+// validEmail approximates PHP's FILTER_VALIDATE_EMAIL.
+func validEmail(s string) bool {
+	at := strings.LastIndex(s, "@")
+	if at <= 0 || at == len(s)-1 || len(s) > 320 {
+		return false
+	}
+	local, host := s[:at], s[at+1:]
+	if len(local) > 64 || !reEmailLocal.MatchString(local) {
+		return false
+	}
+	if strings.HasPrefix(host, "[") {
+		_, err := mail.ParseAddress("x@" + host)
+		return err == nil
+	}
+	return reEmailHost.MatchString(host)
+}
+
+func builtinMsg(key string) string { return key + "<br />\r\n" }
+func customMsg(key string) string  { return key + "<br>\r\n" }
+
+// validate runs one validator and returns its message, or "".
+func (s *Sim) validate(ec *encodeCtx, t *table, fd *field, vd validator, v string, filtered map[string]string) string {
+	if vd.allowEmpty && v == "" {
+		return ""
+	}
+	switch vd.kind {
+	case "NOTEMPTY":
+		if v == "" {
+			return builtinMsg(vd.key)
+		}
+	case "UNIQUE":
+		ci := t.idx[fd.name]
+		for _, r := range t.rows {
+			if r[ci].valid && strings.EqualFold(r[ci].s, v) && t.id(r) != ec.selfID {
+				return builtinMsg(vd.key)
+			}
+		}
+	case "REGEX":
+		ok := false
+		if vd.check != nil {
+			ok = vd.check(v)
+		} else {
+			ok = vd.re.MatchString(v)
+		}
+		if !ok {
+			return builtinMsg(vd.key)
+		}
+	case "ISEMAIL":
+		if !validEmail(v) || strings.Contains(v, "+") {
+			return builtinMsg(vd.key)
+		}
+	case "ISEMAILADDRESS":
+		if !validEmail(v) {
+			return builtinMsg(vd.key)
+		}
+	case "ISDOMAIN":
+		if !validEmail("check@" + v) {
+			return builtinMsg(vd.key)
+		}
+	case "ISINT":
+		if v != "" && !reISINT.MatchString(v) {
+			return builtinMsg(vd.key)
+		}
+	case "ISDATETIME":
+		if _, err := time.Parse("2006-01-02 15:04:05", v); err != nil {
+			if _, err := time.Parse("2006-01-02 15:04", v); err != nil {
+				return builtinMsg(vd.key)
+			}
+		}
+	case "CUSTOM":
+		return s.customValidate(ec, t, vd, v, filtered)
+	}
+	return ""
+}
+
+// Password policy of a default install: misc.min_password_length 8, misc.min_password_strength 3 ("Good").
+const weakPasswordText = `The chosen password does not match the security guidelines. It has to be at least 8 chars in length and have a strength of "Good".`
+
+func (s *Sim) customValidate(ec *encodeCtx, t *table, vd validator, v string, filtered map[string]string) string {
+	switch vd.custom {
+	case "validate_password::password_check":
+		if v != "" && (len(v) < 8 || passwordStrength(v) < 3) {
+			return weakPasswordText
+		}
+	case "validate_client::username_unique":
+		if v == "" {
+			return ""
+		}
+		selfClient := strconv.FormatInt(ec.selfID, 10)
+		for _, r := range t.rows {
+			if strings.EqualFold(t.val(r, "username").s, v) && t.id(r) != ec.selfID {
+				return customMsg(vd.key)
+			}
+		}
+		u := s.tables["sys_user"]
+		for _, r := range u.rows {
+			if strings.EqualFold(u.val(r, "username").s, v) && u.val(r, "client_id").s != selfClient {
+				return customMsg(vd.key)
+			}
+		}
+	case "validate_client::username_collision":
+		if v == "web" || (strings.HasPrefix(v, "web") && len(v) > 3 && v[3] >= '0' && v[3] <= '9') {
+			return customMsg(vd.key)
+		}
+	case "validate_domain::web_domain", "validate_domain::alias_domain":
+		switch {
+		case v == "":
+			return customMsg("domain_error_empty")
+		case !reWebDomain.MatchString(v):
+			return customMsg("domain_error_regex")
+		case strings.HasSuffix(v, ".acme.invalid"):
+			return customMsg("domain_error_acme_invalid")
+		case s.webDomainTaken(ec, v, vd.custom == "validate_domain::web_domain"):
+			return customMsg("domain_error_unique")
+		}
+	case "validate_domain::web_domain_autosub":
+		if v == "www" || v == "*" {
+			d := filtered["domain"]
+			if d != "" && s.webDomainTaken(ec, "www."+d, true) {
+				return customMsg(vd.key)
+			}
+		}
+	case "reseller::limit_client":
+		if n := intval(v); n != -1 && n <= 0 {
+			return builtinMsg(vd.key)
+		}
+	}
+	// validate_client::check_vat_id (online VIES check), check_used_servers, validate_systemuser::*,
+	// validate_domain::web_*_directives, validate_dkim, validate_autoresponder: always pass in the simulator.
+	return ""
+}
+
+// webDomainTaken reports whether another web_domain row on the same server answers to domain d with a colliding IP.
+func (s *Sim) webDomainTaken(ec *encodeCtx, d string, checkIP bool) bool {
+	t := s.tables["web_domain"]
+	server := strconv.FormatInt(intval(ec.record["server_id"]), 10)
+	ip := phpString(ec.record["ip_address"], ",")
+	ip6 := phpString(ec.record["ipv6_address"], ",")
+	for _, r := range t.rows {
+		if t.id(r) == ec.selfID || t.val(r, "server_id").s != server {
+			continue
+		}
+		dom := t.val(r, "domain").s
+		sub := t.val(r, "subdomain").s
+		if !strings.EqualFold(dom, d) && !((sub == "www" || sub == "*") && strings.EqualFold(sub+"."+dom, d)) &&
+			!(sub == "www" && strings.EqualFold("www."+dom, d)) {
+			continue
+		}
+		if !checkIP {
+			return true
+		}
+		rip, rip6 := t.val(r, "ip_address").s, t.val(r, "ipv6_address").s
+		if ip == "*" || rip == "*" || ip == rip || (ip6 != "" && ip6 == rip6) {
+			return true
+		}
+	}
+	return false
+}
+
+// passwordStrength rates a password from 1 to 5 the way ISPConfig's password validator does.
+func passwordStrength(pw string) int {
+	n := len(pw)
+	if n < 5 {
+		return 1
+	}
+	points, different := 0, 0
+	if strings.ContainsAny(pw, "abcdefghijklmnopqrstuvwxyz") {
+		different++
+	}
+	if strings.ContainsAny(pw, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+		points++
+		different++
+	}
+	if strings.ContainsAny(pw, "0123456789") {
+		points++
+		different++
+	}
+	if strings.ContainsAny(pw, "`~!@#$%^&*()_+|\\=-[]}{';:/?.>,<\" ") {
+		points++
+		different++
+	}
+	between := func(lo, hi int) bool { return n >= lo && n <= hi }
+	switch {
+	case points == 0 || different < 3:
+		if between(5, 6) {
+			return 1
+		} else if between(7, 8) {
+			return 2
+		}
+		return 3
+	case points == 1:
+		if between(5, 6) {
+			return 2
+		} else if between(7, 10) {
+			return 3
+		}
+		return 4
+	case points == 2:
+		if between(5, 8) {
+			return 3
+		} else if between(9, 10) {
+			return 4
+		}
+		return 5
+	case points == 3:
+		if between(5, 6) {
+			return 3
+		} else if between(7, 8) {
+			return 4
+		}
+		return 5
+	default:
+		if between(5, 6) {
+			return 4
+		}
+		return 5
+	}
+}
+
+// insertRecord is the generic *_add (API.md §3.2). before runs on the new row after the form values and ownership are
+// set and before it is stored.
+func (s *Sim) insertRecord(c *callCtx, f *form, clientID any, params map[string]any) (any, row, error) {
+	if params == nil {
+		params = map[string]any{}
+	}
+	ec := &encodeCtx{form: f, record: params, crypted: intval(params["_ispconfig_pw_crypted"]) == 1, c: c}
+	assigns, msgs := s.encode(ec)
+	if msgs != "" {
+		return nil, nil, faultf(msgs)
+	}
+	return s.insertAssigned(f.table, clientID, params["_primary_id"], assigns)
+}
+
+func (s *Sim) insertAssigned(tname string, clientID, primaryID any, assigns []assignment) (any, row, error) {
+	t := s.tables[tname]
+	r := t.newRow()
+	for _, a := range assigns {
+		t.set(r, a.col, a.val)
+	}
+	uid, gid, _ := s.owner(clientID)
+	t.set(r, "sys_userid", str(uid))
+	t.set(r, "sys_groupid", str(gid))
+	t.set(r, "sys_perm_user", str("riud"))
+	t.set(r, "sys_perm_group", str("riud"))
+	t.set(r, "sys_perm_other", str(""))
+	if pid := intval(primaryID); pid > 0 {
+		r[0] = str(strconv.FormatInt(pid, 10))
+	}
+	id, ok := t.insert(r)
+	if !ok {
+		return nil, nil, errSQL // duplicate primary key
+	}
+	s.datalog++
+	if primaryID != nil && intval(primaryID) > 0 {
+		return primaryID, r, nil
+	}
+	return strconv.FormatInt(id, 10), r, nil
+}
+
+// updateOpts adjusts the generic update for the functions that deviate from it.
+type updateOpts struct {
+	merged bool // params already hold the merged record (client_update, set_status)
+}
+
+// updateRecord is the generic *_update (API.md §3.3). It returns the number of changed rows.
+func (s *Sim) updateRecord(c *callCtx, f *form, clientID, primaryID any, params map[string]any) (any, error) {
+	t := s.tables[f.table]
+	if params == nil {
+		params = map[string]any{}
+	}
+	if _, ok := primaryID.(map[string]any); ok {
+		if _, err := s.getRecords(t, primaryID); err != nil {
+			return nil, err
+		}
+	}
+	var stored row
+	var selfID int64
+	if n, ok := isNumeric(primaryID); ok {
+		if n <= 0 && n != -1 {
+			return nil, faultf(msgBadID)
+		}
+		if n > 0 && n == float64(int64(n)) {
+			selfID = int64(n)
+			stored = t.get(selfID)
+		}
+	}
+	record := map[string]any{}
+	if stored != nil {
+		record = rowMap(t, stored)
+		for _, fd := range f.fields {
+			if fd.formtype == "PASSWORD" && phpString(params[fd.name], ",") == "" {
+				delete(record, fd.name)
+			}
+		}
+	}
+	for k, v := range params {
+		record[k] = v
+	}
+	ec := &encodeCtx{form: f, record: record, selfID: selfID, crypted: intval(params["_ispconfig_pw_crypted"]) == 1, c: c}
+	assigns, msgs := s.encode(ec)
+	switch primaryID.(type) {
+	case nil:
+		return nil, errPrimaryIDMissing
+	case bool:
+		if !primaryID.(bool) {
+			return nil, errPrimaryIDMissing
+		}
+	case string:
+		if _, ok := isNumeric(primaryID); !ok {
+			if msgs != "" {
+				return nil, faultf(msgs)
+			}
+			return nil, errSQL // the id is pasted into the WHERE clause unquoted
+		}
+	}
+	if msgs != "" {
+		return nil, faultf(msgs)
+	}
+	if stored == nil {
+		return int64(0), nil
+	}
+	return s.applyUpdate(t, stored, assigns, clientID), nil
+}
+
+// applyUpdate writes assigns to r and re-owns it when clientID > 0; it returns 1 if anything changed, else 0.
+func (s *Sim) applyUpdate(t *table, r row, assigns []assignment, clientID any) int64 {
+	before := rowCopy(r)
+	for _, a := range assigns {
+		t.set(r, a.col, a.val)
+	}
+	if intval(clientID) > 0 {
+		if uid, gid, ok := s.owner(clientID); ok {
+			t.set(r, "sys_userid", str(uid))
+			t.set(r, "sys_groupid", str(gid))
+		}
+	}
+	for i := range r {
+		if r[i] != before[i] {
+			s.datalog++
+			return 1
+		}
+	}
+	return 0
+}
+
+var reInjectAll = regexp.MustCompile(`(?i)^\s*-?\d+\s+or\s+1\s*=\s*1\s*$`)
+
+// deleteRecord is the generic *_delete (API.md §3.4): deleted rows, no cascade.
+func (s *Sim) deleteRecord(t *table, primaryID any) (any, error) {
+	switch x := primaryID.(type) {
+	case nil, []any, map[string]any:
+		return nil, errSQL
+	case bool:
+		if !x {
+			return nil, faultf(msgBadID)
+		}
+		primaryID = json.Number("1")
+	case string:
+		if _, ok := isNumeric(x); !ok {
+			if reInjectAll.MatchString(x) {
+				n := int64(len(t.rows))
+				t.rows = t.rows[:0]
+				s.datalog += int(n)
+				return n, nil
+			}
+			return nil, errSQL
+		}
+	}
+	n, _ := isNumeric(primaryID)
+	switch {
+	case n == -1:
+		return int64(0), nil
+	case n <= 0:
+		return nil, faultf(msgBadID)
+	case n != float64(int64(n)):
+		return int64(0), nil
+	}
+	if t.remove(int64(n)) {
+		s.datalog++
+		return int64(1), nil
+	}
+	return int64(0), nil
+}
