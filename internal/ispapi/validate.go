@@ -120,6 +120,9 @@ func validateWebQuota(key string, mb int64) error {
 // DefaultMaildir returns the maildir ISPConfig's panel would compute for email with the install-default server
 // setting mail.maildir_path ("/var/vmail/[domain]/[localpart]"). The API does not derive it (API.md §4.5).
 func DefaultMaildir(email string) string {
+	if e, err := NormalizeEmail(email); err == nil {
+		email = e
+	}
 	at := strings.LastIndexByte(email, '@')
 	if at < 0 {
 		return ""
