@@ -2,12 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
+
+	"portal/internal/ispapi/ispsim"
 )
 
-// runISPConfigSim serves the ISPConfig simulator standalone (portal ispconfig-sim).
-// Placeholder until internal/ispapi/ispsim lands.
+// runISPConfigSim serves the ISPConfig remote-API simulator standalone (portal ispconfig-sim --listen ADDR
+// --user NAME:PASSWORD[:FUNCTIONS] …) until ctx is cancelled; see ispsim.Run.
 func runISPConfigSim(ctx context.Context, args []string, stdout io.Writer) error {
-	return errors.New("ispconfig-sim: not built yet")
+	return ispsim.Run(ctx, args, stdout)
 }
