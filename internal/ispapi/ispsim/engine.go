@@ -490,13 +490,13 @@ func (s *Sim) customValidate(ec *encodeCtx, t *table, vd validator, v string, fi
 			return customMsg("domain_error_regex")
 		case strings.HasSuffix(v, ".acme.invalid"):
 			return customMsg("domain_error_acme_invalid")
-		case s.webDomainTaken(ec, v, vd.custom == "validate_domain::web_domain"):
+		case s.webDomainTaken(ec, v, vd.custom == "validate_domain::web_domain", false):
 			return customMsg("domain_error_unique")
 		}
 	case "validate_domain::web_domain_autosub":
 		if v == "www" || v == "*" {
 			d := filtered["domain"]
-			if d != "" && s.webDomainTaken(ec, "www."+d, true) {
+			if d != "" && s.webDomainTaken(ec, "www."+d, true, true) {
 				return customMsg(vd.key)
 			}
 		}
@@ -511,7 +511,8 @@ func (s *Sim) customValidate(ec *encodeCtx, t *table, vd validator, v string, fi
 }
 
 // webDomainTaken reports whether another web_domain row on the same server answers to domain d with a colliding IP.
-func (s *Sim) webDomainTaken(ec *encodeCtx, d string, checkIP bool) bool {
+// exact restricts the match to rows whose domain is d (the auto-subdomain check).
+func (s *Sim) webDomainTaken(ec *encodeCtx, d string, checkIP, exact bool) bool {
 	t := s.tables["web_domain"]
 	server := strconv.FormatInt(intval(ec.record["server_id"]), 10)
 	ip := phpString(ec.record["ip_address"], ",")
@@ -522,8 +523,7 @@ func (s *Sim) webDomainTaken(ec *encodeCtx, d string, checkIP bool) bool {
 		}
 		dom := t.val(r, "domain").s
 		sub := t.val(r, "subdomain").s
-		if !strings.EqualFold(dom, d) && !((sub == "www" || sub == "*") && strings.EqualFold(sub+"."+dom, d)) &&
-			!(sub == "www" && strings.EqualFold("www."+dom, d)) {
+		if !strings.EqualFold(dom, d) && (exact || !((sub == "www" || sub == "*") && strings.EqualFold(sub+"."+dom, d))) {
 			continue
 		}
 		if !checkIP {
