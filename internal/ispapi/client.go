@@ -39,7 +39,8 @@ type Config struct {
 	// Username and Password are the ISPConfig remote user's credentials (System → Remote Users).
 	Username string
 	Password string
-	// HTTPClient is used for every request. Nil means a client with a 30 s timeout (gzip is handled by net/http).
+	// HTTPClient is used for every request. Nil means a client with a 30 s timeout and up to 32 idle connections
+	// (gzip is handled by net/http).
 	HTTPClient *http.Client
 	// Observe, if set, is called once per HTTP request (login and logout included) with the ISPConfig function
 	// name, the duration and the classified error (nil on success). Use it for metrics.
@@ -97,7 +98,11 @@ func New(cfg Config) (*Client, error) {
 		delay:    cfg.RetryDelay,
 	}
 	if c.hc == nil {
-		c.hc = &http.Client{Timeout: 30 * time.Second}
+		// All requests go to one host; net/http's default of 2 idle connections per host would make concurrent
+		// page views open and close connections all the time.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 32
+		c.hc = &http.Client{Timeout: 30 * time.Second, Transport: tr}
 	}
 	if c.now == nil {
 		c.now = time.Now
