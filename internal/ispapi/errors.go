@@ -53,6 +53,7 @@ type ValidationError struct {
 	Local    bool     // true when the client rejected the input without an HTTP call
 }
 
+// Error lists the function and the keys.
 func (e *ValidationError) Error() string {
 	where := "ispconfig"
 	if e.Local {
@@ -79,6 +80,7 @@ type InputError struct {
 	Reason   string
 }
 
+// Error names the function, the field and the reason.
 func (e *InputError) Error() string {
 	return fmt.Sprintf("ispapi: %s: invalid %s: %s", e.Function, e.Field, e.Reason)
 }
@@ -92,6 +94,7 @@ type APIError struct {
 	Message  string
 }
 
+// Error gives the function, the envelope code and ISPConfig's message.
 func (e *APIError) Error() string {
 	return fmt.Sprintf("ispapi: %s: %s: %s", e.Function, e.Code, e.Message)
 }
@@ -105,6 +108,7 @@ type MismatchError struct {
 	Fields   []string // the parameter names whose stored value differs, sorted
 }
 
+// Error names the write, the record and the differing fields.
 func (e *MismatchError) Error() string {
 	return fmt.Sprintf("ispapi: %s: record %d read back with different %s", e.Function, e.ID, strings.Join(e.Fields, ", "))
 }

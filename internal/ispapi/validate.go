@@ -108,7 +108,7 @@ func ValidateMailQuota(bytes int64) error {
 	return nil
 }
 
-// ValidateWebQuota checks a web site's disk or traffic quota in MB: -1 means unlimited; other negative values
+// validateWebQuota checks a web site's disk or traffic quota in MB: -1 means unlimited; other negative values
 // are rejected with the given key (hd_quota_error_regex or traffic_quota_error_regex).
 func validateWebQuota(key string, mb int64) error {
 	if mb < -1 {
