@@ -626,7 +626,10 @@ func TestRun_ServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, []string{"--listen", "127.0.0.1:0", "--user", "portal:Secret#2024"}, pw); pw.Close() }()
+	go func() {
+		done <- Run(ctx, []string{"--listen", "127.0.0.1:0", "--user", "portal:Secret#2024"}, pw)
+		pw.Close()
+	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	if err != nil {
 		t.Fatalf("reading URL: %v", err)
