@@ -34,7 +34,9 @@ type Account struct {
 }
 
 // Locked reports whether the account is temporarily locked at now.
-func (a Account) Locked(now time.Time) bool { return a.LockedUntil != nil && now.Before(*a.LockedUntil) }
+func (a Account) Locked(now time.Time) bool {
+	return a.LockedUntil != nil && now.Before(*a.LockedUntil)
+}
 
 // Accounts reads and writes the accounts table.
 type Accounts struct{ db DBTX }
