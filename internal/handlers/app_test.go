@@ -19,6 +19,7 @@ import (
 	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
 	"portal/internal/store"
+	"portal/internal/tenancy"
 )
 
 // testApp is the real router on a fresh database, with the ISPConfig simulator behind the real client.
@@ -30,6 +31,10 @@ type testApp struct {
 	sim    *ispsim.Sim
 	hasher *auth.Hasher
 	now    time.Time // the handler's clock; zero means the real time
+
+	isp      *ispapi.Client
+	tenancy  *tenancy.Service
+	platform store.Platform
 }
 
 type appOption func(*Options)
@@ -48,11 +53,22 @@ func newApp(t *testing.T, opts ...appOption) *testApp {
 		t.Fatal(err)
 	}
 
+	platform, err := store.NewPlatforms(pool).Ensure(context.Background(), store.Platform{Name: "default", Endpoint: simSrv.URL, WebServerID: 1, MailServerID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.platform = platform
+	a.isp = isp
+	a.tenancy = tenancy.New(pool, map[int64]*ispapi.Client{platform.ID: isp}, nil)
+	if _, err := tenancy.NewJobs(pool, a.tenancy, nil); err != nil {
+		t.Fatal(err)
+	}
+
 	db := stdlib.OpenDBFromPool(pool)
 	t.Cleanup(func() { db.Close() })
 	sessions, _ := NewSessions(db, 30*time.Minute, 12*time.Hour, false, 0)
 	o := Options{
-		Pool: pool, ISP: isp, Sessions: sessions, Hasher: a.hasher,
+		Pool: pool, ISP: isp, Sessions: sessions, Hasher: a.hasher, Tenancy: a.tenancy, Platform: platform,
 		LoginMaxFailures: 5, LoginLockout: 15 * time.Minute, LoginRatePerIP: 1000, LoginRatePerAccount: 1000,
 		Now: func() time.Time {
 			if !a.now.IsZero() {
@@ -188,3 +204,67 @@ func (a *testApp) sessionExists(token string) bool {
 }
 
 const pw = "correct horse battery"
+
+// unlimited is a plan with every limit unlimited.
+var unlimited = store.Limits{MaxClients: store.Unlimited, MaxSites: store.Unlimited, MaxMailDomains: store.Unlimited,
+	MaxMailboxes: store.Unlimited, MaxMailQuotaMB: store.Unlimited, MaxMailAliases: store.Unlimited,
+	MaxDomains: store.Unlimited, SiteQuotaMB: store.Unlimited}
+
+// plan creates a plan: the operator's when reseller is nil.
+func (a *testApp) plan(reseller *store.Customer, audience store.Role, name string, l store.Limits) store.Plan {
+	a.t.Helper()
+	p := store.Plan{Audience: audience, Name: name, Limits: l}
+	if reseller != nil {
+		p.ResellerID = &reseller.ID
+	}
+	if audience == store.RoleClient {
+		p.MaxClients = 0
+	}
+	out, err := store.NewPlans(a.pool).Create(context.Background(), p)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return out
+}
+
+// customer creates an active reseller (reseller nil, kind reseller), an operator's client (reseller nil, kind
+// client) or a reseller's client through the tenancy service, with a sign-in email/pw. Unlimited plans unless
+// planID is given.
+func (a *testApp) customer(kind store.Role, reseller *store.Customer, email string, planID ...int64) store.Customer {
+	a.t.Helper()
+	ctx := context.Background()
+	var pid int64
+	if len(planID) > 0 {
+		pid = planID[0]
+	} else {
+		pid = a.plan(reseller, kind, "plan for "+email, unlimited).ID
+	}
+	hash, err := a.hasher.Hash(pw)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	in := tenancy.NewCustomer{Kind: kind, PlatformID: a.platform.ID, PlanID: pid, Name: "Name of " + email,
+		Email: email, Username: usernameFor(email), PasswordHash: hash}
+	if reseller != nil {
+		in.ResellerID = &reseller.ID
+	}
+	c, err := a.tenancy.Create(ctx, in)
+	if err != nil {
+		a.t.Fatalf("create %s %s: %v", kind, email, err)
+	}
+	if c.State != store.StateActive {
+		a.t.Fatalf("%s %s: state %s (%s), want active", kind, email, c.State, c.StateDetail)
+	}
+	return c
+}
+
+// usernameFor derives a valid ISPConfig username from an email.
+func usernameFor(email string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(email) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

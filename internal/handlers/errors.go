@@ -61,10 +61,15 @@ func statusTitle(status int) string {
 	return "Error"
 }
 
-// wrap adapts a handler that returns an error.
+// wrap adapts a handler that returns an error, after the ownership choke point (resolveIDs) has checked every id
+// in the route.
 func (h *Handler) wrap(fn func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := fn(w, r); err != nil {
+		r, err := h.resolveIDs(r)
+		if err == nil {
+			err = fn(w, r)
+		}
+		if err != nil {
 			h.serveError(w, r, err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"portal/internal/auth"
 	"portal/internal/store"
+	"portal/internal/tenancy"
 )
 
 // ISP is the part of the ISPConfig client the handlers call.
@@ -30,12 +31,24 @@ type Options struct {
 	Hasher   *auth.Hasher
 	Metrics  *Metrics // nil: no metrics
 
+	Tenancy  *tenancy.Service
+	Platform store.Platform // the platform new customers are created on
+	Settings Settings
+
 	LoginMaxFailures    int           // consecutive failures before a lockout
 	LoginLockout        time.Duration // how long a lockout lasts
 	LoginRatePerIP      int           // sign-in attempts per minute from one IP
 	LoginRatePerAccount int           // sign-in attempts per minute for one email
 	TrustedProxies      []netip.Prefix
 	Now                 func() time.Time
+}
+
+// Settings are the operator's portal-wide choices.
+type Settings struct {
+	ImpersonateFor        time.Duration // how long an impersonation lasts before it ends by itself
+	DomainLimit           bool          // sites and mail domains only on a client's allowed domains (domain-limit table)
+	DomainLimitSubdomains bool          // … and on their subdomains
+	PHPModes              []string      // PHP modes clients may choose for a site, e.g. php-fpm, fast-cgi, no
 }
 
 // Handler serves the portal.
@@ -48,6 +61,7 @@ type Handler struct {
 	metrics  *Metrics
 	accounts store.Accounts
 	audit    store.AuditLog
+	tenancy  *tenancy.Service
 	opts     Options
 
 	ipLimiter    *httprate.RateLimiter
@@ -58,6 +72,12 @@ type Handler struct {
 func New(o Options) *Handler {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Settings.ImpersonateFor == 0 {
+		o.Settings.ImpersonateFor = time.Hour
+	}
+	if len(o.Settings.PHPModes) == 0 {
+		o.Settings.PHPModes = []string{"php-fpm", "fast-cgi", "no"}
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -71,6 +91,7 @@ func New(o Options) *Handler {
 		metrics:      o.Metrics,
 		accounts:     store.NewAccounts(o.Pool),
 		audit:        store.NewAuditLog(o.Pool),
+		tenancy:      o.Tenancy,
 		opts:         o,
 		ipLimiter:    httprate.NewRateLimiter(o.LoginRatePerIP, time.Minute),
 		emailLimiter: httprate.NewRateLimiter(o.LoginRatePerAccount, time.Minute),

@@ -36,11 +36,17 @@ func (h *Handler) Routes() http.Handler {
 		r.Get("/login", h.wrap(h.loginForm))
 		r.Post("/login", h.wrap(h.loginSubmit))
 		r.Post("/logout", h.wrap(h.logout))
+		h.publicMailRoutes(r)
 
 		r.Group(func(r chi.Router) {
 			r.Use(h.requireUser)
 			r.Get("/account/password", h.wrap(h.passwordForm))
 			r.Post("/account/password", h.wrap(h.passwordSubmit))
+
+			// Hosted objects: every role, each seeing what its scope allows.
+			h.siteRoutes(r)
+			h.mailRoutes(r)
+			h.domainRoutes(r)
 
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(h.requireRole(store.RoleAdmin))
@@ -61,6 +67,7 @@ func (h *Handler) Routes() http.Handler {
 	r.MethodNotAllowed(h.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return userErr(http.StatusMethodNotAllowed, "That method is not allowed here.")
 	}))
+	checkRouteParams(r)
 	// CSRF: browsers' cross-origin unsafe requests are refused (Sec-Fetch-Site / Origin), and cookies are SameSite=Lax.
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -31,6 +31,7 @@ type Account struct {
 	LockedUntil       *time.Time
 	PasswordChangedAt time.Time
 	CreatedAt         time.Time
+	CustomerID        *int64 // the reseller or client this account signs in for; nil for admins
 }
 
 // Locked reports whether the account is temporarily locked at now.
@@ -44,12 +45,12 @@ type Accounts struct{ db DBTX }
 // NewAccounts returns the accounts table over db.
 func NewAccounts(db DBTX) Accounts { return Accounts{db: db} }
 
-const accountCols = `id, email, name, role, password_hash, failed_logins, locked_until, password_changed_at, created_at`
+const accountCols = `id, email, name, role, password_hash, failed_logins, locked_until, password_changed_at, created_at, customer_id`
 
 func scanAccount(row pgx.CollectableRow) (Account, error) {
 	var a Account
 	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.PasswordHash, &a.FailedLogins, &a.LockedUntil,
-		&a.PasswordChangedAt, &a.CreatedAt)
+		&a.PasswordChangedAt, &a.CreatedAt, &a.CustomerID)
 	return a, err
 }
 
@@ -60,6 +61,28 @@ func (s Accounts) Create(ctx context.Context, email, name string, role Role, pas
 		RETURNING `+accountCols, email, name, role, passwordHash)
 	a, err := pgx.CollectExactlyOneRow(rows, scanAccount)
 	return a, wrap(err, "create account %q", email)
+}
+
+// CreateForCustomer inserts the sign-in of a reseller or client. It returns ErrConflict when the email is taken.
+func (s Accounts) CreateForCustomer(ctx context.Context, email, name string, role Role, passwordHash string, customerID int64) (Account, error) {
+	rows, _ := s.db.Query(ctx, `
+		INSERT INTO accounts (email, name, role, password_hash, customer_id) VALUES ($1, $2, $3, $4, $5)
+		RETURNING `+accountCols, email, name, role, passwordHash, customerID)
+	a, err := pgx.CollectExactlyOneRow(rows, scanAccount)
+	return a, wrap(err, "create account %q", email)
+}
+
+// ByCustomer returns the sign-in of a customer, or ErrNotFound.
+func (s Accounts) ByCustomer(ctx context.Context, customerID int64) (Account, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+accountCols+` FROM accounts WHERE customer_id = $1`, customerID)
+	a, err := pgx.CollectExactlyOneRow(rows, scanAccount)
+	return a, wrap(err, "account of customer %d", customerID)
+}
+
+// DeleteByCustomer removes a customer's sign-in (the customer row stays as a tombstone).
+func (s Accounts) DeleteByCustomer(ctx context.Context, customerID int64) error {
+	_, err := s.db.Exec(ctx, `DELETE FROM accounts WHERE customer_id = $1`, customerID)
+	return wrap(err, "delete account of customer %d", customerID)
 }
 
 // ByEmail returns the account whose email matches case-insensitively, or ErrNotFound.

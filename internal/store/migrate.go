@@ -8,6 +8,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"portal/migrations"
 )
@@ -38,6 +40,14 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	defer closeDB()
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrations up: %w", err)
+	}
+	// River keeps its job tables under its own versioned migrations.
+	rm, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	if _, err := rm.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrations up: %w", err)
 	}
 	return nil
 }

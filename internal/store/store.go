@@ -39,3 +39,8 @@ func wrap(err error, format string, args ...any) error {
 	}
 	return fmt.Errorf("store: "+format+": %w", append(args, err)...)
 }
+
+func isFKViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23503"
+}

@@ -29,11 +29,15 @@ type NavItem struct {
 func Nav(role string) []NavItem {
 	switch role {
 	case "admin":
-		return []NavItem{{"/admin", "Dashboard"}, {"/admin/audit", "Audit log"}, {"/account/password", "Password"}}
+		return []NavItem{{"/admin", "Dashboard"}, {"/admin/resellers", "Resellers"}, {"/admin/clients", "Clients"},
+			{"/admin/plans", "Plans"}, {"/sites", "Sites"}, {"/mail", "Mail"}, {"/domains", "Domains"},
+			{"/admin/platform", "Platform"}, {"/admin/audit", "Audit log"}, {"/account/password", "Password"}}
 	case "reseller":
-		return []NavItem{{"/reseller", "Dashboard"}, {"/account/password", "Password"}}
+		return []NavItem{{"/reseller", "Dashboard"}, {"/reseller/clients", "Clients"}, {"/reseller/plans", "Plans"},
+			{"/sites", "Sites"}, {"/mail", "Mail"}, {"/domains", "Domains"}, {"/account/password", "Password"}}
 	case "client":
-		return []NavItem{{"/client", "Dashboard"}, {"/account/password", "Password"}}
+		return []NavItem{{"/client", "Dashboard"}, {"/sites", "Sites"}, {"/mail", "Mail"}, {"/domains", "Domains"},
+			{"/account/password", "Password"}}
 	}
 	return nil
 }

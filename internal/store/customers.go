@@ -1,0 +1,242 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Customer states.
+const (
+	StatePending  = "pending"  // recorded here, not yet (known to be) in ISPConfig
+	StateActive   = "active"   // in ISPConfig, ids stored
+	StateFailed   = "failed"   // ISPConfig refused it; nothing exists there
+	StateDeleting = "deleting" // being removed from ISPConfig
+	StateDeleted  = "deleted"  // tombstone
+)
+
+// Suspension progress.
+const (
+	SuspensionNone         = "none"
+	SuspensionSuspending   = "suspending"
+	SuspensionSuspended    = "suspended"
+	SuspensionUnsuspending = "unsuspending"
+)
+
+// Customer is a reseller or a client.
+type Customer struct {
+	ID                  int64
+	Kind                Role // RoleReseller or RoleClient
+	ResellerID          *int64
+	PlatformID          int64
+	PlanID              int64
+	Name                string
+	Company             string
+	Email               string
+	ISPUsername         string
+	ISPClientID         *int64
+	ISPGroupID          *int64
+	State               string
+	StateDetail         string
+	SuspendedSelf       bool
+	SuspendedByReseller bool
+	Suspension          string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+
+	// Filled by list and detail queries.
+	PlanName     string
+	ResellerName string
+}
+
+// Suspended reports whether the customer is, or is becoming, suspended.
+func (c Customer) Suspended() bool { return c.SuspendedSelf || c.SuspendedByReseller }
+
+// Customers reads and writes the customers table.
+type Customers struct{ db DBTX }
+
+// NewCustomers returns the customers table over db.
+func NewCustomers(db DBTX) Customers { return Customers{db: db} }
+
+const customerCols = `c.id, c.kind, c.reseller_id, c.platform_id, c.plan_id, c.name, c.company, c.email, c.isp_username,
+	c.isp_client_id, c.isp_group_id, c.state, c.state_detail, c.suspended_self, c.suspended_by_reseller, c.suspension,
+	c.created_at, c.updated_at, p.name, coalesce(r.name, '')`
+
+const customerFrom = ` FROM customers c JOIN plans p ON p.id = c.plan_id LEFT JOIN customers r ON r.id = c.reseller_id`
+
+func scanCustomer(row pgx.CollectableRow) (Customer, error) {
+	var c Customer
+	err := row.Scan(&c.ID, &c.Kind, &c.ResellerID, &c.PlatformID, &c.PlanID, &c.Name, &c.Company, &c.Email,
+		&c.ISPUsername, &c.ISPClientID, &c.ISPGroupID, &c.State, &c.StateDetail, &c.SuspendedSelf,
+		&c.SuspendedByReseller, &c.Suspension, &c.CreatedAt, &c.UpdatedAt, &c.PlanName, &c.ResellerName)
+	return c, err
+}
+
+// Create inserts a pending customer. It returns ErrConflict when the ISPConfig username is taken on the platform.
+func (s Customers) Create(ctx context.Context, c Customer) (Customer, error) {
+	var id int64
+	err := s.db.QueryRow(ctx, `
+		INSERT INTO customers (kind, reseller_id, platform_id, plan_id, name, company, email, isp_username, state)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending') RETURNING id`,
+		c.Kind, c.ResellerID, c.PlatformID, c.PlanID, c.Name, c.Company, c.Email, c.ISPUsername).Scan(&id)
+	if err != nil {
+		return Customer{}, wrap(err, "create customer %q", c.ISPUsername)
+	}
+	return s.ByID(ctx, id)
+}
+
+// ByID returns a customer, tombstones included, without an ownership check: callers resolve ownership first.
+func (s Customers) ByID(ctx context.Context, id int64) (Customer, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+customerCols+customerFrom+` WHERE c.id = $1`, id)
+	c, err := pgx.CollectExactlyOneRow(rows, scanCustomer)
+	return c, wrap(err, "customer %d", id)
+}
+
+// Lock returns a customer with its row locked until the transaction ends. Limit checks lock the owner row so two
+// concurrent creates can't both pass.
+func (s Customers) Lock(ctx context.Context, id int64) (Customer, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+customerCols+customerFrom+` WHERE c.id = $1 FOR UPDATE OF c`, id)
+	c, err := pgx.CollectExactlyOneRow(rows, scanCustomer)
+	return c, wrap(err, "lock customer %d", id)
+}
+
+// CustomerFilter selects a page of customers visible to a scope.
+type CustomerFilter struct {
+	Kind       Role   // RoleReseller or RoleClient
+	ResellerID *int64 // only the clients of this reseller
+	Query      string // matches name, company, email or username, case-insensitively
+	Sort       string // "name" (default), "created", "state", "email"
+	Desc       bool
+	Page       int // from 1
+	PerPage    int
+}
+
+// List returns one page of the customers visible to scope that match f, and the total number of matches.
+func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]Customer, int, error) {
+	if f.PerPage <= 0 || f.PerPage > 100 {
+		f.PerPage = 25
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	var cust *int64
+	if scope.CustomerID != 0 {
+		cust = &scope.CustomerID
+	}
+	args := []any{string(scope.Role), cust}
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	where := []string{visibleTo("$1", "$2")}
+	if f.Kind != "" {
+		where = append(where, "c.kind = "+arg(string(f.Kind)))
+	}
+	if f.ResellerID != nil {
+		where = append(where, "c.reseller_id = "+arg(*f.ResellerID))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		p := arg("%" + escapeLike(strings.ToLower(q)) + "%")
+		where = append(where, "(lower(c.name) LIKE "+p+" OR lower(c.company) LIKE "+p+" OR lower(c.email) LIKE "+p+
+			" OR lower(c.isp_username) LIKE "+p+")")
+	}
+	order := map[string]string{"name": "lower(c.name)", "created": "c.created_at", "state": "c.state", "email": "lower(c.email)"}[f.Sort]
+	if order == "" {
+		order = "lower(c.name)"
+	}
+	dir := " ASC"
+	if f.Desc {
+		dir = " DESC"
+	}
+	w := " WHERE " + strings.Join(where, " AND ")
+	var total int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM customers c`+w, args...).Scan(&total); err != nil {
+		return nil, 0, wrap(err, "count customers")
+	}
+	q := `SELECT ` + customerCols + customerFrom + w + ` ORDER BY ` + order + dir + `, c.id` + dir +
+		` LIMIT ` + arg(f.PerPage) + ` OFFSET ` + arg((f.Page-1)*f.PerPage)
+	rows, _ := s.db.Query(ctx, q, args...)
+	list, err := pgx.CollectRows(rows, scanCustomer)
+	return list, total, wrap(err, "list customers")
+}
+
+// LiveClients lists the non-deleted clients of a reseller, by id.
+func (s Customers) LiveClients(ctx context.Context, resellerID int64) ([]Customer, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+customerCols+customerFrom+`
+		WHERE c.reseller_id = $1 AND c.state <> 'deleted' ORDER BY c.id`, resellerID)
+	list, err := pgx.CollectRows(rows, scanCustomer)
+	return list, wrap(err, "clients of %d", resellerID)
+}
+
+// CountClients counts a reseller's clients that are not deleted (pending and failed ones included: they hold a
+// place until they are deleted).
+func (s Customers) CountClients(ctx context.Context, resellerID int64) (int, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT count(*) FROM customers WHERE reseller_id = $1 AND state <> 'deleted'`, resellerID).Scan(&n)
+	return n, wrap(err, "count clients of %d", resellerID)
+}
+
+// SetProvisioned stores the ISPConfig ids and activates a pending customer. It reports false when the customer
+// was no longer pending (deleted meanwhile, or activated by another worker).
+func (s Customers) SetProvisioned(ctx context.Context, id, ispClientID, ispGroupID int64) (bool, error) {
+	tag, err := s.db.Exec(ctx, `UPDATE customers SET isp_client_id = $2, isp_group_id = $3, state = 'active',
+		state_detail = '', updated_at = now() WHERE id = $1 AND state = 'pending'`, id, ispClientID, ispGroupID)
+	return tag.RowsAffected() == 1, wrap(err, "customer %d provisioned", id)
+}
+
+// SetState moves a customer to state with a user-visible detail, only from one of the states in from.
+func (s Customers) SetState(ctx context.Context, id int64, state, detail string, from ...string) (bool, error) {
+	tag, err := s.db.Exec(ctx, `UPDATE customers SET state = $2, state_detail = $3, updated_at = now(),
+		deleted_at = CASE WHEN $2 = 'deleted' THEN now() ELSE deleted_at END
+		WHERE id = $1 AND state = ANY($4)`, id, state, detail, from)
+	return tag.RowsAffected() == 1, wrap(err, "customer %d state %s", id, state)
+}
+
+// SetDetail updates the user-visible detail of a customer's current state.
+func (s Customers) SetDetail(ctx context.Context, id int64, detail string) error {
+	_, err := s.db.Exec(ctx, `UPDATE customers SET state_detail = $2, updated_at = now() WHERE id = $1`, id, detail)
+	return wrap(err, "customer %d detail", id)
+}
+
+// SetPlan moves a customer to another plan.
+func (s Customers) SetPlan(ctx context.Context, id, planID int64) error {
+	_, err := s.db.Exec(ctx, `UPDATE customers SET plan_id = $2, updated_at = now() WHERE id = $1`, id, planID)
+	return wrap(err, "customer %d plan", id)
+}
+
+// SetSuspension records the suspension flags and progress.
+func (s Customers) SetSuspension(ctx context.Context, id int64, self, byReseller bool, progress string) error {
+	_, err := s.db.Exec(ctx, `UPDATE customers SET suspended_self = $2, suspended_by_reseller = $3, suspension = $4,
+		updated_at = now() WHERE id = $1`, id, self, byReseller, progress)
+	return wrap(err, "customer %d suspension", id)
+}
+
+// Usage counts what a customer (or, for a reseller, all its live clients) has, from the portal's records.
+type Usage struct {
+	Clients     int
+	Sites       int
+	MailDomains int
+	Mailboxes   int
+	MailQuotaMB int
+	MailAliases int // aliases and forwards
+	Domains     int
+}
+
+// UsageOf returns the usage of one customer; for a reseller, the sum over its live clients.
+func (s Customers) UsageOf(ctx context.Context, c Customer) (Usage, error) {
+	owners := `SELECT $1::bigint`
+	if c.Kind == RoleReseller {
+		owners = `SELECT id FROM customers WHERE reseller_id = $1 AND state <> 'deleted'`
+	}
+	var u Usage
+	err := s.db.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM customers WHERE reseller_id = $1 AND state <> 'deleted'),
+		(SELECT count(*) FROM sites WHERE customer_id IN (`+owners+`)),
+		(SELECT count(*) FROM mail_domains WHERE customer_id IN (`+owners+`)),
+		(SELECT count(*) FROM mailboxes WHERE customer_id IN (`+owners+`)),
+		(SELECT coalesce(sum(quota_mb), 0) FROM mailboxes WHERE customer_id IN (`+owners+`)),
+		(SELECT count(*) FROM mail_forwards WHERE kind IN ('alias', 'forward') AND customer_id IN (`+owners+`)),
+		(SELECT count(*) FROM domains WHERE customer_id IN (`+owners+`))`, c.ID).
+		Scan(&u.Clients, &u.Sites, &u.MailDomains, &u.Mailboxes, &u.MailQuotaMB, &u.MailAliases, &u.Domains)
+	return u, wrap(err, "usage of %d", c.ID)
+}

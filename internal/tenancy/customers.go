@@ -1,0 +1,238 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"portal/internal/ispapi"
+	"portal/internal/store"
+)
+
+// NewCustomer is a validated request to create a reseller or a client.
+type NewCustomer struct {
+	Kind         store.Role // RoleReseller or RoleClient
+	ResellerID   *int64     // for a reseller's client; nil for the operator's
+	PlatformID   int64
+	PlanID       int64
+	Name         string
+	Company      string
+	Email        string // the sign-in, and the ISPConfig contact address
+	Username     string // the ISPConfig username
+	PasswordHash string // the portal sign-in's argon2id hash
+}
+
+// Create records a pending customer with its sign-in and a durable provisioning job, then provisions it in
+// ISPConfig at once. The returned customer shows the outcome: active, pending (the job will finish it) or failed.
+// Limits: a reseller's plan caps its number of clients; the reseller row is locked while counting.
+func (s *Service) Create(ctx context.Context, in NewCustomer) (store.Customer, error) {
+	var created store.Customer
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		plan, err := store.NewPlans(tx).ByID(ctx, in.PlanID)
+		if err != nil {
+			return err
+		}
+		if plan.Audience != in.Kind {
+			return userErr("That plan is not for %ss.", in.Kind)
+		}
+		if in.ResellerID != nil {
+			r, err := store.NewCustomers(tx).Lock(ctx, *in.ResellerID)
+			if err != nil {
+				return err
+			}
+			if r.Kind != store.RoleReseller || r.State != store.StateActive {
+				return userErr("The reseller is not active.")
+			}
+			if plan.ResellerID == nil || *plan.ResellerID != r.ID {
+				return userErr("That plan is not one of the reseller's plans.")
+			}
+			rp, err := store.NewPlans(tx).ByID(ctx, r.PlanID)
+			if err != nil {
+				return err
+			}
+			n, err := store.NewCustomers(tx).CountClients(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			if rp.MaxClients != store.Unlimited && n >= rp.MaxClients {
+				return userErr("The reseller's plan allows %d clients, and all are in use.", rp.MaxClients)
+			}
+		} else if plan.ResellerID != nil {
+			return userErr("That plan belongs to a reseller.")
+		}
+		c, err := store.NewCustomers(tx).Create(ctx, store.Customer{
+			Kind: in.Kind, ResellerID: in.ResellerID, PlatformID: in.PlatformID, PlanID: in.PlanID,
+			Name: in.Name, Company: in.Company, Email: in.Email, ISPUsername: in.Username,
+		})
+		if errors.Is(err, store.ErrConflict) {
+			return userErr("The username %q is already taken.", in.Username)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := store.NewAccounts(tx).CreateForCustomer(ctx, in.Email, in.Name, in.Kind, in.PasswordHash, c.ID); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return userErr("An account with the email %s already exists.", in.Email)
+			}
+			return err
+		}
+		created = c
+		return s.enqueue(ctx, tx, ProvisionArgs{CustomerID: c.ID})
+	})
+	if err != nil {
+		return store.Customer{}, err
+	}
+	if err := s.Provision(ctx, created.ID); err != nil && !errors.Is(err, ErrWaiting) {
+		s.log.WarnContext(ctx, "provision now failed; the job will retry", "customer_id", created.ID, "err", err)
+	}
+	return store.NewCustomers(s.pool).ByID(ctx, created.ID)
+}
+
+// Provision makes a pending customer exist in ISPConfig and activates it. It is idempotent: it looks the username
+// up first and adopts the client its own earlier attempt created. A refusal by ISPConfig fails the customer (nothing
+// exists upstream); an unreachable ISPConfig returns ErrWaiting and leaves it pending for the job.
+func (s *Service) Provision(ctx context.Context, id int64) error {
+	return s.withCustomerLock(ctx, id, func() error {
+		customers := store.NewCustomers(s.pool)
+		c, err := customers.ByID(ctx, id)
+		if err != nil || c.State != store.StatePending {
+			return err
+		}
+		isp, err := s.ISP(c.PlatformID)
+		if err != nil {
+			return err
+		}
+		var resellerISP int64
+		if c.ResellerID != nil {
+			r, err := customers.ByID(ctx, *c.ResellerID)
+			if err != nil {
+				return err
+			}
+			if r.State != store.StateActive || r.ISPClientID == nil {
+				_ = customers.SetDetail(ctx, id, "waiting for the reseller to be set up")
+				return fmt.Errorf("%w: reseller %d not active", ErrWaiting, r.ID)
+			}
+			resellerISP = *r.ISPClientID
+		}
+
+		ispID, err := s.findOrAdd(ctx, isp, c, resellerISP)
+		if err != nil {
+			return err
+		}
+		group, err := isp.ClientGroupID(ctx, ispID)
+		if err != nil {
+			_ = customers.SetDetail(ctx, id, describe(err))
+			return fmt.Errorf("%w: %v", ErrWaiting, err)
+		}
+		ok, err := customers.SetProvisioned(ctx, id, ispID, group)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			// Deleted while we were creating it: undo, so ISPConfig keeps no orphan.
+			return isp.DeleteClient(ctx, ispID)
+		}
+		return nil
+	})
+}
+
+// findOrAdd returns the ISPConfig client id of c, creating it when it does not exist yet.
+func (s *Service) findOrAdd(ctx context.Context, isp *ispapi.Client, c store.Customer, resellerISP int64) (int64, error) {
+	customers := store.NewCustomers(s.pool)
+	existing, err := isp.ClientByUsername(ctx, c.ISPUsername)
+	switch {
+	case err == nil && existing.CustomerNo == customerNo(c.ID):
+		return int64(existing.ID), nil // our own earlier attempt
+	case err == nil:
+		_, _ = customers.SetState(ctx, c.ID, store.StateFailed, "the username is already used in ISPConfig by someone else", store.StatePending)
+		return 0, &Error{Msg: "username taken in ISPConfig"}
+	case !errors.Is(err, ispapi.ErrNotFound):
+		_ = customers.SetDetail(ctx, c.ID, describe(err))
+		return 0, fmt.Errorf("%w: %v", ErrWaiting, err)
+	}
+	plan, err := store.NewPlans(s.pool).ByID(ctx, c.PlanID)
+	if err != nil {
+		return 0, err
+	}
+	platform, err := store.NewPlatforms(s.pool).ByID(ctx, c.PlatformID)
+	if err != nil {
+		return 0, err
+	}
+	p := clientParams(c, plan, platform)
+	var id int64
+	if c.Kind == store.RoleReseller {
+		id, err = isp.AddReseller(ctx, p)
+	} else {
+		id, err = isp.AddClient(ctx, resellerISP, p)
+	}
+	var me *ispapi.MismatchError
+	if errors.As(err, &me) && me.ID > 0 {
+		// Written, but not as sent: undo it rather than keep a client that differs from the plan.
+		if derr := isp.DeleteClient(ctx, me.ID); derr != nil {
+			_ = customers.SetDetail(ctx, c.ID, describe(derr))
+			return 0, fmt.Errorf("%w: undo mismatched client: %v", ErrWaiting, derr)
+		}
+	}
+	if err != nil {
+		if permanent(err) {
+			_, _ = customers.SetState(ctx, c.ID, store.StateFailed, describe(err), store.StatePending)
+			return 0, &Error{Msg: describe(err)}
+		}
+		_ = customers.SetDetail(ctx, c.ID, describe(err))
+		return 0, fmt.Errorf("%w: %v", ErrWaiting, err)
+	}
+	return id, nil
+}
+
+// clientParams is every field client_add needs, chosen by the portal (ISPConfig applies no defaults).
+func clientParams(c store.Customer, plan store.Plan, platform store.Platform) ispapi.ClientParams {
+	return ispapi.ClientParams{
+		CompanyName: c.Company, ContactName: c.Name, CustomerNo: customerNo(c.ID), Username: c.ISPUsername,
+		Password: panelPassword(), Language: "en", UserTheme: "default", Email: c.Email,
+		WebPHPOptions: "no,php-fpm", SSHChroot: "no,jailkit",
+		Servers: ispapi.ClientServers{
+			DefaultWeb: platform.WebServerID, Web: fmt.Sprint(platform.WebServerID),
+			DefaultMail: platform.MailServerID, Mail: fmt.Sprint(platform.MailServerID),
+		},
+		Limits: ispLimits(plan),
+	}
+}
+
+// ispLimits mirrors a plan's limits into ISPConfig's limit columns, so the panel shows the same numbers. ISPConfig
+// does not enforce them; the portal does.
+func ispLimits(p store.Plan) ispapi.ClientLimits {
+	l := ispapi.ClientLimits{
+		WebDomain: int64(p.MaxSites), MailDomain: int64(p.MaxMailDomains), Mailbox: int64(p.MaxMailboxes),
+		MailQuota: int64(p.MaxMailQuotaMB), MailAlias: int64(p.MaxMailAliases), MailForward: int64(p.MaxMailAliases),
+		MailCatchall: int64(p.MaxMailDomains), WebQuota: store.Unlimited, TrafficQuota: store.Unlimited,
+		SSL: true, SSLLetsEncrypt: true,
+	}
+	if p.Audience == store.RoleReseller {
+		l.Client = int64(p.MaxClients)
+		l.DomainModule = int64(p.MaxDomains)
+	}
+	return l
+}
+
+// Retry sends a failed customer through provisioning again.
+func (s *Service) Retry(ctx context.Context, id int64) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		ok, err := store.NewCustomers(tx).SetState(ctx, id, store.StatePending, "retrying", store.StateFailed)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return userErr("Only a failed customer can be retried.")
+		}
+		return s.enqueue(ctx, tx, ProvisionArgs{CustomerID: id})
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.Provision(ctx, id); err != nil && !errors.Is(err, ErrWaiting) {
+		s.log.WarnContext(ctx, "retry provision failed", "customer_id", id, "err", err)
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+)
+
+// ProvisionArgs is the durable job that finishes creating a customer.
+type ProvisionArgs struct {
+	CustomerID int64 `json:"customer_id"`
+}
+
+// Kind names the job.
+func (ProvisionArgs) Kind() string { return "provision_customer" }
+
+// SuspensionArgs is the durable job that brings ISPConfig in line with a customer's suspension flags.
+type SuspensionArgs struct {
+	CustomerID int64 `json:"customer_id"`
+}
+
+// Kind names the job.
+func (SuspensionArgs) Kind() string { return "apply_suspension" }
+
+// DeleteArgs is the durable job that finishes deleting a customer.
+type DeleteArgs struct {
+	CustomerID int64 `json:"customer_id"`
+}
+
+// Kind names the job.
+func (DeleteArgs) Kind() string { return "delete_customer" }
+
+type provisionWorker struct {
+	river.WorkerDefaults[ProvisionArgs]
+	s *Service
+}
+
+func (w *provisionWorker) Work(ctx context.Context, j *river.Job[ProvisionArgs]) error {
+	return jobResult(w.s.Provision(ctx, j.Args.CustomerID))
+}
+
+type suspensionWorker struct {
+	river.WorkerDefaults[SuspensionArgs]
+	s *Service
+}
+
+func (w *suspensionWorker) Work(ctx context.Context, j *river.Job[SuspensionArgs]) error {
+	return jobResult(w.s.ApplySuspension(ctx, j.Args.CustomerID))
+}
+
+type deleteWorker struct {
+	river.WorkerDefaults[DeleteArgs]
+	s *Service
+}
+
+func (w *deleteWorker) Work(ctx context.Context, j *river.Job[DeleteArgs]) error {
+	return jobResult(w.s.FinishDelete(ctx, j.Args.CustomerID))
+}
+
+// jobResult: a failure the user has already been shown (a refusal by ISPConfig, recorded on the customer) ends the
+// job; anything else is retried with river's backoff.
+func jobResult(err error) error {
+	var ue *Error
+	if errors.As(err, &ue) {
+		return nil
+	}
+	return err
+}
+
+// NewJobs returns the river client that runs the tenancy jobs, and sets it on s. Start it to work jobs; without
+// Start it only inserts.
+func NewJobs(pool *pgxpool.Pool, s *Service, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &provisionWorker{s: s})
+	river.AddWorker(workers, &suspensionWorker{s: s})
+	river.AddWorker(workers, &deleteWorker{s: s})
+	c, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Workers:              workers,
+		Logger:               log,
+		MaxAttempts:          50,
+		JobTimeout:           5 * time.Minute,
+		RescueStuckJobsAfter: 10 * time.Minute,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.SetJobs(c)
+	return c, nil
+}

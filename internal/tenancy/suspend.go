@@ -1,0 +1,234 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"portal/internal/ispapi"
+	"portal/internal/store"
+)
+
+// SetSuspended suspends or unsuspends a customer. A reseller's suspension covers all its clients; unsuspending it
+// restores only the clients that were not also suspended on their own. The flags change in one transaction with
+// a durable job per customer; then ISPConfig is brought in line at once.
+func (s *Service) SetSuspended(ctx context.Context, id int64, suspend bool) error {
+	var affected []int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		customers := store.NewCustomers(tx)
+		c, err := customers.Lock(ctx, id)
+		if err != nil {
+			return err
+		}
+		if c.State != store.StateActive {
+			return userErr("Only an active customer can be suspended or unsuspended (this one is %s).", c.State)
+		}
+		if c.SuspendedSelf == suspend {
+			return nil
+		}
+		if err := customers.SetSuspension(ctx, c.ID, suspend, c.SuspendedByReseller, progress(suspend || c.SuspendedByReseller, c.Suspension)); err != nil {
+			return err
+		}
+		affected = append(affected, c.ID)
+		if c.Kind == store.RoleReseller {
+			clients, err := customers.LiveClients(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			for _, cl := range clients {
+				if err := customers.SetSuspension(ctx, cl.ID, cl.SuspendedSelf, suspend, progress(suspend || cl.SuspendedSelf, cl.Suspension)); err != nil {
+					return err
+				}
+				affected = append(affected, cl.ID)
+			}
+		}
+		for _, cid := range affected {
+			if err := s.enqueue(ctx, tx, SuspensionArgs{CustomerID: cid}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, cid := range affected {
+		if err := s.ApplySuspension(ctx, cid); err != nil {
+			s.log.WarnContext(ctx, "suspension not applied yet; the job will retry", "customer_id", cid, "err", err)
+		}
+	}
+	return nil
+}
+
+// progress is the suspension progress for a wanted state, given the current one.
+func progress(want bool, current string) string {
+	switch {
+	case want && current == store.SuspensionSuspended:
+		return current
+	case want:
+		return store.SuspensionSuspending
+	case current == store.SuspensionNone:
+		return current
+	}
+	return store.SuspensionUnsuspending
+}
+
+// suspendable are the objects a suspension disables, and how.
+var suspendable = []store.Kind{store.KindSite, store.KindMailDomain}
+
+func setActive(ctx context.Context, isp *ispapi.Client, kind store.Kind, ispID int64, active bool) error {
+	switch kind {
+	case store.KindSite:
+		return isp.SetWebDomainActive(ctx, ispID, active)
+	case store.KindMailDomain:
+		return isp.SetMailDomainActive(ctx, ispID, active)
+	}
+	return fmt.Errorf("tenancy: %s can't be suspended", kind)
+}
+
+// ApplySuspension brings ISPConfig in line with a customer's suspension flags. Suspending records each object's
+// state before disabling it, then locks the client; unsuspending unlocks the client and restores exactly the
+// recorded states. It is idempotent and resumes where an earlier attempt stopped.
+func (s *Service) ApplySuspension(ctx context.Context, id int64) error {
+	return s.withCustomerLock(ctx, id, func() error {
+		customers := store.NewCustomers(s.pool)
+		objects := store.NewObjects(s.pool)
+		c, err := customers.ByID(ctx, id)
+		if err != nil || c.State != store.StateActive || c.ISPClientID == nil {
+			return err
+		}
+		isp, err := s.ISP(c.PlatformID)
+		if err != nil {
+			return err
+		}
+		want := c.Suspended()
+		if (want && c.Suspension == store.SuspensionSuspended) || (!want && c.Suspension == store.SuspensionNone) {
+			return nil
+		}
+		if want {
+			for _, kind := range suspendable {
+				list, err := objects.Of(ctx, c.ID, kind)
+				if err != nil {
+					return err
+				}
+				for _, o := range list {
+					if o.ISPID == nil {
+						continue
+					}
+					prev := o.Active
+					if o.PrevActive != nil {
+						prev = *o.PrevActive // an earlier attempt recorded it
+					} else if err := objects.SetPrevActive(ctx, kind, o.ID, &prev); err != nil {
+						return err
+					}
+					if prev {
+						if err := setActive(ctx, isp, kind, *o.ISPID, false); err != nil {
+							return s.waiting(ctx, c.ID, err)
+						}
+					}
+				}
+			}
+			if err := isp.UpdateClient(ctx, *c.ISPClientID, ispapi.ClientUpdate{Locked: ispapi.Ptr(true), Canceled: ispapi.Ptr(true)}); err != nil {
+				return s.waiting(ctx, c.ID, err)
+			}
+			return customers.SetSuspension(ctx, c.ID, c.SuspendedSelf, c.SuspendedByReseller, store.SuspensionSuspended)
+		}
+		if err := isp.UpdateClient(ctx, *c.ISPClientID, ispapi.ClientUpdate{Locked: ispapi.Ptr(false), Canceled: ispapi.Ptr(false)}); err != nil {
+			return s.waiting(ctx, c.ID, err)
+		}
+		for _, kind := range suspendable {
+			list, err := objects.Of(ctx, c.ID, kind)
+			if err != nil {
+				return err
+			}
+			for _, o := range list {
+				if o.PrevActive == nil || o.ISPID == nil {
+					continue
+				}
+				if *o.PrevActive {
+					if err := setActive(ctx, isp, kind, *o.ISPID, true); err != nil {
+						return s.waiting(ctx, c.ID, err)
+					}
+				}
+				if err := objects.SetPrevActive(ctx, kind, o.ID, nil); err != nil {
+					return err
+				}
+			}
+		}
+		if err := customers.SetDetail(ctx, c.ID, ""); err != nil {
+			return err
+		}
+		return customers.SetSuspension(ctx, c.ID, c.SuspendedSelf, c.SuspendedByReseller, store.SuspensionNone)
+	})
+}
+
+// waiting records why an operation stopped and reports ErrWaiting (or the permanent error) to the job.
+func (s *Service) waiting(ctx context.Context, id int64, err error) error {
+	_ = store.NewCustomers(s.pool).SetDetail(ctx, id, describe(err))
+	if permanent(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", ErrWaiting, err)
+}
+
+// ChangePlan moves a customer to another plan of the same owner and audience, refusing when its current usage
+// does not fit. The plan's limits are mirrored to ISPConfig first, then recorded.
+func (s *Service) ChangePlan(ctx context.Context, id, planID int64) error {
+	customers := store.NewCustomers(s.pool)
+	c, err := customers.ByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	plan, err := store.NewPlans(s.pool).ByID(ctx, planID)
+	if err != nil {
+		return err
+	}
+	if plan.Audience != c.Kind || !sameOwner(plan.ResellerID, c.ResellerID) {
+		return userErr("That plan can't be used for this customer.")
+	}
+	u, err := customers.UsageOf(ctx, c)
+	if err != nil {
+		return err
+	}
+	if over := exceeds(u, plan.Limits, c.Kind); len(over) > 0 {
+		return userErr("The customer already uses more than that plan allows: %v.", over)
+	}
+	if c.State == store.StateActive && c.ISPClientID != nil {
+		isp, err := s.ISP(c.PlatformID)
+		if err != nil {
+			return err
+		}
+		l := ispLimits(plan)
+		if err := isp.UpdateClient(ctx, *c.ISPClientID, ispapi.ClientUpdate{Limits: &l}); err != nil {
+			if errors.Is(err, ispapi.ErrUnavailable) {
+				return userErr("The hosting platform isn't responding; the plan was not changed.")
+			}
+			return err
+		}
+	}
+	return customers.SetPlan(ctx, id, planID)
+}
+
+func sameOwner(a, b *int64) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
+
+// exceeds lists the limits of l that usage u is already over.
+func exceeds(u store.Usage, l store.Limits, kind store.Role) []string {
+	var over []string
+	check := func(name string, used, max int) {
+		if max != store.Unlimited && used > max {
+			over = append(over, name)
+		}
+	}
+	if kind == store.RoleReseller {
+		check("clients", u.Clients, l.MaxClients)
+	}
+	check("sites", u.Sites, l.MaxSites)
+	check("mail domains", u.MailDomains, l.MaxMailDomains)
+	check("mailboxes", u.Mailboxes, l.MaxMailboxes)
+	check("mail quota", u.MailQuotaMB, l.MaxMailQuotaMB)
+	check("aliases and forwards", u.MailAliases, l.MaxMailAliases)
+	check("domains", u.Domains, l.MaxDomains)
+	return over
+}

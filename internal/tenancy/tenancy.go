@@ -1,0 +1,138 @@
+// Package tenancy creates, suspends and deletes resellers and clients in Postgres and ISPConfig without leaving
+// orphans on either side. Each operation records its intent in Postgres with a durable river job in the same
+// transaction, then tries the ISPConfig side at once; when that fails the job finishes (or undoes) it later. Every
+// step is idempotent, and no transaction is held open across an ISPConfig call.
+package tenancy
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"portal/internal/ispapi"
+)
+
+// Service runs tenancy operations.
+type Service struct {
+	pool      *pgxpool.Pool
+	platforms map[int64]*ispapi.Client
+	jobs      *river.Client[pgx.Tx]
+	log       *slog.Logger
+	// RetryDelay is how long a durable job waits before its first attempt; the request tries at once.
+	RetryDelay time.Duration
+}
+
+// New returns a Service. Call SetJobs with the river client before use (the workers need the Service first).
+func New(pool *pgxpool.Pool, platforms map[int64]*ispapi.Client, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{pool: pool, platforms: platforms, log: log, RetryDelay: 30 * time.Second}
+}
+
+// SetJobs sets the river client used to enqueue durable jobs.
+func (s *Service) SetJobs(c *river.Client[pgx.Tx]) { s.jobs = c }
+
+// ISP returns the client of a platform.
+func (s *Service) ISP(platformID int64) (*ispapi.Client, error) {
+	c, ok := s.platforms[platformID]
+	if !ok {
+		return nil, fmt.Errorf("tenancy: no ISPConfig client for platform %d", platformID)
+	}
+	return c, nil
+}
+
+// Error is a failure the user should see as it is (limits, plans, states).
+type Error struct{ Msg string }
+
+func (e *Error) Error() string { return e.Msg }
+
+func userErr(format string, args ...any) error { return &Error{Msg: fmt.Sprintf(format, args...)} }
+
+// ErrWaiting means an operation could not finish now and its job will retry.
+var ErrWaiting = errors.New("tenancy: waiting for ISPConfig")
+
+// withCustomerLock serialises work on one customer across requests and workers with a session advisory lock on a
+// dedicated connection (not a transaction: ISPConfig calls happen inside).
+func (s *Service) withCustomerLock(ctx context.Context, id int64, fn func() error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	key := lockKey(id)
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+		return err
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key)
+	return fn()
+}
+
+func lockKey(id int64) int64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "customer:%d", id)
+	return int64(h.Sum64())
+}
+
+// enqueue inserts a durable job in tx, delayed by RetryDelay so the request's own attempt goes first.
+func (s *Service) enqueue(ctx context.Context, tx pgx.Tx, args river.JobArgs) error {
+	if s.jobs == nil {
+		return errors.New("tenancy: no job client configured")
+	}
+	_, err := s.jobs.InsertTx(ctx, tx, args, &river.InsertOpts{ScheduledAt: time.Now().Add(s.RetryDelay)})
+	if err != nil {
+		return fmt.Errorf("tenancy: enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// customerNo marks an ISPConfig client as created by this portal for one customer, so a retry can tell its own
+// earlier (ambiguous) add from a stranger that happens to use the same username.
+func customerNo(id int64) string { return fmt.Sprintf("portal-%d", id) }
+
+// panelPassword is a strong random password for the customer's ISPConfig panel login, which the portal never uses
+// or stores; ISPConfig checks strength, so every character class is present.
+func panelPassword() string {
+	const alnum = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := []byte("Aa1#")
+	for range 24 {
+		n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(alnum))))
+		b = append(b, alnum[n.Int64()])
+	}
+	return string(b)
+}
+
+// describe turns an ISPConfig failure into a short user-visible reason.
+func describe(err error) string {
+	var ve *ispapi.ValidationError
+	var me *ispapi.MismatchError
+	switch {
+	case errors.As(err, &ve):
+		return "ISPConfig refused it: " + strings.Join(ve.Keys, ", ")
+	case errors.As(err, &me):
+		return "ISPConfig stored different values for: " + strings.Join(me.Fields, ", ")
+	case errors.Is(err, ispapi.ErrUnavailable):
+		return "ISPConfig is not reachable; retrying automatically"
+	case errors.Is(err, ispapi.ErrUnauthorized):
+		return "the portal's ISPConfig remote user lacks a permission; retrying automatically"
+	}
+	return "ISPConfig error; retrying automatically"
+}
+
+// permanent reports whether ISPConfig refused the request for a reason a retry won't change.
+func permanent(err error) bool {
+	var ve *ispapi.ValidationError
+	var me *ispapi.MismatchError
+	var ae *ispapi.APIError
+	return errors.As(err, &ve) || errors.As(err, &me) || errors.As(err, &ae)
+}
