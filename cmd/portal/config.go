@@ -36,6 +36,13 @@ type Config struct {
 	ISPConfigPassword  string
 	ISPConfigTLSVerify bool
 	ShutdownTimeout    time.Duration
+
+	ISPWebServerID        int
+	ISPMailServerID       int
+	ImpersonateFor        time.Duration
+	DomainLimit           bool
+	DomainLimitSubdomains bool
+	PHPModes              []string
 }
 
 type envReader struct {
@@ -132,6 +139,21 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		ISPConfigPassword:  e.str("PORTAL_ISPCONFIG_PASSWORD", ""),
 		ISPConfigTLSVerify: e.boolean("PORTAL_ISPCONFIG_TLS_VERIFY", true),
 		ShutdownTimeout:    e.duration("PORTAL_SHUTDOWN_TIMEOUT", 15*time.Second),
+
+		ISPWebServerID:        e.integer("PORTAL_ISPCONFIG_WEB_SERVER_ID", 1, 1, 1<<31-1),
+		ISPMailServerID:       e.integer("PORTAL_ISPCONFIG_MAIL_SERVER_ID", 1, 1, 1<<31-1),
+		ImpersonateFor:        e.duration("PORTAL_IMPERSONATION_TIMEOUT", time.Hour),
+		DomainLimit:           e.boolean("PORTAL_DOMAIN_LIMIT", false),
+		DomainLimitSubdomains: e.boolean("PORTAL_DOMAIN_LIMIT_SUBDOMAINS", true),
+	}
+	allowedPHP := map[string]bool{"no": true, "fast-cgi": true, "cgi": true, "mod": true, "suphp": true, "php-fpm": true, "hhvm": true}
+	for _, m := range strings.Split(e.str("PORTAL_PHP_MODES", "php-fpm,fast-cgi,no"), ",") {
+		m = strings.TrimSpace(m)
+		if !allowedPHP[m] {
+			e.errs = append(e.errs, fmt.Errorf("PORTAL_PHP_MODES: want a comma-separated list of no, fast-cgi, cgi, mod, suphp, php-fpm, hhvm; got %q", m))
+			continue
+		}
+		c.PHPModes = append(c.PHPModes, m)
 	}
 	if c.DatabaseURL == "" {
 		e.errs = append(e.errs, errors.New("DATABASE_URL: required, a PostgreSQL URL such as postgres://user:pass@host:5432/portal (or DATABASE_URL_FILE)"))

@@ -19,6 +19,7 @@ import (
 	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
 	"portal/internal/store"
+	"portal/internal/tenancy"
 )
 
 // portalFunctions is the remote_functions value the portal's ISPConfig remote user needs (API.md §7); the embedded
@@ -71,6 +72,25 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	defer stopISP()
 
+	platform, err := store.NewPlatforms(pool).Ensure(ctx, store.Platform{Name: "default", Endpoint: cfg.ISPConfigURL,
+		WebServerID: int64(cfg.ISPWebServerID), MailServerID: int64(cfg.ISPMailServerID)})
+	if err != nil {
+		return err
+	}
+	ten := tenancy.New(pool, map[int64]*ispapi.Client{platform.ID: isp}, log)
+	jobs, err := tenancy.NewJobs(pool, ten, log)
+	if err != nil {
+		return err
+	}
+	if err := jobs.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		_ = jobs.Stop(sctx)
+	}()
+
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
 	sessions, stopSessions := handlers.NewSessions(db, cfg.SessionIdle, cfg.SessionMaxAge, cfg.CookieSecure, 5*time.Minute)
@@ -80,7 +100,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		Log: log, Pool: pool, ISP: isp, Sessions: sessions, Hasher: hasher, Metrics: metrics,
 		LoginMaxFailures: cfg.LoginMaxFailures, LoginLockout: cfg.LoginLockout,
 		LoginRatePerIP: cfg.LoginRatePerIP, LoginRatePerAccount: cfg.LoginRatePerEmail,
-		TrustedProxies: cfg.TrustedProxies,
+		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Platform: platform,
+		Settings: handlers.Settings{ImpersonateFor: cfg.ImpersonateFor, DomainLimit: cfg.DomainLimit,
+			DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes},
 	})
 	srv := &http.Server{
 		Addr: cfg.Listen, Handler: h.Routes(),

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
+
+	"portal/internal/ispapi"
+	"portal/internal/tenancy"
 
 	"portal/internal/store"
 	"portal/internal/views"
@@ -28,6 +32,9 @@ func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) 
 	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Please try again."
 	var ue *userError
 	var mbe *http.MaxBytesError
+	var te *tenancy.Error
+	var ve *ispapi.ValidationError
+	var me *ispapi.MismatchError
 	switch {
 	case errors.As(err, &ue):
 		status, msg = ue.status, ue.msg
@@ -37,12 +44,25 @@ func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) 
 		status, msg = http.StatusNotFound, "Not found."
 	case errors.Is(err, store.ErrConflict):
 		status, msg = http.StatusConflict, "That conflicts with something that already exists."
+	case errors.As(err, &te):
+		status, msg = http.StatusUnprocessableEntity, te.Msg
+	case errors.As(err, &ve) && !ve.Local:
+		status, msg = http.StatusUnprocessableEntity, "The hosting platform refused the change ("+strings.Join(ve.Keys, ", ")+")."
+	case errors.As(err, &me):
+		status, msg = http.StatusBadGateway, "The hosting platform did not store the change as sent ("+strings.Join(me.Fields, ", ")+"). Nothing was confirmed; please check and try again."
+	case errors.Is(err, ispapi.ErrUnavailable), errors.Is(err, tenancy.ErrWaiting):
+		status, msg = http.StatusBadGateway, "The hosting platform isn't responding. Please try again shortly."
+	case errors.Is(err, ispapi.ErrUnauthorized):
+		status, msg = http.StatusBadGateway, "The portal is not allowed to do that on the hosting platform. The operator has been notified."
 	case errors.Is(err, context.Canceled):
 		h.log.DebugContext(r.Context(), "request canceled", "err", err)
 		return
 	}
-	if status >= 500 {
+	if status >= 500 && status != http.StatusBadGateway {
 		h.log.ErrorContext(r.Context(), "request failed", "err", err, "status", status, "request_id", requestID(r.Context()))
+	}
+	if status == http.StatusBadGateway {
+		h.log.WarnContext(r.Context(), "platform error", "err", err, "request_id", requestID(r.Context()))
 	}
 	if isHTMX(r) {
 		// Show the message in the layout's alert area instead of wherever the request targeted.
