@@ -8,10 +8,36 @@ import (
 	"portal/internal/views"
 )
 
-// dashboard handles GET /admin, /reseller and /client: the effective account's start page.
+// dashboard handles GET /admin, /reseller and /client: the effective account's start page, from Postgres only.
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
-	p, _ := principalFrom(r.Context())
-	return h.render(w, r, http.StatusOK, "Dashboard", views.DashboardPage(string(p.Effective.Role), p.Effective.Name))
+	ctx := r.Context()
+	p, _ := principalFrom(ctx)
+	var (
+		c     *store.Customer
+		plan  store.Plan
+		u     store.Usage
+		stats views.AdminStats
+	)
+	if p.Effective.Role == store.RoleAdmin {
+		st, err := store.NewCustomers(h.pool).CountAll(ctx)
+		if err != nil {
+			return err
+		}
+		stats = views.AdminStats(st)
+	} else if p.Effective.CustomerID != nil {
+		cust, err := store.NewCustomers(h.pool).ByID(ctx, *p.Effective.CustomerID)
+		if err != nil {
+			return err
+		}
+		c = &cust
+		if plan, err = store.NewPlans(h.pool).ByID(ctx, cust.PlanID); err != nil {
+			return err
+		}
+		if u, err = store.NewCustomers(h.pool).UsageOf(ctx, cust); err != nil {
+			return err
+		}
+	}
+	return h.render(w, r, http.StatusOK, "Dashboard", views.DashboardPage(string(p.Effective.Role), p.Effective.Name, c, plan, u, stats))
 }
 
 // auditList handles GET /admin/audit (admins only): the audit log, filtered and paginated by id.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -192,17 +193,25 @@ func (h *Handler) loadPrincipal(r *http.Request) (Principal, error) {
 			return Principal{}, err
 		}
 		p.Effective = eff
+		if until := h.sessions.GetInt64(ctx, keyImpUntil); until == 0 || h.opts.Now().UnixNano() > until {
+			// The impersonation ran out: end it before anything runs as the other account.
+			if err := h.endImpersonation(r, p, "impersonate.expire"); err != nil {
+				return Principal{}, err
+			}
+			h.flash(r, "Your time acting as "+eff.Email+" ran out; you are back in your own account.")
+			p.Effective = acting
+		}
 	}
 	return p, nil
 }
 
-// requireRole lets only principals whose effective role is role through. Everyone else gets 404, as if the area
-// did not exist, and nothing behind it runs.
-func (h *Handler) requireRole(role store.Role) func(http.Handler) http.Handler {
+// requireRole lets only principals whose effective role is one of roles through. Everyone else gets 404, as if
+// the area did not exist, and nothing behind it runs.
+func (h *Handler) requireRole(roles ...store.Role) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			p, ok := principalFrom(r.Context())
-			if !ok || p.Effective.Role != role {
+			if !ok || !slices.Contains(roles, p.Effective.Role) {
 				h.serveError(w, r, errNotFound)
 				return
 			}

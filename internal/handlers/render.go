@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -45,6 +46,9 @@ func (h *Handler) pageMeta(r *http.Request, title string) views.PageMeta {
 			EffectiveEmail: p.Effective.Email,
 			EffectiveRole:  string(p.Effective.Role),
 			Impersonating:  p.Impersonating(),
+		}
+		if until := h.sessions.GetInt64(r.Context(), keyImpUntil); p.Impersonating() && until > 0 {
+			m.User.ImpersonateEnds = time.Unix(0, until).UTC().Format("15:04 UTC")
 		}
 		m.Flash = h.sessions.PopString(r.Context(), keyFlash)
 	}

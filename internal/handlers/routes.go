@@ -48,14 +48,40 @@ func (h *Handler) Routes() http.Handler {
 			h.mailRoutes(r)
 			h.domainRoutes(r)
 
+			r.Post("/impersonate/stop", h.wrap(h.impersonateStop))
+
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(h.requireRole(store.RoleAdmin))
 				r.Get("/", h.wrap(h.dashboard))
 				r.Get("/audit", h.wrap(h.auditList))
+				r.Get("/platform", h.wrap(h.platformShow))
+				r.Get("/resellers", h.wrap(h.customerList(store.RoleReseller, "Resellers", "/admin/resellers", "/admin/resellers/new")))
+				r.Get("/resellers/new", h.wrap(h.customerNew(store.RoleReseller, "/admin/resellers")))
+				r.Post("/resellers", h.wrap(h.customerCreate(store.RoleReseller, "/admin/resellers")))
+				r.Get("/clients", h.wrap(h.customerList(store.RoleClient, "All clients", "/admin/clients", "/admin/clients/new")))
+				r.Get("/clients/new", h.wrap(h.customerNew(store.RoleClient, "/admin/clients")))
+				r.Post("/clients", h.wrap(h.customerCreate(store.RoleClient, "/admin/clients")))
+				h.planRoutes(r)
 			})
 			r.Route("/reseller", func(r chi.Router) {
 				r.Use(h.requireRole(store.RoleReseller))
 				r.Get("/", h.wrap(h.dashboard))
+				r.Get("/clients", h.wrap(h.customerList(store.RoleClient, "Your clients", "/reseller/clients", "/reseller/clients/new")))
+				r.Get("/clients/new", h.wrap(h.customerNew(store.RoleClient, "/reseller/clients")))
+				r.Post("/clients", h.wrap(h.customerCreate(store.RoleClient, "/reseller/clients")))
+				h.planRoutes(r)
+			})
+			// One customer: admins (any) and resellers (their clients); the choke point checks {customerID}.
+			r.Route("/customers/{customerID}", func(r chi.Router) {
+				r.Use(h.requireRole(store.RoleAdmin, store.RoleReseller))
+				r.Get("/", h.wrap(h.customerShow))
+				r.Post("/plan", h.wrap(h.customerPlan))
+				r.Post("/suspend", h.wrap(h.customerSuspend(true)))
+				r.Post("/unsuspend", h.wrap(h.customerSuspend(false)))
+				r.Get("/delete", h.wrap(h.customerDeleteConfirm))
+				r.Post("/delete", h.wrap(h.customerDelete))
+				r.Post("/retry", h.wrap(h.customerRetry))
+				r.Post("/impersonate", h.wrap(h.impersonateStart))
 			})
 			r.Route("/client", func(r chi.Router) {
 				r.Use(h.requireRole(store.RoleClient))
@@ -74,6 +100,15 @@ func (h *Handler) Routes() http.Handler {
 		h.serveError(w, r, userErr(http.StatusForbidden, "Cross-site requests are not allowed."))
 	}))
 	return csrf.Handler(r)
+}
+
+// planRoutes registers the plan screens under /admin or /reseller.
+func (h *Handler) planRoutes(r chi.Router) {
+	r.Get("/plans", h.wrap(h.planList))
+	r.Post("/plans", h.wrap(h.planCreate))
+	r.Get("/plans/{planID}", h.wrap(h.planShow))
+	r.Post("/plans/{planID}", h.wrap(h.planUpdate))
+	r.Post("/plans/{planID}/delete", h.wrap(h.planDelete))
 }
 
 func cacheStatic(next http.Handler) http.Handler {

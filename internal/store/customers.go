@@ -240,3 +240,19 @@ func (s Customers) UsageOf(ctx context.Context, c Customer) (Usage, error) {
 		Scan(&u.Clients, &u.Sites, &u.MailDomains, &u.Mailboxes, &u.MailQuotaMB, &u.MailAliases, &u.Domains)
 	return u, wrap(err, "usage of %d", c.ID)
 }
+
+// Stats counts live customers for the operator's dashboard.
+type Stats struct {
+	Resellers, Clients, Pending, Failed, Suspended int
+}
+
+// CountAll returns the operator-wide counts.
+func (s Customers) CountAll(ctx context.Context) (Stats, error) {
+	var st Stats
+	err := s.db.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE kind = 'reseller'), count(*) FILTER (WHERE kind = 'client'),
+		count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'failed'),
+		count(*) FILTER (WHERE suspended_self OR suspended_by_reseller)
+		FROM customers WHERE state <> 'deleted'`).Scan(&st.Resellers, &st.Clients, &st.Pending, &st.Failed, &st.Suspended)
+	return st, wrap(err, "count customers")
+}

@@ -192,7 +192,7 @@ func (s *Service) ChangePlan(ctx context.Context, id, planID int64) error {
 	if err != nil {
 		return err
 	}
-	if over := exceeds(u, plan.Limits, c.Kind); len(over) > 0 {
+	if over := Exceeds(u, plan.Limits, c.Kind); len(over) > 0 {
 		return userErr("The customer already uses more than that plan allows: %v.", over)
 	}
 	if c.State == store.StateActive && c.ISPClientID != nil {
@@ -213,8 +213,8 @@ func (s *Service) ChangePlan(ctx context.Context, id, planID int64) error {
 
 func sameOwner(a, b *int64) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
 
-// exceeds lists the limits of l that usage u is already over.
-func exceeds(u store.Usage, l store.Limits, kind store.Role) []string {
+// Exceeds lists the limits of l that usage u is already over.
+func Exceeds(u store.Usage, l store.Limits, kind store.Role) []string {
 	var over []string
 	check := func(name string, used, max int) {
 		if max != store.Unlimited && used > max {

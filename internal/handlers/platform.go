@@ -1,0 +1,33 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"portal/internal/ispapi"
+	"portal/internal/store"
+	"portal/internal/views"
+)
+
+// platformShow serves GET /admin/platform: whether ISPConfig answers, and the platform's settings.
+func (h *Handler) platformShow(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	st, err := store.NewCustomers(h.pool).CountAll(ctx)
+	if err != nil {
+		return err
+	}
+	reachable, problem := true, ""
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if isp, err := h.tenancy.ISP(h.opts.Platform.ID); err != nil {
+		reachable, problem = false, "no client configured"
+	} else if err := isp.Ping(pctx); err != nil {
+		reachable, problem = false, "it does not answer"
+		if errors.Is(err, ispapi.ErrUnauthorized) {
+			problem = "it refuses the portal's remote user (check its password, permissions and allowed IPs)"
+		}
+	}
+	return h.render(w, r, http.StatusOK, "Platform", views.PlatformPage(h.opts.Platform, reachable, problem, views.AdminStats(st)))
+}
