@@ -11,8 +11,19 @@ import (
 	"portal/static"
 )
 
-// Routes returns the portal's whole URL space.
+// Routes returns the portal's whole URL space behind CSRF protection.
 func (h *Handler) Routes() http.Handler {
+	r := h.router()
+	// CSRF: browsers' cross-origin unsafe requests are refused (Sec-Fetch-Site / Origin), and cookies are SameSite=Lax.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.serveError(w, r, userErr(http.StatusForbidden, "Cross-site requests are not allowed."))
+	}))
+	return csrf.Handler(r)
+}
+
+// router builds the routes; tests walk it.
+func (h *Handler) router() chi.Router {
 	r := chi.NewRouter()
 	if len(h.opts.TrustedProxies) > 0 {
 		prefixes := make([]string, len(h.opts.TrustedProxies))
@@ -94,12 +105,7 @@ func (h *Handler) Routes() http.Handler {
 		return userErr(http.StatusMethodNotAllowed, "That method is not allowed here.")
 	}))
 	checkRouteParams(r)
-	// CSRF: browsers' cross-origin unsafe requests are refused (Sec-Fetch-Site / Origin), and cookies are SameSite=Lax.
-	csrf := http.NewCrossOriginProtection()
-	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.serveError(w, r, userErr(http.StatusForbidden, "Cross-site requests are not allowed."))
-	}))
-	return csrf.Handler(r)
+	return r
 }
 
 // planRoutes registers the plan screens under /admin or /reseller.

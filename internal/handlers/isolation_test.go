@@ -1,0 +1,181 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+
+	"portal/internal/store"
+)
+
+// route is one registered method and pattern with id parameters.
+type route struct {
+	method, pattern string
+	params          []string
+}
+
+// idRoutes walks the router and returns every route whose pattern has a parameter.
+func idRoutes(t *testing.T, h *Handler) []route {
+	t.Helper()
+	var out []route
+	err := chi.Walk(h.router(), func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		var params []string
+		for _, m := range paramRE.FindAllStringSubmatch(pattern, -1) {
+			params = append(params, m[1])
+		}
+		if len(params) > 0 {
+			out = append(out, route{method, pattern, params})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].method+out[i].pattern < out[j].method+out[j].pattern })
+	return out
+}
+
+// fill substitutes each parameter of pattern with the id of its kind in ids; it reports false when ids lacks one.
+func fill(pattern string, ids map[store.Kind]int64) (string, bool) {
+	ok := true
+	path := paramRE.ReplaceAllStringFunc(pattern, func(m string) string {
+		name := paramRE.FindStringSubmatch(m)[1]
+		id, found := ids[paramKinds[name]]
+		if !found {
+			ok = false
+		}
+		return fmt.Sprint(id)
+	})
+	return path, ok
+}
+
+// TestIsolationSweep tries every id route with every other tenant's objects, as two clients of one reseller, a
+// client of another reseller, two resellers, and a reseller impersonating its client. Every attempt must be a 404
+// and cause zero ISPConfig calls. New id routes are covered automatically; a route that can't be exercised fails.
+func TestIsolationSweep(t *testing.T) {
+	app := newApp(t)
+	app.account("admin@example.com", store.RoleAdmin, pw)
+	r1 := app.customer(store.RoleReseller, nil, "r1@example.com")
+	r2 := app.customer(store.RoleReseller, nil, "r2@example.com")
+	c1a := app.customer(store.RoleClient, &r1, "c1a@example.com")
+	c1b := app.customer(store.RoleClient, &r1, "c1b@example.com")
+	c2a := app.customer(store.RoleClient, &r2, "c2a@example.com")
+	opPlan := app.plan(nil, store.RoleClient, "operator plan", unlimited)
+	r1Plan := app.plan(&r1, store.RoleClient, "r1 plan", unlimited)
+	r2Plan := app.plan(&r2, store.RoleClient, "r2 plan", unlimited)
+
+	owned := map[string]objects{
+		"c1a": app.fullCustomer(c1a, "c1a"),
+		"c1b": app.fullCustomer(c1b, "c1b"),
+		"c2a": app.fullCustomer(c2a, "c2a"),
+		"r1":  {store.KindCustomer: r1.ID},
+		"r2":  {store.KindCustomer: r2.ID},
+	}
+	// A victim tuple is one foreign owner's objects plus a plan the attacker may not see.
+	victim := func(owner string, plan int64) objects {
+		o := objects{store.KindPlan: plan}
+		for k, v := range owned[owner] {
+			o[k] = v
+		}
+		// Resellers have no hosted objects of their own: borrow the first client's of theirs, still foreign.
+		if owner == "r1" || owner == "r2" {
+			src := map[string]string{"r1": "c1b", "r2": "c2a"}[owner]
+			for k, v := range owned[src] {
+				if k != store.KindCustomer {
+					o[k] = v
+				}
+			}
+		}
+		return o
+	}
+	login := func(email string) *browser {
+		b := app.browser()
+		home := "/client"
+		if strings.HasPrefix(email, "r") {
+			home = "/reseller"
+		}
+		b.mustLogin(email, pw, home)
+		return b
+	}
+	r1AsC1a := login("r1@example.com")
+	if resp := r1AsC1a.post(fmt.Sprintf("/customers/%d/impersonate", c1a.ID), nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("r1 impersonating c1a: status %d", resp.StatusCode)
+	}
+	attackers := []struct {
+		name    string
+		b       *browser
+		victims []objects
+	}{
+		{"client c1a", login("c1a@example.com"), []objects{victim("c1b", r1Plan.ID), victim("c2a", r2Plan.ID), victim("r1", opPlan.ID)}},
+		{"client c1b", login("c1b@example.com"), []objects{victim("c1a", r1Plan.ID), victim("c2a", opPlan.ID)}},
+		{"client c2a (other reseller)", login("c2a@example.com"), []objects{victim("c1a", r2Plan.ID), victim("r2", r1Plan.ID)}},
+		{"reseller r1", login("r1@example.com"), []objects{victim("c2a", r2Plan.ID), victim("r2", opPlan.ID), victim("r1", r2Plan.ID)}},
+		{"reseller r2", login("r2@example.com"), []objects{victim("c1a", r1Plan.ID), victim("r1", opPlan.ID)}},
+		{"r1 impersonating c1a", r1AsC1a, []objects{victim("c1b", r1Plan.ID), victim("c2a", r2Plan.ID)}},
+	}
+
+	routes := idRoutes(t, app.h)
+	if len(routes) < 10 {
+		t.Fatalf("only %d id routes found; the walk is broken", len(routes))
+	}
+	app.sim.ResetCalls()
+	tried := 0
+	for _, rt := range routes {
+		for _, a := range attackers {
+			for _, v := range a.victims {
+				path, ok := fill(rt.pattern, v)
+				if !ok {
+					t.Fatalf("route %s %s can't be exercised: the fixture has no object for one of %v", rt.method, rt.pattern, rt.params)
+				}
+				var resp response
+				if rt.method == http.MethodGet {
+					resp = a.b.get(path)
+				} else {
+					resp = a.b.post(path, url.Values{})
+				}
+				tried++
+				if resp.StatusCode != http.StatusNotFound {
+					t.Errorf("%s: %s %s: status %d, want 404", a.name, rt.method, path, resp.StatusCode)
+				}
+			}
+		}
+	}
+	if n := app.sim.CallCount(); n != 0 {
+		t.Fatalf("the sweep caused %d ISPConfig calls, want 0: %v", n, app.sim.Calls())
+	}
+	t.Logf("isolation sweep: %d routes, %d attempts, all 404, zero ISPConfig calls", len(routes), tried)
+
+	// Positive control: every GET id route answers something other than 404 to somebody allowed to see the
+	// objects, so the sweep's 404s mean refusal, not a broken route.
+	admin := app.browser()
+	admin.mustLogin("admin@example.com", pw, "/admin")
+	legit := []struct {
+		b   *browser
+		ids objects
+	}{
+		{admin, victim("c1a", opPlan.ID)},
+		{login("r1@example.com"), victim("c1a", r1Plan.ID)},
+		{login("c1a@example.com"), victim("c1a", 0)},
+	}
+	for _, rt := range routes {
+		if rt.method != http.MethodGet {
+			continue
+		}
+		reached := false
+		for _, l := range legit {
+			path, _ := fill(rt.pattern, l.ids)
+			if resp := l.b.get(path); resp.StatusCode != http.StatusNotFound {
+				reached = true
+				break
+			}
+		}
+		if !reached {
+			t.Errorf("GET %s answers 404 even to the objects' owners", rt.pattern)
+		}
+	}
+}
