@@ -1,0 +1,277 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// MailDomain is the portal's record of an ISPConfig mail domain.
+type MailDomain struct {
+	ID          int64
+	CustomerID  int64
+	ISPID       *int64
+	Domain      string
+	Active      bool
+	PrevActive  *bool
+	State       string
+	StateDetail string
+	CreatedAt   time.Time
+
+	// Filled by list and detail queries.
+	CustomerName string
+	Mailboxes    int
+	Forwards     int // aliases, forwards and the catch-all
+}
+
+// Mailbox is the portal's record of an ISPConfig mailbox (mail_user).
+type Mailbox struct {
+	ID           int64
+	CustomerID   int64
+	MailDomainID int64
+	ISPID        *int64
+	Email        string
+	Name         string
+	QuotaMB      int
+	State        string
+	StateDetail  string
+	CreatedAt    time.Time
+}
+
+// Kinds of mail_forwards rows.
+const (
+	ForwardAlias    = "alias"
+	ForwardForward  = "forward"
+	ForwardCatchall = "catchall"
+)
+
+// MailForward is the portal's record of an alias, forward or catch-all (ISPConfig's mail_forwarding).
+type MailForward struct {
+	ID           int64
+	CustomerID   int64
+	MailDomainID int64
+	ISPID        *int64
+	Kind         string
+	Source       string
+	Destination  string
+	Active       bool
+	State        string
+	StateDetail  string
+	CreatedAt    time.Time
+}
+
+// Mail reads and writes mail_domains, mailboxes and mail_forwards.
+type Mail struct{ db DBTX }
+
+// NewMail returns the mail tables over db.
+func NewMail(db DBTX) Mail { return Mail{db: db} }
+
+const mailDomainCols = `d.id, d.customer_id, d.isp_id, d.domain, d.active, d.prev_active, d.state, d.state_detail,
+	d.created_at, c.name,
+	(SELECT count(*) FROM mailboxes m WHERE m.mail_domain_id = d.id),
+	(SELECT count(*) FROM mail_forwards f WHERE f.mail_domain_id = d.id)`
+
+func scanMailDomain(row pgx.CollectableRow) (MailDomain, error) {
+	var d MailDomain
+	err := row.Scan(&d.ID, &d.CustomerID, &d.ISPID, &d.Domain, &d.Active, &d.PrevActive, &d.State, &d.StateDetail,
+		&d.CreatedAt, &d.CustomerName, &d.Mailboxes, &d.Forwards)
+	return d, err
+}
+
+const mailboxCols = `id, customer_id, mail_domain_id, isp_id, email, name, quota_mb, state, state_detail, created_at`
+
+func scanMailbox(row pgx.CollectableRow) (Mailbox, error) {
+	var m Mailbox
+	err := row.Scan(&m.ID, &m.CustomerID, &m.MailDomainID, &m.ISPID, &m.Email, &m.Name, &m.QuotaMB, &m.State,
+		&m.StateDetail, &m.CreatedAt)
+	return m, err
+}
+
+const forwardCols = `id, customer_id, mail_domain_id, isp_id, kind, source, destination, active, state, state_detail,
+	created_at`
+
+func scanForward(row pgx.CollectableRow) (MailForward, error) {
+	var f MailForward
+	err := row.Scan(&f.ID, &f.CustomerID, &f.MailDomainID, &f.ISPID, &f.Kind, &f.Source, &f.Destination, &f.Active,
+		&f.State, &f.StateDetail, &f.CreatedAt)
+	return f, err
+}
+
+// MailDomainFilter selects a page of mail domains.
+type MailDomainFilter struct {
+	Query   string // part of the domain or the customer's name, case-insensitively
+	Page    int    // from 1
+	PerPage int
+}
+
+// ListDomains returns one page of the mail domains visible to scope that match f, by domain, and the number of
+// matches.
+func (s Mail) ListDomains(ctx context.Context, scope Scope, f MailDomainFilter) ([]MailDomain, int, error) {
+	if f.PerPage <= 0 || f.PerPage > 100 {
+		f.PerPage = 25
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	var cust *int64
+	if scope.CustomerID != 0 {
+		cust = &scope.CustomerID
+	}
+	args := []any{string(scope.Role), cust}
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	where := []string{visibleTo("$1", "$2")}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		p := arg("%" + escapeLike(strings.ToLower(q)) + "%")
+		where = append(where, "(lower(d.domain) LIKE "+p+" OR lower(c.name) LIKE "+p+")")
+	}
+	from := ` FROM mail_domains d JOIN customers c ON c.id = d.customer_id WHERE ` + strings.Join(where, " AND ")
+	var total int
+	if err := s.db.QueryRow(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
+		return nil, 0, wrap(err, "count mail domains")
+	}
+	rows, _ := s.db.Query(ctx, `SELECT `+mailDomainCols+from+` ORDER BY lower(d.domain), d.id LIMIT `+arg(f.PerPage)+
+		` OFFSET `+arg((f.Page-1)*f.PerPage), args...)
+	list, err := pgx.CollectRows(rows, scanMailDomain)
+	return list, total, wrap(err, "list mail domains")
+}
+
+// Domain returns a mail domain without an ownership check: callers resolve ownership first. Errors: ErrNotFound.
+func (s Mail) Domain(ctx context.Context, id int64) (MailDomain, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+mailDomainCols+` FROM mail_domains d JOIN customers c ON c.id = d.customer_id
+		WHERE d.id = $1`, id)
+	d, err := pgx.CollectExactlyOneRow(rows, scanMailDomain)
+	return d, wrap(err, "mail domain %d", id)
+}
+
+// CreateDomain records a pending mail domain. Errors: ErrConflict when the domain is already recorded.
+func (s Mail) CreateDomain(ctx context.Context, customerID int64, domain string) (MailDomain, error) {
+	var id int64
+	err := s.db.QueryRow(ctx, `INSERT INTO mail_domains (customer_id, domain, active, state)
+		VALUES ($1, $2, true, 'pending') RETURNING id`, customerID, domain).Scan(&id)
+	if err != nil {
+		return MailDomain{}, wrap(err, "create mail domain %q", domain)
+	}
+	return s.Domain(ctx, id)
+}
+
+// Mailboxes lists the mailboxes of a mail domain, by address.
+func (s Mail) Mailboxes(ctx context.Context, domainID int64) ([]Mailbox, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+mailboxCols+` FROM mailboxes WHERE mail_domain_id = $1 ORDER BY lower(email), id`, domainID)
+	list, err := pgx.CollectRows(rows, scanMailbox)
+	return list, wrap(err, "mailboxes of domain %d", domainID)
+}
+
+// CustomerMailboxes lists a customer's mailboxes in every domain, by address (alias destinations).
+func (s Mail) CustomerMailboxes(ctx context.Context, customerID int64) ([]Mailbox, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+mailboxCols+` FROM mailboxes WHERE customer_id = $1 ORDER BY lower(email), id`, customerID)
+	list, err := pgx.CollectRows(rows, scanMailbox)
+	return list, wrap(err, "mailboxes of customer %d", customerID)
+}
+
+// Mailbox returns a mailbox without an ownership check. Errors: ErrNotFound.
+func (s Mail) Mailbox(ctx context.Context, id int64) (Mailbox, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+mailboxCols+` FROM mailboxes WHERE id = $1`, id)
+	m, err := pgx.CollectExactlyOneRow(rows, scanMailbox)
+	return m, wrap(err, "mailbox %d", id)
+}
+
+// MailboxByEmail returns the mailbox with address email (already normalised). Errors: ErrNotFound.
+func (s Mail) MailboxByEmail(ctx context.Context, email string) (Mailbox, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+mailboxCols+` FROM mailboxes WHERE lower(email) = lower($1)`, email)
+	m, err := pgx.CollectExactlyOneRow(rows, scanMailbox)
+	return m, wrap(err, "mailbox %q", email)
+}
+
+// CreateMailbox records a pending mailbox. Errors: ErrConflict when the address is already recorded.
+func (s Mail) CreateMailbox(ctx context.Context, m Mailbox) (Mailbox, error) {
+	rows, _ := s.db.Query(ctx, `INSERT INTO mailboxes (customer_id, mail_domain_id, email, name, quota_mb, state)
+		VALUES ($1, $2, $3, $4, $5, 'pending') RETURNING `+mailboxCols, m.CustomerID, m.MailDomainID, m.Email, m.Name, m.QuotaMB)
+	out, err := pgx.CollectExactlyOneRow(rows, scanMailbox)
+	return out, wrap(err, "create mailbox %q", m.Email)
+}
+
+// SetMailboxQuota records a mailbox's quota.
+func (s Mail) SetMailboxQuota(ctx context.Context, id int64, quotaMB int) error {
+	_, err := s.db.Exec(ctx, `UPDATE mailboxes SET quota_mb = $2, updated_at = now() WHERE id = $1`, id, quotaMB)
+	return wrap(err, "mailbox %d quota", id)
+}
+
+// Forwards lists the aliases, forwards and catch-all of a mail domain: kind, then source.
+func (s Mail) Forwards(ctx context.Context, domainID int64) ([]MailForward, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+forwardCols+` FROM mail_forwards WHERE mail_domain_id = $1
+		ORDER BY kind, lower(source), lower(destination), id`, domainID)
+	list, err := pgx.CollectRows(rows, scanForward)
+	return list, wrap(err, "forwards of domain %d", domainID)
+}
+
+// Forward returns an alias, forward or catch-all without an ownership check. Errors: ErrNotFound.
+func (s Mail) Forward(ctx context.Context, id int64) (MailForward, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+forwardCols+` FROM mail_forwards WHERE id = $1`, id)
+	f, err := pgx.CollectExactlyOneRow(rows, scanForward)
+	return f, wrap(err, "mail forward %d", id)
+}
+
+// CreateForward records a pending alias, forward or catch-all. Errors: ErrConflict for a duplicate (same kind,
+// source and destination) or a second catch-all of a domain.
+func (s Mail) CreateForward(ctx context.Context, f MailForward) (MailForward, error) {
+	rows, _ := s.db.Query(ctx, `INSERT INTO mail_forwards (customer_id, mail_domain_id, kind, source, destination, active, state)
+		VALUES ($1, $2, $3, $4, $5, true, 'pending') RETURNING `+forwardCols,
+		f.CustomerID, f.MailDomainID, f.Kind, f.Source, f.Destination)
+	out, err := pgx.CollectExactlyOneRow(rows, scanForward)
+	return out, wrap(err, "create %s %q", f.Kind, f.Source)
+}
+
+// AddressInUse reports what already uses address (normalised) as a mailbox or as the source of an alias or
+// forward: "mailbox", "alias", "forward", or "" when nothing does.
+func (s Mail) AddressInUse(ctx context.Context, address string) (string, error) {
+	var kind string
+	err := s.db.QueryRow(ctx, `SELECT kind FROM (
+		SELECT 'mailbox' AS kind FROM mailboxes WHERE lower(email) = lower($1)
+		UNION ALL SELECT kind FROM mail_forwards WHERE kind IN ('alias', 'forward') AND lower(source) = lower($1)
+	) u LIMIT 1`, address).Scan(&kind)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return kind, wrap(err, "address %q in use", address)
+}
+
+var mailTables = map[Kind]string{KindMailDomain: "mail_domains", KindMailbox: "mailboxes", KindMailForward: "mail_forwards"}
+
+// SetProvisioned stores the ISPConfig id of a pending mail object and makes it active.
+func (s Mail) SetProvisioned(ctx context.Context, kind Kind, id, ispID int64) error {
+	_, err := s.db.Exec(ctx, `UPDATE `+mailTables[kind]+` SET isp_id = $2, state = 'active', state_detail = '',
+		updated_at = now() WHERE id = $1`, id, ispID)
+	return wrap(err, "%s %d provisioned", kind, id)
+}
+
+// SetState moves a mail object to state with a user-visible detail; ispID, when not nil, is stored too. It
+// reports false when the object was not in one of the states in from.
+func (s Mail) SetState(ctx context.Context, kind Kind, id int64, state, detail string, ispID *int64, from ...string) (bool, error) {
+	tag, err := s.db.Exec(ctx, `UPDATE `+mailTables[kind]+` SET state = $2, state_detail = $3,
+		isp_id = coalesce($4, isp_id), updated_at = now() WHERE id = $1 AND state = ANY($5)`, id, state, detail, ispID, from)
+	return tag.RowsAffected() == 1, wrap(err, "%s %d state %s", kind, id, state)
+}
+
+// SetActive records whether a mail domain or forwarding row is enabled.
+func (s Mail) SetActive(ctx context.Context, kind Kind, id int64, active bool) error {
+	_, err := s.db.Exec(ctx, `UPDATE `+mailTables[kind]+` SET active = $2, updated_at = now() WHERE id = $1`, id, active)
+	return wrap(err, "%s %d active", kind, id)
+}
+
+// Delete removes a mail object's row.
+func (s Mail) Delete(ctx context.Context, kind Kind, id int64) error {
+	_, err := s.db.Exec(ctx, `DELETE FROM `+mailTables[kind]+` WHERE id = $1`, id)
+	return wrap(err, "delete %s %d", kind, id)
+}
+
+// AliasesTo lists the aliases whose destination is address (normalised).
+func (s Mail) AliasesTo(ctx context.Context, address string) ([]MailForward, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+forwardCols+` FROM mail_forwards WHERE kind = 'alias'
+		AND lower(destination) = lower($1) ORDER BY id`, address)
+	list, err := pgx.CollectRows(rows, scanForward)
+	return list, wrap(err, "aliases to %q", address)
+}
