@@ -185,16 +185,16 @@ func (h *Handler) mailDomainCreate(w http.ResponseWriter, r *http.Request) error
 		if m := o.checkCount("mail domains", func(l store.Limits) int { return l.MaxMailDomains },
 			func(u store.Usage) int { return u.MailDomains }, 1); m != "" {
 			errs["domain"] = m
-			return nil
+			return errRefused
 		}
 		row, err = store.NewMail(tx).CreateDomain(ctx, c.ID, domain)
 		if errors.Is(err, store.ErrConflict) {
 			errs["domain"] = "That mail domain already exists."
-			return nil
+			return errRefused
 		}
 		return err
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errRefused) {
 		h.audited(r, p, "mail_domain.create", "customer", idString(c.ID), store.OutcomeFailure, "refused: "+errDetail(err))
 		return err
 	}

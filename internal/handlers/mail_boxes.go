@@ -99,11 +99,11 @@ func (h *Handler) mailboxCreate(w http.ResponseWriter, r *http.Request) error {
 		if msg := o.checkCount("mailboxes", func(l store.Limits) int { return l.MaxMailboxes },
 			func(u store.Usage) int { return u.Mailboxes }, 1); msg != "" {
 			errs["local"] = msg
-			return nil
+			return errRefused
 		}
 		if msg := o.checkQuota(0, quota); msg != "" {
 			errs["quota_mb"] = msg
-			return nil
+			return errRefused
 		}
 		used, err := m.AddressInUse(ctx, email)
 		if err != nil {
@@ -111,16 +111,16 @@ func (h *Handler) mailboxCreate(w http.ResponseWriter, r *http.Request) error {
 		}
 		if used != "" {
 			errs["local"] = "That address is already used by " + articled(used) + "."
-			return nil
+			return errRefused
 		}
 		row, err = m.CreateMailbox(ctx, store.Mailbox{CustomerID: c.ID, MailDomainID: domainID, Email: email, Name: name, QuotaMB: quota})
 		if errors.Is(err, store.ErrConflict) {
 			errs["local"] = "That mailbox already exists."
-			return nil
+			return errRefused
 		}
 		return err
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errRefused) {
 		h.audited(r, p, "mailbox.create", "mail_domain", idString(domainID), store.OutcomeFailure, errDetail(err))
 		return err
 	}

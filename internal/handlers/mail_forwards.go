@@ -125,7 +125,7 @@ func (h *Handler) mailForwardCreate(w http.ResponseWriter, r *http.Request) erro
 			if msg := o.checkCount("aliases and forwards", func(l store.Limits) int { return l.MaxMailAliases },
 				func(u store.Usage) int { return u.MailAliases }, 1); msg != "" {
 				errs[field] = msg
-				return nil
+				return errRefused
 			}
 			used, err := m.AddressInUse(ctx, source)
 			if err != nil {
@@ -133,7 +133,7 @@ func (h *Handler) mailForwardCreate(w http.ResponseWriter, r *http.Request) erro
 			}
 			if used == "mailbox" {
 				errs[field] = "A mailbox already has this address."
-				return nil
+				return errRefused
 			}
 		}
 		row, err = m.CreateForward(ctx, store.MailForward{CustomerID: c.ID, MailDomainID: domainID, Kind: kind, Source: source, Destination: dest})
@@ -143,11 +143,11 @@ func (h *Handler) mailForwardCreate(w http.ResponseWriter, r *http.Request) erro
 			} else {
 				errs[field] = "That " + kind + " already exists."
 			}
-			return nil
+			return errRefused
 		}
 		return err
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errRefused) {
 		h.audited(r, p, "mail_forward.create", "mail_domain", idString(domainID), store.OutcomeFailure, errDetail(err))
 		return err
 	}

@@ -188,3 +188,7 @@ func remoteFieldErr(err error) string {
 	}
 	return "The hosting platform refused it (" + fmt.Sprint(ve.Keys) + ")."
 }
+
+// errRefused rolls back a create transaction whose refusal is already in the form's errors (a failed INSERT
+// aborts the transaction, so it must not be committed).
+var errRefused = errors.New("mail: refused")
