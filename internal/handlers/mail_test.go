@@ -565,3 +565,77 @@ func TestMailboxPasswordPublic(t *testing.T) {
 	}
 	mailWantStatus(t, "other mailbox", b.post("/mailbox/password", form("other@pub.test", "x")), http.StatusUnauthorized)
 }
+
+func TestMail_DomainLimitTable(t *testing.T) {
+	app := newApp(t, func(o *Options) { o.Settings.DomainLimit = true })
+	res := app.customer(store.RoleReseller, nil, "res@example.com")
+	c := app.customer(store.RoleClient, &res, "cli@example.com")
+	app.fixtureDomain(c, "allowed.test")
+	b := app.browser()
+	b.mustLogin("cli@example.com", pw, "/client")
+	app.sim.ResetCalls()
+	r := b.post("/mail", url.Values{"domain": {"elsewhere.test"}})
+	mailWantStatus(t, "domain not in the table", r, http.StatusUnprocessableEntity)
+	if !strings.Contains(r.body, `data-testid="error-domain"`) || app.sim.CallCount() != 0 {
+		t.Fatalf("want an inline error and no calls (%d): %.400s", app.sim.CallCount(), r.body)
+	}
+	mailWantStatus(t, "allowed domain", b.post("/mail", url.Values{"domain": {"allowed.test"}}), http.StatusSeeOther)
+}
+
+func TestMail_HTMXAndPlainShapes(t *testing.T) {
+	w := newMailWorld(t)
+	app := w.app
+	md := app.fixtureMailDomain(w.client, "shape.test", true)
+	for i := range 30 {
+		app.insertObject(`INSERT INTO mail_domains (customer_id, domain, state) VALUES ($1, $2, 'failed') RETURNING id`,
+			w.client.ID, "zz"+strconv.Itoa(100+i)+".test")
+	}
+	for _, hx := range []bool{false, true} {
+		if hx {
+			w.cb.hdrs["HX-Request"] = "true"
+		} else {
+			delete(w.cb.hdrs, "HX-Request")
+		}
+		r := w.cb.get("/mail?page=2")
+		mailWantStatus(t, "page 2", r, http.StatusOK)
+		if strings.Contains(r.body, "<html") == hx {
+			t.Fatalf("hx=%v: full document %v", hx, !hx)
+		}
+		if !strings.Contains(r.body, `data-testid="mail-prev"`) || strings.Contains(r.body, `data-testid="mail-next"`) || strings.Contains(r.body, "shape.test") {
+			t.Fatalf("hx=%v: page 2 of 31 domains wrong: %.300s", hx, r.body)
+		}
+		// The delete confirmation step exists for both, and changes nothing.
+		r = w.cb.post(mailPath("/mail/%d/delete", md), nil)
+		mailWantStatus(t, "confirm", r, http.StatusOK)
+		if !strings.Contains(r.body, `data-testid="mail-confirm"`) {
+			t.Fatalf("hx=%v: no confirmation: %.300s", hx, r.body)
+		}
+	}
+	// htmx: an error goes to #alerts.
+	r := w.cb.post(mailPath("/mail/%d/active", md), url.Values{"active": {"maybe"}})
+	if r.StatusCode != http.StatusBadRequest || r.Header.Get("HX-Retarget") != "#alerts" {
+		t.Fatalf("htmx error: status %d retarget %q", r.StatusCode, r.Header.Get("HX-Retarget"))
+	}
+	// htmx: a successful create redirects with HX-Redirect.
+	r = w.cb.post(mailPath("/mail/%d/forwards", md), url.Values{"kind": {"forward"}, "local": {"f"}, "destination": {"a@b.test"}})
+	if r.StatusCode != http.StatusNoContent || r.Header.Get("HX-Redirect") != mailPath("/mail/%d", md) {
+		t.Fatalf("htmx create: status %d HX-Redirect %q", r.StatusCode, r.Header.Get("HX-Redirect"))
+	}
+	// htmx: deleting a row answers an empty 200 that swaps it away.
+	var fwd int64
+	if err := app.pool.QueryRow(context.Background(), `SELECT id FROM mail_forwards`).Scan(&fwd); err != nil {
+		t.Fatal(err)
+	}
+	r = w.cb.post(mailPath("/mail/forwards/%d/delete", fwd), url.Values{"confirm": {"yes"}})
+	if r.StatusCode != http.StatusOK || strings.TrimSpace(r.body) != "" || len(app.sim.Rows("mail_forwarding")) != 0 {
+		t.Fatalf("htmx delete: status %d body %q", r.StatusCode, r.body)
+	}
+	// No inline scripts, styles or handlers in the mail pages.
+	delete(w.cb.hdrs, "HX-Request")
+	body := w.cb.get(mailPath("/mail/%d", md)).body
+	for _, bad := range []string{"style=", "onclick", "hx-on", "<script>"} {
+		if strings.Contains(body, bad) {
+			t.Fatalf("mail page contains %q", bad)
+		}
+	}
+}
