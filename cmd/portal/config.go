@@ -43,6 +43,7 @@ type Config struct {
 	DomainLimit           bool
 	DomainLimitSubdomains bool
 	PHPModes              []string
+	DriftEvery            time.Duration
 }
 
 type envReader struct {
@@ -145,6 +146,9 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		ImpersonateFor:        e.duration("PORTAL_IMPERSONATION_TIMEOUT", time.Hour),
 		DomainLimit:           e.boolean("PORTAL_DOMAIN_LIMIT", false),
 		DomainLimitSubdomains: e.boolean("PORTAL_DOMAIN_LIMIT_SUBDOMAINS", true),
+	}
+	if v := e.str("PORTAL_DRIFT_INTERVAL", "30m"); v != "off" {
+		c.DriftEvery = e.duration("PORTAL_DRIFT_INTERVAL", 30*time.Minute)
 	}
 	allowedPHP := map[string]bool{"no": true, "fast-cgi": true, "cgi": true, "mod": true, "suphp": true, "php-fpm": true, "hhvm": true}
 	for _, m := range strings.Split(e.str("PORTAL_PHP_MODES", "php-fpm,fast-cgi,no"), ",") {

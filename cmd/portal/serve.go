@@ -78,6 +78,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		return err
 	}
 	ten := tenancy.New(pool, map[int64]*ispapi.Client{platform.ID: isp}, log)
+	ten.DriftEvery = cfg.DriftEvery
 	jobs, err := tenancy.NewJobs(pool, ten, log)
 	if err != nil {
 		return err

@@ -76,21 +76,16 @@ func TestIsolationSweep(t *testing.T) {
 		"r1":  {store.KindCustomer: r1.ID},
 		"r2":  {store.KindCustomer: r2.ID},
 	}
-	// A victim tuple is one foreign owner's objects plus a plan the attacker may not see.
-	victim := func(owner string, plan int64) objects {
-		o := objects{store.KindPlan: plan}
-		for k, v := range owned[owner] {
+	// A drift item is the admins' alone.
+	driftID := app.insertObject(`INSERT INTO drift_items (platform_id, kind, problem) VALUES ($1, 'site', 'changed') RETURNING id`, app.platform.ID)
+	// A victim tuple is a foreign customer, a foreign owner's hosted objects, a plan and a drift item the attacker
+	// may not see. Resellers own no hosted objects: their tuples borrow another foreign client's.
+	victim := func(customer, objectsOf string, plan int64) objects {
+		o := objects{store.KindPlan: plan, store.KindDrift: driftID}
+		for k, v := range owned[objectsOf] {
 			o[k] = v
 		}
-		// Resellers have no hosted objects of their own: borrow the first client's of theirs, still foreign.
-		if owner == "r1" || owner == "r2" {
-			src := map[string]string{"r1": "c1b", "r2": "c2a"}[owner]
-			for k, v := range owned[src] {
-				if k != store.KindCustomer {
-					o[k] = v
-				}
-			}
-		}
+		o[store.KindCustomer] = owned[customer][store.KindCustomer]
 		return o
 	}
 	login := func(email string) *browser {
@@ -111,12 +106,12 @@ func TestIsolationSweep(t *testing.T) {
 		b       *browser
 		victims []objects
 	}{
-		{"client c1a", login("c1a@example.com"), []objects{victim("c1b", r1Plan.ID), victim("c2a", r2Plan.ID), victim("r1", opPlan.ID)}},
-		{"client c1b", login("c1b@example.com"), []objects{victim("c1a", r1Plan.ID), victim("c2a", opPlan.ID)}},
-		{"client c2a (other reseller)", login("c2a@example.com"), []objects{victim("c1a", r2Plan.ID), victim("r2", r1Plan.ID)}},
-		{"reseller r1", login("r1@example.com"), []objects{victim("c2a", r2Plan.ID), victim("r2", opPlan.ID), victim("r1", r2Plan.ID)}},
-		{"reseller r2", login("r2@example.com"), []objects{victim("c1a", r1Plan.ID), victim("r1", opPlan.ID)}},
-		{"r1 impersonating c1a", r1AsC1a, []objects{victim("c1b", r1Plan.ID), victim("c2a", r2Plan.ID)}},
+		{"client c1a", login("c1a@example.com"), []objects{victim("c1b", "c1b", r1Plan.ID), victim("c2a", "c2a", r2Plan.ID), victim("r1", "c1b", opPlan.ID)}},
+		{"client c1b", login("c1b@example.com"), []objects{victim("c1a", "c1a", r1Plan.ID), victim("c2a", "c2a", opPlan.ID)}},
+		{"client c2a (other reseller)", login("c2a@example.com"), []objects{victim("c1a", "c1a", r2Plan.ID), victim("r2", "c1a", r1Plan.ID)}},
+		{"reseller r1", login("r1@example.com"), []objects{victim("c2a", "c2a", r2Plan.ID), victim("r2", "c2a", opPlan.ID), victim("r1", "c2a", r2Plan.ID)}},
+		{"reseller r2", login("r2@example.com"), []objects{victim("c1a", "c1a", r1Plan.ID), victim("r1", "c1b", opPlan.ID)}},
+		{"r1 impersonating c1a", r1AsC1a, []objects{victim("c1b", "c1b", r1Plan.ID), victim("c2a", "c2a", r2Plan.ID)}},
 	}
 
 	routes := idRoutes(t, app.h)
@@ -158,9 +153,9 @@ func TestIsolationSweep(t *testing.T) {
 		b   *browser
 		ids objects
 	}{
-		{admin, victim("c1a", opPlan.ID)},
-		{login("r1@example.com"), victim("c1a", r1Plan.ID)},
-		{login("c1a@example.com"), victim("c1a", 0)},
+		{admin, victim("c1a", "c1a", opPlan.ID)},
+		{login("r1@example.com"), victim("c1a", "c1a", r1Plan.ID)},
+		{login("c1a@example.com"), victim("c1a", "c1a", 0)},
 	}
 	for _, rt := range routes {
 		if rt.method != http.MethodGet {

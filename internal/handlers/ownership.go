@@ -3,8 +3,8 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"net/http"
+	"regexp"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
@@ -22,6 +22,7 @@ var paramKinds = map[string]store.Kind{
 	"mailboxID":     store.KindMailbox,
 	"mailForwardID": store.KindMailForward,
 	"domainID":      store.KindDomain,
+	"driftID":       store.KindDrift,
 }
 
 type ownedKey string

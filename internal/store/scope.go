@@ -33,6 +33,7 @@ const (
 	KindMailbox     Kind = "mailbox"
 	KindMailForward Kind = "mail_forward"
 	KindDomain      Kind = "domain"
+	KindDrift       Kind = "drift" // a drift item: admins only
 )
 
 // visibleTo is the one ownership rule, over a customers row aliased c, with the placeholders of the scope's role
@@ -55,6 +56,7 @@ var resolveSQL = map[Kind]string{
 	KindMailbox:     `SELECT o.id FROM mailboxes o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1 AND ` + visibleCustomer,
 	KindMailForward: `SELECT o.id FROM mail_forwards o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1 AND ` + visibleCustomer,
 	KindDomain:      `SELECT o.id FROM domains o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1 AND ` + visibleCustomer,
+	KindDrift: `SELECT d.id FROM drift_items d WHERE d.id = $1 AND $2::text = 'admin' AND $3::bigint IS NULL`,
 	KindPlan: `SELECT p.id FROM plans p WHERE p.id = $1 AND (($2::text = 'admin' AND p.reseller_id IS NULL) OR
 		($2::text = 'reseller' AND p.reseller_id = $3::bigint))`,
 }
@@ -80,5 +82,5 @@ func Resolve(ctx context.Context, db DBTX, scope Scope, kind Kind, id int64) err
 
 // Kinds lists every kind Resolve knows, for tests that sweep all of them.
 func Kinds() []Kind {
-	return []Kind{KindCustomer, KindPlan, KindSite, KindMailDomain, KindMailbox, KindMailForward, KindDomain}
+	return []Kind{KindCustomer, KindPlan, KindSite, KindMailDomain, KindMailbox, KindMailForward, KindDomain, KindDrift}
 }

@@ -36,6 +36,26 @@ type DeleteArgs struct {
 // Kind names the job.
 func (DeleteArgs) Kind() string { return "delete_customer" }
 
+// DriftArgs is the periodic job that runs the drift check on every platform.
+type DriftArgs struct{}
+
+// Kind names the job.
+func (DriftArgs) Kind() string { return "drift_check" }
+
+type driftWorker struct {
+	river.WorkerDefaults[DriftArgs]
+	s *Service
+}
+
+func (w *driftWorker) Work(ctx context.Context, _ *river.Job[DriftArgs]) error {
+	for id := range w.s.platforms {
+		if _, err := w.s.CheckDrift(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 type provisionWorker struct {
 	river.WorkerDefaults[ProvisionArgs]
 	s *Service
@@ -80,7 +100,14 @@ func NewJobs(pool *pgxpool.Pool, s *Service, log *slog.Logger) (*river.Client[pg
 	river.AddWorker(workers, &provisionWorker{s: s})
 	river.AddWorker(workers, &suspensionWorker{s: s})
 	river.AddWorker(workers, &deleteWorker{s: s})
+	river.AddWorker(workers, &driftWorker{s: s})
+	var periodic []*river.PeriodicJob
+	if s.DriftEvery > 0 {
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(s.DriftEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return DriftArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+	}
 	c, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		PeriodicJobs:         periodic,
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
 		Workers:              workers,
 		Logger:               log,

@@ -30,6 +30,8 @@ type Service struct {
 	log       *slog.Logger
 	// RetryDelay is how long a durable job waits before its first attempt; the request tries at once.
 	RetryDelay time.Duration
+	// DriftEvery is how often the drift check runs as a periodic job; 0 disables it. Set before NewJobs.
+	DriftEvery time.Duration
 }
 
 // New returns a Service. Call SetJobs with the river client before use (the workers need the Service first).
