@@ -39,8 +39,8 @@ CREATE TABLE customers (
 CREATE UNIQUE INDEX customers_username_key ON customers (platform_id, lower(isp_username)) WHERE state <> 'deleted';
 CREATE UNIQUE INDEX customers_isp_client_key ON customers (platform_id, isp_client_id)
 	WHERE isp_client_id IS NOT NULL AND state <> 'deleted';
-CREATE INDEX customers_reseller_idx ON customers (reseller_id, lower(name)) WHERE state <> 'deleted';
-CREATE INDEX customers_kind_idx ON customers (kind, lower(name)) WHERE state <> 'deleted';
+CREATE INDEX customers_reseller_idx ON customers (reseller_id, lower(name), id) WHERE state <> 'deleted';
+CREATE INDEX customers_kind_idx ON customers (kind, lower(name), id) WHERE state <> 'deleted';
 
 -- Plans carry limits: -1 unlimited, 0 none, n at most n. Operator plans have reseller_id NULL; a reseller's plans
 -- are for its clients only.

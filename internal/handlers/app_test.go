@@ -24,7 +24,7 @@ import (
 
 // testApp is the real router on a fresh database, with the ISPConfig simulator behind the real client.
 type testApp struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	pool   *pgxpool.Pool
 	h      *Handler
@@ -39,7 +39,7 @@ type testApp struct {
 
 type appOption func(*Options)
 
-func newApp(t *testing.T, opts ...appOption) *testApp {
+func newApp(t testing.TB, opts ...appOption) *testApp {
 	t.Helper()
 	pool := dbtest.New(t)
 	a := &testApp{t: t, pool: pool, hasher: auth.NewHasher(8 * 1024)}
@@ -114,7 +114,7 @@ func (a *testApp) auditCount(action, outcome string) int {
 
 // browser is one user agent with its own cookie jar; it does not follow redirects, so tests see them.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	app  *testApp
 	c    *http.Client
 	hdrs map[string]string
