@@ -46,6 +46,11 @@ func New(t *testing.T, timeout time.Duration) context.Context {
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	// Start the browser and its tab on this context, so contexts derived from it for single steps (with their
+	// own timeouts) don't own, and close, the tab.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
