@@ -56,7 +56,7 @@ var resolveSQL = map[Kind]string{
 	KindMailbox:     `SELECT o.id FROM mailboxes o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1 AND ` + visibleCustomer,
 	KindMailForward: `SELECT o.id FROM mail_forwards o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1 AND ` + visibleCustomer,
 	KindDomain:      `SELECT o.id FROM domains o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1 AND ` + visibleCustomer,
-	KindDrift: `SELECT d.id FROM drift_items d WHERE d.id = $1 AND $2::text = 'admin' AND $3::bigint IS NULL`,
+	KindDrift:       `SELECT d.id FROM drift_items d WHERE d.id = $1 AND $2::text = 'admin' AND $3::bigint IS NULL`,
 	KindPlan: `SELECT p.id FROM plans p WHERE p.id = $1 AND (($2::text = 'admin' AND p.reseller_id IS NULL) OR
 		($2::text = 'reseller' AND p.reseller_id = $3::bigint))`,
 }
