@@ -2,155 +2,21 @@ package ispsim
 
 import (
 	"crypto/rand"
-	"crypto/sha512"
 	"encoding/hex"
-	"strconv"
-	"strings"
-)
 
-const cryptAlphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	"portal/internal/ispapi/shacrypt"
+)
 
 // cryptPassword hashes a password as ISPConfig's crypt_password does: SHA-512 crypt with 5000 rounds and a random
 // 16-hex-digit salt, "$6$rounds=5000$<salt>$<86 chars>" (API.md §3.2.3).
 func cryptPassword(pw string) string {
 	var salt [8]byte
 	_, _ = rand.Read(salt[:])
-	return sha512Crypt(pw, hex.EncodeToString(salt[:]), 5000, true)
+	return shacrypt.Hash(pw, hex.EncodeToString(salt[:]), 5000, true)
 }
 
 // verifyCrypt reports whether pw matches a "$6$…" hash.
-func verifyCrypt(pw, hash string) bool {
-	if !strings.HasPrefix(hash, "$6$") {
-		return false
-	}
-	rest := hash[3:]
-	rounds, explicit := 5000, false
-	if strings.HasPrefix(rest, "rounds=") {
-		n, after, ok := strings.Cut(rest[len("rounds="):], "$")
-		if !ok {
-			return false
-		}
-		r, err := strconv.Atoi(n)
-		if err != nil {
-			return false
-		}
-		rounds, explicit, rest = r, true, after
-	}
-	salt, _, ok := strings.Cut(rest, "$")
-	if !ok {
-		return false
-	}
-	return sha512Crypt(pw, salt, rounds, explicit) == hash
-}
-
-// sha512Crypt implements the SHA-crypt scheme ($6$) as specified by Ulrich Drepper.
-func sha512Crypt(pw, salt string, rounds int, explicitRounds bool) string {
-	if len(salt) > 16 {
-		salt = salt[:16]
-	}
-	if rounds < 1000 {
-		rounds = 1000
-	}
-	if rounds > 999999999 {
-		rounds = 999999999
-	}
-	p, s := []byte(pw), []byte(salt)
-
-	h := sha512.New()
-	h.Write(p)
-	h.Write(s)
-	h.Write(p)
-	b := h.Sum(nil)
-
-	h.Reset()
-	h.Write(p)
-	h.Write(s)
-	n := len(p)
-	for ; n > 64; n -= 64 {
-		h.Write(b)
-	}
-	h.Write(b[:n])
-	for i := len(p); i > 0; i >>= 1 {
-		if i&1 != 0 {
-			h.Write(b)
-		} else {
-			h.Write(p)
-		}
-	}
-	a := h.Sum(nil)
-
-	h.Reset()
-	for range len(p) {
-		h.Write(p)
-	}
-	dp := h.Sum(nil)
-	pseq := make([]byte, 0, len(p))
-	for n := len(p); n > 0; n -= 64 {
-		pseq = append(pseq, dp[:min(n, 64)]...)
-	}
-
-	h.Reset()
-	for range 16 + int(a[0]) {
-		h.Write(s)
-	}
-	ds := h.Sum(nil)
-	sseq := ds[:len(s)]
-
-	c := a
-	for i := range rounds {
-		h.Reset()
-		if i&1 != 0 {
-			h.Write(pseq)
-		} else {
-			h.Write(c)
-		}
-		if i%3 != 0 {
-			h.Write(sseq)
-		}
-		if i%7 != 0 {
-			h.Write(pseq)
-		}
-		if i&1 != 0 {
-			h.Write(c)
-		} else {
-			h.Write(pseq)
-		}
-		c = h.Sum(c[:0])
-	}
-
-	var out strings.Builder
-	out.WriteString("$6$")
-	if explicitRounds {
-		out.WriteString("rounds=" + strconv.Itoa(rounds) + "$")
-	}
-	out.WriteString(salt)
-	out.WriteByte('$')
-	enc := func(b2, b1, b0 byte, n int) {
-		w := uint(b2)<<16 | uint(b1)<<8 | uint(b0)
-		for range n {
-			out.WriteByte(cryptAlphabet[w&0x3f])
-			w >>= 6
-		}
-	}
-	order := [][3]int{{0, 21, 42}, {22, 43, 1}, {44, 2, 23}, {3, 24, 45}, {25, 46, 4}, {47, 5, 26}, {6, 27, 48},
-		{28, 49, 7}, {50, 8, 29}, {9, 30, 51}, {31, 52, 10}, {53, 11, 32}, {12, 33, 54}, {34, 55, 13}, {56, 14, 35},
-		{15, 36, 57}, {37, 58, 16}, {59, 17, 38}, {18, 39, 60}, {40, 61, 19}, {62, 20, 41}}
-	for _, o := range order {
-		enc(c[o[0]], c[o[1]], c[o[2]], 4)
-	}
-	enc(0, 0, c[63], 2)
-	return out.String()
-}
+func verifyCrypt(pw, hash string) bool { return shacrypt.Verify(pw, hash) }
 
 // toLatin1 converts text to ISO-8859-1 bytes as the CRYPTMAIL encryption does before hashing.
-func toLatin1(s string) string {
-	out := make([]byte, 0, len(s))
-	for _, r := range s {
-		if r < 256 {
-			out = append(out, byte(r))
-		} else {
-			out = append(out, '?')
-		}
-	}
-	return string(out)
-}
+func toLatin1(s string) string { return shacrypt.Latin1(s) }

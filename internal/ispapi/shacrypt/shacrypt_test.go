@@ -1,4 +1,4 @@
-package ispsim
+package shacrypt
 
 import "testing"
 
@@ -13,12 +13,12 @@ func TestSHA512Crypt_Vectors(t *testing.T) {
 		{"Hello world!", "saltstringsaltstring", 10000, true, "$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v."},
 	}
 	for _, tt := range tests {
-		if got := sha512Crypt(tt.pw, tt.salt, tt.rounds, tt.explicit); got != tt.want {
-			t.Errorf("sha512Crypt(%q, %q): got %s, want %s", tt.pw, tt.salt, got, tt.want)
+		if got := Hash(tt.pw, tt.salt, tt.rounds, tt.explicit); got != tt.want {
+			t.Errorf("Hash(%q, %q): got %s, want %s", tt.pw, tt.salt, got, tt.want)
 		}
 	}
-	h := cryptPassword("S3cret!pass")
-	if !verifyCrypt("S3cret!pass", h) || verifyCrypt("other", h) {
+	h := Hash("S3cret!pass", "0123456789abcdef", 5000, true)
+	if !Verify("S3cret!pass", h) || Verify("other", h) {
 		t.Errorf("verifyCrypt round trip failed for %s", h)
 	}
 	if len(h) != len("$6$rounds=5000$")+16+1+86 {
