@@ -16,6 +16,11 @@ fi
 export PORTAL_COOKIE_SECURE=${PORTAL_COOKIE_SECURE:-false}
 export PORTAL_DEMO_ADMIN=${PORTAL_DEMO_ADMIN:-true}
 export PORTAL_LOG_FORMAT=${PORTAL_LOG_FORMAT:-text}
+# The embedded ISPConfig simulator keeps its data next to the database, so both survive a restart together.
+if [ -z "${PORTAL_ISPCONFIG_URL:-}" ]; then
+	mkdir -p "$data"
+	export PORTAL_ISPCONFIG_SIM_STATE=${PORTAL_ISPCONFIG_SIM_STATE:-$data/ispconfig-sim.json}
+fi
 
 "$bin" serve &
 pid=$!

@@ -35,6 +35,7 @@ type Config struct {
 	ISPConfigUser      string
 	ISPConfigPassword  string
 	ISPConfigTLSVerify bool
+	SimStateFile       string // with the embedded simulator: where its data is kept across restarts
 	ShutdownTimeout    time.Duration
 
 	ISPWebServerID        int
@@ -139,6 +140,7 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		ISPConfigUser:      e.str("PORTAL_ISPCONFIG_USER", ""),
 		ISPConfigPassword:  e.str("PORTAL_ISPCONFIG_PASSWORD", ""),
 		ISPConfigTLSVerify: e.boolean("PORTAL_ISPCONFIG_TLS_VERIFY", true),
+		SimStateFile:       e.str("PORTAL_ISPCONFIG_SIM_STATE", ""),
 		ShutdownTimeout:    e.duration("PORTAL_SHUTDOWN_TIMEOUT", 15*time.Second),
 
 		ISPWebServerID:        e.integer("PORTAL_ISPCONFIG_WEB_SERVER_ID", 1, 1, 1<<31-1),

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"log/slog"
 	"net"
 	"net/http"
@@ -154,13 +156,24 @@ func openISPConfig(ctx context.Context, cfg Config, log *slog.Logger, m *handler
 		sim := ispsim.New()
 		user, pass = "portal", generatePassword()
 		sim.AddRemoteUser(user, pass, portalFunctions)
+		saveSim := func() {}
+		if f := cfg.SimStateFile; f != "" {
+			if err := loadSimState(sim, f); err != nil {
+				return nil, nil, err
+			}
+			saveSim = func() {
+				if err := saveSimState(sim, f); err != nil {
+					log.Error("save simulator state", "err", err, "file", f)
+				}
+			}
+		}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, nil, fmt.Errorf("ispconfig simulator: %w", err)
 		}
 		srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
-		stopSim = func() { _ = srv.Close() }
+		stopSim = func() { _ = srv.Close(); saveSim() }
 		url = "http://" + ln.Addr().String() + "/remote/json.php"
 		log.Warn("PORTAL_ISPCONFIG_URL is not set: using the in-process ISPConfig simulator (data is lost on exit)", "url", url)
 	}
@@ -195,4 +208,37 @@ func ensureDemoAdmin(ctx context.Context, pool *pgxpool.Pool, h *auth.Hasher, st
 	}
 	fmt.Fprintf(stdout, "\n  Demo admin created. Sign in with:\n    email:    %s\n    password: %s\n  (shown once; `portal admin create` makes more)\n\n", acct.Email, password)
 	return nil
+}
+
+// loadSimState restores the embedded simulator's data saved by an earlier run, if there is any.
+func loadSimState(sim *ispsim.Sim, file string) error {
+	f, err := os.Open(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("PORTAL_ISPCONFIG_SIM_STATE: %w", err)
+	}
+	defer f.Close()
+	if err := sim.Load(f); err != nil {
+		return fmt.Errorf("PORTAL_ISPCONFIG_SIM_STATE %s: %w", file, err)
+	}
+	return nil
+}
+
+// saveSimState writes the simulator's data atomically (temp file, then rename).
+func saveSimState(sim *ispsim.Sim, file string) error {
+	tmp := file + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if err := sim.Save(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, file)
 }

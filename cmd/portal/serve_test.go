@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -46,15 +48,22 @@ func freeAddr(t *testing.T) string {
 func TestServe_EndToEnd(t *testing.T) {
 	dbURL, pool := dbtest.NewWithURL(t)
 	addr, metricsAddr := freeAddr(t), freeAddr(t)
+	simState := filepath.Join(t.TempDir(), "sim.json")
 	env := envOf(map[string]string{
 		"DATABASE_URL": dbURL, "PORTAL_LISTEN": addr, "PORTAL_METRICS_LISTEN": metricsAddr,
 		"PORTAL_DEMO_ADMIN": "true", "PORTAL_COOKIE_SECURE": "false", "PORTAL_ARGON2_MEMORY_KIB": "8192",
+		"PORTAL_ISPCONFIG_SIM_STATE": simState,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, env, nil, &stdout, &stderr) }()
-	defer func() {
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
 		cancel()
 		select {
 		case err := <-done:
@@ -64,7 +73,8 @@ func TestServe_EndToEnd(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Error("serve did not shut down")
 		}
-	}()
+	}
+	defer stop()
 
 	base := "http://" + addr
 	waitFor(t, done, base+"/healthz")
@@ -104,6 +114,12 @@ func TestServe_EndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), `"route":"/login"`) || !strings.Contains(stderr.String(), `"request_id"`) {
 		t.Errorf("no structured request log line for /login in: %.500s", stderr.String())
+	}
+	// Graceful shutdown saves the embedded simulator's data for the next start.
+	stop()
+	state, err := os.ReadFile(simState)
+	if err != nil || !strings.Contains(string(state), `"client"`) {
+		t.Fatalf("simulator state after shutdown: %v, %.100s", err, state)
 	}
 	// A later start on the same database does not create another demo admin.
 	var again bytes.Buffer
