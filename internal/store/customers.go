@@ -114,9 +114,6 @@ type CustomerFilter struct {
 	PerPage    int
 }
 
-// CountCap is the most matches a list counts exactly; List reports CountCap+1 for "more".
-const CountCap = 1000
-
 // List returns one page of the customers visible to scope that match f, and the number of matches, capped at
 // CountCap+1.
 func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]Customer, int, error) {
@@ -163,10 +160,8 @@ func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]C
 		dir = " DESC"
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
-	// Counting is capped, so a page costs the same with 100 or 100,000 customers; past the cap the page says
-	// "more than" and asks for a narrower search.
-	var total int
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM customers c`+w+` LIMIT `+strconv.Itoa(CountCap+1)+`) s`, args...).Scan(&total); err != nil {
+	total, err := countCapped(ctx, s.db, ` FROM customers c`+w, args)
+	if err != nil {
 		return nil, 0, wrap(err, "count customers")
 	}
 	q := `SELECT ` + customerCols + customerFrom + w + ` ORDER BY ` + order + dir + `, c.id` + dir +

@@ -129,8 +129,8 @@ func (s Mail) ListDomains(ctx context.Context, scope Scope, f MailDomainFilter) 
 		where = append(where, "(lower(d.domain) LIKE "+p+" OR lower(c.name) LIKE "+p+")")
 	}
 	from := ` FROM mail_domains d JOIN customers c ON c.id = d.customer_id WHERE ` + strings.Join(where, " AND ")
-	var total int
-	if err := s.db.QueryRow(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
+	total, err := countCapped(ctx, s.db, from, args)
+	if err != nil {
 		return nil, 0, wrap(err, "count mail domains")
 	}
 	rows, _ := s.db.Query(ctx, `SELECT `+mailDomainCols+from+` ORDER BY lower(d.domain), d.id LIMIT `+arg(f.PerPage)+

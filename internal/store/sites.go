@@ -160,8 +160,8 @@ func (s Sites) List(ctx context.Context, scope Scope, f ListFilter) ([]Site, int
 		where = append(where, "(lower(o.domain) LIKE "+p+" OR lower(c.name) LIKE "+p+")")
 	}
 	w := ` FROM sites o JOIN customers c ON c.id = o.customer_id WHERE ` + strings.Join(where, " AND ")
-	var total int
-	if err := s.db.QueryRow(ctx, `SELECT count(*)`+w, args...).Scan(&total); err != nil {
+	total, err := countCapped(ctx, s.db, w, args)
+	if err != nil {
 		return nil, 0, wrap(err, "count sites")
 	}
 	rows, _ := s.db.Query(ctx, `SELECT `+siteCols+w+` ORDER BY lower(o.domain), o.id LIMIT `+arg(f.PerPage)+

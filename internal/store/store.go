@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -43,4 +44,15 @@ func wrap(err error, format string, args ...any) error {
 func isFKViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23503"
+}
+
+// CountCap is the most matches a list counts exactly; lists report CountCap+1 for "more". Capping keeps a list
+// page's cost flat however many rows match; past the cap a page asks for a narrower search.
+const CountCap = 1000
+
+// countCapped counts the rows of from (a " FROM … WHERE …" clause), stopping at CountCap+1.
+func countCapped(ctx context.Context, db DBTX, from string, args []any) (int, error) {
+	var n int
+	err := db.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1`+from+` LIMIT `+strconv.Itoa(CountCap+1)+`) capped`, args...).Scan(&n)
+	return n, err
 }

@@ -1,7 +1,12 @@
 // Package views renders the portal's pages and fragments with templ. Views do no I/O: handlers pass everything in.
 package views
 
-import "net/url"
+import (
+	"net/url"
+	"strconv"
+
+	"portal/internal/store"
+)
 
 // PageMeta is what the layout needs besides the page body.
 type PageMeta struct {
@@ -44,6 +49,14 @@ func Nav(role string) []NavItem {
 
 // FieldErrors maps a form field name to its inline message.
 type FieldErrors map[string]string
+
+// CountText is "n noun", or "more than 1000 noun" when a list's count was capped.
+func CountText(n int, noun string) string {
+	if n > store.CountCap {
+		return "more than " + strconv.Itoa(store.CountCap) + " " + noun + " (narrow the search)"
+	}
+	return strconv.Itoa(n) + " " + noun
+}
 
 // queryString encodes key/value pairs, skipping empty values.
 func queryString(kv ...string) string {
