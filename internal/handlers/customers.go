@@ -116,19 +116,7 @@ func (h *Handler) customerCreate(kind store.Role, action string) func(http.Respo
 		v := views.CustomerFormValues{Name: strings.TrimSpace(f["name"]), Company: strings.TrimSpace(f["company"]),
 			Email: strings.TrimSpace(f["email"]), Username: strings.TrimSpace(f["username"])}
 		errs := views.FieldErrors{}
-		if v.Name == "" || len(v.Name) > 100 {
-			errs["name"] = "Enter a name of at most 100 characters."
-		}
-		if len(v.Company) > 100 {
-			errs["company"] = "At most 100 characters."
-		}
-		if email, err := ispapi.NormalizeEmail(v.Email); err != nil || len(email) > 254 {
-			errs["email"] = "Enter a valid email address."
-		} else if kind == store.RoleReseller && strings.Contains(email, "+") {
-			errs["email"] = "The hosting platform does not accept '+' in a reseller's email."
-		} else {
-			v.Email = email
-		}
+		validContact(kind, &v, errs)
 		if err := ispapi.ValidateUsername(v.Username); err != nil {
 			errs["username"] = "Use 1 to 64 letters, digits, dots, dashes or underscores (not web followed by a digit)."
 		} else {
@@ -230,6 +218,66 @@ func (h *Handler) customerShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return h.render(w, r, http.StatusOK, c.Name, views.CustomerDetail(c, plan, u, plans, !p.Impersonating()))
+}
+
+// validContact checks a customer's contact fields, normalising the email.
+func validContact(kind store.Role, v *views.CustomerFormValues, errs views.FieldErrors) {
+	if v.Name == "" || len(v.Name) > 100 {
+		errs["name"] = "Enter a name of at most 100 characters."
+	}
+	if len(v.Company) > 100 {
+		errs["company"] = "At most 100 characters."
+	}
+	if email, err := ispapi.NormalizeEmail(v.Email); err != nil || len(email) > 254 {
+		errs["email"] = "Enter a valid email address."
+	} else if kind == store.RoleReseller && strings.Contains(email, "+") {
+		errs["email"] = "The hosting platform does not accept '+' in a reseller's email."
+	} else {
+		v.Email = email
+	}
+}
+
+// customerEditForm serves GET /customers/{customerID}/edit.
+func (h *Handler) customerEditForm(w http.ResponseWriter, r *http.Request) error {
+	c, err := h.customerFromRoute(r)
+	if err != nil {
+		return err
+	}
+	v := views.CustomerFormValues{Name: c.Name, Company: c.Company, Email: c.Email}
+	return h.render(w, r, http.StatusOK, "Edit "+c.Name, views.CustomerEditForm(c, v, nil))
+}
+
+// customerEdit serves POST /customers/{customerID}/edit: contact details and sign-in email, in ISPConfig first.
+func (h *Handler) customerEdit(w http.ResponseWriter, r *http.Request) error {
+	p, _ := principalFrom(r.Context())
+	c, err := h.customerFromRoute(r)
+	if err != nil {
+		return err
+	}
+	f, err := parseForm(r, "name", "company", "email")
+	if err != nil {
+		return err
+	}
+	v := views.CustomerFormValues{Name: strings.TrimSpace(f["name"]), Company: strings.TrimSpace(f["company"]), Email: strings.TrimSpace(f["email"])}
+	errs := views.FieldErrors{}
+	validContact(c.Kind, &v, errs)
+	if len(errs) == 0 {
+		err = h.tenancy.UpdateContact(r.Context(), c.ID, v.Name, v.Company, v.Email)
+		var te *tenancy.Error
+		if errors.As(err, &te) {
+			errs["form"] = te.Msg
+		} else if err != nil {
+			h.audited(r, p, "customer.edit", string(c.Kind), idString(c.ID), store.OutcomeFailure, err.Error())
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		return h.render(w, r, http.StatusUnprocessableEntity, "Edit "+c.Name, views.CustomerEditForm(c, v, errs))
+	}
+	h.audited(r, p, "customer.edit", string(c.Kind), idString(c.ID), store.OutcomeSuccess, v.Email)
+	h.flash(r, "Saved.")
+	redirect(w, r, fmt.Sprintf("/customers/%d", c.ID))
+	return nil
 }
 
 // customerPlan serves POST /customers/{customerID}/plan: move to another of the owner's plans.

@@ -259,3 +259,37 @@ func TestAdminPages_WorkWhilePlatformIsDown(t *testing.T) {
 		t.Errorf("a create during an outage should show pending with the reason")
 	}
 }
+
+func TestCustomerEdit_ContactAndSignInEmail(t *testing.T) {
+	app := newApp(t)
+	r := app.customer(store.RoleReseller, nil, "r@example.com")
+	c := app.customer(store.RoleClient, &r, "old@example.com")
+	app.customer(store.RoleClient, &r, "taken@example.com")
+	b := app.browser()
+	b.mustLogin("r@example.com", pw, "/reseller")
+	path := fmt.Sprintf("/customers/%d/edit", c.ID)
+	if resp := b.get(path); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, "old@example.com") {
+		t.Fatalf("edit form: %d", resp.StatusCode)
+	}
+	app.sim.ResetCalls()
+	if resp := b.post(path, url.Values{"name": {"New Name"}, "company": {"Co"}, "email": {"taken@example.com"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("taken email: %d, want 422", resp.StatusCode)
+	}
+	if resp := b.post(path, url.Values{"name": {""}, "company": {""}, "email": {"bad"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid: %d, want 422", resp.StatusCode)
+	}
+	if n := app.sim.CallCount(); n != 0 {
+		t.Fatalf("refused edits made %d ISPConfig calls", n)
+	}
+	if resp := b.post(path, url.Values{"name": {"New Name"}, "company": {"Co"}, "email": {"New@Example.com"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d %.300s", resp.StatusCode, resp.body)
+	}
+	row := app.sim.Row("client", int(*c.ISPClientID))
+	if row["contact_name"] != "New Name" || row["email"] != "new@example.com" || row["company_name"] != "Co" {
+		t.Errorf("ISPConfig client after edit: %v", row)
+	}
+	app.browser().mustLogin("new@example.com", pw, "/client")
+	if r := app.browser().login("old@example.com", pw); r.StatusCode != http.StatusUnauthorized {
+		t.Errorf("old email still signs in: %d", r.StatusCode)
+	}
+}

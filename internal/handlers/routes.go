@@ -90,6 +90,8 @@ func (h *Handler) router() chi.Router {
 			r.Route("/customers/{customerID}", func(r chi.Router) {
 				r.Use(h.requireRole(store.RoleAdmin, store.RoleReseller))
 				r.Get("/", h.wrap(h.customerShow))
+				r.Get("/edit", h.wrap(h.customerEditForm))
+				r.Post("/edit", h.wrap(h.customerEdit))
 				r.Post("/plan", h.wrap(h.customerPlan))
 				r.Post("/suspend", h.wrap(h.customerSuspend(true)))
 				r.Post("/unsuspend", h.wrap(h.customerSuspend(false)))

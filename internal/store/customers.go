@@ -209,6 +209,17 @@ func (s Customers) SetDetail(ctx context.Context, id int64, detail string) error
 	return wrap(err, "customer %d detail", id)
 }
 
+// SetContact changes a customer's contact details and its sign-in's email and name in one statement pair; run it
+// in a transaction. It returns ErrConflict when the email belongs to another account.
+func (s Customers) SetContact(ctx context.Context, id int64, name, company, email string) error {
+	if _, err := s.db.Exec(ctx, `UPDATE customers SET name = $2, company = $3, email = $4, updated_at = now() WHERE id = $1`,
+		id, name, company, email); err != nil {
+		return wrap(err, "customer %d contact", id)
+	}
+	_, err := s.db.Exec(ctx, `UPDATE accounts SET email = $2, name = $3 WHERE customer_id = $1`, id, email, name)
+	return wrap(err, "customer %d sign-in email", id)
+}
+
 // SetPlan moves a customer to another plan.
 func (s Customers) SetPlan(ctx context.Context, id, planID int64) error {
 	_, err := s.db.Exec(ctx, `UPDATE customers SET plan_id = $2, updated_at = now() WHERE id = $1`, id, planID)

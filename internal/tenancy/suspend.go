@@ -173,6 +173,40 @@ func (s *Service) waiting(ctx context.Context, id int64, err error) error {
 	return fmt.Errorf("%w: %v", ErrWaiting, err)
 }
 
+// UpdateContact changes a customer's name, company and email (its sign-in) in ISPConfig, then in Postgres. A
+// taken email is refused before anything changes.
+func (s *Service) UpdateContact(ctx context.Context, id int64, name, company, email string) error {
+	customers := store.NewCustomers(s.pool)
+	c, err := customers.ByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if other, err := store.NewAccounts(s.pool).ByEmail(ctx, email); err == nil && (other.CustomerID == nil || *other.CustomerID != id) {
+		return userErr("An account with the email %s already exists.", email)
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if c.State == store.StateActive && c.ISPClientID != nil {
+		isp, err := s.ISP(c.PlatformID)
+		if err != nil {
+			return err
+		}
+		if err := isp.UpdateClient(ctx, *c.ISPClientID, ispapi.ClientUpdate{ContactName: &name, CompanyName: &company, Email: &email}); err != nil {
+			if errors.Is(err, ispapi.ErrUnavailable) {
+				return userErr("The hosting platform isn't responding; nothing was changed.")
+			}
+			return err
+		}
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return store.NewCustomers(tx).SetContact(ctx, id, name, company, email)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return userErr("An account with the email %s already exists.", email)
+	}
+	return err
+}
+
 // ChangePlan moves a customer to another plan of the same owner and audience, refusing when its current usage
 // does not fit. The plan's limits are mirrored to ISPConfig first, then recorded.
 func (s *Service) ChangePlan(ctx context.Context, id, planID int64) error {
