@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -420,4 +423,50 @@ func TestClientLimit_ConcurrentCreatesCannotExceedIt(t *testing.T) {
 	if got := app.simRowsWhere("client", "parent_client_id", fmt.Sprint(*r.ISPClientID)); got != 2 {
 		t.Errorf("ISPConfig has %d clients under the reseller, want 2", got)
 	}
+}
+
+// TestProvisioning_ConcurrentCreatesShareASmallPool: each provisioning holds one connection for its lock and does
+// all its queries on it, so more concurrent creates than pool connections still finish.
+func TestProvisioning_ConcurrentCreatesShareASmallPool(t *testing.T) {
+	app := newApp(t)
+	cfg, err := pgxpool.ParseConfig(app.pool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 2
+	small, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer small.Close()
+	svc := tenancy.New(small, map[int64]*ispapi.Client{app.platform.ID: app.isp}, nil)
+	if _, err := tenancy.NewJobs(small, svc, nil); err != nil {
+		t.Fatal(err)
+	}
+	plan := app.plan(nil, store.RoleReseller, "r", unlimited)
+	hash, _ := app.hasher.Hash(pw)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = svc.Create(ctx, tenancy.NewCustomer{Kind: store.RoleReseller, PlatformID: app.platform.ID, PlanID: plan.ID,
+				Name: "R", Email: fmt.Sprintf("r%d@example.com", i), Username: fmt.Sprintf("pool%d", i), PasswordHash: hash})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("create %d: %v", i, err)
+		}
+	}
+	var active int
+	_ = app.pool.QueryRow(context.Background(), `SELECT count(*) FROM customers WHERE state = 'active'`).Scan(&active)
+	if active != 8 {
+		t.Fatalf("active customers = %d, want 8", active)
+	}
+	app.agree(t)
 }

@@ -94,8 +94,8 @@ func (s *Service) Create(ctx context.Context, in NewCustomer) (store.Customer, e
 // up first and adopts the client its own earlier attempt created. A refusal by ISPConfig fails the customer (nothing
 // exists upstream); an unreachable ISPConfig returns ErrWaiting and leaves it pending for the job.
 func (s *Service) Provision(ctx context.Context, id int64) error {
-	return s.withCustomerLock(ctx, id, func() error {
-		customers := store.NewCustomers(s.pool)
+	return s.withCustomerLock(ctx, id, func(db store.DBTX) error {
+		customers := store.NewCustomers(db)
 		c, err := customers.ByID(ctx, id)
 		if err != nil || c.State != store.StatePending {
 			return err
@@ -117,7 +117,7 @@ func (s *Service) Provision(ctx context.Context, id int64) error {
 			resellerISP = *r.ISPClientID
 		}
 
-		ispID, err := s.findOrAdd(ctx, isp, c, resellerISP)
+		ispID, err := s.findOrAdd(ctx, db, isp, c, resellerISP)
 		if err != nil {
 			return err
 		}
@@ -139,8 +139,8 @@ func (s *Service) Provision(ctx context.Context, id int64) error {
 }
 
 // findOrAdd returns the ISPConfig client id of c, creating it when it does not exist yet.
-func (s *Service) findOrAdd(ctx context.Context, isp *ispapi.Client, c store.Customer, resellerISP int64) (int64, error) {
-	customers := store.NewCustomers(s.pool)
+func (s *Service) findOrAdd(ctx context.Context, db store.DBTX, isp *ispapi.Client, c store.Customer, resellerISP int64) (int64, error) {
+	customers := store.NewCustomers(db)
 	existing, err := isp.ClientByUsername(ctx, c.ISPUsername)
 	switch {
 	case err == nil && existing.CustomerNo == customerNo(c.ID):
@@ -152,11 +152,11 @@ func (s *Service) findOrAdd(ctx context.Context, isp *ispapi.Client, c store.Cus
 		_ = customers.SetDetail(ctx, c.ID, describe(err))
 		return 0, fmt.Errorf("%w: %v", ErrWaiting, err)
 	}
-	plan, err := store.NewPlans(s.pool).ByID(ctx, c.PlanID)
+	plan, err := store.NewPlans(db).ByID(ctx, c.PlanID)
 	if err != nil {
 		return 0, err
 	}
-	platform, err := store.NewPlatforms(s.pool).ByID(ctx, c.PlatformID)
+	platform, err := store.NewPlatforms(db).ByID(ctx, c.PlatformID)
 	if err != nil {
 		return 0, err
 	}

@@ -54,9 +54,9 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 
 // FinishDelete removes what a deleting customer still has in ISPConfig and turns it into a tombstone. Idempotent.
 func (s *Service) FinishDelete(ctx context.Context, id int64) error {
-	return s.withCustomerLock(ctx, id, func() error {
-		customers := store.NewCustomers(s.pool)
-		objects := store.NewObjects(s.pool)
+	return s.withCustomerLock(ctx, id, func(db store.DBTX) error {
+		customers := store.NewCustomers(db)
+		objects := store.NewObjects(db)
 		c, err := customers.ByID(ctx, id)
 		if err != nil || c.State != store.StateDeleting {
 			return err
@@ -73,7 +73,7 @@ func (s *Service) FinishDelete(ctx context.Context, id int64) error {
 			for _, o := range list {
 				if o.ISPID != nil {
 					if err := deleteObject(ctx, isp, kind, *o.ISPID); err != nil {
-						return s.waiting(ctx, c.ID, err)
+						return s.waiting(ctx, db, c.ID, err)
 					}
 				}
 				if err := objects.Delete(ctx, kind, o.ID); err != nil {
@@ -90,12 +90,12 @@ func (s *Service) FinishDelete(ctx context.Context, id int64) error {
 				v := int64(rec.ID)
 				ispID = &v
 			case err != nil && !errors.Is(err, ispapi.ErrNotFound):
-				return s.waiting(ctx, c.ID, err)
+				return s.waiting(ctx, db, c.ID, err)
 			}
 		}
 		if ispID != nil {
 			if err := isp.DeleteClient(ctx, *ispID); err != nil {
-				return s.waiting(ctx, c.ID, err)
+				return s.waiting(ctx, db, c.ID, err)
 			}
 		}
 		_, err = customers.SetState(ctx, c.ID, store.StateDeleted, "", store.StateDeleting)

@@ -92,9 +92,9 @@ func setActive(ctx context.Context, isp *ispapi.Client, kind store.Kind, ispID i
 // state before disabling it, then locks the client; unsuspending unlocks the client and restores exactly the
 // recorded states. It is idempotent and resumes where an earlier attempt stopped.
 func (s *Service) ApplySuspension(ctx context.Context, id int64) error {
-	return s.withCustomerLock(ctx, id, func() error {
-		customers := store.NewCustomers(s.pool)
-		objects := store.NewObjects(s.pool)
+	return s.withCustomerLock(ctx, id, func(db store.DBTX) error {
+		customers := store.NewCustomers(db)
+		objects := store.NewObjects(db)
 		c, err := customers.ByID(ctx, id)
 		if err != nil || c.State != store.StateActive || c.ISPClientID == nil {
 			return err
@@ -125,18 +125,18 @@ func (s *Service) ApplySuspension(ctx context.Context, id int64) error {
 					}
 					if prev {
 						if err := setActive(ctx, isp, kind, *o.ISPID, false); err != nil {
-							return s.waiting(ctx, c.ID, err)
+							return s.waiting(ctx, db, c.ID, err)
 						}
 					}
 				}
 			}
 			if err := isp.UpdateClient(ctx, *c.ISPClientID, ispapi.ClientUpdate{Locked: ispapi.Ptr(true), Canceled: ispapi.Ptr(true)}); err != nil {
-				return s.waiting(ctx, c.ID, err)
+				return s.waiting(ctx, db, c.ID, err)
 			}
 			return customers.SetSuspension(ctx, c.ID, c.SuspendedSelf, c.SuspendedByReseller, store.SuspensionSuspended)
 		}
 		if err := isp.UpdateClient(ctx, *c.ISPClientID, ispapi.ClientUpdate{Locked: ispapi.Ptr(false), Canceled: ispapi.Ptr(false)}); err != nil {
-			return s.waiting(ctx, c.ID, err)
+			return s.waiting(ctx, db, c.ID, err)
 		}
 		for _, kind := range suspendable {
 			list, err := objects.Of(ctx, c.ID, kind)
@@ -149,7 +149,7 @@ func (s *Service) ApplySuspension(ctx context.Context, id int64) error {
 				}
 				if *o.PrevActive {
 					if err := setActive(ctx, isp, kind, *o.ISPID, true); err != nil {
-						return s.waiting(ctx, c.ID, err)
+						return s.waiting(ctx, db, c.ID, err)
 					}
 				}
 				if err := objects.SetPrevActive(ctx, kind, o.ID, nil); err != nil {
@@ -165,8 +165,8 @@ func (s *Service) ApplySuspension(ctx context.Context, id int64) error {
 }
 
 // waiting records why an operation stopped and reports ErrWaiting (or the permanent error) to the job.
-func (s *Service) waiting(ctx context.Context, id int64, err error) error {
-	_ = store.NewCustomers(s.pool).SetDetail(ctx, id, describe(err))
+func (s *Service) waiting(ctx context.Context, db store.DBTX, id int64, err error) error {
+	_ = store.NewCustomers(db).SetDetail(ctx, id, describe(err))
 	if permanent(err) {
 		return err
 	}

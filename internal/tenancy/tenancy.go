@@ -20,6 +20,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"portal/internal/ispapi"
+	"portal/internal/store"
 )
 
 // Service runs tenancy operations.
@@ -65,8 +66,9 @@ func userErr(format string, args ...any) error { return &Error{Msg: fmt.Sprintf(
 var ErrWaiting = errors.New("tenancy: waiting for ISPConfig")
 
 // withCustomerLock serialises work on one customer across requests and workers with a session advisory lock on a
-// dedicated connection (not a transaction: ISPConfig calls happen inside).
-func (s *Service) withCustomerLock(ctx context.Context, id int64, fn func() error) error {
+// dedicated connection (not a transaction: ISPConfig calls happen inside). fn does all its database work on that
+// connection, so an operation holds exactly one pool connection and concurrent operations can't starve the pool.
+func (s *Service) withCustomerLock(ctx context.Context, id int64, fn func(db store.DBTX) error) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -77,7 +79,7 @@ func (s *Service) withCustomerLock(ctx context.Context, id int64, fn func() erro
 		return err
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key)
-	return fn()
+	return fn(conn)
 }
 
 func lockKey(id int64) int64 {
