@@ -18,8 +18,17 @@ import (
 )
 
 // openDB connects to Postgres and checks the connection.
+// Without pool_max_conns in the URL the pool holds up to 20 connections: pgx's default (4 on two cores) is too few
+// for web requests, river's workers and its listener together.
 func openDB(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	pool, err := pgxpool.New(ctx, url)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = 20
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
