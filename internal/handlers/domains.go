@@ -125,7 +125,7 @@ func (h *Handler) domainCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	var entry store.Domain
 	err = pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
-		c, levels, err := lockObjectOwner(ctx, tx, client.ID)
+		c, levels, err := lockObjectOwner(ctx, tx, client.ID, objectWritable)
 		if err != nil {
 			return err
 		}
@@ -250,7 +250,7 @@ func (h *Handler) domainMove(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	err = pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
-		t, levels, err := lockObjectOwner(ctx, tx, target.ID)
+		t, levels, err := lockObjectOwner(ctx, tx, target.ID, objectWritable)
 		if err != nil {
 			return err
 		}

@@ -15,66 +15,17 @@ import (
 // mailDelayNote says honestly what the portal can't see: ISPConfig's server jobs.
 const mailDelayNote = "ISPConfig applies mail changes on the mail server with a delay (usually within a minute or two); the portal cannot see when that has happened."
 
-// limitLevel is one plan whose limits a mail object counts against: the client's own, then its reseller's.
-type limitLevel struct {
-	who  string // "The client's plan", "The reseller's plan"
-	plan store.Plan
-	used store.Usage
-}
-
-// mailOwner is a client locked for a limit check, with the plans that bind it.
+// mailOwner is a client locked for a limit check, with the plans that bind it (the client's, then its reseller's).
 type mailOwner struct {
 	client store.Customer
-	levels []limitLevel
+	levels []objectLevel
 }
 
-// lockMailOwner locks the client's row (its reseller's row first, so concurrent requests always lock in the same
-// order) until tx ends, refuses a client that can't take changes, and reads the usage from the portal's rows.
+// lockMailOwner locks the client's row (and its reseller's first) until tx ends, refuses a client that can't take
+// mail changes, and reads the usage from the portal's rows.
 func lockMailOwner(ctx context.Context, tx pgx.Tx, clientID int64) (mailOwner, error) {
-	customers := store.NewCustomers(tx)
-	c, err := customers.ByID(ctx, clientID)
-	if err != nil {
-		return mailOwner{}, err
-	}
-	var reseller *store.Customer
-	if c.ResellerID != nil {
-		r, err := customers.Lock(ctx, *c.ResellerID)
-		if err != nil {
-			return mailOwner{}, err
-		}
-		reseller = &r
-	}
-	if c, err = customers.Lock(ctx, clientID); err != nil {
-		return mailOwner{}, err
-	}
-	if err := mailWritable(c); err != nil {
-		return mailOwner{}, err
-	}
-	o := mailOwner{client: c}
-	add := func(who string, cu store.Customer) error {
-		plan, err := store.NewPlans(tx).ByID(ctx, cu.PlanID)
-		if err != nil {
-			return err
-		}
-		u, err := customers.UsageOf(ctx, cu)
-		if err != nil {
-			return err
-		}
-		o.levels = append(o.levels, limitLevel{who: who, plan: plan, used: u})
-		return nil
-	}
-	if err := add("The client's plan", c); err != nil {
-		return mailOwner{}, err
-	}
-	if reseller != nil {
-		if reseller.Suspended() {
-			return mailOwner{}, errSuspended
-		}
-		if err := add("The reseller's plan", *reseller); err != nil {
-			return mailOwner{}, err
-		}
-	}
-	return o, nil
+	c, levels, err := lockObjectOwner(ctx, tx, clientID, mailWritable)
+	return mailOwner{client: c, levels: levels}, err
 }
 
 var errSuspended = userErr(http.StatusForbidden, "This account is suspended: its mail can't be changed until it is unsuspended.")

@@ -41,8 +41,9 @@ type objectLevel struct {
 }
 
 // lockObjectOwner locks the client's customer row (its reseller's row first, the one order every request uses)
-// until tx ends, refuses a client that can't take changes, and reads the usage from the portal's own rows.
-func lockObjectOwner(ctx context.Context, tx pgx.Tx, clientID int64) (store.Customer, []objectLevel, error) {
+// until tx ends, refuses a client that writable refuses, and reads the usage from the portal's own rows. Sites,
+// domains and mail all count their limits through it.
+func lockObjectOwner(ctx context.Context, tx pgx.Tx, clientID int64, writable func(store.Customer) error) (store.Customer, []objectLevel, error) {
 	customers := store.NewCustomers(tx)
 	c, err := customers.ByID(ctx, clientID)
 	if err != nil {
@@ -59,7 +60,7 @@ func lockObjectOwner(ctx context.Context, tx pgx.Tx, clientID int64) (store.Cust
 	if c, err = customers.Lock(ctx, clientID); err != nil {
 		return c, nil, err
 	}
-	if err := objectWritable(c); err != nil {
+	if err := writable(c); err != nil {
 		return c, nil, err
 	}
 	var levels []objectLevel
@@ -309,7 +310,7 @@ func (h *Handler) siteCreate(w http.ResponseWriter, r *http.Request) error {
 
 	var site store.Site
 	err = pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
-		c, levels, err := lockObjectOwner(ctx, tx, client.ID)
+		c, levels, err := lockObjectOwner(ctx, tx, client.ID, objectWritable)
 		if err != nil {
 			return err
 		}
