@@ -293,3 +293,31 @@ func TestCustomerEdit_ContactAndSignInEmail(t *testing.T) {
 		t.Errorf("old email still signs in: %d", r.StatusCode)
 	}
 }
+
+func TestPlanUpdate_MirrorsLimitsToISPConfig(t *testing.T) {
+	app := newApp(t)
+	app.account("admin@example.com", store.RoleAdmin, pw)
+	plan := app.plan(nil, store.RoleClient, "Shared", store.Limits{MaxSites: 2, MaxMailDomains: 2, MaxMailboxes: 5, MaxMailQuotaMB: 500, MaxMailAliases: 5, MaxDomains: 2, SiteQuotaMB: 100})
+	a := app.customer(store.RoleClient, nil, "a@example.com", plan.ID)
+	b := app.customer(store.RoleClient, nil, "b@example.com", plan.ID)
+	admin := app.browser()
+	admin.mustLogin("admin@example.com", pw, "/admin")
+	form := url.Values{"name": {"Shared"}, "max_sites": {"9"}, "site_quota_mb": {"100"}, "max_mail_domains": {"2"},
+		"max_mailboxes": {"5"}, "max_mail_quota_mb": {"500"}, "max_mail_aliases": {"5"}, "max_domains": {"2"}}
+	if resp := admin.post(fmt.Sprintf("/admin/plans/%d", plan.ID), form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("plan update: %d %.300s", resp.StatusCode, resp.body)
+	}
+	var jobs int
+	_ = app.pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'sync_plan_limits'`).Scan(&jobs)
+	if jobs != 1 {
+		t.Fatalf("sync jobs queued = %d, want 1", jobs)
+	}
+	if err := app.tenancy.SyncPlanLimits(context.Background(), plan.ID); err != nil { // what the job runs
+		t.Fatal(err)
+	}
+	for _, c := range []store.Customer{a, b} {
+		if got := app.sim.Row("client", int(*c.ISPClientID))["limit_web_domain"]; got != "9" {
+			t.Errorf("%s: ISPConfig limit_web_domain = %q, want 9", c.Email, got)
+		}
+	}
+}

@@ -200,7 +200,14 @@ func (h *Handler) planUpdate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h.audited(r, p, "plan.update", "plan", idString(saved.ID), store.OutcomeSuccess, saved.Name)
-	h.flash(r, "Plan "+saved.Name+" saved.")
+	msg := "Plan " + saved.Name + " saved."
+	if inUse > 0 {
+		if err := h.tenancy.PlanChanged(r.Context(), saved.ID); err != nil {
+			return err
+		}
+		msg += " The hosting platform's copy of the limits is being updated for its customers."
+	}
+	h.flash(r, msg)
 	redirect(w, r, fmt.Sprintf("%s/%d", base, saved.ID))
 	return nil
 }

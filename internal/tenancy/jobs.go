@@ -36,6 +36,23 @@ type DeleteArgs struct {
 // Kind names the job.
 func (DeleteArgs) Kind() string { return "delete_customer" }
 
+// PlanSyncArgs is the durable job that mirrors a changed plan's limits to every customer on it in ISPConfig.
+type PlanSyncArgs struct {
+	PlanID int64 `json:"plan_id"`
+}
+
+// Kind names the job.
+func (PlanSyncArgs) Kind() string { return "sync_plan_limits" }
+
+type planSyncWorker struct {
+	river.WorkerDefaults[PlanSyncArgs]
+	s *Service
+}
+
+func (w *planSyncWorker) Work(ctx context.Context, j *river.Job[PlanSyncArgs]) error {
+	return w.s.SyncPlanLimits(ctx, j.Args.PlanID)
+}
+
 // DriftArgs is the periodic job that runs the drift check on every platform.
 type DriftArgs struct{}
 
@@ -101,6 +118,7 @@ func NewJobs(pool *pgxpool.Pool, s *Service, log *slog.Logger) (*river.Client[pg
 	river.AddWorker(workers, &suspensionWorker{s: s})
 	river.AddWorker(workers, &deleteWorker{s: s})
 	river.AddWorker(workers, &driftWorker{s: s})
+	river.AddWorker(workers, &planSyncWorker{s: s})
 	var periodic []*river.PeriodicJob
 	if s.DriftEvery > 0 {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(s.DriftEvery),

@@ -245,6 +245,46 @@ func (s *Service) ChangePlan(ctx context.Context, id, planID int64) error {
 	return customers.SetPlan(ctx, id, planID)
 }
 
+// PlanChanged queues mirroring a plan's new limits to ISPConfig for every customer on it. The portal enforces
+// limits itself; the mirror keeps ISPConfig's panel showing the same numbers.
+func (s *Service) PlanChanged(ctx context.Context, planID int64) error {
+	if s.jobs == nil {
+		return errors.New("tenancy: no job client configured")
+	}
+	_, err := s.jobs.Insert(ctx, PlanSyncArgs{PlanID: planID}, nil)
+	return err
+}
+
+// SyncPlanLimits writes a plan's limits to every active customer on it in ISPConfig. It is idempotent; a failure
+// leaves the rest for the job's retry.
+func (s *Service) SyncPlanLimits(ctx context.Context, planID int64) error {
+	plan, err := store.NewPlans(s.pool).ByID(ctx, planID)
+	if err != nil {
+		return err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT platform_id, isp_client_id FROM customers
+		WHERE plan_id = $1 AND state = 'active' AND isp_client_id IS NOT NULL ORDER BY id`, planID)
+	if err != nil {
+		return err
+	}
+	type target struct{ PlatformID, ISPClientID int64 }
+	targets, err := pgx.CollectRows(rows, pgx.RowToStructByPos[target])
+	if err != nil {
+		return err
+	}
+	l := ispLimits(plan)
+	for _, t := range targets {
+		isp, err := s.ISP(t.PlatformID)
+		if err != nil {
+			return err
+		}
+		if err := isp.UpdateClient(ctx, t.ISPClientID, ispapi.ClientUpdate{Limits: &l}); err != nil {
+			return fmt.Errorf("tenancy: sync plan %d to client %d: %w", planID, t.ISPClientID, err)
+		}
+	}
+	return nil
+}
+
 func sameOwner(a, b *int64) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
 
 // Exceeds lists the limits of l that usage u is already over.
