@@ -68,11 +68,16 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 
 	metrics := handlers.NewMetrics()
-	isp, stopISP, err := openISPConfig(ctx, cfg, log, metrics)
+	health := &handlers.PlatformHealth{}
+	isp, stopISP, err := openISPConfig(ctx, cfg, log, func(fn string, d time.Duration, err error) {
+		metrics.ObserveISP(fn, d, err)
+		health.Observe(fn, d, err)
+	})
 	if err != nil {
 		return err
 	}
 	defer stopISP()
+	go probeEvery(ctx, isp, 30*time.Second) // keeps the health flag current when nobody calls ISPConfig
 
 	platform, err := store.NewPlatforms(pool).Ensure(ctx, store.Platform{Name: "default", Endpoint: cfg.ISPConfigURL,
 		WebServerID: int64(cfg.ISPWebServerID), MailServerID: int64(cfg.ISPMailServerID)})
@@ -101,7 +106,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 
 	h := handlers.New(handlers.Options{
 		Log: log, Pool: pool, ISP: isp, Sessions: sessions, Hasher: hasher, Metrics: metrics,
-		LoginMaxFailures: cfg.LoginMaxFailures, LoginLockout: cfg.LoginLockout,
+		Health: health, LoginMaxFailures: cfg.LoginMaxFailures, LoginLockout: cfg.LoginLockout,
 		LoginRatePerIP: cfg.LoginRatePerIP, LoginRatePerAccount: cfg.LoginRatePerEmail,
 		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Platform: platform,
 		Settings: handlers.Settings{ImpersonateFor: cfg.ImpersonateFor, DomainLimit: cfg.DomainLimit,
@@ -149,7 +154,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 
 // openISPConfig returns the client for the configured ISPConfig, or for an in-process simulator when none is
 // configured. The returned func logs out and stops the simulator.
-func openISPConfig(ctx context.Context, cfg Config, log *slog.Logger, m *handlers.Metrics) (*ispapi.Client, func(), error) {
+func openISPConfig(ctx context.Context, cfg Config, log *slog.Logger, observe func(string, time.Duration, error)) (*ispapi.Client, func(), error) {
 	url, user, pass := cfg.ISPConfigURL, cfg.ISPConfigUser, cfg.ISPConfigPassword
 	stopSim := func() {}
 	if url == "" {
@@ -181,7 +186,7 @@ func openISPConfig(ctx context.Context, cfg Config, log *slog.Logger, m *handler
 	if !cfg.ISPConfigTLSVerify {
 		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // opted in by PORTAL_ISPCONFIG_TLS_VERIFY=false
 	}
-	c, err := ispapi.New(ispapi.Config{URL: url, Username: user, Password: pass, HTTPClient: hc, Observe: m.ObserveISP, Logger: log})
+	c, err := ispapi.New(ispapi.Config{URL: url, Username: user, Password: pass, HTTPClient: hc, Observe: observe, Logger: log})
 	if err != nil {
 		stopSim()
 		return nil, nil, err
@@ -241,4 +246,21 @@ func saveSimState(sim *ispsim.Sim, file string) error {
 		return err
 	}
 	return os.Rename(tmp, file)
+}
+
+// probeEvery asks ISPConfig for one cheap read every interval until ctx ends; the outcome reaches the health flag
+// through the client's observe hook.
+func probeEvery(ctx context.Context, isp *ispapi.Client, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			_ = isp.Probe(pctx)
+			cancel()
+		}
+	}
 }

@@ -33,6 +33,7 @@ type testApp struct {
 	now    time.Time // the handler's clock; zero means the real time
 
 	isp      *ispapi.Client
+	health   *PlatformHealth
 	tenancy  *tenancy.Service
 	platform store.Platform
 }
@@ -48,7 +49,9 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	a.sim.AddRemoteUser("portal", "sim-secret", "")
 	simSrv := httptest.NewServer(a.sim)
 	t.Cleanup(simSrv.Close)
-	isp, err := ispapi.New(ispapi.Config{URL: simSrv.URL + "/remote/json.php", Username: "portal", Password: "sim-secret", ReadRetries: -1})
+	a.health = &PlatformHealth{}
+	isp, err := ispapi.New(ispapi.Config{URL: simSrv.URL + "/remote/json.php", Username: "portal", Password: "sim-secret",
+		ReadRetries: -1, Observe: a.health.Observe})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +71,7 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	t.Cleanup(func() { db.Close() })
 	sessions, _ := NewSessions(db, 30*time.Minute, 12*time.Hour, false, 0)
 	o := Options{
-		Pool: pool, ISP: isp, Sessions: sessions, Hasher: a.hasher, Tenancy: a.tenancy, Platform: platform,
+		Pool: pool, ISP: isp, Sessions: sessions, Hasher: a.hasher, Tenancy: a.tenancy, Platform: platform, Health: a.health,
 		LoginMaxFailures: 5, LoginLockout: 15 * time.Minute, LoginRatePerIP: 1000, LoginRatePerAccount: 1000,
 		Now: func() time.Time {
 			if !a.now.IsZero() {

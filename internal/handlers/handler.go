@@ -19,7 +19,7 @@ import (
 
 // ISP is the part of the ISPConfig client the handlers call.
 type ISP interface {
-	Ping(ctx context.Context) error
+	Probe(ctx context.Context) error
 }
 
 // Options are a Handler's dependencies and settings.
@@ -29,7 +29,8 @@ type Options struct {
 	ISP      ISP
 	Sessions *scs.SessionManager
 	Hasher   *auth.Hasher
-	Metrics  *Metrics // nil: no metrics
+	Metrics  *Metrics        // nil: no metrics
+	Health   *PlatformHealth // nil: pages never say the platform is down
 
 	Tenancy  *tenancy.Service
 	Platform store.Platform // the platform new customers are created on

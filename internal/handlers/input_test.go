@@ -127,3 +127,35 @@ func TestVendoredHTMXChecksum(t *testing.T) {
 }
 
 var _ = url.Values{}
+
+func TestPlatformDown_PagesSaySoWithoutAsking(t *testing.T) {
+	app := newApp(t)
+	c := app.customer(store.RoleClient, nil, "c@example.com")
+	b := app.browser()
+	b.mustLogin("c@example.com", pw, "/client")
+	if r := b.get("/sites"); strings.Contains(r.body, `data-testid="platform-down-banner"`) {
+		t.Fatal("banner shown while ISPConfig answers")
+	}
+	app.sim.SetFault("", ispsim.Fault{Kind: ispsim.FaultDown})
+	if err := app.isp.Probe(context.Background()); err == nil {
+		t.Fatal("probe succeeded with ISPConfig down")
+	}
+	app.sim.ResetCalls()
+	for _, p := range []string{"/client", "/sites", "/mail", "/domains"} {
+		r := b.get(p)
+		if r.StatusCode != http.StatusOK || !strings.Contains(r.body, `data-testid="platform-down-banner"`) {
+			t.Errorf("%s with ISPConfig down: status %d, banner missing", p, r.StatusCode)
+		}
+	}
+	if n := len(app.sim.Calls()); n != 0 {
+		t.Errorf("pages made %d ISPConfig calls to find out", n)
+	}
+	app.sim.ClearFaults()
+	if err := app.isp.Probe(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.get("/sites"); strings.Contains(r.body, `data-testid="platform-down-banner"`) {
+		t.Error("banner still shown after ISPConfig answered again")
+	}
+	_ = c
+}

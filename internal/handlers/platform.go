@@ -23,7 +23,7 @@ func (h *Handler) platformShow(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	if isp, err := h.tenancy.ISP(h.opts.Platform.ID); err != nil {
 		reachable, problem = false, "no client configured"
-	} else if err := isp.Ping(pctx); err != nil {
+	} else if err := isp.Probe(pctx); err != nil {
 		reachable, problem = false, "it does not answer"
 		if errors.Is(err, ispapi.ErrUnauthorized) {
 			problem = "it refuses the portal's remote user (check its password, permissions and allowed IPs)"

@@ -127,6 +127,16 @@ func (c *Client) Ping(ctx context.Context) error {
 	return err
 }
 
+// Probe makes one real round trip (a mail-domain lookup of a name that can't exist), so it tells whether the
+// platform answers now, unlike Ping, which trusts a fresh session. Use it for readiness and health checks.
+func (c *Client) Probe(ctx context.Context) error {
+	_, err := c.mailDomainByName(ctx, "portal-probe.invalid")
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
 // Close ends the API session with logout, if there is one. The Client stays usable: a later call logs in again.
 func (c *Client) Close(ctx context.Context) error {
 	c.mu.Lock()

@@ -14,6 +14,9 @@ type PageMeta struct {
 	Path  string // current path, to mark the active navigation entry
 	User  *User  // nil when signed out
 	Flash string
+	// PlatformDown says ISPConfig did not answer the last call: the page works from the portal's records, changes
+	// will fail.
+	PlatformDown bool
 }
 
 // User is the signed-in principal as the layout shows it: who acts, and as whom.
