@@ -133,3 +133,38 @@ func TestDrift_PeriodicJobRuns(t *testing.T) {
 		t.Fatalf("the drift job touched ISPConfig: %d sites", n)
 	}
 }
+
+func TestReconcilePending_FinishesOrUndoesWhatACrashLeft(t *testing.T) {
+	app := newApp(t)
+	c := app.customer(store.RoleClient, nil, "c@example.com")
+	ctx := context.Background()
+	// A request created the site in ISPConfig and died before recording the outcome…
+	ispSite, err := app.isp.AddWebDomain(ctx, *c.ISPClientID, siteParams("landed.test", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	landed := app.insertObject(`INSERT INTO sites (customer_id, domain, state, created_at) VALUES ($1, 'landed.test', 'pending', now() - interval '1 hour') RETURNING id`, c.ID)
+	// …another died before ISPConfig heard of it, and a third is still in flight.
+	lost := app.insertObject(`INSERT INTO mail_domains (customer_id, domain, state, created_at) VALUES ($1, 'lost.test', 'pending', now() - interval '1 hour') RETURNING id`, c.ID)
+	fresh := app.insertObject(`INSERT INTO domains (customer_id, domain, state) VALUES ($1, 'fresh.test', 'pending') RETURNING id`, c.ID)
+
+	n, err := app.tenancy.ReconcilePending(ctx, 10*time.Minute)
+	if err != nil || n != 2 {
+		t.Fatalf("settled %d (%v), want 2", n, err)
+	}
+	var state string
+	var ispID *int64
+	_ = app.pool.QueryRow(ctx, `SELECT state, isp_id FROM sites WHERE id = $1`, landed).Scan(&state, &ispID)
+	if state != "active" || ispID == nil || *ispID != ispSite {
+		t.Errorf("landed site: state %s isp_id %v, want active %d", state, ispID, ispSite)
+	}
+	var cnt int
+	_ = app.pool.QueryRow(ctx, `SELECT count(*) FROM mail_domains WHERE id = $1`, lost).Scan(&cnt)
+	if cnt != 0 {
+		t.Errorf("the lost mail domain's row is still there")
+	}
+	_ = app.pool.QueryRow(ctx, `SELECT count(*) FROM domains WHERE id = $1 AND state = 'pending'`, fresh).Scan(&cnt)
+	if cnt != 1 {
+		t.Errorf("a row still in flight was touched")
+	}
+}

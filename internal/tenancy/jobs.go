@@ -65,6 +65,10 @@ type driftWorker struct {
 }
 
 func (w *driftWorker) Work(ctx context.Context, _ *river.Job[DriftArgs]) error {
+	// Rows a crashed request left pending are settled first, so the comparison sees finished records.
+	if _, err := w.s.ReconcilePending(ctx, 10*time.Minute); err != nil {
+		return err
+	}
 	for id := range w.s.platforms {
 		if _, err := w.s.CheckDrift(ctx, id); err != nil {
 			return err
