@@ -70,10 +70,10 @@ type Mail struct{ db DBTX }
 // NewMail returns the mail tables over db.
 func NewMail(db DBTX) Mail { return Mail{db: db} }
 
-const mailDomainCols = `d.id, d.customer_id, d.isp_id, d.domain, d.active, d.prev_active, d.state, d.state_detail,
-	d.created_at, c.name,
-	(SELECT count(*) FROM mailboxes m WHERE m.mail_domain_id = d.id),
-	(SELECT count(*) FROM mail_forwards f WHERE f.mail_domain_id = d.id)`
+const mailDomainCols = `o.id, o.customer_id, o.isp_id, o.domain, o.active, o.prev_active, o.state, o.state_detail,
+	o.created_at, c.name,
+	(SELECT count(*) FROM mailboxes m WHERE m.mail_domain_id = o.id),
+	(SELECT count(*) FROM mail_forwards f WHERE f.mail_domain_id = o.id)`
 
 func scanMailDomain(row pgx.CollectableRow) (MailDomain, error) {
 	var d MailDomain
@@ -117,23 +117,19 @@ func (s Mail) ListDomains(ctx context.Context, scope Scope, f MailDomainFilter) 
 	if f.Page < 1 {
 		f.Page = 1
 	}
-	var cust *int64
-	if scope.CustomerID != 0 {
-		cust = &scope.CustomerID
-	}
-	args := []any{string(scope.Role), cust}
+	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	where := []string{visibleTo("$1", "$2")}
+	where := scopeWhere(scope, arg)
 	if q := strings.TrimSpace(f.Query); q != "" {
 		p := arg("%" + escapeLike(strings.ToLower(q)) + "%")
-		where = append(where, "(lower(d.domain) LIKE "+p+" OR lower(c.name) LIKE "+p+")")
+		where = append(where, "(lower(o.domain) LIKE "+p+" OR lower(c.name) LIKE "+p+")")
 	}
-	from := ` FROM mail_domains d JOIN customers c ON c.id = d.customer_id WHERE ` + strings.Join(where, " AND ")
+	from := ` FROM mail_domains o JOIN customers c ON c.id = o.customer_id WHERE ` + strings.Join(where, " AND ")
 	total, err := countCapped(ctx, s.db, from, args)
 	if err != nil {
 		return nil, 0, wrap(err, "count mail domains")
 	}
-	rows, _ := s.db.Query(ctx, `SELECT `+mailDomainCols+from+` ORDER BY lower(d.domain), d.id LIMIT `+arg(f.PerPage)+
+	rows, _ := s.db.Query(ctx, `SELECT `+mailDomainCols+from+` ORDER BY lower(o.domain), o.id LIMIT `+arg(f.PerPage)+
 		` OFFSET `+arg((f.Page-1)*f.PerPage), args...)
 	list, err := pgx.CollectRows(rows, scanMailDomain)
 	return list, total, wrap(err, "list mail domains")
@@ -141,8 +137,8 @@ func (s Mail) ListDomains(ctx context.Context, scope Scope, f MailDomainFilter) 
 
 // Domain returns a mail domain without an ownership check: callers resolve ownership first. Errors: ErrNotFound.
 func (s Mail) Domain(ctx context.Context, id int64) (MailDomain, error) {
-	rows, _ := s.db.Query(ctx, `SELECT `+mailDomainCols+` FROM mail_domains d JOIN customers c ON c.id = d.customer_id
-		WHERE d.id = $1`, id)
+	rows, _ := s.db.Query(ctx, `SELECT `+mailDomainCols+` FROM mail_domains o JOIN customers c ON c.id = o.customer_id
+		WHERE o.id = $1`, id)
 	d, err := pgx.CollectExactlyOneRow(rows, scanMailDomain)
 	return d, wrap(err, "mail domain %d", id)
 }
