@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"testing"
 
 	"portal/internal/ispapi"
 	"portal/internal/store"
@@ -124,4 +123,3 @@ func (a *testApp) simRowsWhere(table, column, value string) int {
 	return n
 }
 
-var _ = testing.Verbose

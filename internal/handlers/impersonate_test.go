@@ -48,7 +48,6 @@ func TestImpersonation_BannerAuditRefusalsAndStop(t *testing.T) {
 	app := newApp(t)
 	r := app.customer(store.RoleReseller, nil, "r@example.com")
 	c := app.customer(store.RoleClient, &r, "c@example.com")
-	other := app.customer(store.RoleClient, &r, "other@example.com")
 	b := app.browser()
 	b.mustLogin("r@example.com", pw, "/reseller")
 	before := b.sessionToken()
@@ -99,7 +98,6 @@ func TestImpersonation_BannerAuditRefusalsAndStop(t *testing.T) {
 	if app.auditCount("impersonate.stop", store.OutcomeSuccess) != 1 {
 		t.Errorf("no impersonate.stop audit row")
 	}
-	_ = other
 }
 
 func TestImpersonation_EndsByItself(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -20,7 +19,6 @@ func TestBadInput_ClearFourHundreds(t *testing.T) {
 	app.account("i@example.com", store.RoleClient, pw)
 	b := app.browser()
 	b.mustLogin("i@example.com", pw, "/client")
-	before := app.auditCount("password.change", "")
 
 	cases := []struct {
 		name, path, ct, body string
@@ -49,7 +47,6 @@ func TestBadInput_ClearFourHundreds(t *testing.T) {
 	if n := app.auditCount("password.change", store.OutcomeSuccess); n != 0 {
 		t.Errorf("password changed by malformed input")
 	}
-	_ = before
 	app.browser().mustLogin("i@example.com", pw, "/client")
 }
 
@@ -126,11 +123,9 @@ func TestVendoredHTMXChecksum(t *testing.T) {
 	}
 }
 
-var _ = url.Values{}
-
 func TestPlatformDown_PagesSaySoWithoutAsking(t *testing.T) {
 	app := newApp(t)
-	c := app.customer(store.RoleClient, nil, "c@example.com")
+	app.customer(store.RoleClient, nil, "c@example.com")
 	b := app.browser()
 	b.mustLogin("c@example.com", pw, "/client")
 	if r := b.get("/sites"); strings.Contains(r.body, `data-testid="platform-down-banner"`) {
@@ -157,5 +152,4 @@ func TestPlatformDown_PagesSaySoWithoutAsking(t *testing.T) {
 	if r := b.get("/sites"); strings.Contains(r.body, `data-testid="platform-down-banner"`) {
 		t.Error("banner still shown after ISPConfig answered again")
 	}
-	_ = c
 }

@@ -339,8 +339,7 @@ func TestSiteCreate_ResellerLimitSpansClients(t *testing.T) {
 
 func TestSiteCreate_MismatchIsAFailureAndLeavesNothing(t *testing.T) {
 	app := newApp(t)
-	c := app.customer(store.RoleClient, nil, "c@example.com")
-	_ = c
+	app.customer(store.RoleClient, nil, "c@example.com")
 	b := app.browser()
 	b.mustLogin("c@example.com", pw, "/client")
 	app.sim.DropField("web_domain", "traffic_quota")

@@ -341,7 +341,7 @@ func TestDelete_LeavesNothingInISPConfig(t *testing.T) {
 	c := app.customer(store.RoleClient, &r, "gone@example.com")
 	keep := app.customer(store.RoleClient, &r, "keep@example.com")
 	app.fullCustomer(c, "gone")
-	keepObjs := app.fullCustomer(keep, "keep")
+	app.fullCustomer(keep, "keep")
 
 	admin := app.browser()
 	admin.mustLogin("admin@example.com", pw, "/admin")
@@ -387,7 +387,6 @@ func TestDelete_LeavesNothingInISPConfig(t *testing.T) {
 	if resp := admin.get(fmt.Sprintf("/customers/%d", c.ID)); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("tombstone detail: status %d, want 404", resp.StatusCode)
 	}
-	_ = keepObjs
 }
 
 func TestClientLimit_ConcurrentCreatesCannotExceedIt(t *testing.T) {
