@@ -122,4 +122,3 @@ func (a *testApp) simRowsWhere(table, column, value string) int {
 	}
 	return n
 }
-
