@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,7 +22,7 @@ func listQuery(r *http.Request, sorts ...string) (views.ListQuery, error) {
 	if len(lq.Q) > 200 {
 		return lq, userErr(http.StatusBadRequest, "The search is too long.")
 	}
-	if lq.Sort != "" && !contains(sorts, lq.Sort) {
+	if lq.Sort != "" && !slices.Contains(sorts, lq.Sort) {
 		return lq, userErr(http.StatusBadRequest, "Unknown sort order.")
 	}
 	if p := q.Get("page"); p != "" {
@@ -32,15 +33,6 @@ func listQuery(r *http.Request, sorts ...string) (views.ListQuery, error) {
 		lq.Page = n
 	}
 	return lq, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // customerList serves the customer lists: GET /admin/resellers, /admin/clients (admins) and /reseller/clients

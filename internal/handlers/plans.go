@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -66,7 +67,7 @@ func parsePlan(f form, audiences []string, ceiling *store.Plan) (store.Plan, vie
 	if p.Name == "" || len(p.Name) > 60 {
 		errs["name"] = "Enter a name of at most 60 characters."
 	}
-	if !contains(audiences, v.Audience) {
+	if !slices.Contains(audiences, v.Audience) {
 		errs["audience"] = "Choose who the plan is for."
 	}
 	limit := func(field, raw string, dst *int) {

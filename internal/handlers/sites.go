@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -172,7 +173,7 @@ func (h *Handler) siteSettings(f form, errs views.FieldErrors) store.Site {
 		PHPMode: f["php"], SSL: flag(f, "ssl", errs), LetsEncrypt: flag(f, "letsencrypt", errs),
 		QuotaMB: megabytes(f, "quota_mb", errs), TrafficMB: megabytes(f, "traffic_mb", errs),
 	}
-	if !contains(h.opts.Settings.PHPModes, s.PHPMode) {
+	if !slices.Contains(h.opts.Settings.PHPModes, s.PHPMode) {
 		errs["php"] = "Choose one of the offered PHP modes."
 	}
 	if s.LetsEncrypt && !s.SSL {

@@ -61,12 +61,33 @@ func (s Objects) SetPrevActive(ctx context.Context, kind Kind, id int64, prev *b
 	return wrap(err, "%s %d prev_active", kind, id)
 }
 
-// Delete removes an object's row after ISPConfig no longer has it.
+// SettlePending finishes a row a crashed request left pending: with ispID > 0 it is activated under that
+// ISPConfig id, otherwise removed. Rows no longer pending are left alone.
+func (s Objects) SettlePending(ctx context.Context, kind Kind, id, ispID int64) error {
+	table, ok := objectTables[kind]
+	if !ok {
+		return fmt.Errorf("store: settle unknown kind %q", kind)
+	}
+	var err error
+	if ispID > 0 {
+		_, err = s.db.Exec(ctx, `UPDATE `+table+` SET isp_id = $2, state = 'active', state_detail = '', updated_at = now()
+			WHERE id = $1 AND state = 'pending'`, id, ispID)
+	} else {
+		_, err = s.db.Exec(ctx, `DELETE FROM `+table+` WHERE id = $1 AND state = 'pending'`, id)
+	}
+	return wrap(err, "settle %s %d", kind, id)
+}
+
+// Delete removes an object's row after ISPConfig no longer has it. Errors: ErrInUse while rows inside it (a mail
+// domain's mailboxes) remain.
 func (s Objects) Delete(ctx context.Context, kind Kind, id int64) error {
 	table, ok := objectTables[kind]
 	if !ok {
 		return fmt.Errorf("store: delete unknown kind %q", kind)
 	}
 	_, err := s.db.Exec(ctx, `DELETE FROM `+table+` WHERE id = $1`, id)
+	if isFKViolation(err) {
+		return ErrInUse
+	}
 	return wrap(err, "delete %s %d", kind, id)
 }

@@ -79,8 +79,3 @@ func Resolve(ctx context.Context, db DBTX, scope Scope, kind Kind, id int64) err
 	err := db.QueryRow(ctx, q, id, string(scope.Role), cust).Scan(&got)
 	return wrap(err, "resolve %s %d", kind, id)
 }
-
-// Kinds lists every kind Resolve knows, for tests that sweep all of them.
-func Kinds() []Kind {
-	return []Kind{KindCustomer, KindPlan, KindSite, KindMailDomain, KindMailbox, KindMailForward, KindDomain, KindDrift}
-}

@@ -24,6 +24,8 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrConflict means a unique constraint refused the write.
 	ErrConflict = errors.New("store: conflict")
+	// ErrInUse means other rows still refer to the one being deleted.
+	ErrInUse = errors.New("store: in use")
 )
 
 // wrap turns pgx's sentinel conditions into the store's and adds what was being done.

@@ -238,16 +238,14 @@ func (s *Service) AdoptDrift(ctx context.Context, id int64) error {
 
 func adopt(ctx context.Context, tx pgx.Tx, d store.DriftItem) error {
 	u := d.Upstream
-	table := map[store.Kind]string{store.KindSite: "sites", store.KindMailDomain: "mail_domains", store.KindMailbox: "mailboxes",
-		store.KindMailForward: "mail_forwards", store.KindDomain: "domains"}[d.Kind]
 	switch d.Problem {
 	case store.DriftMissingUpstream:
 		if d.Kind == store.KindCustomer {
 			_, err := store.NewCustomers(tx).SetState(ctx, *d.OurID, store.StateFailed, "missing in ISPConfig (adopted from the drift check)", store.StateActive)
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE id = $1`, *d.OurID)
-		if err != nil && strings.Contains(err.Error(), "23503") {
+		err := store.NewObjects(tx).Delete(ctx, d.Kind, *d.OurID)
+		if errors.Is(err, store.ErrInUse) {
 			return userErr("Adopt the differences of the records inside it first.")
 		}
 		return err
@@ -255,6 +253,10 @@ func adopt(ctx context.Context, tx pgx.Tx, d store.DriftItem) error {
 		var err error
 		switch d.Kind {
 		case store.KindSite, store.KindMailDomain:
+			table := "sites"
+			if d.Kind == store.KindMailDomain {
+				table = "mail_domains"
+			}
 			_, err = tx.Exec(ctx, `UPDATE `+table+` SET domain = $2, active = $3, prev_active = NULL, updated_at = now() WHERE id = $1`, *d.OurID, u["domain"], u["active"] == "y")
 		case store.KindMailbox:
 			q, _ := strconv.Atoi(u["quota_mb"])

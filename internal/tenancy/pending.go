@@ -57,23 +57,13 @@ func (s *Service) ReconcilePending(ctx context.Context, olderThan time.Duration)
 		if err != nil {
 			return settled, err // unreachable: try again next time
 		}
-		table := objectTable[store.Kind(p.Kind)]
-		if ispID > 0 {
-			_, err = s.pool.Exec(ctx, `UPDATE `+table+` SET isp_id = $2, state = 'active', state_detail = '', updated_at = now()
-				WHERE id = $1 AND state = 'pending'`, p.ID, ispID)
-		} else {
-			_, err = s.pool.Exec(ctx, `DELETE FROM `+table+` WHERE id = $1 AND state = 'pending'`, p.ID)
-		}
-		if err != nil {
+		if err := store.NewObjects(s.pool).SettlePending(ctx, store.Kind(p.Kind), p.ID, ispID); err != nil {
 			return settled, err
 		}
 		settled++
 	}
 	return settled, nil
 }
-
-var objectTable = map[store.Kind]string{store.KindSite: "sites", store.KindMailDomain: "mail_domains",
-	store.KindMailbox: "mailboxes", store.KindMailForward: "mail_forwards", store.KindDomain: "domains"}
 
 // findUpstream returns the ISPConfig id of a pending row's object when ISPConfig has it under the row's client,
 // 0 when it does not.
