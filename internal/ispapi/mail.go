@@ -110,10 +110,12 @@ func (c *Client) mailDomainByName(ctx context.Context, d string) (MailDomain, er
 	if err != nil {
 		return MailDomain{}, err
 	}
-	if len(rows) == 0 {
-		return MailDomain{}, fmt.Errorf("ispapi: mail domain %q: %w", d, ErrNotFound)
+	for _, r := range rows {
+		if strings.EqualFold(r.Domain, d) {
+			return r, nil
+		}
 	}
-	return rows[0], nil
+	return MailDomain{}, fmt.Errorf("ispapi: mail domain %q: %w", d, ErrNotFound)
 }
 
 // MailDomainsByClient returns the mail domains owned by client clientID, ordered by id.

@@ -196,13 +196,40 @@ func (c *Client) getRow(ctx context.Context, g getSpec, id int64, out any) error
 	return decodeRow(g.fn, raw, out)
 }
 
-// filterRows reads the rows of a table matching every key of filter (API.md §3.1).
+// filterRows reads the rows of a table whose columns equal every value of filter (API.md §3.1). ISPConfig compares
+// array filters with LIKE, so "_" and "%" in a value would widen the match: rows are compared again exactly (the
+// way canon compares them) and only exact matches are returned.
 func filterRows[T any](ctx context.Context, c *Client, g getSpec, filter map[string]any) ([]T, error) {
 	var raw json.RawMessage
 	if err := c.read(ctx, g.fn, map[string]any{g.idKey: filter}, &raw); err != nil {
 		return nil, err
 	}
-	return decodeRows[T](g.fn, raw)
+	rows, err := decodeRows[T](g.fn, raw)
+	if err != nil || len(rows) == 0 {
+		return rows, err
+	}
+	generic, err := decodeRows[map[string]any](g.fn, raw)
+	if err != nil {
+		return nil, err
+	}
+	out := rows[:0]
+	for i, row := range generic {
+		if exactMatch(row, filter) {
+			out = append(out, rows[i])
+		}
+	}
+	return out, nil
+}
+
+// exactMatch reports whether row has every value of filter, compared as canon compares them.
+func exactMatch(row, filter map[string]any) bool {
+	for k, want := range filter {
+		got, ok := row[k]
+		if !ok || canon(k, got) != canon(k, want) {
+			return false
+		}
+	}
+	return true
 }
 
 // deleteRow deletes one record. A record that does not exist is not an error: deleting is idempotent, and

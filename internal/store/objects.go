@@ -7,49 +7,91 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// ObjectRef is the part of a hosted object that suspension and deletion need.
+// ObjectRef is the part of a hosted object that suspension, deletion and settling need.
 type ObjectRef struct {
 	Kind       Kind
 	ID         int64
+	CustomerID int64
 	ISPID      *int64
+	Key        string // the natural key ISPConfig finds it by: domain, address, or "kind|source|destination"
 	Active     bool
 	PrevActive *bool // the state before a suspension changed it in ISPConfig; nil when untouched
+	State      string
 }
 
-var objectTables = map[Kind]string{
-	KindSite: "sites", KindMailDomain: "mail_domains", KindMailbox: "mailboxes", KindMailForward: "mail_forwards",
-	KindDomain: "domains",
+// objectTable is what the generic object queries need to know about a kind's table.
+type objectTable struct {
+	name   string
+	key    string // SQL of the natural key over alias o
+	active string // SQL of the active flag
+	prev   string // SQL of prev_active
+	claims bool   // the key is a host name held in the domain registry
 }
+
+var objectTables = map[Kind]objectTable{
+	KindSite:        {name: "sites", key: "lower(o.domain)", active: "o.active", prev: "o.prev_active", claims: true},
+	KindMailDomain:  {name: "mail_domains", key: "lower(o.domain)", active: "o.active", prev: "o.prev_active", claims: true},
+	KindMailbox:     {name: "mailboxes", key: "lower(o.email)", active: "true", prev: "NULL::boolean"},
+	KindMailForward: {name: "mail_forwards", key: "o.kind || '|' || lower(o.source) || '|' || lower(o.destination)", active: "o.active", prev: "NULL::boolean"},
+	KindDomain:      {name: "domains", key: "lower(o.domain)", active: "true", prev: "NULL::boolean", claims: true},
+}
+
+func tableOf(kind Kind) (objectTable, error) {
+	t, ok := objectTables[kind]
+	if !ok {
+		return t, fmt.Errorf("store: unknown object kind %q", kind)
+	}
+	return t, nil
+}
+
+// ClaimsNames reports whether objects of kind hold their name in the domain registry.
+func ClaimsNames(kind Kind) bool { return objectTables[kind].claims }
 
 // DeletionOrder lists object kinds children first: forwards and mailboxes before their mail domain.
 var DeletionOrder = []Kind{KindMailForward, KindMailbox, KindMailDomain, KindSite, KindDomain}
 
-// Objects reads and writes hosted objects generically, for whole-customer operations.
+// Objects reads and writes hosted objects generically: the lifecycle every kind shares.
 type Objects struct{ db DBTX }
 
 // NewObjects returns the hosted-object tables over db.
 func NewObjects(db DBTX) Objects { return Objects{db: db} }
 
-// Of lists a customer's objects of kind, by id.
-func (s Objects) Of(ctx context.Context, customerID int64, kind Kind) ([]ObjectRef, error) {
-	table, ok := objectTables[kind]
-	if !ok {
-		return nil, fmt.Errorf("store: objects of unknown kind %q", kind)
+func (s Objects) query(ctx context.Context, kind Kind, where string, args ...any) ([]ObjectRef, error) {
+	t, err := tableOf(kind)
+	if err != nil {
+		return nil, err
 	}
-	active, prev := "active", "prev_active"
-	if kind != KindSite && kind != KindMailDomain {
-		prev = "NULL::boolean"
-		if kind != KindMailForward {
-			active = "true"
-		}
-	}
-	rows, _ := s.db.Query(ctx, `SELECT id, isp_id, `+active+`, `+prev+` FROM `+table+` WHERE customer_id = $1 ORDER BY id`, customerID)
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ObjectRef, error) {
+	rows, _ := s.db.Query(ctx, `SELECT o.id, o.customer_id, o.isp_id, `+t.key+`, `+t.active+`, `+t.prev+`, o.state
+		FROM `+t.name+` o WHERE `+where+` ORDER BY o.id`, args...)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ObjectRef, error) {
 		o := ObjectRef{Kind: kind}
-		err := row.Scan(&o.ID, &o.ISPID, &o.Active, &o.PrevActive)
+		err := row.Scan(&o.ID, &o.CustomerID, &o.ISPID, &o.Key, &o.Active, &o.PrevActive, &o.State)
 		return o, err
 	})
-	return list, wrap(err, "%s of customer %d", table, customerID)
+}
+
+// Of lists a customer's objects of kind, by id.
+func (s Objects) Of(ctx context.Context, customerID int64, kind Kind) ([]ObjectRef, error) {
+	list, err := s.query(ctx, kind, `o.customer_id = $1`, customerID)
+	return list, wrap(err, "%s of customer %d", kind, customerID)
+}
+
+// Ref returns one object. Errors: ErrNotFound.
+func (s Objects) Ref(ctx context.Context, kind Kind, id int64) (ObjectRef, error) {
+	list, err := s.query(ctx, kind, `o.id = $1`, id)
+	if err == nil && len(list) == 0 {
+		return ObjectRef{}, ErrNotFound
+	}
+	if err != nil {
+		return ObjectRef{}, wrap(err, "%s %d", kind, id)
+	}
+	return list[0], nil
+}
+
+// Pending lists the objects of kind left pending for longer than olderThan (a Postgres interval).
+func (s Objects) Pending(ctx context.Context, kind Kind, olderThan string) ([]ObjectRef, error) {
+	list, err := s.query(ctx, kind, `o.state = 'pending' AND o.updated_at < now() - $1::interval`, olderThan)
+	return list, wrap(err, "pending %s", kind)
 }
 
 // SetPrevActive records (or, with nil, clears) what a suspension changed. Only sites and mail domains have it.
@@ -57,35 +99,77 @@ func (s Objects) SetPrevActive(ctx context.Context, kind Kind, id int64, prev *b
 	if kind != KindSite && kind != KindMailDomain {
 		return fmt.Errorf("store: %s has no suspension state", kind)
 	}
-	_, err := s.db.Exec(ctx, `UPDATE `+objectTables[kind]+` SET prev_active = $2, updated_at = now() WHERE id = $1`, id, prev)
+	_, err := s.db.Exec(ctx, `UPDATE `+objectTables[kind].name+` SET prev_active = $2, updated_at = now() WHERE id = $1`, id, prev)
 	return wrap(err, "%s %d prev_active", kind, id)
 }
 
-// SettlePending finishes a row a crashed request left pending: with ispID > 0 it is activated under that
-// ISPConfig id, otherwise removed. Rows no longer pending are left alone.
-func (s Objects) SettlePending(ctx context.Context, kind Kind, id, ispID int64) error {
-	table, ok := objectTables[kind]
-	if !ok {
-		return fmt.Errorf("store: settle unknown kind %q", kind)
+// Provisioned records ISPConfig's id and activates a pending object. It reports false when the row is gone or no
+// longer pending (deleted meanwhile): the caller must then undo the ISPConfig side.
+func (s Objects) Provisioned(ctx context.Context, kind Kind, id, ispID int64) (bool, error) {
+	t, err := tableOf(kind)
+	if err != nil {
+		return false, err
 	}
-	var err error
-	if ispID > 0 {
-		_, err = s.db.Exec(ctx, `UPDATE `+table+` SET isp_id = $2, state = 'active', state_detail = '', updated_at = now()
-			WHERE id = $1 AND state = 'pending'`, id, ispID)
-	} else {
-		_, err = s.db.Exec(ctx, `DELETE FROM `+table+` WHERE id = $1 AND state = 'pending'`, id)
-	}
-	return wrap(err, "settle %s %d", kind, id)
+	tag, err := s.db.Exec(ctx, `UPDATE `+t.name+` SET isp_id = $2, state = 'active', state_detail = '', updated_at = now()
+		WHERE id = $1 AND state = 'pending'`, id, ispID)
+	return tag.RowsAffected() == 1, wrap(err, "%s %d provisioned", kind, id)
 }
 
-// Delete removes an object's row after ISPConfig no longer has it. Errors: ErrInUse while rows inside it (a mail
-// domain's mailboxes) remain.
-func (s Objects) Delete(ctx context.Context, kind Kind, id int64) error {
-	table, ok := objectTables[kind]
-	if !ok {
-		return fmt.Errorf("store: delete unknown kind %q", kind)
+// KeepPending leaves an object pending with what is known: ISPConfig's id when it revealed one, and a detail.
+func (s Objects) KeepPending(ctx context.Context, kind Kind, id int64, ispID *int64, detail string) error {
+	t, err := tableOf(kind)
+	if err != nil {
+		return err
 	}
-	_, err := s.db.Exec(ctx, `DELETE FROM `+table+` WHERE id = $1`, id)
+	_, err = s.db.Exec(ctx, `UPDATE `+t.name+` SET isp_id = coalesce($2, isp_id), state_detail = $3, updated_at = now()
+		WHERE id = $1 AND state = 'pending'`, id, ispID, detail)
+	return wrap(err, "%s %d pending", kind, id)
+}
+
+// SetState moves an object to state with a user-visible detail, only from one of the states in from; ispID, when
+// not nil, is stored too. It reports whether the row changed.
+func (s Objects) SetState(ctx context.Context, kind Kind, id int64, state, detail string, ispID *int64, from ...string) (bool, error) {
+	t, err := tableOf(kind)
+	if err != nil {
+		return false, err
+	}
+	tag, err := s.db.Exec(ctx, `UPDATE `+t.name+` SET state = $2, state_detail = $3, isp_id = coalesce($4, isp_id),
+		updated_at = now() WHERE id = $1 AND state = ANY($5)`, id, state, detail, ispID, from)
+	return tag.RowsAffected() == 1, wrap(err, "%s %d state %s", kind, id, state)
+}
+
+// SetDetail updates an object's user-visible detail.
+func (s Objects) SetDetail(ctx context.Context, kind Kind, id int64, detail string) error {
+	t, err := tableOf(kind)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.Exec(ctx, `UPDATE `+t.name+` SET state_detail = $2, updated_at = now() WHERE id = $1`, id, detail)
+	return wrap(err, "%s %d detail", kind, id)
+}
+
+// Delete removes an object's row after ISPConfig no longer has it, and in the same statement releases the
+// customer's claim on its name when no other object of the customer uses it. Errors: ErrInUse while rows inside it
+// (a mail domain's mailboxes) remain.
+func (s Objects) Delete(ctx context.Context, kind Kind, id int64) error {
+	t, err := tableOf(kind)
+	if err != nil {
+		return err
+	}
+	q := `DELETE FROM ` + t.name + ` WHERE id = $1`
+	if t.claims {
+		// A data-modifying CTE's effects are invisible to the rest of the statement, so the row being deleted is
+		// excluded by id.
+		still := func(table string) string {
+			return `SELECT 1 FROM ` + table + ` x WHERE x.customer_id = g.customer_id AND lower(x.domain) = g.name AND ` +
+				`NOT ('` + table + `' = '` + t.name + `' AND x.id = $1)`
+		}
+		q = `WITH g AS (DELETE FROM ` + t.name + ` WHERE id = $1 RETURNING customer_id, lower(domain) AS name)
+			DELETE FROM domain_claims d USING g WHERE d.name = g.name AND d.customer_id = g.customer_id
+			AND NOT EXISTS (` + still("sites") + `) AND NOT EXISTS (` + still("mail_domains") + `)
+			AND NOT EXISTS (` + still("domains") + `)`
+	}
+	_, err = s.db.Exec(ctx, q, id)
 	if isFKViolation(err) {
 		return ErrInUse
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/ispapi"
 	"portal/internal/store"
@@ -94,7 +95,7 @@ func (s *Service) Create(ctx context.Context, in NewCustomer) (store.Customer, e
 // up first and adopts the client its own earlier attempt created. A refusal by ISPConfig fails the customer (nothing
 // exists upstream); an unreachable ISPConfig returns ErrWaiting and leaves it pending for the job.
 func (s *Service) Provision(ctx context.Context, id int64) error {
-	return s.withCustomerLock(ctx, id, func(db store.DBTX) error {
+	return s.withCustomerLock(ctx, id, func(db *pgxpool.Conn) error {
 		customers := store.NewCustomers(db)
 		c, err := customers.ByID(ctx, id)
 		if err != nil || c.State != store.StatePending {
@@ -139,7 +140,7 @@ func (s *Service) Provision(ctx context.Context, id int64) error {
 }
 
 // findOrAdd returns the ISPConfig client id of c, creating it when it does not exist yet.
-func (s *Service) findOrAdd(ctx context.Context, db store.DBTX, isp *ispapi.Client, c store.Customer, resellerISP int64) (int64, error) {
+func (s *Service) findOrAdd(ctx context.Context, db store.DBTX, isp ISP, c store.Customer, resellerISP int64) (int64, error) {
 	customers := store.NewCustomers(db)
 	existing, err := isp.ClientByUsername(ctx, c.ISPUsername)
 	switch {

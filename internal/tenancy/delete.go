@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/ispapi"
 	"portal/internal/store"
@@ -54,7 +55,7 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 
 // FinishDelete removes what a deleting customer still has in ISPConfig and turns it into a tombstone. Idempotent.
 func (s *Service) FinishDelete(ctx context.Context, id int64) error {
-	return s.withCustomerLock(ctx, id, func(db store.DBTX) error {
+	return s.withCustomerLock(ctx, id, func(db *pgxpool.Conn) error {
 		customers := store.NewCustomers(db)
 		objects := store.NewObjects(db)
 		c, err := customers.ByID(ctx, id)
@@ -103,7 +104,7 @@ func (s *Service) FinishDelete(ctx context.Context, id int64) error {
 	})
 }
 
-func deleteObject(ctx context.Context, isp *ispapi.Client, kind store.Kind, ispID int64) error {
+func deleteObject(ctx context.Context, isp ISP, kind store.Kind, ispID int64) error {
 	switch kind {
 	case store.KindSite:
 		return isp.DeleteWebDomain(ctx, ispID)

@@ -53,7 +53,7 @@ func yn(b ispapi.Flag) string {
 }
 
 // upstream reads one client's objects of kind from ISPConfig.
-func upstream(ctx context.Context, isp *ispapi.Client, kind store.Kind, clientID int64) (snapshot, error) {
+func upstream(ctx context.Context, isp ISP, kind store.Kind, clientID int64) (snapshot, error) {
 	out := snapshot{}
 	switch kind {
 	case store.KindSite:

@@ -65,9 +65,11 @@ type driftWorker struct {
 }
 
 func (w *driftWorker) Work(ctx context.Context, _ *river.Job[DriftArgs]) error {
-	// Rows a crashed request left pending are settled first, so the comparison sees finished records.
-	if _, err := w.s.ReconcilePending(ctx, 10*time.Minute); err != nil {
-		return err
+	// Rows a request left pending are settled first, so the comparison sees finished records.
+	if w.s.SettleStale != nil {
+		if err := w.s.SettleStale(ctx); err != nil {
+			return err
+		}
 	}
 	for id := range w.s.platforms {
 		if _, err := w.s.CheckDrift(ctx, id); err != nil {
@@ -115,9 +117,12 @@ func jobResult(err error) error {
 }
 
 // NewJobs returns the river client that runs the tenancy jobs, and sets it on s. Start it to work jobs; without
-// Start it only inserts.
-func NewJobs(pool *pgxpool.Pool, s *Service, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+// Start it only inserts. registers the workers of other services (hosting's settle job).
+func NewJobs(pool *pgxpool.Pool, s *Service, log *slog.Logger, addWorkers ...func(*river.Workers)) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
+	for _, add := range addWorkers {
+		add(workers)
+	}
 	river.AddWorker(workers, &provisionWorker{s: s})
 	river.AddWorker(workers, &suspensionWorker{s: s})
 	river.AddWorker(workers, &deleteWorker{s: s})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/ispapi"
 	"portal/internal/store"
@@ -78,7 +79,7 @@ func progress(want bool, current string) string {
 // suspendable are the objects a suspension disables, and how.
 var suspendable = []store.Kind{store.KindSite, store.KindMailDomain}
 
-func setActive(ctx context.Context, isp *ispapi.Client, kind store.Kind, ispID int64, active bool) error {
+func setActive(ctx context.Context, isp ISP, kind store.Kind, ispID int64, active bool) error {
 	switch kind {
 	case store.KindSite:
 		return isp.SetWebDomainActive(ctx, ispID, active)
@@ -92,7 +93,7 @@ func setActive(ctx context.Context, isp *ispapi.Client, kind store.Kind, ispID i
 // state before disabling it, then locks the client; unsuspending unlocks the client and restores exactly the
 // recorded states. It is idempotent and resumes where an earlier attempt stopped.
 func (s *Service) ApplySuspension(ctx context.Context, id int64) error {
-	return s.withCustomerLock(ctx, id, func(db store.DBTX) error {
+	return s.withCustomerLock(ctx, id, func(db *pgxpool.Conn) error {
 		customers := store.NewCustomers(db)
 		objects := store.NewObjects(db)
 		c, err := customers.ByID(ctx, id)

@@ -20,23 +20,25 @@ import (
 	"github.com/riverqueue/river"
 
 	"portal/internal/ispapi"
-	"portal/internal/store"
 )
 
 // Service runs tenancy operations.
 type Service struct {
 	pool      *pgxpool.Pool
-	platforms map[int64]*ispapi.Client
+	platforms map[int64]ISP
 	jobs      *river.Client[pgx.Tx]
 	log       *slog.Logger
 	// RetryDelay is how long a durable job waits before its first attempt; the request tries at once.
 	RetryDelay time.Duration
 	// DriftEvery is how often the drift check runs as a periodic job; 0 disables it. Set before NewJobs.
 	DriftEvery time.Duration
+	// SettleStale, when set, settles hosted objects that requests left pending; the drift job runs it first so
+	// the comparison sees finished records.
+	SettleStale func(ctx context.Context) error
 }
 
 // New returns a Service. Call SetJobs with the river client before use (the workers need the Service first).
-func New(pool *pgxpool.Pool, platforms map[int64]*ispapi.Client, log *slog.Logger) *Service {
+func New(pool *pgxpool.Pool, platforms map[int64]ISP, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -46,8 +48,8 @@ func New(pool *pgxpool.Pool, platforms map[int64]*ispapi.Client, log *slog.Logge
 // SetJobs sets the river client used to enqueue durable jobs.
 func (s *Service) SetJobs(c *river.Client[pgx.Tx]) { s.jobs = c }
 
-// ISP returns the client of a platform.
-func (s *Service) ISP(platformID int64) (*ispapi.Client, error) {
+// ISP returns the ISPConfig seam of a platform.
+func (s *Service) ISP(platformID int64) (ISP, error) {
 	c, ok := s.platforms[platformID]
 	if !ok {
 		return nil, fmt.Errorf("tenancy: no ISPConfig client for platform %d", platformID)
@@ -68,7 +70,7 @@ var ErrWaiting = errors.New("tenancy: waiting for ISPConfig")
 // withCustomerLock serialises work on one customer across requests and workers with a session advisory lock on a
 // dedicated connection (not a transaction: ISPConfig calls happen inside). fn does all its database work on that
 // connection, so an operation holds exactly one pool connection and concurrent operations can't starve the pool.
-func (s *Service) withCustomerLock(ctx context.Context, id int64, fn func(db store.DBTX) error) error {
+func (s *Service) withCustomerLock(ctx context.Context, id int64, fn func(conn *pgxpool.Conn) error) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -80,6 +82,13 @@ func (s *Service) withCustomerLock(ctx context.Context, id int64, fn func(db sto
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key)
 	return fn(conn)
+}
+
+// Locked runs fn holding customer id's lock: the one lock that suspension, unsuspension, provisioning, deletion
+// and every write to the customer's hosted objects take. fn does all its database work on conn (transactions
+// included) and may call ISPConfig; it must not take another customer's lock.
+func (s *Service) Locked(ctx context.Context, id int64, fn func(conn *pgxpool.Conn) error) error {
+	return s.withCustomerLock(ctx, id, fn)
 }
 
 func lockKey(id int64) int64 {
@@ -94,6 +103,18 @@ func (s *Service) enqueue(ctx context.Context, tx pgx.Tx, args river.JobArgs) er
 		return errors.New("tenancy: no job client configured")
 	}
 	_, err := s.jobs.InsertTx(ctx, tx, args, &river.InsertOpts{ScheduledAt: time.Now().Add(s.RetryDelay)})
+	if err != nil {
+		return fmt.Errorf("tenancy: enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// Enqueue inserts a durable job outside any transaction, delayed by RetryDelay.
+func (s *Service) Enqueue(ctx context.Context, args river.JobArgs) error {
+	if s.jobs == nil {
+		return errors.New("tenancy: no job client configured")
+	}
+	_, err := s.jobs.Insert(ctx, args, &river.InsertOpts{ScheduledAt: time.Now().Add(s.RetryDelay)})
 	if err != nil {
 		return fmt.Errorf("tenancy: enqueue %s: %w", args.Kind(), err)
 	}

@@ -1,0 +1,67 @@
+-- +goose Up
+-- One id per portal database, generated once. It goes into the customer_no marker of every ISPConfig client the
+-- portal creates, so two portal databases sharing one ISPConfig never take each other's records for their own.
+CREATE TABLE installation (
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	id        text NOT NULL DEFAULT substr(md5(random()::text || clock_timestamp()::text), 1, 12),
+	created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO installation DEFAULT VALUES;
+
+-- The domain registry: every host name any hosted object uses (site, mail domain, domain-limit entry) is claimed
+-- for exactly one customer. A name under or above another customer's claim is refused by the hosting service.
+-- rname (the name reversed) lets "every claim under x.example" use an index.
+CREATE TABLE domain_claims (
+	name        text PRIMARY KEY CHECK (name = lower(name) AND name NOT LIKE '%.'),
+	customer_id bigint NOT NULL REFERENCES customers (id),
+	created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX domain_claims_rname_idx ON domain_claims (reverse(name) text_pattern_ops);
+CREATE INDEX domain_claims_customer_idx ON domain_claims (customer_id);
+
+-- Conflicts found when existing records were first claimed: two customers using one name, or one's name under the
+-- other's. Listed for the admin; nothing is changed automatically.
+CREATE TABLE domain_claim_conflicts (
+	id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	name          text NOT NULL,
+	customer_id   bigint NOT NULL REFERENCES customers (id),
+	claimed_name  text NOT NULL,
+	claimed_by    bigint NOT NULL REFERENCES customers (id),
+	found_at      timestamptz NOT NULL DEFAULT now()
+);
+
+WITH used AS (
+	SELECT lower(domain) AS name, customer_id, created_at FROM sites
+	UNION ALL SELECT lower(domain), customer_id, created_at FROM mail_domains
+	UNION ALL SELECT lower(domain), customer_id, created_at FROM domains
+)
+INSERT INTO domain_claims (name, customer_id)
+SELECT DISTINCT ON (name) name, customer_id FROM used ORDER BY name, created_at, customer_id;
+
+WITH used AS (
+	SELECT DISTINCT lower(domain) AS name, customer_id FROM (
+		SELECT domain, customer_id FROM sites
+		UNION ALL SELECT domain, customer_id FROM mail_domains
+		UNION ALL SELECT domain, customer_id FROM domains) u
+)
+INSERT INTO domain_claim_conflicts (name, customer_id, claimed_name, claimed_by)
+SELECT u.name, u.customer_id, d.name, d.customer_id FROM used u JOIN domain_claims d
+	ON d.customer_id <> u.customer_id AND (d.name = u.name OR u.name LIKE '%.' || d.name OR d.name LIKE '%.' || u.name);
+
+-- Who imposed a customer's own suspension: only that level or a higher one may lift it (reseller < billing < admin).
+ALTER TABLE customers ADD COLUMN suspended_by text CHECK (suspended_by IN ('reseller', 'billing', 'admin'));
+UPDATE customers SET suspended_by = 'admin' WHERE suspended_self;
+ALTER TABLE customers ADD CONSTRAINT customers_suspended_by CHECK (suspended_self = (suspended_by IS NOT NULL));
+
+-- Writes whose outcome ISPConfig did not reveal are audited as 'unknown' and settled later.
+ALTER TABLE audit_log DROP CONSTRAINT IF EXISTS audit_log_outcome_check;
+ALTER TABLE audit_log ADD CONSTRAINT audit_log_outcome_check CHECK (outcome IN ('success', 'failure', 'denied', 'unknown'));
+
+-- +goose Down
+ALTER TABLE audit_log DROP CONSTRAINT audit_log_outcome_check;
+ALTER TABLE audit_log ADD CONSTRAINT audit_log_outcome_check CHECK (outcome IN ('success', 'failure', 'denied'));
+ALTER TABLE customers DROP CONSTRAINT customers_suspended_by;
+ALTER TABLE customers DROP COLUMN suspended_by;
+DROP TABLE domain_claim_conflicts;
+DROP TABLE domain_claims;
+DROP TABLE installation;
