@@ -18,6 +18,7 @@ export PORTAL_DEMO_ADMIN=${PORTAL_DEMO_ADMIN:-true}
 export PORTAL_LOG_FORMAT=${PORTAL_LOG_FORMAT:-text}
 # The embedded ISPConfig simulator keeps its data next to the database, so both survive a restart together.
 if [ -z "${PORTAL_ISPCONFIG_URL:-}" ]; then
+	export PORTAL_ISPCONFIG_SIM=true
 	mkdir -p "$data"
 	export PORTAL_ISPCONFIG_SIM_STATE=${PORTAL_ISPCONFIG_SIM_STATE:-$data/ispconfig-sim.json}
 fi

@@ -31,7 +31,8 @@ type Config struct {
 	LoginRatePerEmail  int // attempts per minute
 	Argon2MemoryKiB    uint32
 	DemoAdmin          bool
-	ISPConfigURL       string // "" runs the embedded simulator
+	ISPConfigURL       string // "" only with ISPConfigSim
+	ISPConfigSim       bool   // run the embedded simulator instead (development and tests only)
 	ISPConfigUser      string
 	ISPConfigPassword  string
 	ISPConfigTLSVerify bool
@@ -141,6 +142,7 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		ISPConfigPassword:  e.str("PORTAL_ISPCONFIG_PASSWORD", ""),
 		ISPConfigTLSVerify: e.boolean("PORTAL_ISPCONFIG_TLS_VERIFY", true),
 		SimStateFile:       e.str("PORTAL_ISPCONFIG_SIM_STATE", ""),
+		ISPConfigSim:       e.boolean("PORTAL_ISPCONFIG_SIM", false),
 		ShutdownTimeout:    e.duration("PORTAL_SHUTDOWN_TIMEOUT", 15*time.Second),
 
 		ISPWebServerID:        e.integer("PORTAL_ISPCONFIG_WEB_SERVER_ID", 1, 1, 1<<31-1),
@@ -193,6 +195,12 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 			}
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
+	}
+	switch {
+	case c.ISPConfigURL == "" && !c.ISPConfigSim:
+		e.errs = append(e.errs, errors.New("PORTAL_ISPCONFIG_URL: required: the remote API's JSON endpoint, such as https://panel.example.com:8080/remote/json.php (or PORTAL_ISPCONFIG_SIM=true for the built-in simulator, for development only; make run sets it)"))
+	case c.ISPConfigURL != "" && c.ISPConfigSim:
+		e.errs = append(e.errs, errors.New("PORTAL_ISPCONFIG_SIM: true runs the built-in simulator, so PORTAL_ISPCONFIG_URL must be empty"))
 	}
 	if c.ISPConfigURL != "" {
 		u, err := url.Parse(c.ISPConfigURL)

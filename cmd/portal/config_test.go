@@ -13,7 +13,7 @@ import (
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestConfig_Defaults(t *testing.T) {
-	c, err := configFromEnv(envOf(map[string]string{"DATABASE_URL": "postgres://u@h/db"}))
+	c, err := configFromEnv(envOf(map[string]string{"DATABASE_URL": "postgres://u@h/db", "PORTAL_ISPCONFIG_SIM": "true"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,6 +33,9 @@ func TestConfig_ErrorsNameTheVariable(t *testing.T) {
 		"PORTAL_ISPCONFIG_PASSWORD":   {"DATABASE_URL": "postgres://h/db", "PORTAL_ISPCONFIG_URL": "https://p.example:8080/remote/json.php", "PORTAL_ISPCONFIG_USER": "u"},
 		"PORTAL_LOG_LEVEL":            {"DATABASE_URL": "postgres://h/db", "PORTAL_LOG_LEVEL": "loud"},
 		"PORTAL_LISTEN":               {"DATABASE_URL": "postgres://h/db", "PORTAL_LISTEN": "eighty"},
+		// Without a panel the portal refuses to start, unless the simulator is asked for explicitly.
+		"PORTAL_ISPCONFIG_URL: required": {"DATABASE_URL": "postgres://h/db"},
+		"PORTAL_ISPCONFIG_SIM":           {"DATABASE_URL": "postgres://h/db", "PORTAL_ISPCONFIG_SIM": "true", "PORTAL_ISPCONFIG_URL": "https://p.example:8080/remote/json.php", "PORTAL_ISPCONFIG_USER": "u", "PORTAL_ISPCONFIG_PASSWORD": "p"},
 	}
 	for name, env := range cases {
 		_, err := configFromEnv(envOf(env))

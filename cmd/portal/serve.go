@@ -18,6 +18,7 @@ import (
 
 	"portal/internal/auth"
 	"portal/internal/handlers"
+	"portal/internal/hosting"
 	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
 	"portal/internal/store"
@@ -84,9 +85,12 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	ten := tenancy.New(pool, map[int64]*ispapi.Client{platform.ID: isp}, log)
+	ten := tenancy.New(pool, map[int64]tenancy.ISP{platform.ID: isp}, log)
 	ten.DriftEvery = cfg.DriftEvery
-	jobs, err := tenancy.NewJobs(pool, ten, log)
+	host := hosting.New(pool, ten, hosting.Settings{DomainLimit: cfg.DomainLimit,
+		DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes}, log)
+	ten.SettleStale = host.SettleStale
+	jobs, err := tenancy.NewJobs(pool, ten, log, host.AddWorkers)
 	if err != nil {
 		return err
 	}
@@ -108,7 +112,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		Log: log, Pool: pool, ISP: isp, Sessions: sessions, Hasher: hasher, Metrics: metrics,
 		Health: health, LoginMaxFailures: cfg.LoginMaxFailures, LoginLockout: cfg.LoginLockout,
 		LoginRatePerIP: cfg.LoginRatePerIP, LoginRatePerAccount: cfg.LoginRatePerEmail,
-		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Platform: platform,
+		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Platform: platform,
 		Settings: handlers.Settings{ImpersonateFor: cfg.ImpersonateFor, DomainLimit: cfg.DomainLimit,
 			DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes},
 	})
@@ -180,7 +184,7 @@ func openISPConfig(ctx context.Context, cfg Config, log *slog.Logger, observe fu
 		go func() { _ = srv.Serve(ln) }()
 		stopSim = func() { _ = srv.Close(); saveSim() }
 		url = "http://" + ln.Addr().String() + "/remote/json.php"
-		log.Warn("PORTAL_ISPCONFIG_URL is not set: using the in-process ISPConfig simulator (data is lost on exit)", "url", url)
+		log.Warn("PORTAL_ISPCONFIG_SIM=true: using the in-process ISPConfig SIMULATOR, not a real panel; for development only", "url", url, "state_file", cfg.SimStateFile)
 	}
 	hc := &http.Client{Timeout: 30 * time.Second}
 	if !cfg.ISPConfigTLSVerify {

@@ -52,7 +52,7 @@ func TestServe_EndToEnd(t *testing.T) {
 	env := envOf(map[string]string{
 		"DATABASE_URL": dbURL, "PORTAL_LISTEN": addr, "PORTAL_METRICS_LISTEN": metricsAddr,
 		"PORTAL_DEMO_ADMIN": "true", "PORTAL_COOKIE_SECURE": "false", "PORTAL_ARGON2_MEMORY_KIB": "8192",
-		"PORTAL_ISPCONFIG_SIM_STATE": simState,
+		"PORTAL_ISPCONFIG_SIM_STATE": simState, "PORTAL_ISPCONFIG_SIM": "true",
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer

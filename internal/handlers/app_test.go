@@ -16,6 +16,7 @@ import (
 
 	"portal/internal/auth"
 	"portal/internal/dbtest"
+	"portal/internal/hosting"
 	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
 	"portal/internal/store"
@@ -35,6 +36,7 @@ type testApp struct {
 	isp      *ispapi.Client
 	health   *PlatformHealth
 	tenancy  *tenancy.Service
+	hosting  *hosting.Service
 	platform store.Platform
 }
 
@@ -62,10 +64,7 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	}
 	a.platform = platform
 	a.isp = isp
-	a.tenancy = tenancy.New(pool, map[int64]*ispapi.Client{platform.ID: isp}, nil)
-	if _, err := tenancy.NewJobs(pool, a.tenancy, nil); err != nil {
-		t.Fatal(err)
-	}
+	a.tenancy = tenancy.New(pool, map[int64]tenancy.ISP{platform.ID: isp}, nil)
 
 	db := stdlib.OpenDBFromPool(pool)
 	t.Cleanup(func() { db.Close() })
@@ -82,6 +81,12 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	}
 	for _, f := range opts {
 		f(&o)
+	}
+	a.hosting = hosting.New(pool, a.tenancy, hosting.Settings{DomainLimit: o.Settings.DomainLimit,
+		DomainLimitSubdomains: o.Settings.DomainLimitSubdomains, PHPModes: o.Settings.PHPModes}, nil)
+	o.Hosting = a.hosting
+	if _, err := tenancy.NewJobs(pool, a.tenancy, nil, a.hosting.AddWorkers); err != nil {
+		t.Fatal(err)
 	}
 	a.h = New(o)
 	a.srv = httptest.NewServer(a.h.Routes())

@@ -134,7 +134,7 @@ func TestDrift_PeriodicJobRuns(t *testing.T) {
 	}
 }
 
-func TestReconcilePending_FinishesOrUndoesWhatACrashLeft(t *testing.T) {
+func TestSettleStale_FinishesOrUndoesWhatACrashLeft(t *testing.T) {
 	app := newApp(t)
 	c := app.customer(store.RoleClient, nil, "c@example.com")
 	ctx := context.Background()
@@ -143,14 +143,13 @@ func TestReconcilePending_FinishesOrUndoesWhatACrashLeft(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	landed := app.insertObject(`INSERT INTO sites (customer_id, domain, state, created_at) VALUES ($1, 'landed.test', 'pending', now() - interval '1 hour') RETURNING id`, c.ID)
+	landed := app.insertObject(`INSERT INTO sites (customer_id, domain, state, created_at, updated_at) VALUES ($1, 'landed.test', 'pending', now() - interval '1 hour', now() - interval '1 hour') RETURNING id`, c.ID)
 	// …another died before ISPConfig heard of it, and a third is still in flight.
-	lost := app.insertObject(`INSERT INTO mail_domains (customer_id, domain, state, created_at) VALUES ($1, 'lost.test', 'pending', now() - interval '1 hour') RETURNING id`, c.ID)
+	lost := app.insertObject(`INSERT INTO mail_domains (customer_id, domain, state, created_at, updated_at) VALUES ($1, 'lost.test', 'pending', now() - interval '1 hour', now() - interval '1 hour') RETURNING id`, c.ID)
 	fresh := app.insertObject(`INSERT INTO domains (customer_id, domain, state) VALUES ($1, 'fresh.test', 'pending') RETURNING id`, c.ID)
 
-	n, err := app.tenancy.ReconcilePending(ctx, 10*time.Minute)
-	if err != nil || n != 2 {
-		t.Fatalf("settled %d (%v), want 2", n, err)
+	if err := app.hosting.SettleStale(ctx); err != nil {
+		t.Fatalf("settle: %v", err)
 	}
 	var state string
 	var ispID *int64

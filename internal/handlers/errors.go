@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 
+	"portal/internal/fail"
+	"portal/internal/hosting"
 	"portal/internal/ispapi"
 	"portal/internal/tenancy"
 
@@ -31,11 +33,17 @@ var errNotFound = store.ErrNotFound
 func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Please try again."
 	var ue *userError
+	var fe *fail.Error
 	var mbe *http.MaxBytesError
 	var te *tenancy.Error
 	var ve *ispapi.ValidationError
 	var me *ispapi.MismatchError
 	switch {
+	case errors.As(err, &fe):
+		status, msg = fe.Status, fe.Msg
+		if fe.Field != "" && fe.Field != "form" && len(fe.More) == 0 {
+			msg = fe.Msg
+		}
 	case errors.As(err, &ue):
 		status, msg = ue.status, ue.msg
 	case errors.As(err, &mbe):
@@ -96,3 +104,32 @@ func (h *Handler) wrap(fn func(w http.ResponseWriter, r *http.Request) error) ht
 }
 
 func asMaxBytes(err error, target **http.MaxBytesError) bool { return errors.As(err, target) }
+
+// formError re-renders a form with its inline errors when err is about form fields (the service's *fail.Error with
+// a field, or several); any other error goes to serveError.
+func (h *Handler) formError(w http.ResponseWriter, r *http.Request, err error, render func(views.FieldErrors) error) error {
+	fields := fail.FieldsOf(err)
+	if fields == nil {
+		return err
+	}
+	return render(views.FieldErrors(fields))
+}
+
+// actor is who the request acts as, for the services.
+func (h *Handler) actor(r *http.Request) hosting.Actor {
+	p, _ := principalFrom(r.Context())
+	return hosting.Actor{Acting: p.Acting, Effective: p.Effective, IP: clientIP(r)}
+}
+
+// checked reads a checkbox: absent or empty is false, anything else true.
+func checked(v string) bool { return v != "" }
+
+// clientOptions lists the clients an admin or reseller may create objects for.
+func (h *Handler) clientOptions(ctx context.Context, r *http.Request) ([]views.ClientOption, error) {
+	list, err := h.hosting.PickableClients(ctx, h.actor(r))
+	out := make([]views.ClientOption, len(list))
+	for i, c := range list {
+		out[i] = views.ClientOption{ID: c.ID, Name: c.Name}
+	}
+	return out, err
+}

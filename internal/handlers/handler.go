@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/auth"
+	"portal/internal/hosting"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 )
@@ -33,6 +34,7 @@ type Options struct {
 	Health   *PlatformHealth // nil: pages never say the platform is down
 
 	Tenancy  *tenancy.Service
+	Hosting  *hosting.Service
 	Platform store.Platform // the platform new customers are created on
 	Settings Settings
 
@@ -63,6 +65,7 @@ type Handler struct {
 	accounts store.Accounts
 	audit    store.AuditLog
 	tenancy  *tenancy.Service
+	hosting  *hosting.Service
 	opts     Options
 
 	ipLimiter    *httprate.RateLimiter
@@ -93,6 +96,7 @@ func New(o Options) *Handler {
 		accounts:     store.NewAccounts(o.Pool),
 		audit:        store.NewAuditLog(o.Pool),
 		tenancy:      o.Tenancy,
+		hosting:      o.Hosting,
 		opts:         o,
 		ipLimiter:    httprate.NewRateLimiter(o.LoginRatePerIP, time.Minute),
 		emailLimiter: httprate.NewRateLimiter(o.LoginRatePerAccount, time.Minute),

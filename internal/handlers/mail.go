@@ -12,6 +12,7 @@ import (
 
 	"portal/internal/ispapi"
 	"portal/internal/store"
+	"portal/internal/tenancy"
 	"portal/internal/views"
 )
 
@@ -485,7 +486,7 @@ func describeMailErr(err error) string {
 }
 
 // deleteForwarding deletes an alias, forward or catch-all in ISPConfig with the function of its kind.
-func deleteForwarding(ctx context.Context, isp *ispapi.Client, kind string, ispID int64) error {
+func deleteForwarding(ctx context.Context, isp tenancy.ISP, kind string, ispID int64) error {
 	switch kind {
 	case store.ForwardAlias:
 		return isp.DeleteMailAlias(ctx, ispID)

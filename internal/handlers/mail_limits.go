@@ -10,6 +10,7 @@ import (
 
 	"portal/internal/ispapi"
 	"portal/internal/store"
+	"portal/internal/tenancy"
 )
 
 // mailDelayNote says honestly what the portal can't see: ISPConfig's server jobs.
@@ -77,7 +78,7 @@ func (o mailOwner) checkQuota(oldMB, newMB int) string {
 }
 
 // mailISP returns the ISPConfig client and mail server of a customer's platform.
-func (h *Handler) mailISP(ctx context.Context, c store.Customer) (*ispapi.Client, int64, error) {
+func (h *Handler) mailISP(ctx context.Context, c store.Customer) (tenancy.ISP, int64, error) {
 	isp, err := h.tenancy.ISP(c.PlatformID)
 	if err != nil {
 		return nil, 0, err

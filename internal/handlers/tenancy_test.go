@@ -13,7 +13,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -438,7 +437,7 @@ func TestProvisioning_ConcurrentCreatesShareASmallPool(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer small.Close()
-	svc := tenancy.New(small, map[int64]*ispapi.Client{app.platform.ID: app.isp}, nil)
+	svc := tenancy.New(small, map[int64]tenancy.ISP{app.platform.ID: app.isp}, nil)
 	if _, err := tenancy.NewJobs(small, svc, nil); err != nil {
 		t.Fatal(err)
 	}

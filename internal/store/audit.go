@@ -14,6 +14,7 @@ const (
 	OutcomeSuccess = "success"
 	OutcomeFailure = "failure"
 	OutcomeDenied  = "denied"
+	OutcomeUnknown = "unknown" // ISPConfig did not reveal the outcome; a job settles it
 )
 
 // AuditEntry is one row of the append-only audit log.

@@ -1,0 +1,75 @@
+package hosting
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"portal/internal/fail"
+	"portal/internal/store"
+)
+
+// clientFor returns the client an object is created for: a client's own customer, or for admins and resellers the
+// customer id they named, resolved in their scope. Anything else is a field error, never a lookup across tenants.
+func (s *Service) clientFor(ctx context.Context, a Actor, raw string) (int64, error) {
+	if a.Effective.Role == store.RoleClient {
+		if a.Effective.CustomerID == nil {
+			return 0, store.ErrNotFound
+		}
+		return *a.Effective.CustomerID, nil
+	}
+	bad := fail.Field("customer_id", "Choose one of your active clients.")
+	id, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, bad
+	}
+	if err := store.Resolve(ctx, s.pool, a.Scope(), store.KindCustomer, id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return 0, bad
+		}
+		return 0, err
+	}
+	c, err := store.NewCustomers(s.pool).ByID(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if c.Kind != store.RoleClient || c.State != store.StateActive {
+		return 0, bad
+	}
+	return id, nil
+}
+
+// ClientOption is a client an admin or reseller may create objects for.
+type ClientOption struct {
+	ID   int64
+	Name string
+}
+
+// PickableClients lists the active, unsuspended clients the actor may create objects for (the first 100 by name).
+func (s *Service) PickableClients(ctx context.Context, a Actor) ([]ClientOption, error) {
+	if a.Effective.Role == store.RoleClient {
+		return nil, nil
+	}
+	list, _, err := store.NewCustomers(s.pool).List(ctx, a.Scope(), store.CustomerFilter{Kind: store.RoleClient, PerPage: 100})
+	if err != nil {
+		return nil, err
+	}
+	var out []ClientOption
+	for _, c := range list {
+		if c.State == store.StateActive && !c.Suspended() {
+			out = append(out, ClientOption{ID: c.ID, Name: c.Name})
+		}
+	}
+	return out, nil
+}
+
+// megabytes reads a quota in MB: -1 (unlimited) or 1…1,000,000,000. ISPConfig treats 0 as empty and refuses it.
+func megabytes(raw, field string, errs fail.Fields) int {
+	n, err := strconv.Atoi(strings.TrimSpace(raw))
+	if err != nil || n == 0 || n < -1 || n > 1_000_000_000 {
+		errs.Add(field, "Enter a number of MB from 1 to 1000000000, or -1 for unlimited.")
+		return 0
+	}
+	return n
+}

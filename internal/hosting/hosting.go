@@ -1,0 +1,143 @@
+// Package hosting owns the whole lifecycle of the hosted objects a client has: web sites, mail domains, mailboxes,
+// aliases, forwards, catch-alls and domain-limit entries.
+//
+// Every kind has the same shape: validate, take the owner's lock, check the suspension rules, limits and domain
+// claims, record the intent as a pending row, call ISPConfig, verify, then settle or undo. The lifecycle is written
+// once (lifecycle.go); a kind describes itself in a kindSpec (how ISPConfig finds and removes it) and in the
+// newObject its create method builds (its limits, its row, its add call). No transaction is held across an
+// ISPConfig call; an answer that never arrived leaves the row pending with whatever id ISPConfig revealed, and the
+// settle job (settle.go) confirms or undoes it.
+package hosting
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"portal/internal/fail"
+	"portal/internal/ispapi"
+	"portal/internal/store"
+	"portal/internal/tenancy"
+)
+
+// Settings are the operator's choices that shape hosted objects.
+type Settings struct {
+	DomainLimit           bool     // sites and mail domains only on a client's allowed domains (domain-limit table)
+	DomainLimitSubdomains bool     // … and on their subdomains
+	PHPModes              []string // PHP modes clients may choose for a site
+}
+
+// Actor is who asks: the signed-in account, the account it acts as, and where the request came from.
+type Actor struct {
+	Acting    store.Account
+	Effective store.Account
+	IP        string
+}
+
+// Scope is what the actor may see.
+func (a Actor) Scope() store.Scope { return store.ScopeOf(a.Effective) }
+
+// Service runs hosted-object operations.
+type Service struct {
+	pool *pgxpool.Pool
+	ten  *tenancy.Service // the ISPConfig seam per platform, and the per-customer lock
+	set  Settings
+	log  *slog.Logger
+}
+
+// New returns a Service.
+func New(pool *pgxpool.Pool, ten *tenancy.Service, set Settings, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if len(set.PHPModes) == 0 {
+		set.PHPModes = []string{"php-fpm", "fast-cgi", "no"}
+	}
+	return &Service{pool: pool, ten: ten, set: set, log: log}
+}
+
+// Settings returns the service's settings (for forms).
+func (s *Service) Settings() Settings { return s.set }
+
+// audit writes an audit entry for an operation's outcome: success, unknown (ISPConfig's answer was lost; the
+// settle job decides) or failure. A failure to audit is logged loudly; the action has happened either way.
+func (s *Service) audit(ctx context.Context, a Actor, action string, kind store.Kind, id int64, err error, detail string) {
+	outcome := store.OutcomeSuccess
+	switch {
+	case errors.Is(err, errUnsettled):
+		outcome = store.OutcomeUnknown
+	case err != nil:
+		outcome = store.OutcomeFailure
+		detail += ": " + err.Error()
+	}
+	objID := ""
+	if id > 0 {
+		objID = strconv.FormatInt(id, 10)
+	}
+	e := store.AuditEntry{Action: action, ObjectType: string(kind), ObjectID: objID, IP: a.IP, Outcome: outcome, Detail: detail}
+	if a.Acting.ID != 0 {
+		e.ActingAccountID, e.ActingEmail = &a.Acting.ID, a.Acting.Email
+	}
+	if a.Effective.ID != 0 {
+		e.EffectiveAccountID, e.EffectiveEmail = &a.Effective.ID, a.Effective.Email
+	}
+	if aerr := store.NewAuditLog(s.pool).Append(context.WithoutCancel(ctx), e); aerr != nil {
+		s.log.ErrorContext(ctx, "audit append failed", "err", aerr, "action", action)
+	}
+}
+
+// errUnsettled marks a write whose outcome ISPConfig did not reveal; the object stays pending until the settle job
+// confirms or undoes it.
+var errUnsettled = &fail.Error{Status: http.StatusBadGateway,
+	Msg: "The hosting platform did not confirm the change. It is kept as being set up and checked again automatically; nothing is lost."}
+
+// platformErr turns an ISPConfig failure into what the user sees. Errors that are already user-facing pass.
+func platformErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := fail.As(err); ok {
+		return err
+	}
+	var ve *ispapi.ValidationError
+	var me *ispapi.MismatchError
+	switch {
+	case errors.As(err, &ve) && !ve.Local:
+		return fail.Field("form", "The hosting platform refused it (%s).", strings.Join(ve.Keys, ", "))
+	case errors.As(err, &me):
+		return fail.Platform("The hosting platform did not store the change as sent (%s). Nothing was confirmed; please check and try again.", strings.Join(me.Fields, ", "))
+	case errors.Is(err, ispapi.ErrUnavailable), errors.Is(err, tenancy.ErrWaiting):
+		return fail.Platform("The hosting platform isn't responding. Please try again shortly.")
+	case errors.Is(err, ispapi.ErrUnauthorized):
+		return fail.Platform("The portal is not allowed to do that on the hosting platform. The operator has been notified.")
+	}
+	return err
+}
+
+// ambiguous reports whether ISPConfig may have done what was asked although the call failed.
+func ambiguous(err error) bool {
+	var ve *ispapi.ValidationError
+	var me *ispapi.MismatchError
+	var ae *ispapi.APIError
+	var ie *ispapi.InputError
+	switch {
+	case err == nil, errors.As(err, &ve), errors.As(err, &me), errors.As(err, &ie),
+		errors.Is(err, ispapi.ErrUnauthorized), errors.Is(err, ispapi.ErrNotFound):
+		return false
+	case errors.As(err, &ae):
+		return ae.Code == "ok" // an answer that made no sense: the write may have happened
+	}
+	return true
+}
+
+func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }
+
+func isMismatch(err error) bool {
+	var me *ispapi.MismatchError
+	return errors.As(err, &me)
+}

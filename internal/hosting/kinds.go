@@ -1,0 +1,112 @@
+package hosting
+
+import (
+	"context"
+	"strings"
+
+	"portal/internal/ispapi"
+	"portal/internal/store"
+	"portal/internal/tenancy"
+)
+
+// kindSpec is what the shared lifecycle needs to know about a kind of object beyond one request: how ISPConfig
+// finds one by its natural key (exactly, among the client's own objects: ISPConfig's filters match with LIKE),
+// how it removes one, and which of its refusals mean "it already exists".
+type kindSpec struct {
+	duplicate []string // ISPConfig validation keys meaning the object already exists
+	// find returns the ISPConfig id of the client's object with natural key key, 0 when it has none.
+	find func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error)
+	// remove deletes the object in ISPConfig; deleting what is already gone is not an error.
+	remove func(ctx context.Context, isp tenancy.ISP, id int64) error
+	// setActive switches the object on or off in ISPConfig; nil when a suspension doesn't touch the kind.
+	setActive func(ctx context.Context, isp tenancy.ISP, id int64, active bool) error
+}
+
+func (k kindSpec) isDuplicate(ve *ispapi.ValidationError) bool {
+	for _, key := range k.duplicate {
+		if ve.Has(key) {
+			return true
+		}
+	}
+	return false
+}
+
+var kinds = map[store.Kind]kindSpec{
+	store.KindSite: {
+		duplicate: []string{"domain_error_unique"},
+		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
+			list, err := isp.WebDomainsByClient(ctx, *c.ISPClientID)
+			return findIn(list, err, func(w ispapi.WebDomain) (int64, bool) { return int64(w.ID), strings.EqualFold(w.Domain, key) })
+		},
+		remove:    func(ctx context.Context, isp tenancy.ISP, id int64) error { return isp.DeleteWebDomain(ctx, id) },
+		setActive: func(ctx context.Context, isp tenancy.ISP, id int64, on bool) error { return isp.SetWebDomainActive(ctx, id, on) },
+	},
+	store.KindDomain: {
+		duplicate: []string{"domain_error_unique"},
+		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
+			list, err := isp.DomainsByClient(ctx, *c.ISPClientID)
+			return findIn(list, err, func(d ispapi.Domain) (int64, bool) { return int64(d.ID), strings.EqualFold(d.Domain, key) })
+		},
+		remove: func(ctx context.Context, isp tenancy.ISP, id int64) error { return isp.DeleteDomain(ctx, id) },
+	},
+	store.KindMailDomain: {
+		duplicate: []string{"domain_error_unique"},
+		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
+			list, err := isp.MailDomainsByClient(ctx, *c.ISPClientID)
+			return findIn(list, err, func(d ispapi.MailDomain) (int64, bool) { return int64(d.ID), strings.EqualFold(d.Domain, key) })
+		},
+		remove:    func(ctx context.Context, isp tenancy.ISP, id int64) error { return isp.DeleteMailDomain(ctx, id) },
+		setActive: func(ctx context.Context, isp tenancy.ISP, id int64, on bool) error { return isp.SetMailDomainActive(ctx, id, on) },
+	},
+	store.KindMailbox: {
+		duplicate: []string{"email_error_unique", "login_error_unique", ispapi.KeyMailboxExists},
+		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
+			list, err := isp.MailUsersByClient(ctx, *c.ISPClientID)
+			return findIn(list, err, func(m ispapi.MailUser) (int64, bool) { return int64(m.ID), strings.EqualFold(m.Email, key) })
+		},
+		remove: func(ctx context.Context, isp tenancy.ISP, id int64) error { return isp.DeleteMailUser(ctx, id) },
+	},
+	store.KindMailForward: {
+		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
+			kind, rest, _ := strings.Cut(key, "|")
+			source, dest, _ := strings.Cut(rest, "|")
+			var list []ispapi.MailForwarding
+			var err error
+			switch kind {
+			case store.ForwardAlias:
+				list, err = isp.MailAliasesByClient(ctx, *c.ISPClientID)
+			case store.ForwardForward:
+				list, err = isp.MailForwardsByClient(ctx, *c.ISPClientID)
+			default:
+				list, err = isp.MailCatchallsByClient(ctx, *c.ISPClientID)
+			}
+			return findIn(list, err, func(f ispapi.MailForwarding) (int64, bool) {
+				return int64(f.ID), strings.EqualFold(f.Source, source) && sameList(f.Destination, dest)
+			})
+		},
+		remove: func(ctx context.Context, isp tenancy.ISP, id int64) error {
+			// Aliases, forwards and catch-alls are rows of one ISPConfig table; any of the three delete functions
+			// removes one.
+			return isp.DeleteMailForward(ctx, id)
+		},
+	},
+}
+
+// findIn returns the id of the first element match accepts, 0 when none does.
+func findIn[T any](list []T, err error, match func(T) (int64, bool)) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	for _, x := range list {
+		if id, ok := match(x); ok {
+			return id, nil
+		}
+	}
+	return 0, nil
+}
+
+// sameList compares two address lists as ISPConfig stores them: case-insensitive, blanks after commas ignored.
+func sameList(a, b string) bool {
+	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), ", ", ",")) }
+	return norm(a) == norm(b)
+}
