@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -9,6 +8,7 @@ import (
 	"strings"
 
 	"portal/internal/auth"
+	"portal/internal/fail"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -133,8 +133,7 @@ func (h *Handler) customerCreate(kind store.Role, action string) func(http.Respo
 			Kind: kind, ResellerID: c.resellerID, PlatformID: h.opts.Platform.ID, PlanID: planID,
 			Name: v.Name, Company: v.Company, Email: v.Email, Username: v.Username, PasswordHash: hash,
 		})
-		var te *tenancy.Error
-		if errors.As(err, &te) {
+		if te, ok := fail.As(err); ok {
 			h.audited(r, p, "customer.create", string(kind), v.Username, store.OutcomeDenied, te.Msg)
 			errs["form"] = te.Msg
 			return h.render(w, r, http.StatusUnprocessableEntity, c.title, views.CustomerForm(c.title, action, plans, v, errs))
@@ -255,8 +254,7 @@ func (h *Handler) customerEdit(w http.ResponseWriter, r *http.Request) error {
 	validContact(c.Kind, &v, errs)
 	if len(errs) == 0 {
 		err = h.tenancy.UpdateContact(r.Context(), c.ID, v.Name, v.Company, v.Email)
-		var te *tenancy.Error
-		if errors.As(err, &te) {
+		if te, ok := fail.As(err); ok {
 			errs["form"] = te.Msg
 		} else if err != nil {
 			h.audited(r, p, "customer.edit", string(c.Kind), idString(c.ID), store.OutcomeFailure, err.Error())
@@ -316,7 +314,11 @@ func (h *Handler) customerSuspend(suspend bool) func(http.ResponseWriter, *http.
 		if suspend {
 			action = "customer.suspend"
 		}
-		if err := h.tenancy.SetSuspended(r.Context(), c.ID, suspend); err != nil {
+		by := store.SuspendedByAdmin
+		if p.Effective.Role == store.RoleReseller {
+			by = store.SuspendedByReseller
+		}
+		if err := h.tenancy.SetSuspended(r.Context(), c.ID, suspend, by); err != nil {
 			h.audited(r, p, action, string(c.Kind), idString(c.ID), store.OutcomeFailure, err.Error())
 			return err
 		}

@@ -35,7 +35,6 @@ func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) 
 	var ue *userError
 	var fe *fail.Error
 	var mbe *http.MaxBytesError
-	var te *tenancy.Error
 	var ve *ispapi.ValidationError
 	var me *ispapi.MismatchError
 	switch {
@@ -52,8 +51,6 @@ func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) 
 		status, msg = http.StatusNotFound, "Not found."
 	case errors.Is(err, store.ErrConflict):
 		status, msg = http.StatusConflict, "That conflicts with something that already exists."
-	case errors.As(err, &te):
-		status, msg = http.StatusUnprocessableEntity, te.Msg
 	case errors.As(err, &ve) && !ve.Local:
 		status, msg = http.StatusUnprocessableEntity, "The hosting platform refused the change ("+strings.Join(ve.Keys, ", ")+")."
 	case errors.As(err, &me):

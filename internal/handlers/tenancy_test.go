@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"portal/internal/fail"
 	"portal/internal/ispapi/ispsim"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -89,7 +90,7 @@ func (a *testApp) finishJobs(t *testing.T) {
 			err = a.tenancy.FinishDelete(ctx, j.id)
 		}
 		if err != nil {
-			if _, ok := err.(*tenancy.Error); !ok {
+			if _, ok := fail.As(err); !ok {
 				t.Fatalf("job for customer %d (%s): %v", j.id, j.state, err)
 			}
 		}
@@ -254,7 +255,7 @@ func TestSuspendUnsuspend_RestoresEveryObject(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	if err := app.tenancy.SetSuspended(ctx, c.ID, true); err != nil {
+	if err := app.tenancy.SetSuspended(ctx, c.ID, true, store.SuspendedByAdmin); err != nil {
 		t.Fatal(err)
 	}
 	got := snapshot()
@@ -270,7 +271,7 @@ func TestSuspendUnsuspend_RestoresEveryObject(t *testing.T) {
 	if c2.Suspension != store.SuspensionSuspended || clientLocked(c2) != "y" {
 		t.Fatalf("suspension %s, client locked %q; want suspended and y", c2.Suspension, clientLocked(c2))
 	}
-	if err := app.tenancy.SetSuspended(ctx, c.ID, false); err != nil {
+	if err := app.tenancy.SetSuspended(ctx, c.ID, false, store.SuspendedByAdmin); err != nil {
 		t.Fatal(err)
 	}
 	if got := snapshot(); fmt.Sprint(got) != fmt.Sprint(want) {
@@ -282,16 +283,16 @@ func TestSuspendUnsuspend_RestoresEveryObject(t *testing.T) {
 	}
 
 	// A reseller's suspension covers all its clients; lifting it leaves a client suspended on its own suspended.
-	if err := app.tenancy.SetSuspended(ctx, other.ID, true); err != nil {
+	if err := app.tenancy.SetSuspended(ctx, other.ID, true, store.SuspendedByAdmin); err != nil {
 		t.Fatal(err)
 	}
-	if err := app.tenancy.SetSuspended(ctx, r.ID, true); err != nil {
+	if err := app.tenancy.SetSuspended(ctx, r.ID, true, store.SuspendedByAdmin); err != nil {
 		t.Fatal(err)
 	}
 	if got := snapshot(); got["siteOn"] != "n" || got["other"] != "n" {
 		t.Fatalf("reseller suspended: client sites %v, want all disabled", got)
 	}
-	if err := app.tenancy.SetSuspended(ctx, r.ID, false); err != nil {
+	if err := app.tenancy.SetSuspended(ctx, r.ID, false, store.SuspendedByAdmin); err != nil {
 		t.Fatal(err)
 	}
 	got = snapshot()
@@ -313,7 +314,7 @@ func TestSuspend_ResumesAfterPlatformFailure(t *testing.T) {
 	site := app.fixtureSite(c, "flaky.test", true)
 	app.fixtureSite(c, "flaky2.test", true)
 	app.sim.SetFault("sites_web_domain_set_status", ispsim.Fault{Kind: ispsim.FaultDown, Times: 1})
-	if err := app.tenancy.SetSuspended(context.Background(), c.ID, true); err != nil {
+	if err := app.tenancy.SetSuspended(context.Background(), c.ID, true, store.SuspendedByAdmin); err != nil {
 		t.Fatal(err)
 	}
 	mid, _ := store.NewCustomers(app.pool).ByID(context.Background(), c.ID)
@@ -323,7 +324,7 @@ func TestSuspend_ResumesAfterPlatformFailure(t *testing.T) {
 	if err := app.tenancy.ApplySuspension(context.Background(), c.ID); err != nil { // the job's retry
 		t.Fatal(err)
 	}
-	if err := app.tenancy.SetSuspended(context.Background(), c.ID, false); err != nil {
+	if err := app.tenancy.SetSuspended(context.Background(), c.ID, false, store.SuspendedByAdmin); err != nil {
 		t.Fatal(err)
 	}
 	var ispID int64

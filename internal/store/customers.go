@@ -18,6 +18,26 @@ const (
 	StateDeleted  = "deleted"  // tombstone
 )
 
+// Who imposed a customer's own suspension, lowest level first: only that level or a higher one may lift it.
+const (
+	SuspendedByReseller = "reseller"
+	SuspendedByBilling  = "billing"
+	SuspendedByAdmin    = "admin"
+)
+
+// SuspensionRank orders the levels that may suspend; 0 for an unknown one.
+func SuspensionRank(by string) int {
+	switch by {
+	case SuspendedByReseller:
+		return 1
+	case SuspendedByBilling:
+		return 2
+	case SuspendedByAdmin:
+		return 3
+	}
+	return 0
+}
+
 // Suspension progress.
 const (
 	SuspensionNone         = "none"
@@ -42,6 +62,7 @@ type Customer struct {
 	State               string
 	StateDetail         string
 	SuspendedSelf       bool
+	SuspendedBy         string // who imposed its own suspension: SuspendedByAdmin, …Reseller, …Billing; "" if none
 	SuspendedByReseller bool
 	Suspension          string
 	CreatedAt           time.Time
@@ -62,7 +83,7 @@ type Customers struct{ db DBTX }
 func NewCustomers(db DBTX) Customers { return Customers{db: db} }
 
 const customerCols = `c.id, c.kind, c.reseller_id, c.platform_id, c.plan_id, c.name, c.company, c.email, c.isp_username,
-	c.isp_client_id, c.isp_group_id, c.state, c.state_detail, c.suspended_self, c.suspended_by_reseller, c.suspension,
+	c.isp_client_id, c.isp_group_id, c.state, c.state_detail, c.suspended_self, coalesce(c.suspended_by, ''), c.suspended_by_reseller, c.suspension,
 	c.created_at, c.updated_at, p.name, coalesce(r.name, '')`
 
 const customerFrom = ` FROM customers c JOIN plans p ON p.id = c.plan_id LEFT JOIN customers r ON r.id = c.reseller_id`
@@ -71,7 +92,7 @@ func scanCustomer(row pgx.CollectableRow) (Customer, error) {
 	var c Customer
 	err := row.Scan(&c.ID, &c.Kind, &c.ResellerID, &c.PlatformID, &c.PlanID, &c.Name, &c.Company, &c.Email,
 		&c.ISPUsername, &c.ISPClientID, &c.ISPGroupID, &c.State, &c.StateDetail, &c.SuspendedSelf,
-		&c.SuspendedByReseller, &c.Suspension, &c.CreatedAt, &c.UpdatedAt, &c.PlanName, &c.ResellerName)
+		&c.SuspendedBy, &c.SuspendedByReseller, &c.Suspension, &c.CreatedAt, &c.UpdatedAt, &c.PlanName, &c.ResellerName)
 	return c, err
 }
 
@@ -226,11 +247,18 @@ func (s Customers) SetPlan(ctx context.Context, id, planID int64) error {
 	return wrap(err, "customer %d plan", id)
 }
 
-// SetSuspension records the suspension flags and progress.
-func (s Customers) SetSuspension(ctx context.Context, id int64, self, byReseller bool, progress string) error {
-	_, err := s.db.Exec(ctx, `UPDATE customers SET suspended_self = $2, suspended_by_reseller = $3, suspension = $4,
-		updated_at = now() WHERE id = $1`, id, self, byReseller, progress)
+// SetSuspension records the suspension flags and progress: by is who imposed the customer's own suspension ("" when
+// it has none), byReseller whether its reseller's suspension covers it.
+func (s Customers) SetSuspension(ctx context.Context, id int64, by string, byReseller bool, progress string) error {
+	_, err := s.db.Exec(ctx, `UPDATE customers SET suspended_self = $2 <> '', suspended_by = nullif($2, ''),
+		suspended_by_reseller = $3, suspension = $4, updated_at = now() WHERE id = $1`, id, by, byReseller, progress)
 	return wrap(err, "customer %d suspension", id)
+}
+
+// SetSuspensionProgress records how far ISPConfig has been brought in line with the suspension flags.
+func (s Customers) SetSuspensionProgress(ctx context.Context, id int64, progress string) error {
+	_, err := s.db.Exec(ctx, `UPDATE customers SET suspension = $2, updated_at = now() WHERE id = $1`, id, progress)
+	return wrap(err, "customer %d suspension progress", id)
 }
 
 // Usage counts what a customer (or, for a reseller, all its live clients) has, from the portal's records.

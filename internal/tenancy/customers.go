@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"portal/internal/fail"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 )
@@ -148,7 +149,7 @@ func (s *Service) findOrAdd(ctx context.Context, db store.DBTX, isp ISP, c store
 		return int64(existing.ID), nil // our own earlier attempt
 	case err == nil:
 		_, _ = customers.SetState(ctx, c.ID, store.StateFailed, "the username is already used in ISPConfig by someone else", store.StatePending)
-		return 0, &Error{Msg: "username taken in ISPConfig"}
+		return 0, fail.Conflict("The username is already used on the hosting platform by someone else.")
 	case !errors.Is(err, ispapi.ErrNotFound):
 		_ = customers.SetDetail(ctx, c.ID, describe(err))
 		return 0, fmt.Errorf("%w: %v", ErrWaiting, err)
@@ -179,7 +180,7 @@ func (s *Service) findOrAdd(ctx context.Context, db store.DBTX, isp ISP, c store
 	if err != nil {
 		if permanent(err) {
 			_, _ = customers.SetState(ctx, c.ID, store.StateFailed, describe(err), store.StatePending)
-			return 0, &Error{Msg: describe(err)}
+			return 0, fail.Platform("%s", describe(err))
 		}
 		_ = customers.SetDetail(ctx, c.ID, describe(err))
 		return 0, fmt.Errorf("%w: %v", ErrWaiting, err)

@@ -2,8 +2,8 @@ package tenancy
 
 import (
 	"context"
-	"errors"
 	"log/slog"
+	"portal/internal/fail"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -109,8 +109,7 @@ func (w *deleteWorker) Work(ctx context.Context, j *river.Job[DeleteArgs]) error
 // jobResult: a failure the user has already been shown (a refusal by ISPConfig, recorded on the customer) ends the
 // job; anything else is retried with river's backoff.
 func jobResult(err error) error {
-	var ue *Error
-	if errors.As(err, &ue) {
+	if _, ok := fail.As(err); ok {
 		return nil
 	}
 	return err

@@ -8,49 +8,65 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"portal/internal/fail"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 )
 
-// SetSuspended suspends or unsuspends a customer. A reseller's suspension covers all its clients; unsuspending it
-// restores only the clients that were not also suspended on their own. The flags change in one transaction with
-// a durable job per customer; then ISPConfig is brought in line at once.
-func (s *Service) SetSuspended(ctx context.Context, id int64, suspend bool) error {
+// SetSuspended suspends or unsuspends a customer on behalf of by (store.SuspendedByAdmin, …Reseller or
+// …Billing). A suspension records who imposed it, and only that level or a higher one may lift it (a reseller
+// can't lift an admin's); a lower level can't replace a higher one's suspension either. A reseller's suspension
+// covers all its clients; unsuspending it restores only the clients that were not also suspended on their own.
+// It holds the customer's lock (the one every object write takes), changes the flags in one transaction with a
+// durable job per customer, and then brings ISPConfig in line at once.
+func (s *Service) SetSuspended(ctx context.Context, id int64, suspend bool, by string) error {
+	if store.SuspensionRank(by) == 0 {
+		return fmt.Errorf("tenancy: unknown suspension level %q", by)
+	}
 	var affected []int64
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		customers := store.NewCustomers(tx)
-		c, err := customers.Lock(ctx, id)
-		if err != nil {
-			return err
-		}
-		if c.State != store.StateActive {
-			return userErr("Only an active customer can be suspended or unsuspended (this one is %s).", c.State)
-		}
-		if c.SuspendedSelf == suspend {
-			return nil
-		}
-		if err := customers.SetSuspension(ctx, c.ID, suspend, c.SuspendedByReseller, progress(suspend || c.SuspendedByReseller, c.Suspension)); err != nil {
-			return err
-		}
-		affected = append(affected, c.ID)
-		if c.Kind == store.RoleReseller {
-			clients, err := customers.LiveClients(ctx, c.ID)
+	err := s.withCustomerLock(ctx, id, func(conn *pgxpool.Conn) error {
+		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			customers := store.NewCustomers(tx)
+			c, err := customers.Lock(ctx, id)
 			if err != nil {
 				return err
 			}
-			for _, cl := range clients {
-				if err := customers.SetSuspension(ctx, cl.ID, cl.SuspendedSelf, suspend, progress(suspend || cl.SuspendedSelf, cl.Suspension)); err != nil {
-					return err
-				}
-				affected = append(affected, cl.ID)
+			if c.State != store.StateActive {
+				return userErr("Only an active customer can be suspended or unsuspended (this one is %s).", c.State)
 			}
-		}
-		for _, cid := range affected {
-			if err := s.enqueue(ctx, tx, SuspensionArgs{CustomerID: cid}); err != nil {
+			if c.SuspendedSelf && store.SuspensionRank(by) < store.SuspensionRank(c.SuspendedBy) {
+				return fail.Forbidden("This customer was suspended by %s; only %s can lift it.", levelName(c.SuspendedBy), levelName(c.SuspendedBy))
+			}
+			if c.SuspendedSelf == suspend && (!suspend || c.SuspendedBy == by) {
+				return nil
+			}
+			self := ""
+			if suspend {
+				self = by
+			}
+			if err := customers.SetSuspension(ctx, c.ID, self, c.SuspendedByReseller, progress(suspend || c.SuspendedByReseller, c.Suspension)); err != nil {
 				return err
 			}
-		}
-		return nil
+			affected = append(affected, c.ID)
+			if c.Kind == store.RoleReseller && c.SuspendedSelf != suspend {
+				clients, err := customers.LiveClients(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				for _, cl := range clients {
+					if err := customers.SetSuspension(ctx, cl.ID, cl.SuspendedBy, suspend, progress(suspend || cl.SuspendedSelf, cl.Suspension)); err != nil {
+						return err
+					}
+					affected = append(affected, cl.ID)
+				}
+			}
+			for _, cid := range affected {
+				if err := s.enqueue(ctx, tx, SuspensionArgs{CustomerID: cid}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return err
@@ -61,6 +77,16 @@ func (s *Service) SetSuspended(ctx context.Context, id int64, suspend bool) erro
 		}
 	}
 	return nil
+}
+
+func levelName(by string) string {
+	switch by {
+	case store.SuspendedByAdmin:
+		return "an administrator"
+	case store.SuspendedByBilling:
+		return "billing (or an administrator)"
+	}
+	return "its reseller (or an administrator)"
 }
 
 // progress is the suspension progress for a wanted state, given the current one.
@@ -134,7 +160,7 @@ func (s *Service) ApplySuspension(ctx context.Context, id int64) error {
 			if err := isp.UpdateClient(ctx, *c.ISPClientID, ispapi.ClientUpdate{Locked: ispapi.Ptr(true), Canceled: ispapi.Ptr(true)}); err != nil {
 				return s.waiting(ctx, db, c.ID, err)
 			}
-			return customers.SetSuspension(ctx, c.ID, c.SuspendedSelf, c.SuspendedByReseller, store.SuspensionSuspended)
+			return customers.SetSuspensionProgress(ctx, c.ID, store.SuspensionSuspended)
 		}
 		if err := isp.UpdateClient(ctx, *c.ISPClientID, ispapi.ClientUpdate{Locked: ispapi.Ptr(false), Canceled: ispapi.Ptr(false)}); err != nil {
 			return s.waiting(ctx, db, c.ID, err)
@@ -161,7 +187,7 @@ func (s *Service) ApplySuspension(ctx context.Context, id int64) error {
 		if err := customers.SetDetail(ctx, c.ID, ""); err != nil {
 			return err
 		}
-		return customers.SetSuspension(ctx, c.ID, c.SuspendedSelf, c.SuspendedByReseller, store.SuspensionNone)
+		return customers.SetSuspensionProgress(ctx, c.ID, store.SuspensionNone)
 	})
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
+	"portal/internal/fail"
 	"portal/internal/ispapi"
 )
 
@@ -57,12 +58,8 @@ func (s *Service) ISP(platformID int64) (ISP, error) {
 	return c, nil
 }
 
-// Error is a failure the user should see as it is (limits, plans, states).
-type Error struct{ Msg string }
-
-func (e *Error) Error() string { return e.Msg }
-
-func userErr(format string, args ...any) error { return &Error{Msg: fmt.Sprintf(format, args...)} }
+// userErr is a refusal the user should see as it is (limits, plans, states).
+func userErr(format string, args ...any) error { return fail.Invalid(format, args...) }
 
 // ErrWaiting means an operation could not finish now and its job will retry.
 var ErrWaiting = errors.New("tenancy: waiting for ISPConfig")
