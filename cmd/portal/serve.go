@@ -90,6 +90,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	host := hosting.New(pool, ten, hosting.Settings{DomainLimit: cfg.DomainLimit,
 		DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes}, log)
 	ten.SettleStale = host.SettleStale
+	host.Down = func(int64) bool { return health.Down() }
 	jobs, err := tenancy.NewJobs(pool, ten, log, host.AddWorkers)
 	if err != nil {
 		return err

@@ -84,6 +84,7 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	}
 	a.hosting = hosting.New(pool, a.tenancy, hosting.Settings{DomainLimit: o.Settings.DomainLimit,
 		DomainLimitSubdomains: o.Settings.DomainLimitSubdomains, PHPModes: o.Settings.PHPModes}, nil)
+	a.hosting.Down = func(int64) bool { return a.health.Down() }
 	o.Hosting = a.hosting
 	if _, err := tenancy.NewJobs(pool, a.tenancy, nil, a.hosting.AddWorkers); err != nil {
 		t.Fatal(err)

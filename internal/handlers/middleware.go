@@ -157,9 +157,21 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 			h.serveError(w, r, userErr(http.StatusUnauthorized, "Your session has ended. Please sign in again."))
 			return
 		}
+		if !safeMethod(r.Method) && !writeAnyway[r.URL.Path] {
+			if err := h.tenancy.WritesAllowed(r.Context(), p.Effective); err != nil {
+				h.serveError(w, r, err)
+				return
+			}
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxPrincipal, p)))
 	})
 }
+
+// writeAnyway are the changes a suspended account (or one acted as) may still make: leaving, and its own
+// sign-in's security.
+var writeAnyway = map[string]bool{"/logout": true, "/impersonate/stop": true, "/account/password": true}
+
+func safeMethod(m string) bool { return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions }
 
 var errNoSession = errors.New("no session")
 

@@ -48,6 +48,9 @@ type Service struct {
 	ten  *tenancy.Service // the ISPConfig seam per platform, and the per-customer lock
 	set  Settings
 	log  *slog.Logger
+	// Down, when set, reports that a platform is known to be unreachable (from the last calls and the probe):
+	// writes then fail fast, before anything is recorded.
+	Down func(platformID int64) bool
 }
 
 // New returns a Service.
@@ -58,7 +61,17 @@ func New(pool *pgxpool.Pool, ten *tenancy.Service, set Settings, log *slog.Logge
 	if len(set.PHPModes) == 0 {
 		set.PHPModes = []string{"php-fpm", "fast-cgi", "no"}
 	}
-	return &Service{pool: pool, ten: ten, set: set, log: log}
+	s := &Service{pool: pool, ten: ten, set: set, log: log}
+	ten.Objects = s.ObjectOps()
+	return s
+}
+
+// reachable refuses a write at once while the platform is known to be down.
+func (s *Service) reachable(platformID int64) error {
+	if s.Down != nil && s.Down(platformID) {
+		return fail.Platform("The hosting platform isn't responding. Please try again shortly; nothing was changed.")
+	}
+	return nil
 }
 
 // Settings returns the service's settings (for forms).

@@ -2,6 +2,7 @@ package hosting
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"portal/internal/ispapi"
@@ -38,8 +39,10 @@ var kinds = map[store.Kind]kindSpec{
 			list, err := isp.WebDomainsByClient(ctx, *c.ISPClientID)
 			return findIn(list, err, func(w ispapi.WebDomain) (int64, bool) { return int64(w.ID), strings.EqualFold(w.Domain, key) })
 		},
-		remove:    func(ctx context.Context, isp tenancy.ISP, id int64) error { return isp.DeleteWebDomain(ctx, id) },
-		setActive: func(ctx context.Context, isp tenancy.ISP, id int64, on bool) error { return isp.SetWebDomainActive(ctx, id, on) },
+		remove: func(ctx context.Context, isp tenancy.ISP, id int64) error { return isp.DeleteWebDomain(ctx, id) },
+		setActive: func(ctx context.Context, isp tenancy.ISP, id int64, on bool) error {
+			return isp.SetWebDomainActive(ctx, id, on)
+		},
 	},
 	store.KindDomain: {
 		duplicate: []string{"domain_error_unique"},
@@ -55,8 +58,10 @@ var kinds = map[store.Kind]kindSpec{
 			list, err := isp.MailDomainsByClient(ctx, *c.ISPClientID)
 			return findIn(list, err, func(d ispapi.MailDomain) (int64, bool) { return int64(d.ID), strings.EqualFold(d.Domain, key) })
 		},
-		remove:    func(ctx context.Context, isp tenancy.ISP, id int64) error { return isp.DeleteMailDomain(ctx, id) },
-		setActive: func(ctx context.Context, isp tenancy.ISP, id int64, on bool) error { return isp.SetMailDomainActive(ctx, id, on) },
+		remove: func(ctx context.Context, isp tenancy.ISP, id int64) error { return isp.DeleteMailDomain(ctx, id) },
+		setActive: func(ctx context.Context, isp tenancy.ISP, id int64, on bool) error {
+			return isp.SetMailDomainActive(ctx, id, on)
+		},
 	},
 	store.KindMailbox: {
 		duplicate: []string{"email_error_unique", "login_error_unique", ispapi.KeyMailboxExists},
@@ -109,4 +114,34 @@ func findIn[T any](list []T, err error, match func(T) (int64, bool)) (int64, err
 func sameList(a, b string) bool {
 	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), ", ", ",")) }
 	return norm(a) == norm(b)
+}
+
+// ObjectOps gives whole-customer operations (suspension and deletion in internal/tenancy) the kinds' own
+// descriptions, so there is one place that knows how each kind is removed, switched and found.
+func (s *Service) ObjectOps() tenancy.ObjectOps { return objectOps{} }
+
+type objectOps struct{}
+
+func (objectOps) Remove(ctx context.Context, isp tenancy.ISP, kind store.Kind, id int64) error {
+	spec, ok := kinds[kind]
+	if !ok {
+		return fmt.Errorf("hosting: remove unknown kind %q", kind)
+	}
+	return spec.remove(ctx, isp, id)
+}
+
+func (objectOps) SetActive(ctx context.Context, isp tenancy.ISP, kind store.Kind, id int64, active bool) error {
+	spec, ok := kinds[kind]
+	if !ok || spec.setActive == nil {
+		return fmt.Errorf("hosting: %q can't be switched on or off", kind)
+	}
+	return spec.setActive(ctx, isp, id, active)
+}
+
+func (objectOps) Find(ctx context.Context, isp tenancy.ISP, c store.Customer, kind store.Kind, key string) (int64, error) {
+	spec, ok := kinds[kind]
+	if !ok {
+		return 0, fmt.Errorf("hosting: find unknown kind %q", kind)
+	}
+	return spec.find(ctx, isp, c, key)
 }

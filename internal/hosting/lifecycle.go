@@ -135,6 +135,9 @@ func (s *Service) create(ctx context.Context, a Actor, n newObject) (id int64, e
 			if o, err = lockOwner(ctx, tx, n.client); err != nil {
 				return err
 			}
+			if err := s.reachable(o.client.PlatformID); err != nil {
+				return err
+			}
 			if err := s.allowedDomain(ctx, tx, n, o); err != nil {
 				return err
 			}
@@ -310,6 +313,9 @@ func (s *Service) change(ctx context.Context, a Actor, kind store.Kind, id int64
 		if t.ref.State != store.StateActive || t.ref.ISPID == nil {
 			return fail.Conflict("This can't be changed while it is %s.", t.ref.State)
 		}
+		if err := s.reachable(t.owner.client.PlatformID); err != nil {
+			return err
+		}
 		if t.isp, err = s.ten.ISP(t.owner.client.PlatformID); err != nil {
 			return err
 		}
@@ -348,6 +354,9 @@ func (s *Service) removeLocked(ctx context.Context, conn *pgxpool.Conn, kind sto
 	}
 	if c.Suspended() {
 		return fail.Forbidden("This account is suspended: nothing can be deleted until it is unsuspended.")
+	}
+	if err := s.reachable(c.PlatformID); err != nil {
+		return err
 	}
 	if ref.State == store.StatePending && ref.ISPID == nil {
 		return fail.Conflict("This is still being set up; it can be deleted once that has finished.")

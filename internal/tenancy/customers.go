@@ -47,6 +47,9 @@ func (s *Service) Create(ctx context.Context, in NewCustomer) (store.Customer, e
 			if r.Kind != store.RoleReseller || r.State != store.StateActive {
 				return userErr("The reseller is not active.")
 			}
+			if r.Suspended() {
+				return fail.Forbidden("The reseller is suspended: it can't take new clients until it is unsuspended.")
+			}
 			if plan.ResellerID == nil || *plan.ResellerID != r.ID {
 				return userErr("That plan is not one of the reseller's plans.")
 			}
@@ -143,9 +146,13 @@ func (s *Service) Provision(ctx context.Context, id int64) error {
 // findOrAdd returns the ISPConfig client id of c, creating it when it does not exist yet.
 func (s *Service) findOrAdd(ctx context.Context, db store.DBTX, isp ISP, c store.Customer, resellerISP int64) (int64, error) {
 	customers := store.NewCustomers(db)
+	marker, err := s.customerNo(ctx, c.ID)
+	if err != nil {
+		return 0, err
+	}
 	existing, err := isp.ClientByUsername(ctx, c.ISPUsername)
 	switch {
-	case err == nil && existing.CustomerNo == customerNo(c.ID):
+	case err == nil && existing.CustomerNo == marker:
 		return int64(existing.ID), nil // our own earlier attempt
 	case err == nil:
 		_, _ = customers.SetState(ctx, c.ID, store.StateFailed, "the username is already used in ISPConfig by someone else", store.StatePending)
@@ -162,7 +169,7 @@ func (s *Service) findOrAdd(ctx context.Context, db store.DBTX, isp ISP, c store
 	if err != nil {
 		return 0, err
 	}
-	p := clientParams(c, plan, platform)
+	p := clientParams(c, plan, platform, marker)
 	var id int64
 	if c.Kind == store.RoleReseller {
 		id, err = isp.AddReseller(ctx, p)
@@ -189,9 +196,9 @@ func (s *Service) findOrAdd(ctx context.Context, db store.DBTX, isp ISP, c store
 }
 
 // clientParams is every field client_add needs, chosen by the portal (ISPConfig applies no defaults).
-func clientParams(c store.Customer, plan store.Plan, platform store.Platform) ispapi.ClientParams {
+func clientParams(c store.Customer, plan store.Plan, platform store.Platform, marker string) ispapi.ClientParams {
 	return ispapi.ClientParams{
-		CompanyName: c.Company, ContactName: c.Name, CustomerNo: customerNo(c.ID), Username: c.ISPUsername,
+		CompanyName: c.Company, ContactName: c.Name, CustomerNo: marker, Username: c.ISPUsername,
 		Password: panelPassword(), Language: "en", UserTheme: "default", Email: c.Email,
 		WebPHPOptions: "no,php-fpm", SSHChroot: "no,jailkit",
 		Servers: ispapi.ClientServers{

@@ -3,7 +3,6 @@ package tenancy
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -72,8 +71,18 @@ func (s *Service) FinishDelete(ctx context.Context, id int64) error {
 				return err
 			}
 			for _, o := range list {
+				if o.ISPID == nil && o.State == store.StatePending && c.ISPClientID != nil {
+					// An add whose answer was lost may have created it: look before forgetting it.
+					found, err := s.Objects.Find(ctx, isp, c, kind, o.Key)
+					if err != nil {
+						return s.waiting(ctx, db, c.ID, err)
+					}
+					if found > 0 {
+						o.ISPID = &found
+					}
+				}
 				if o.ISPID != nil {
-					if err := deleteObject(ctx, isp, kind, *o.ISPID); err != nil {
+					if err := s.Objects.Remove(ctx, isp, kind, *o.ISPID); err != nil {
 						return s.waiting(ctx, db, c.ID, err)
 					}
 				}
@@ -83,11 +92,15 @@ func (s *Service) FinishDelete(ctx context.Context, id int64) error {
 			}
 		}
 		ispID := c.ISPClientID
+		marker, err := s.customerNo(ctx, c.ID)
+		if err != nil {
+			return err
+		}
 		if ispID == nil {
 			// Never activated: an earlier ambiguous add may still have created it.
 			rec, err := isp.ClientByUsername(ctx, c.ISPUsername)
 			switch {
-			case err == nil && rec.CustomerNo == customerNo(c.ID):
+			case err == nil && rec.CustomerNo == marker:
 				v := int64(rec.ID)
 				ispID = &v
 			case err != nil && !errors.Is(err, ispapi.ErrNotFound):
@@ -102,21 +115,4 @@ func (s *Service) FinishDelete(ctx context.Context, id int64) error {
 		_, err = customers.SetState(ctx, c.ID, store.StateDeleted, "", store.StateDeleting)
 		return err
 	})
-}
-
-func deleteObject(ctx context.Context, isp ISP, kind store.Kind, ispID int64) error {
-	switch kind {
-	case store.KindSite:
-		return isp.DeleteWebDomain(ctx, ispID)
-	case store.KindMailDomain:
-		return isp.DeleteMailDomain(ctx, ispID)
-	case store.KindMailbox:
-		return isp.DeleteMailUser(ctx, ispID)
-	case store.KindMailForward:
-		// Aliases, forwards and catch-alls are rows of one table; any of the three delete functions removes it.
-		return isp.DeleteMailForward(ctx, ispID)
-	case store.KindDomain:
-		return isp.DeleteDomain(ctx, ispID)
-	}
-	return fmt.Errorf("tenancy: delete unknown kind %s", kind)
 }

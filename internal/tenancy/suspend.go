@@ -79,6 +79,22 @@ func (s *Service) SetSuspended(ctx context.Context, id int64, suspend bool, by s
 	return nil
 }
 
+// WritesAllowed is the rule that a suspended customer, and every client of a suspended reseller, changes nothing —
+// also when an admin or reseller acts as it. Admins themselves, and accounts without a customer, pass.
+func (s *Service) WritesAllowed(ctx context.Context, a store.Account) error {
+	if a.CustomerID == nil {
+		return nil
+	}
+	c, err := store.NewCustomers(s.pool).ByID(ctx, *a.CustomerID)
+	if err != nil {
+		return err
+	}
+	if c.Suspended() {
+		return fail.Forbidden("This account is suspended: nothing can be changed until it is unsuspended.")
+	}
+	return nil
+}
+
 func levelName(by string) string {
 	switch by {
 	case store.SuspendedByAdmin:
@@ -105,14 +121,8 @@ func progress(want bool, current string) string {
 // suspendable are the objects a suspension disables, and how.
 var suspendable = []store.Kind{store.KindSite, store.KindMailDomain}
 
-func setActive(ctx context.Context, isp ISP, kind store.Kind, ispID int64, active bool) error {
-	switch kind {
-	case store.KindSite:
-		return isp.SetWebDomainActive(ctx, ispID, active)
-	case store.KindMailDomain:
-		return isp.SetMailDomainActive(ctx, ispID, active)
-	}
-	return fmt.Errorf("tenancy: %s can't be suspended", kind)
+func (s *Service) setActive(ctx context.Context, isp ISP, kind store.Kind, ispID int64, active bool) error {
+	return s.Objects.SetActive(ctx, isp, kind, ispID, active)
 }
 
 // ApplySuspension brings ISPConfig in line with a customer's suspension flags. Suspending records each object's
@@ -151,7 +161,7 @@ func (s *Service) ApplySuspension(ctx context.Context, id int64) error {
 						return err
 					}
 					if prev {
-						if err := setActive(ctx, isp, kind, *o.ISPID, false); err != nil {
+						if err := s.setActive(ctx, isp, kind, *o.ISPID, false); err != nil {
 							return s.waiting(ctx, db, c.ID, err)
 						}
 					}
@@ -175,7 +185,7 @@ func (s *Service) ApplySuspension(ctx context.Context, id int64) error {
 					continue
 				}
 				if *o.PrevActive {
-					if err := setActive(ctx, isp, kind, *o.ISPID, true); err != nil {
+					if err := s.setActive(ctx, isp, kind, *o.ISPID, true); err != nil {
 						return s.waiting(ctx, db, c.ID, err)
 					}
 				}

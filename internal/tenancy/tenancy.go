@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,6 +22,7 @@ import (
 
 	"portal/internal/fail"
 	"portal/internal/ispapi"
+	"portal/internal/store"
 )
 
 // Service runs tenancy operations.
@@ -36,6 +38,23 @@ type Service struct {
 	// SettleStale, when set, settles hosted objects that requests left pending; the drift job runs it first so
 	// the comparison sees finished records.
 	SettleStale func(ctx context.Context) error
+	// Objects removes, switches and finds hosted objects in ISPConfig; the hosting service provides it.
+	Objects ObjectOps
+
+	instOnce sync.Once
+	inst     string
+	instErr  error
+}
+
+// ObjectOps is how whole-customer operations (suspension, deletion) act on hosted objects, described once by the
+// hosting service.
+type ObjectOps interface {
+	// Remove deletes an object in ISPConfig; what is already gone is not an error.
+	Remove(ctx context.Context, isp ISP, kind store.Kind, ispID int64) error
+	// SetActive switches an object on or off; only sites and mail domains.
+	SetActive(ctx context.Context, isp ISP, kind store.Kind, ispID int64, active bool) error
+	// Find returns the ISPConfig id of the client's object of kind with natural key key, 0 when it has none.
+	Find(ctx context.Context, isp ISP, c store.Customer, kind store.Kind, key string) (int64, error)
 }
 
 // New returns a Service. Call SetJobs with the river client before use (the workers need the Service first).
@@ -118,9 +137,20 @@ func (s *Service) Enqueue(ctx context.Context, args river.JobArgs) error {
 	return nil
 }
 
-// customerNo marks an ISPConfig client as created by this portal for one customer, so a retry can tell its own
-// earlier (ambiguous) add from a stranger that happens to use the same username.
-func customerNo(id int64) string { return fmt.Sprintf("portal-%d", id) }
+// customerNo marks an ISPConfig client as created by this portal database for one customer, so a retry can tell
+// its own earlier (ambiguous) add from a stranger that happens to use the same username — including a customer of
+// another portal database that shares the ISPConfig, whose marker carries another installation id.
+func (s *Service) customerNo(ctx context.Context, id int64) (string, error) {
+	s.instOnce.Do(func() {
+		s.instErr = s.pool.QueryRow(ctx, `SELECT id FROM installation`).Scan(&s.inst)
+	})
+	if s.instErr != nil {
+		err := s.instErr
+		s.instOnce = sync.Once{}
+		return "", fmt.Errorf("tenancy: installation id: %w", err)
+	}
+	return fmt.Sprintf("portal-%s-%d", s.inst, id), nil
+}
 
 // panelPassword is a strong random password for the customer's ISPConfig panel login, which the portal never uses
 // or stores; ISPConfig checks strength, so every character class is present.
