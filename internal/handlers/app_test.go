@@ -95,6 +95,21 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	return a
 }
 
+// platformDown makes the simulator answer like a panel behind a proxy that is down, and lets the health probe
+// notice (as its 30-second probe does).
+func (a *testApp) platformDown() {
+	a.sim.SetFault("", ispsim.Fault{Kind: ispsim.FaultDown})
+	_ = a.isp.Probe(context.Background())
+}
+
+// platformUp clears every fault and lets the probe notice.
+func (a *testApp) platformUp() {
+	a.sim.ClearFaults()
+	if err := a.isp.Probe(context.Background()); err != nil {
+		a.t.Fatalf("probe after clearing faults: %v", err)
+	}
+}
+
 // account creates a portal account with a password.
 func (a *testApp) account(email string, role store.Role, password string) store.Account {
 	a.t.Helper()

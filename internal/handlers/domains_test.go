@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"portal/internal/ispapi/ispsim"
 	"portal/internal/store"
 )
 
@@ -217,7 +216,7 @@ func TestDomainMove(t *testing.T) {
 	}
 
 	// ISPConfig down: the move fails and the row stays with its owner.
-	app.sim.SetFault("", ispsim.Fault{Kind: ispsim.FaultDown})
+	app.platformDown()
 	resp = b.post(fmt.Sprintf("/domains/%d/move", id), url.Values{"customer_id": {idString(c1.ID)}})
 	if resp.StatusCode != http.StatusBadGateway {
 		t.Errorf("move with ISPConfig down: status %d, want 502", resp.StatusCode)
@@ -242,14 +241,14 @@ func TestDomainDelete_ConfirmThenRemove(t *testing.T) {
 		t.Errorf("delete without confirm: status %d, want 200 and nothing removed", resp.StatusCode)
 	}
 	// Platform down: 502 and nothing removed.
-	app.sim.SetFault("", ispsim.Fault{Kind: ispsim.FaultDown})
+	app.platformDown()
 	if resp := b.post(fmt.Sprintf("/domains/%d/delete", id), url.Values{"confirm": {"yes"}}); resp.StatusCode != http.StatusBadGateway {
 		t.Errorf("delete with ISPConfig down: status %d, want 502", resp.StatusCode)
 	}
 	if d := domainEntry(t, app, id); d.State != store.StateActive {
 		t.Errorf("state after failed delete: %s, want active", d.State)
 	}
-	app.sim.ClearFaults()
+	app.platformUp()
 	resp := b.post(fmt.Sprintf("/domains/%d/delete", id), url.Values{"confirm": {"yes"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("delete: status %d, want 303", resp.StatusCode)
@@ -270,7 +269,7 @@ func TestDomain_PlatformDownAndMismatch(t *testing.T) {
 	b := app.browser()
 	b.mustLogin("admin@example.com", pw, "/admin")
 
-	app.sim.SetFault("", ispsim.Fault{Kind: ispsim.FaultDown})
+	app.platformDown()
 	if resp := b.get("/domains"); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, "kept.test") {
 		t.Errorf("list with ISPConfig down: status %d, want 200 listing kept.test", resp.StatusCode)
 	}
@@ -281,7 +280,7 @@ func TestDomain_PlatformDownAndMismatch(t *testing.T) {
 	if n := countRows(t, app, `SELECT count(*) FROM domains`); n != 1 {
 		t.Errorf("domains after a failed assign: got %d, want 1 (no pending row left)", n)
 	}
-	app.sim.ClearFaults()
+	app.platformUp()
 
 	app.sim.DropField("domain", "domain")
 	resp = b.post("/domains", url.Values{"domain": {"dropped.test"}, "customer_id": {idString(c.ID)}})

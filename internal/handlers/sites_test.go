@@ -369,7 +369,7 @@ func TestSite_PlatformDown(t *testing.T) {
 	site := app.fixtureSite(c, "up.test", true)
 	b := app.browser()
 	b.mustLogin("c@example.com", pw, "/client")
-	app.sim.SetFault("", ispsim.Fault{Kind: ispsim.FaultDown})
+	app.platformDown()
 
 	list := b.get("/sites")
 	if list.StatusCode != http.StatusOK || !strings.Contains(list.body, "up.test") {
@@ -400,6 +400,9 @@ func TestSite_PlatformDown(t *testing.T) {
 	if s := siteRow(t, app, site); s.State != store.StateActive || !s.Active || s.QuotaMB != 1000 {
 		t.Errorf("site after failed writes: state %s active %v quota %d, want active, true, 1000", s.State, s.Active, s.QuotaMB)
 	}
+	if n := app.sim.CallCount(); n != 0 {
+		t.Errorf("writes made %d ISPConfig calls while the platform was known down, want 0", n)
+	}
 	app.sim.ClearFaults()
 	if n := len(app.sim.Rows("web_domain")); n != 1 {
 		t.Errorf("simulator sites: got %d, want 1", n)
@@ -414,14 +417,27 @@ func TestSiteCreate_LostAnswerIsAdoptedOnRetry(t *testing.T) {
 	// The add is applied but its answer is lost, and the look-up afterwards fails too: the portal can't know.
 	app.sim.SetFault("sites_web_domain_add", ispsim.Fault{Kind: ispsim.FaultHTTP500, After: true, Times: 1})
 	app.sim.SetFault("sites_web_domain_get", ispsim.Fault{Kind: ispsim.FaultDown, Times: 1})
-	if resp := b.post("/sites", siteForm("lost.test")); resp.StatusCode != http.StatusBadGateway {
-		t.Fatalf("ambiguous create: status %d, want 502", resp.StatusCode)
+	resp := b.post("/sites", siteForm("lost.test"))
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(resp.body, "did not confirm") {
+		t.Fatalf("ambiguous create: status %d, want 502 saying it is not confirmed yet", resp.StatusCode)
 	}
-	if n := countRows(t, app, `SELECT count(*) FROM sites`); n != 0 {
-		t.Errorf("rows after an ambiguous create: got %d, want 0", n)
+	// The portal keeps what it knows: the row stays pending, so the object can't be forgotten.
+	var id int64
+	if err := app.pool.QueryRow(context.Background(), `SELECT id FROM sites WHERE domain = 'lost.test' AND state = 'pending'`).Scan(&id); err != nil {
+		t.Fatalf("pending row after an ambiguous create: %v", err)
 	}
-	// The retry finds ISPConfig's site of this very client and adopts it instead of failing or duplicating.
-	id := createdID(t, b.post("/sites", siteForm("lost.test")), "/sites/")
+	if n := app.auditCount("site.create", "unknown"); n != 1 {
+		t.Errorf("audit entries for the unknown outcome: got %d, want 1", n)
+	}
+	// A second try can't create a twin while the first is unsettled.
+	if resp := b.post("/sites", siteForm("lost.test")); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("create while the first is pending: status %d, want 422", resp.StatusCode)
+	}
+	// The settle job finds ISPConfig's site of this very client and adopts it.
+	app.hosting.Down = nil
+	if err := app.hosting.Settle(context.Background(), store.KindSite, id); err != nil {
+		t.Fatal(err)
+	}
 	if s := siteRow(t, app, id); s.State != store.StateActive || s.ISPID == nil {
 		t.Errorf("adopted site: state %s isp id %v, want active with an id", s.State, s.ISPID)
 	}
@@ -463,8 +479,8 @@ func TestSiteActive_ToggleInPlace(t *testing.T) {
 	if !siteRow(t, app, site).Active {
 		t.Errorf("site row after enable: inactive, want active")
 	}
-	if resp := b.post(fmt.Sprintf("/sites/%d/active", site), url.Values{"active": {"maybe"}}); resp.StatusCode != http.StatusBadRequest {
-		t.Errorf("active=maybe: status %d, want 400", resp.StatusCode)
+	if resp := b.post(fmt.Sprintf("/sites/%d/active", site), url.Values{"active": {"maybe"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("active=maybe: status %d, want 422", resp.StatusCode)
 	}
 }
 
@@ -561,7 +577,7 @@ func TestSite_SuspendedClientIsRefused(t *testing.T) {
 	site := app.fixtureSite(c, "frozen.test", true)
 	b := app.browser()
 	b.mustLogin("c@example.com", pw, "/client")
-	if _, err := app.pool.Exec(context.Background(), `UPDATE customers SET suspended_self = true WHERE id = $1`, c.ID); err != nil {
+	if _, err := app.pool.Exec(context.Background(), `UPDATE customers SET suspended_self = true, suspended_by = 'admin' WHERE id = $1`, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	app.sim.ResetCalls()

@@ -118,8 +118,13 @@ func (s *Service) MoveDomain(ctx context.Context, a Actor, id int64, customer st
 		}
 		if err != nil {
 			cleanup := context.WithoutCancel(ctx)
-			if isMismatch(err) && isp != nil && source.ISPClientID != nil {
-				_ = isp.MoveDomain(cleanup, *entry.ISPID, *source.ISPClientID)
+			if (isMismatch(err) || ambiguous(err)) && isp != nil && source.ISPClientID != nil {
+				// The move may have happened: move it back (moving is idempotent) so both sides agree again.
+				if uerr := isp.MoveDomain(cleanup, *entry.ISPID, *source.ISPClientID); uerr != nil {
+					_, _ = store.NewObjects(conn).SetState(cleanup, store.KindDomain, id, store.StateFailed,
+						"the move was not confirmed and moving it back failed; check its owner", nil, store.StatePending)
+					return err
+				}
 			}
 			if berr := pgx.BeginFunc(cleanup, conn, func(tx pgx.Tx) error {
 				if err := store.NewDomains(tx).SetOwner(cleanup, id, source.ID, store.StateActive, ""); err != nil {

@@ -21,6 +21,9 @@ type kindSpec struct {
 	remove func(ctx context.Context, isp tenancy.ISP, id int64) error
 	// setActive switches the object on or off in ISPConfig; nil when a suspension doesn't touch the kind.
 	setActive func(ctx context.Context, isp tenancy.ISP, id int64, active bool) error
+	// refresh records what ISPConfig has for an object after a change whose answer was lost; nil when the kind
+	// has no changeable settings.
+	refresh func(ctx context.Context, db store.DBTX, isp tenancy.ISP, id, ispID int64) error
 }
 
 func (k kindSpec) isDuplicate(ve *ispapi.ValidationError) bool {
@@ -42,6 +45,18 @@ var kinds = map[store.Kind]kindSpec{
 		remove: func(ctx context.Context, isp tenancy.ISP, id int64) error { return isp.DeleteWebDomain(ctx, id) },
 		setActive: func(ctx context.Context, isp tenancy.ISP, id int64, on bool) error {
 			return isp.SetWebDomainActive(ctx, id, on)
+		},
+		refresh: func(ctx context.Context, db store.DBTX, isp tenancy.ISP, id, ispID int64) error {
+			w, err := isp.GetWebDomain(ctx, ispID)
+			if err != nil {
+				return err
+			}
+			sites := store.NewSites(db)
+			if err := sites.SetSettings(ctx, store.Site{ID: id, PHPMode: w.PHP, SSL: bool(w.SSL), LetsEncrypt: bool(w.SSLLetsEncrypt),
+				QuotaMB: int(w.HDQuota), TrafficMB: int(w.TrafficQuota)}); err != nil {
+				return err
+			}
+			return sites.SetActive(ctx, id, bool(w.Active))
 		},
 	},
 	store.KindDomain: {

@@ -319,7 +319,16 @@ func (s *Service) change(ctx context.Context, a Actor, kind store.Kind, id int64
 		if t.isp, err = s.ten.ISP(t.owner.client.PlatformID); err != nil {
 			return err
 		}
-		return fn(ctx, t)
+		err = fn(ctx, t)
+		if ambiguous(err) && kinds[kind].refresh != nil {
+			// The change may or may not have been applied: the settle job reads the object back and records
+			// what ISPConfig has.
+			_ = store.NewObjects(conn).SetDetail(context.WithoutCancel(ctx), kind, id, "the last change was not confirmed; checking again")
+			if qerr := s.ten.Enqueue(context.WithoutCancel(ctx), SettleArgs{Object: kind, ID: id}); qerr != nil {
+				s.log.WarnContext(ctx, "settle job not queued", "kind", kind, "id", id, "err", qerr)
+			}
+		}
+		return err
 	})
 	return platformErr(err)
 }
@@ -337,6 +346,9 @@ func (s *Service) remove(ctx context.Context, a Actor, kind store.Kind, id int64
 	err = s.ten.Locked(ctx, ref.CustomerID, func(conn *pgxpool.Conn) error {
 		return s.removeLocked(ctx, conn, kind, id)
 	})
+	if errors.Is(err, errUnsettled) {
+		return err
+	}
 	return platformErr(err)
 }
 
@@ -372,6 +384,15 @@ func (s *Service) removeLocked(ctx context.Context, conn *pgxpool.Conn, kind sto
 		isp, err := s.ten.ISP(c.PlatformID)
 		if err == nil {
 			err = kinds[kind].remove(ctx, isp, *ref.ISPID)
+		}
+		if ambiguous(err) {
+			// ISPConfig may have deleted it: the row stays deleting, and the settle job deletes again (deleting is
+			// idempotent) until it knows.
+			_ = objects.SetDetail(context.WithoutCancel(ctx), kind, id, "the hosting platform's answer was lost; deleting again")
+			if qerr := s.ten.Enqueue(context.WithoutCancel(ctx), SettleArgs{Object: kind, ID: id}); qerr != nil {
+				s.log.WarnContext(ctx, "settle job not queued; the periodic settle will find the row", "kind", kind, "id", id, "err", qerr)
+			}
+			return errUnsettled
 		}
 		if err != nil {
 			_, _ = objects.SetState(context.WithoutCancel(ctx), kind, id, ref.State, "", nil, store.StateDeleting)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
@@ -41,14 +42,17 @@ func (s *Service) Settle(ctx context.Context, kind store.Kind, id int64) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
-	if err != nil || ref.State != store.StatePending {
+	if err != nil || ref.State == store.StateFailed {
 		return err
 	}
 	var outcome string
 	err = s.ten.Locked(ctx, ref.CustomerID, func(conn *pgxpool.Conn) error {
 		objects := store.NewObjects(conn)
 		ref, err := objects.Ref(ctx, kind, id)
-		if err != nil || ref.State != store.StatePending {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 		c, err := store.NewCustomers(conn).ByID(ctx, ref.CustomerID)
@@ -60,6 +64,22 @@ func (s *Service) Settle(ctx context.Context, kind store.Kind, id int64) error {
 			return err
 		}
 		spec := kinds[kind]
+		switch {
+		case ref.State == store.StateDeleting && ref.ISPID != nil:
+			if err := spec.remove(ctx, isp, *ref.ISPID); err != nil {
+				return err
+			}
+			outcome = "deleted"
+			return objects.Delete(ctx, kind, id)
+		case ref.State == store.StateActive && ref.ISPID != nil && spec.refresh != nil:
+			if err := spec.refresh(ctx, conn, isp, id, *ref.ISPID); err != nil {
+				return err
+			}
+			outcome = "re-read from the hosting platform"
+			return objects.SetDetail(ctx, kind, id, "")
+		case ref.State != store.StatePending:
+			return nil
+		}
 		found := int64(0)
 		if c.ISPClientID != nil {
 			if found, err = spec.find(ctx, isp, c, ref.Key); err != nil {
@@ -91,12 +111,16 @@ func (s *Service) Settle(ctx context.Context, kind store.Kind, id int64) error {
 	return err
 }
 
-// SettleStale settles every object left pending for more than two minutes: the rows whose settle job was lost, or
-// that a crashed process left behind. It stops at the first platform error (the next run tries again).
-func (s *Service) SettleStale(ctx context.Context) error {
+// SettleStale settles every object left pending or deleting for more than two minutes: the rows whose settle job
+// was lost, or that a crashed process left behind. It stops at the first platform error (the next run tries
+// again).
+func (s *Service) SettleStale(ctx context.Context) error { return s.SettleOlder(ctx, 2*time.Minute) }
+
+// SettleOlder settles the objects left pending or deleting for longer than age.
+func (s *Service) SettleOlder(ctx context.Context, age time.Duration) error {
 	// Parents first: a mail domain is confirmed before the mailboxes in it.
 	for _, kind := range []store.Kind{store.KindDomain, store.KindSite, store.KindMailDomain, store.KindMailbox, store.KindMailForward} {
-		list, err := store.NewObjects(s.pool).Pending(ctx, kind, "2 minutes")
+		list, err := store.NewObjects(s.pool).Pending(ctx, kind, age.String())
 		if err != nil {
 			return err
 		}

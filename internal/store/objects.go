@@ -88,9 +88,9 @@ func (s Objects) Ref(ctx context.Context, kind Kind, id int64) (ObjectRef, error
 	return list[0], nil
 }
 
-// Pending lists the objects of kind left pending for longer than olderThan (a Postgres interval).
+// Pending lists the objects of kind left pending or deleting for longer than olderThan (a Postgres interval).
 func (s Objects) Pending(ctx context.Context, kind Kind, olderThan string) ([]ObjectRef, error) {
-	list, err := s.query(ctx, kind, `o.state = 'pending' AND o.updated_at < now() - $1::interval`, olderThan)
+	list, err := s.query(ctx, kind, `o.state IN ('pending', 'deleting') AND o.updated_at <= now() - $1::interval`, olderThan)
 	return list, wrap(err, "pending %s", kind)
 }
 

@@ -146,7 +146,7 @@ func (s *Service) Provision(ctx context.Context, id int64) error {
 // findOrAdd returns the ISPConfig client id of c, creating it when it does not exist yet.
 func (s *Service) findOrAdd(ctx context.Context, db store.DBTX, isp ISP, c store.Customer, resellerISP int64) (int64, error) {
 	customers := store.NewCustomers(db)
-	marker, err := s.customerNo(ctx, c.ID)
+	marker, err := s.customerNo(ctx, db, c.ID)
 	if err != nil {
 		return 0, err
 	}

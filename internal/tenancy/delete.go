@@ -92,7 +92,7 @@ func (s *Service) FinishDelete(ctx context.Context, id int64) error {
 			}
 		}
 		ispID := c.ISPClientID
-		marker, err := s.customerNo(ctx, c.ID)
+		marker, err := s.customerNo(ctx, db, c.ID)
 		if err != nil {
 			return err
 		}

@@ -41,9 +41,8 @@ type Service struct {
 	// Objects removes, switches and finds hosted objects in ISPConfig; the hosting service provides it.
 	Objects ObjectOps
 
-	instOnce sync.Once
-	inst     string
-	instErr  error
+	instMu sync.Mutex
+	inst   string
 }
 
 // ObjectOps is how whole-customer operations (suspension, deletion) act on hosted objects, described once by the
@@ -140,14 +139,15 @@ func (s *Service) Enqueue(ctx context.Context, args river.JobArgs) error {
 // customerNo marks an ISPConfig client as created by this portal database for one customer, so a retry can tell
 // its own earlier (ambiguous) add from a stranger that happens to use the same username — including a customer of
 // another portal database that shares the ISPConfig, whose marker carries another installation id.
-func (s *Service) customerNo(ctx context.Context, id int64) (string, error) {
-	s.instOnce.Do(func() {
-		s.instErr = s.pool.QueryRow(ctx, `SELECT id FROM installation`).Scan(&s.inst)
-	})
-	if s.instErr != nil {
-		err := s.instErr
-		s.instOnce = sync.Once{}
-		return "", fmt.Errorf("tenancy: installation id: %w", err)
+// It reads the installation id on db (the caller's connection: a caller holding a customer lock must not ask the
+// pool for a second one) and keeps it.
+func (s *Service) customerNo(ctx context.Context, db store.DBTX, id int64) (string, error) {
+	s.instMu.Lock()
+	defer s.instMu.Unlock()
+	if s.inst == "" {
+		if err := db.QueryRow(ctx, `SELECT id FROM installation`).Scan(&s.inst); err != nil {
+			return "", fmt.Errorf("tenancy: installation id: %w", err)
+		}
 	}
 	return fmt.Sprintf("portal-%s-%d", s.inst, id), nil
 }

@@ -1,0 +1,5 @@
+package hosting_test
+
+import "portal/internal/ispapi/ispsim"
+
+var ispsimDown = ispsim.Fault{Kind: ispsim.FaultDown}

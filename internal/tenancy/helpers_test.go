@@ -1,0 +1,12 @@
+package tenancy_test
+
+import (
+	"portal/internal/store"
+	"portal/internal/tenancy"
+	"portal/internal/testenv"
+)
+
+func tenancyClient(e *testenv.Env, r store.Customer, plan store.Plan, email string) tenancy.NewCustomer {
+	return tenancy.NewCustomer{Kind: store.RoleClient, ResellerID: &r.ID, PlatformID: e.Platform.ID, PlanID: plan.ID,
+		Name: "Name of " + email, Email: email, Username: testenv.Username(email), PasswordHash: "$argon2id$unused"}
+}

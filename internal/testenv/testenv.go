@@ -1,0 +1,175 @@
+// Package testenv builds the services the way serve wires them, for tests without HTTP: a fresh migrated Postgres
+// (internal/dbtest), the ISPConfig simulator behind a real HTTP server and the real client, the tenancy and hosting
+// services, and customers made through the tenancy service. Only tests import it.
+package testenv
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"portal/internal/dbtest"
+	"portal/internal/hosting"
+	"portal/internal/ispapi"
+	"portal/internal/ispapi/ispsim"
+	"portal/internal/store"
+	"portal/internal/tenancy"
+)
+
+// Unlimited is a plan without limits (clients are allowed on reseller plans only).
+var Unlimited = store.Limits{MaxClients: -1, MaxSites: -1, MaxMailDomains: -1, MaxMailboxes: -1, MaxMailQuotaMB: -1,
+	MaxMailAliases: -1, MaxDomains: -1, SiteQuotaMB: -1}
+
+// Env is one test's services.
+type Env struct {
+	T        testing.TB
+	Pool     *pgxpool.Pool
+	Sim      *ispsim.Sim
+	ISP      *ispapi.Client
+	Ten      *tenancy.Service
+	Host     *hosting.Service
+	Platform store.Platform
+	// Upstream is the simulator's URL; a test may put a proxy in front of it with Options.Wrap.
+	Upstream string
+}
+
+// Options change how an Env is built.
+type Options struct {
+	Settings hosting.Settings
+	// Wrap, when set, wraps the simulator's handler (a fault-injecting proxy, for example).
+	Wrap func(http.Handler) http.Handler
+}
+
+// New builds an Env.
+func New(t testing.TB, opts ...func(*Options)) *Env {
+	t.Helper()
+	var o Options
+	for _, f := range opts {
+		f(&o)
+	}
+	e := &Env{T: t, Pool: dbtest.New(t), Sim: ispsim.New()}
+	e.Sim.AddRemoteUser("portal", "sim-secret", "")
+	var h http.Handler = e.Sim
+	if o.Wrap != nil {
+		h = o.Wrap(h)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	e.Upstream = srv.URL
+	var err error
+	e.ISP, err = ispapi.New(ispapi.Config{URL: srv.URL + "/remote/json.php", Username: "portal", Password: "sim-secret", ReadRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Platform, err = store.NewPlatforms(e.Pool).Ensure(context.Background(), store.Platform{Name: "default", Endpoint: srv.URL, WebServerID: 1, MailServerID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Ten = tenancy.New(e.Pool, map[int64]tenancy.ISP{e.Platform.ID: e.ISP}, nil)
+	e.Host = hosting.New(e.Pool, e.Ten, o.Settings, nil)
+	if _, err := tenancy.NewJobs(e.Pool, e.Ten, nil, e.Host.AddWorkers); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// Plan creates a plan: an operator's (reseller nil) or a reseller's, for resellers or clients.
+func (e *Env) Plan(reseller *store.Customer, audience store.Role, name string, l store.Limits) store.Plan {
+	e.T.Helper()
+	p := store.Plan{Audience: audience, Name: name, Limits: l}
+	if reseller != nil {
+		p.ResellerID = &reseller.ID
+	}
+	if audience == store.RoleClient {
+		p.MaxClients = 0
+	}
+	out, err := store.NewPlans(e.Pool).Create(context.Background(), p)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return out
+}
+
+// Customer creates an active reseller (kind reseller), an operator's client (reseller nil) or a reseller's client
+// through the tenancy service, with a sign-in for email. Its plan is unlimited unless plan is given.
+func (e *Env) Customer(kind store.Role, reseller *store.Customer, email string, plan ...store.Plan) store.Customer {
+	e.T.Helper()
+	var pid int64
+	if len(plan) > 0 {
+		pid = plan[0].ID
+	} else {
+		pid = e.Plan(reseller, kind, "plan for "+email, Unlimited).ID
+	}
+	in := tenancy.NewCustomer{Kind: kind, PlatformID: e.Platform.ID, PlanID: pid, Name: "Name of " + email,
+		Email: email, Username: Username(email), PasswordHash: "$argon2id$unused"}
+	if reseller != nil {
+		in.ResellerID = &reseller.ID
+	}
+	c, err := e.Ten.Create(context.Background(), in)
+	if err != nil {
+		e.T.Fatalf("create %s %s: %v", kind, email, err)
+	}
+	if c.State != store.StateActive {
+		e.T.Fatalf("%s %s: state %s (%s), want active", kind, email, c.State, c.StateDetail)
+	}
+	return c
+}
+
+// Reload reads a customer again.
+func (e *Env) Reload(c store.Customer) store.Customer {
+	e.T.Helper()
+	out, err := store.NewCustomers(e.Pool).ByID(context.Background(), c.ID)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return out
+}
+
+// As is the actor of a customer's own sign-in.
+func (e *Env) As(c store.Customer) hosting.Actor {
+	e.T.Helper()
+	a, err := store.NewAccounts(e.Pool).ByCustomer(context.Background(), c.ID)
+	if err != nil {
+		e.T.Fatalf("account of customer %d: %v", c.ID, err)
+	}
+	return hosting.Actor{Acting: a, Effective: a, IP: "192.0.2.1"}
+}
+
+// Admin is an admin's actor (the account is created on first use).
+func (e *Env) Admin() hosting.Actor {
+	e.T.Helper()
+	ctx := context.Background()
+	a, err := store.NewAccounts(e.Pool).ByEmail(ctx, "admin@example.test")
+	if err != nil {
+		a, err = store.NewAccounts(e.Pool).Create(ctx, "admin@example.test", "Admin", store.RoleAdmin, "$argon2id$unused")
+	}
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return hosting.Actor{Acting: a, Effective: a, IP: "192.0.2.1"}
+}
+
+// Count runs a counting query.
+func (e *Env) Count(q string, args ...any) int {
+	e.T.Helper()
+	var n int
+	if err := e.Pool.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+		e.T.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// Username derives a valid ISPConfig username from an email.
+func Username(email string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(email) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
