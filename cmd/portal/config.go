@@ -121,6 +121,15 @@ func (e *envReader) listen(name, def string) string {
 }
 
 // configFromEnv reads and validates the configuration. Every error names its variable and the expected form.
+// forServe checks what only serving needs: a panel to talk to. Without PORTAL_ISPCONFIG_URL the portal refuses to
+// start, unless the built-in simulator is asked for explicitly (development; make run does).
+func (c Config) forServe() error {
+	if c.ISPConfigURL == "" && !c.ISPConfigSim {
+		return errors.New("configuration: PORTAL_ISPCONFIG_URL: required: the remote API's JSON endpoint, such as https://panel.example.com:8080/remote/json.php (or PORTAL_ISPCONFIG_SIM=true for the built-in simulator, for development only; make run sets it)")
+	}
+	return nil
+}
+
 func configFromEnv(getenv func(string) string) (Config, error) {
 	e := &envReader{getenv: getenv}
 	c := Config{
@@ -196,10 +205,7 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
 	}
-	switch {
-	case c.ISPConfigURL == "" && !c.ISPConfigSim:
-		e.errs = append(e.errs, errors.New("PORTAL_ISPCONFIG_URL: required: the remote API's JSON endpoint, such as https://panel.example.com:8080/remote/json.php (or PORTAL_ISPCONFIG_SIM=true for the built-in simulator, for development only; make run sets it)"))
-	case c.ISPConfigURL != "" && c.ISPConfigSim:
+	if c.ISPConfigURL != "" && c.ISPConfigSim {
 		e.errs = append(e.errs, errors.New("PORTAL_ISPCONFIG_SIM: true runs the built-in simulator, so PORTAL_ISPCONFIG_URL must be empty"))
 	}
 	if c.ISPConfigURL != "" {

@@ -33,15 +33,28 @@ func TestConfig_ErrorsNameTheVariable(t *testing.T) {
 		"PORTAL_ISPCONFIG_PASSWORD":   {"DATABASE_URL": "postgres://h/db", "PORTAL_ISPCONFIG_URL": "https://p.example:8080/remote/json.php", "PORTAL_ISPCONFIG_USER": "u"},
 		"PORTAL_LOG_LEVEL":            {"DATABASE_URL": "postgres://h/db", "PORTAL_LOG_LEVEL": "loud"},
 		"PORTAL_LISTEN":               {"DATABASE_URL": "postgres://h/db", "PORTAL_LISTEN": "eighty"},
-		// Without a panel the portal refuses to start, unless the simulator is asked for explicitly.
-		"PORTAL_ISPCONFIG_URL: required": {"DATABASE_URL": "postgres://h/db"},
-		"PORTAL_ISPCONFIG_SIM":           {"DATABASE_URL": "postgres://h/db", "PORTAL_ISPCONFIG_SIM": "true", "PORTAL_ISPCONFIG_URL": "https://p.example:8080/remote/json.php", "PORTAL_ISPCONFIG_USER": "u", "PORTAL_ISPCONFIG_PASSWORD": "p"},
+		"PORTAL_ISPCONFIG_SIM":        {"DATABASE_URL": "postgres://h/db", "PORTAL_ISPCONFIG_SIM": "true", "PORTAL_ISPCONFIG_URL": "https://p.example:8080/remote/json.php", "PORTAL_ISPCONFIG_USER": "u", "PORTAL_ISPCONFIG_PASSWORD": "p"},
 	}
 	for name, env := range cases {
 		_, err := configFromEnv(envOf(env))
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s: err %v, want one naming %s", name, err, name)
 		}
+	}
+}
+
+// Without a panel the portal refuses to serve, unless the simulator is asked for explicitly.
+func TestConfig_ServeNeedsAPanelOrTheSimulator(t *testing.T) {
+	c, err := configFromEnv(envOf(map[string]string{"DATABASE_URL": "postgres://h/db"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.forServe(); err == nil || !strings.Contains(err.Error(), "PORTAL_ISPCONFIG_URL: required") {
+		t.Fatalf("serve without a panel: %v, want a refusal naming PORTAL_ISPCONFIG_URL", err)
+	}
+	c.ISPConfigSim = true
+	if err := c.forServe(); err != nil {
+		t.Fatalf("serve with the simulator asked for: %v", err)
 	}
 }
 

@@ -48,6 +48,9 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 // serve runs the portal until ctx ends, then shuts down gracefully.
 func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := configFromEnv(getenv)
+	if err == nil {
+		err = cfg.forServe()
+	}
 	if err != nil {
 		return err
 	}

@@ -171,7 +171,9 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 // sign-in's security.
 var writeAnyway = map[string]bool{"/logout": true, "/impersonate/stop": true, "/account/password": true}
 
-func safeMethod(m string) bool { return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions }
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
 
 var errNoSession = errors.New("no session")
 

@@ -106,17 +106,24 @@ func TestRegistry_ReleasedWhenTheLastObjectIsGone(t *testing.T) {
 	if err := siteClaim(e, b, "kept.test"); len(fail.FieldsOf(err)) == 0 {
 		t.Fatalf("B took a name A's domain entry still uses: %v", err)
 	}
-	// ISPConfig fails the delete: the entry, and the claim, stay.
+	// ISPConfig's answer to the delete is lost: the entry stays (deleting), and so does the claim.
 	e.Sim.SetFault("domains_domain_delete", ispsimDown)
 	if err := e.Host.DeleteDomain(ctx, e.Admin(), entry); err == nil {
 		t.Fatal("delete with the platform failing succeeded")
 	}
 	e.Sim.ClearFaults()
 	if n := e.Count(`SELECT count(*) FROM domain_claims WHERE name = 'kept.test' AND customer_id = $1`, a.ID); n != 1 {
-		t.Fatalf("claim after a failed delete: %d, want 1", n)
+		t.Fatalf("claim after an unconfirmed delete: %d, want 1", n)
 	}
-	if err := e.Host.DeleteDomain(ctx, e.Admin(), entry); err != nil {
+	if err := siteClaim(e, b, "kept.test"); len(fail.FieldsOf(err)) == 0 {
+		t.Fatalf("B took a name whose delete is unconfirmed: %v", err)
+	}
+	// The settle job deletes again and then lets the name go.
+	if err := e.Host.Settle(ctx, store.KindDomain, entry); err != nil {
 		t.Fatal(err)
+	}
+	if n := e.Count(`SELECT count(*) FROM domains WHERE id = $1`, entry); n != 0 {
+		t.Fatalf("entry after settling: %d rows, want 0", n)
 	}
 	if err := siteClaim(e, b, "kept.test"); err != nil {
 		t.Fatalf("B's site once the name is free: %v", err)

@@ -62,14 +62,14 @@ func (s Claims) Owner(ctx context.Context, name string) (int64, error) {
 
 // ClaimConflictRow is a conflict the registry's migration found in existing records.
 type ClaimConflictRow struct {
-	ID           int64
-	Name         string
-	CustomerID   int64
-	CustomerName string
-	ClaimedName  string
-	ClaimedBy    int64
+	ID            int64
+	Name          string
+	CustomerID    int64
+	CustomerName  string
+	ClaimedName   string
+	ClaimedBy     int64
 	ClaimedByName string
-	FoundAt      time.Time
+	FoundAt       time.Time
 }
 
 // Conflicts lists the conflicts found in existing records, newest first (at most 200).
