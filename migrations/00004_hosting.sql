@@ -57,7 +57,11 @@ ALTER TABLE customers ADD CONSTRAINT customers_suspended_by CHECK (suspended_sel
 ALTER TABLE audit_log DROP CONSTRAINT IF EXISTS audit_log_outcome_check;
 ALTER TABLE audit_log ADD CONSTRAINT audit_log_outcome_check CHECK (outcome IN ('success', 'failure', 'denied', 'unknown'));
 
+-- A plan's total disk over all its sites (a reseller's: over all its clients' sites), besides the per-site quota.
+ALTER TABLE plans ADD COLUMN max_disk_mb integer NOT NULL DEFAULT -1 CHECK (max_disk_mb >= -1);
+
 -- +goose Down
+ALTER TABLE plans DROP COLUMN max_disk_mb;
 ALTER TABLE audit_log DROP CONSTRAINT audit_log_outcome_check;
 ALTER TABLE audit_log ADD CONSTRAINT audit_log_outcome_check CHECK (outcome IN ('success', 'failure', 'denied'));
 ALTER TABLE customers DROP CONSTRAINT customers_suspended_by;

@@ -52,13 +52,13 @@ func (h *Handler) planList(w http.ResponseWriter, r *http.Request) error {
 }
 
 var planFields = []string{"name", "audience", "max_clients", "max_sites", "max_mail_domains", "max_mailboxes",
-	"max_mail_quota_mb", "max_mail_aliases", "max_domains", "site_quota_mb"}
+	"max_mail_quota_mb", "max_mail_aliases", "max_domains", "site_quota_mb", "max_disk_mb"}
 
 // parsePlan validates a plan form. Limits are -1 (unlimited) or more; a reseller's plans must fit its own plan.
 func parsePlan(f form, audiences []string, ceiling *store.Plan) (store.Plan, views.PlanFormValues, views.FieldErrors) {
 	v := views.PlanFormValues{Name: strings.TrimSpace(f["name"]), Audience: f["audience"], Clients: f["max_clients"],
 		Sites: f["max_sites"], MailDomains: f["max_mail_domains"], Mailboxes: f["max_mailboxes"],
-		MailQuota: f["max_mail_quota_mb"], Aliases: f["max_mail_aliases"], Domains: f["max_domains"], SiteQuota: f["site_quota_mb"]}
+		MailQuota: f["max_mail_quota_mb"], Aliases: f["max_mail_aliases"], Domains: f["max_domains"], SiteQuota: f["site_quota_mb"], Disk: f["max_disk_mb"]}
 	if len(audiences) == 1 {
 		v.Audience = audiences[0]
 	}
@@ -73,6 +73,10 @@ func parsePlan(f form, audiences []string, ceiling *store.Plan) (store.Plan, vie
 	limit := func(field, raw string, dst *int) {
 		if raw == "" && field == "max_clients" {
 			*dst = 0
+			return
+		}
+		if raw == "" && field == "max_disk_mb" { // optional: no total beyond the per-site quota
+			*dst = store.Unlimited
 			return
 		}
 		n, err := strconv.Atoi(strings.TrimSpace(raw))
@@ -90,6 +94,7 @@ func parsePlan(f form, audiences []string, ceiling *store.Plan) (store.Plan, vie
 	limit("max_mail_aliases", v.Aliases, &p.MaxMailAliases)
 	limit("max_domains", v.Domains, &p.MaxDomains)
 	limit("site_quota_mb", v.SiteQuota, &p.SiteQuotaMB)
+	limit("max_disk_mb", v.Disk, &p.MaxDiskMB)
 	if p.Audience == store.RoleClient {
 		p.MaxClients = 0
 	} else if p.Audience == store.RoleReseller && p.MaxClients == 0 && errs["max_clients"] == "" {

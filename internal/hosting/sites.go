@@ -43,13 +43,24 @@ func (s *Service) checkSite(in SiteSettings, errs fail.Fields) store.Site {
 	return site
 }
 
-// siteQuota checks a site's disk quota against the client's plan.
-func siteQuota(plan store.Plan, quota int) error {
-	if plan.SiteQuotaMB == store.Unlimited {
-		return nil
-	}
-	if quota == store.Unlimited || quota > plan.SiteQuotaMB {
-		return fail.Field("quota_mb", "The plan allows at most %d MB of disk per site.", plan.SiteQuotaMB)
+// siteQuota checks a site's disk quota, replacing oldMB (0 for a new site), against every plan that binds the
+// client: the per-site quota, and the total disk of all sites (for a reseller's plan: of all its clients' sites).
+// A plan with a limited total never hands out an unlimited site.
+func siteQuota(o owner, oldMB, quota int) error {
+	for _, l := range o.levels {
+		if max := l.plan.SiteQuotaMB; max != store.Unlimited && (quota == store.Unlimited || quota > max) {
+			return fail.Field("quota_mb", "%s allows at most %d MB of disk per site.", l.who, max)
+		}
+		total := l.plan.MaxDiskMB
+		if total == store.Unlimited {
+			continue
+		}
+		if quota == store.Unlimited {
+			return fail.Field("quota_mb", "%s limits the disk of all sites to %d MB, so each site needs a quota.", l.who, total)
+		}
+		if old := max(oldMB, 0); l.used.DiskMB-old+quota > total {
+			return fail.Field("quota_mb", "%s allows %d MB of disk for all sites; %d MB are left.", l.who, total, total-l.used.DiskMB+old)
+		}
 	}
 	return nil
 }
@@ -82,7 +93,7 @@ func (s *Service) CreateSite(ctx context.Context, a Actor, in NewSite) (int64, e
 			if err := o.countLimit("web sites", func(l store.Limits) int { return l.MaxSites }, func(u store.Usage) int { return u.Sites }, 1); err != nil {
 				return err
 			}
-			return siteQuota(o.levels[0].plan, want.QuotaMB)
+			return siteQuota(o, 0, want.QuotaMB)
 		},
 		insert: func(ctx context.Context, tx pgx.Tx, o owner) (int64, error) {
 			want.CustomerID = o.client.ID
@@ -124,7 +135,11 @@ func (s *Service) UpdateSite(ctx context.Context, a Actor, id int64, in SiteSett
 		return err
 	}
 	return s.change(ctx, a, store.KindSite, id, "site.update", label, func(ctx context.Context, t target) error {
-		if err := siteQuota(t.owner.levels[0].plan, want.QuotaMB); err != nil {
+		site, err := store.NewSites(t.conn).ByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := siteQuota(t.owner, site.QuotaMB, want.QuotaMB); err != nil {
 			return err
 		}
 		cur, err := t.isp.GetWebDomain(ctx, *t.ref.ISPID)

@@ -270,6 +270,7 @@ type Usage struct {
 	MailQuotaMB int
 	MailAliases int // aliases and forwards
 	Domains     int
+	DiskMB      int // the sites' disk quotas added up (unlimited sites count as 0)
 }
 
 // UsageOf returns the usage of one customer; for a reseller, the sum over its live clients.
@@ -286,8 +287,9 @@ func (s Customers) UsageOf(ctx context.Context, c Customer) (Usage, error) {
 		(SELECT count(*) FROM mailboxes WHERE customer_id IN (`+owners+`)),
 		(SELECT coalesce(sum(quota_mb), 0) FROM mailboxes WHERE customer_id IN (`+owners+`)),
 		(SELECT count(*) FROM mail_forwards WHERE kind IN ('alias', 'forward') AND customer_id IN (`+owners+`)),
-		(SELECT count(*) FROM domains WHERE customer_id IN (`+owners+`))`, c.ID).
-		Scan(&u.Clients, &u.Sites, &u.MailDomains, &u.Mailboxes, &u.MailQuotaMB, &u.MailAliases, &u.Domains)
+		(SELECT count(*) FROM domains WHERE customer_id IN (`+owners+`)),
+		(SELECT coalesce(sum(quota_mb), 0) FROM sites WHERE quota_mb > 0 AND customer_id IN (`+owners+`))`, c.ID).
+		Scan(&u.Clients, &u.Sites, &u.MailDomains, &u.Mailboxes, &u.MailQuotaMB, &u.MailAliases, &u.Domains, &u.DiskMB)
 	return u, wrap(err, "usage of %d", c.ID)
 }
 

@@ -20,6 +20,7 @@ type Limits struct {
 	MaxMailAliases int // aliases and forwards together
 	MaxDomains     int // domain-limit table entries
 	SiteQuotaMB    int // disk quota per site
+	MaxDiskMB      int // disk quota of all sites together
 }
 
 // Plan is a named set of limits. ResellerID is nil for the operator's plans.
@@ -51,6 +52,7 @@ func (l Limits) Within(outer Limits) []string {
 	check("aliases and forwards", l.MaxMailAliases, outer.MaxMailAliases)
 	check("domains", l.MaxDomains, outer.MaxDomains)
 	check("disk per site", l.SiteQuotaMB, outer.SiteQuotaMB)
+	check("total disk", l.MaxDiskMB, outer.MaxDiskMB)
 	return over
 }
 
@@ -61,12 +63,12 @@ type Plans struct{ db DBTX }
 func NewPlans(db DBTX) Plans { return Plans{db: db} }
 
 const planCols = `id, reseller_id, audience, name, max_clients, max_sites, max_mail_domains, max_mailboxes,
-	max_mail_quota_mb, max_mail_aliases, max_domains, site_quota_mb, created_at`
+	max_mail_quota_mb, max_mail_aliases, max_domains, site_quota_mb, max_disk_mb, created_at`
 
 func scanPlan(row pgx.CollectableRow) (Plan, error) {
 	var p Plan
 	err := row.Scan(&p.ID, &p.ResellerID, &p.Audience, &p.Name, &p.MaxClients, &p.MaxSites, &p.MaxMailDomains,
-		&p.MaxMailboxes, &p.MaxMailQuotaMB, &p.MaxMailAliases, &p.MaxDomains, &p.SiteQuotaMB, &p.CreatedAt)
+		&p.MaxMailboxes, &p.MaxMailQuotaMB, &p.MaxMailAliases, &p.MaxDomains, &p.SiteQuotaMB, &p.MaxDiskMB, &p.CreatedAt)
 	return p, err
 }
 
@@ -74,10 +76,10 @@ func scanPlan(row pgx.CollectableRow) (Plan, error) {
 func (s Plans) Create(ctx context.Context, p Plan) (Plan, error) {
 	rows, _ := s.db.Query(ctx, `
 		INSERT INTO plans (reseller_id, audience, name, max_clients, max_sites, max_mail_domains, max_mailboxes,
-			max_mail_quota_mb, max_mail_aliases, max_domains, site_quota_mb)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+planCols,
+			max_mail_quota_mb, max_mail_aliases, max_domains, site_quota_mb, max_disk_mb)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+planCols,
 		p.ResellerID, p.Audience, p.Name, p.MaxClients, p.MaxSites, p.MaxMailDomains, p.MaxMailboxes,
-		p.MaxMailQuotaMB, p.MaxMailAliases, p.MaxDomains, p.SiteQuotaMB)
+		p.MaxMailQuotaMB, p.MaxMailAliases, p.MaxDomains, p.SiteQuotaMB, p.MaxDiskMB)
 	out, err := pgx.CollectExactlyOneRow(rows, scanPlan)
 	return out, wrap(err, "create plan %q", p.Name)
 }
@@ -86,10 +88,10 @@ func (s Plans) Create(ctx context.Context, p Plan) (Plan, error) {
 func (s Plans) Update(ctx context.Context, p Plan) (Plan, error) {
 	rows, _ := s.db.Query(ctx, `
 		UPDATE plans SET name = $2, max_clients = $3, max_sites = $4, max_mail_domains = $5, max_mailboxes = $6,
-			max_mail_quota_mb = $7, max_mail_aliases = $8, max_domains = $9, site_quota_mb = $10
+			max_mail_quota_mb = $7, max_mail_aliases = $8, max_domains = $9, site_quota_mb = $10, max_disk_mb = $11
 		WHERE id = $1 RETURNING `+planCols,
 		p.ID, p.Name, p.MaxClients, p.MaxSites, p.MaxMailDomains, p.MaxMailboxes, p.MaxMailQuotaMB,
-		p.MaxMailAliases, p.MaxDomains, p.SiteQuotaMB)
+		p.MaxMailAliases, p.MaxDomains, p.SiteQuotaMB, p.MaxDiskMB)
 	out, err := pgx.CollectExactlyOneRow(rows, scanPlan)
 	return out, wrap(err, "update plan %d", p.ID)
 }

@@ -341,5 +341,6 @@ func Exceeds(u store.Usage, l store.Limits, kind store.Role) []string {
 	check("mail quota", u.MailQuotaMB, l.MaxMailQuotaMB)
 	check("aliases and forwards", u.MailAliases, l.MaxMailAliases)
 	check("domains", u.Domains, l.MaxDomains)
+	check("total disk", u.DiskMB, l.MaxDiskMB)
 	return over
 }

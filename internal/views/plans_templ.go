@@ -20,7 +20,7 @@ type PlanFormValues struct {
 	Name                                                       string
 	Audience                                                   string
 	Clients, Sites, MailDomains, Mailboxes, MailQuota, Aliases string
-	Domains, SiteQuota                                         string
+	Domains, SiteQuota, Disk                                   string
 }
 
 // PlanValues fills a form from a plan.
@@ -28,7 +28,7 @@ func PlanValues(p store.Plan) PlanFormValues {
 	i := strconv.Itoa
 	return PlanFormValues{Name: p.Name, Audience: string(p.Audience), Clients: i(p.MaxClients), Sites: i(p.MaxSites),
 		MailDomains: i(p.MaxMailDomains), Mailboxes: i(p.MaxMailboxes), MailQuota: i(p.MaxMailQuotaMB),
-		Aliases: i(p.MaxMailAliases), Domains: i(p.MaxDomains), SiteQuota: i(p.SiteQuotaMB)}
+		Aliases: i(p.MaxMailAliases), Domains: i(p.MaxDomains), SiteQuota: i(p.SiteQuotaMB), Disk: i(p.MaxDiskMB)}
 }
 
 // PlansPage lists plans and offers a form for a new one. base is /admin/plans or /reseller/plans; audiences lists
@@ -435,6 +435,10 @@ func PlanForm(title, action string, audiences []string, v PlanFormValues, errs F
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
+		templ_7745c5c3_Err = Field("max_disk_mb", "Disk of all sites together (MB)", "number", v.Disk, "off", errs).Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
 		templ_7745c5c3_Err = Field("max_mail_domains", "Mail domains", "number", v.MailDomains, "off", errs).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
@@ -492,7 +496,7 @@ func PlanPage(base string, p store.Plan, inUse int, v PlanFormValues, errs Field
 		var templ_7745c5c3_Var25 string
 		templ_7745c5c3_Var25, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(inUse))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/views/plans.templ`, Line: 106, Col: 26}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/views/plans.templ`, Line: 107, Col: 26}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var25))
 		if templ_7745c5c3_Err != nil {
@@ -510,7 +514,7 @@ func PlanPage(base string, p store.Plan, inUse int, v PlanFormValues, errs Field
 			var templ_7745c5c3_Var26 string
 			templ_7745c5c3_Var26, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(fmt.Sprintf("%s/%d/delete", base, p.ID))).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/views/plans.templ`, Line: 108, Col: 86}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/views/plans.templ`, Line: 109, Col: 86}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var26)
 			if templ_7745c5c3_Err != nil {
