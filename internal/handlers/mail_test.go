@@ -502,7 +502,7 @@ func TestMail_SuspendedCustomerRefused(t *testing.T) {
 	w := newMailWorld(t)
 	app := w.app
 	md := app.fixtureMailDomain(w.client, "susp.test", true)
-	if _, err := app.pool.Exec(context.Background(), `UPDATE customers SET suspended_self = true WHERE id = $1`, w.client.ID); err != nil {
+	if _, err := app.pool.Exec(context.Background(), `UPDATE customers SET suspended_self = true, suspended_by = 'admin' WHERE id = $1`, w.client.ID); err != nil {
 		t.Fatal(err)
 	}
 	app.sim.ResetCalls()
