@@ -2,8 +2,8 @@ package hosting_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"fmt"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
