@@ -262,3 +262,55 @@ func TestMail_LostAnswerStaysPendingThenSettles(t *testing.T) {
 		t.Fatalf("unknown domain: %v", err)
 	}
 }
+
+func TestMail_CrossTenantAndPublicPassword(t *testing.T) {
+	e := newEnv(t)
+	r1, r2 := e.reseller("res8", nil), e.reseller("res9", nil)
+	mine, theirs := e.client(&r1, "cli8", nil), e.client(&r2, "cli9", nil)
+	md, err := e.svc.CreateMailDomain(e.ctx, mine.actor, hosting.NewMailDomain{Domain: "mine.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := e.svc.CreateMailbox(e.ctx, mine.actor, md, hosting.NewMailbox{Local: "me", Password: "Sup3r-Secret-Pw", QuotaMB: "10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	omd, err := e.svc.CreateMailDomain(e.ctx, theirs.actor, hosting.NewMailDomain{Domain: "theirs.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sim.ResetCalls()
+	// Another tenant's objects are not found, even when a caller forgot the ownership check.
+	if _, _, err := e.svc.CreateForward(e.ctx, theirs.actor, omd, hosting.NewForward{Kind: store.ForwardAlias, Local: "steal", MailboxID: strconv.FormatInt(box, 10)}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("alias to a foreign mailbox: %v, want not found", err)
+	}
+	if err := e.svc.SetMailboxPassword(e.ctx, theirs.actor, box, "Other-Secret-Pw1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("foreign password change: %v, want not found", err)
+	}
+	if err := e.svc.DeleteMailDomain(e.ctx, r2.actor, md, true); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("foreign delete: %v, want not found", err)
+	}
+	if n := e.sim.CallCount(); n != 0 {
+		t.Fatalf("ISPConfig calls: %d, want 0", n)
+	}
+
+	// The public change: wrong or unknown gives the one error; the right password changes it.
+	var mpe *hosting.MailboxPasswordError
+	if _, err := e.svc.ChangeMailboxPassword(e.ctx, "me@mine.test", "wrong", "Brand-New-Pass-1"); !errors.As(err, &mpe) {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if _, err := e.svc.ChangeMailboxPassword(e.ctx, "nobody@mine.test", "x", "Brand-New-Pass-1"); !errors.As(err, &mpe) {
+		t.Fatalf("unknown mailbox: %v", err)
+	}
+	if id, err := e.svc.ChangeMailboxPassword(e.ctx, "Me@Mine.test", "Sup3r-Secret-Pw", "Brand-New-Pass-1"); err != nil || id != box {
+		t.Fatalf("right password: id %d, %v", id, err)
+	}
+	if _, err := e.svc.ChangeMailboxPassword(e.ctx, "me@mine.test", "Brand-New-Pass-1", "Brand-New-Pass-2"); err != nil {
+		t.Fatalf("the new password does not verify: %v", err)
+	}
+	// A suspended owner's mailbox can't change it.
+	e.suspend(mine)
+	if _, err := e.svc.ChangeMailboxPassword(e.ctx, "me@mine.test", "Brand-New-Pass-2", "Brand-New-Pass-3"); !errors.As(err, &mpe) {
+		t.Fatalf("suspended owner: %v", err)
+	}
+}
