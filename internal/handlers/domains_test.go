@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"portal/internal/ispapi"
 	"portal/internal/store"
 )
 
@@ -314,13 +315,14 @@ func TestDomainAllowed(t *testing.T) {
 		{c.ID, "not a domain", false},
 		{other.ID, "example.com", false},
 	} {
-		got, err := app.h.domainAllowed(ctx, tc.customer, tc.domain)
+		// The mail screens now apply the limit in the hosting service (allowedDomain); its store query is what
+		// is left to check here.
+		got, err := false, error(nil)
+		if d, nerr := ispapi.NormalizeDomain(tc.domain); nerr == nil {
+			got, err = store.NewDomains(app.pool).Allows(ctx, tc.customer, d, true)
+		}
 		if err != nil || got != tc.want {
 			t.Errorf("domainAllowed(%d, %q): got %v (%v), want %v", tc.customer, tc.domain, got, err, tc.want)
 		}
-	}
-	app.h.opts.Settings.DomainLimit = false
-	if got, _ := app.h.domainAllowed(ctx, other.ID, "anything.test"); !got {
-		t.Errorf("domainAllowed with the limit off: got false, want true")
 	}
 }

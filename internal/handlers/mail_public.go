@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -9,7 +10,8 @@ import (
 	"github.com/go-chi/httprate"
 
 	"portal/internal/auth"
-	"portal/internal/ispapi"
+	"portal/internal/fail"
+	"portal/internal/hosting"
 	"portal/internal/store"
 	"portal/internal/views"
 )
@@ -67,59 +69,21 @@ func (h *Handler) mailboxPasswordSubmit(w http.ResponseWriter, r *http.Request, 
 		audit(store.OutcomeFailure, "unusable new password")
 		return h.render(w, r, http.StatusUnprocessableEntity, "Mailbox password", views.MailboxPasswordPage(email, "", false, errs))
 	}
-	failed := func(detail string) error {
-		audit(store.OutcomeFailure, detail)
+	id, err := h.hosting.ChangeMailboxPassword(ctx, email, f["current_password"], f["new_password"])
+	if id > 0 {
+		entry.ObjectID = idString(id)
+	}
+	var mpe *hosting.MailboxPasswordError
+	switch {
+	case errors.As(err, &mpe):
+		audit(store.OutcomeFailure, mpe.Reason)
 		return h.render(w, r, http.StatusUnauthorized, "Mailbox password", views.MailboxPasswordPage(email, mailboxPasswordFailed, false, nil))
-	}
-	current := f["current_password"]
-	// An unknown mailbox costs the same hashing work as a known one.
-	unknown := func(detail string) error {
-		ispapi.VerifyMailPassword(current, ispapi.DummyMailPasswordHash)
-		return failed(detail)
-	}
-	if current == "" || len(current) > auth.MaxPasswordLen {
-		return unknown("no current password")
-	}
-	addr, err := ispapi.NormalizeEmail(email)
-	if err != nil {
-		return unknown("invalid address")
-	}
-	m, err := store.NewMail(h.pool).MailboxByEmail(ctx, addr)
-	if err != nil {
-		return unknown("unknown mailbox")
-	}
-	entry.ObjectID = idString(m.ID)
-	if m.State != store.StateActive || m.ISPID == nil {
-		return unknown("mailbox not active")
-	}
-	c, err := store.NewCustomers(h.pool).ByID(ctx, m.CustomerID)
-	if err != nil {
+	case fail.FieldsOf(err) != nil:
+		audit(store.OutcomeFailure, "new password refused by ISPConfig")
+		return h.render(w, r, http.StatusUnprocessableEntity, "Mailbox password",
+			views.MailboxPasswordPage(email, "", false, views.FieldErrors(fail.FieldsOf(err))))
+	case err != nil:
 		return err
-	}
-	if mailWritable(c) != nil {
-		return unknown("customer suspended or inactive")
-	}
-	isp, _, err := h.mailISP(ctx, c)
-	if err != nil {
-		return err
-	}
-	ok, err := isp.CheckMailUserPassword(ctx, *m.ISPID, current)
-	if err != nil {
-		h.log.WarnContext(ctx, "mailbox password check failed", "err", err, "mailbox_id", m.ID)
-		return failed("platform error: " + errDetail(err))
-	}
-	if !ok {
-		return failed("wrong current password")
-	}
-	pw := f["new_password"]
-	if err := isp.UpdateMailUser(ctx, *m.ISPID, ispapi.MailUserUpdate{Password: &pw}); err != nil {
-		if msg := remoteFieldErr(err); msg != "" {
-			audit(store.OutcomeFailure, "new password refused by ISPConfig")
-			return h.render(w, r, http.StatusUnprocessableEntity, "Mailbox password",
-				views.MailboxPasswordPage(email, "", false, views.FieldErrors{"new_password": msg}))
-		}
-		h.log.WarnContext(ctx, "mailbox password change failed", "err", err, "mailbox_id", m.ID)
-		return failed("platform error: " + errDetail(err))
 	}
 	audit(store.OutcomeSuccess, "")
 	return h.render(w, r, http.StatusOK, "Mailbox password", views.MailboxPasswordPage("",

@@ -236,12 +236,17 @@ func TestMail_ResellerAndAdminChooseClient(t *testing.T) {
 
 	// A reseller naming another reseller's client, or itself, gets nothing done.
 	app.sim.ResetCalls()
+	// Like sites: another tenant's customer is just not one of the choices (422 on customer_id), and a client can't
+	// name a customer at all (400).
 	r = w.rb.post("/mail", url.Values{"domain": {"sneaky.test"}, "customer_id": {strconv.FormatInt(w.other.ID, 10)}})
-	mailWantStatus(t, "foreign customer_id", r, http.StatusNotFound)
+	mailWantStatus(t, "foreign customer_id", r, http.StatusUnprocessableEntity)
+	if !strings.Contains(r.body, `data-testid="error-customer_id"`) {
+		t.Fatalf("foreign customer_id: no inline error: %.400s", r.body)
+	}
 	r = w.admin.post("/mail", url.Values{"domain": {"reseller-own.test"}, "customer_id": {strconv.FormatInt(w.reseller.ID, 10)}})
 	mailWantStatus(t, "reseller as owner", r, http.StatusUnprocessableEntity)
 	r = w.cb.post("/mail", url.Values{"domain": {"sneaky2.test"}, "customer_id": {strconv.FormatInt(w.other.ID, 10)}})
-	mailWantStatus(t, "client naming another customer", r, http.StatusNotFound)
+	mailWantStatus(t, "client naming another customer", r, http.StatusBadRequest)
 	if n := app.sim.CallCount(); n != 0 {
 		t.Fatalf("ISPConfig calls: got %d, want 0", n)
 	}
@@ -466,6 +471,7 @@ func TestMail_PlatformDown(t *testing.T) {
 	if n := app.sim.CallCount(); n != 0 {
 		t.Fatalf("list pages called ISPConfig %d times, want 0", n)
 	}
+	// Creates: ISPConfig's answer is lost, so the row stays pending (502) until the settle job decides it.
 	for _, tc := range []struct {
 		path string
 		form url.Values
@@ -473,15 +479,45 @@ func TestMail_PlatformDown(t *testing.T) {
 		{"/mail", url.Values{"domain": {"new.test"}}},
 		{mailPath("/mail/%d/mailboxes", md), url.Values{"local": {"x"}, "password": {"Sup3r-Secret-Pw"}, "quota_mb": {"1"}}},
 		{mailPath("/mail/%d/forwards", md), url.Values{"kind": {"forward"}, "local": {"f"}, "destination": {"a@b.test"}}},
+	} {
+		r := w.cb.post(tc.path, tc.form)
+		mailWantStatus(t, "POST "+tc.path, r, http.StatusBadGateway)
+		if !strings.Contains(r.body, "did not confirm") {
+			t.Fatalf("POST %s: no unsettled message: %.300s", tc.path, r.body)
+		}
+	}
+	// Changes and deletes: refused, nothing changes.
+	for _, tc := range []struct {
+		path string
+		form url.Values
+	}{
 		{mailPath("/mail/%d/active", md), url.Values{"active": {"no"}}},
 		{mailPath("/mail/mailboxes/%d/quota", box), url.Values{"quota_mb": {"5"}}},
 		{mailPath("/mail/mailboxes/%d/delete", box), url.Values{"confirm": {"yes"}}},
-		{mailPath("/mail/%d/delete", md), url.Values{"confirm": {"yes"}, "cascade": {"yes"}}},
 	} {
 		r := w.cb.post(tc.path, tc.form)
 		mailWantStatus(t, "POST "+tc.path, r, http.StatusBadGateway)
 		if !strings.Contains(r.body, "responding") {
 			t.Fatalf("POST %s: no platform message: %.300s", tc.path, r.body)
+		}
+	}
+	// The cascade refuses to start while rows in the domain are still being set up.
+	r := w.cb.post(mailPath("/mail/%d/delete", md), url.Values{"confirm": {"yes"}, "cascade": {"yes"}})
+	mailWantStatus(t, "cascade with pending rows", r, http.StatusConflict)
+	if n := app.mailCount(`SELECT (SELECT count(*) FROM mail_domains WHERE state = 'pending') + (SELECT count(*) FROM mailboxes WHERE state = 'pending') + (SELECT count(*) FROM mail_forwards WHERE state = 'pending')`); n != 3 {
+		t.Fatalf("pending rows: %d, want 3 (domain, mailbox, forward)", n)
+	}
+	// Back up: settling finds none of them in ISPConfig, so they go.
+	app.sim.ClearFaults()
+	for _, k := range []store.Kind{store.KindMailDomain, store.KindMailbox, store.KindMailForward} {
+		list, err := store.NewObjects(app.pool).Pending(context.Background(), k, "-1 seconds")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range list {
+			if err := app.hosting.Settle(context.Background(), k, o.ID); err != nil {
+				t.Fatalf("settle %s %d: %v", k, o.ID, err)
+			}
 		}
 	}
 	if n := app.mailCount(`SELECT count(*) FROM mail_domains`); n != 1 {

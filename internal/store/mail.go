@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -235,33 +236,13 @@ func (s Mail) AddressInUse(ctx context.Context, address string) (string, error) 
 	return kind, wrap(err, "address %q in use", address)
 }
 
-var mailTables = map[Kind]string{KindMailDomain: "mail_domains", KindMailbox: "mailboxes", KindMailForward: "mail_forwards"}
-
-// SetProvisioned stores the ISPConfig id of a pending mail object and makes it active.
-func (s Mail) SetProvisioned(ctx context.Context, kind Kind, id, ispID int64) error {
-	_, err := s.db.Exec(ctx, `UPDATE `+mailTables[kind]+` SET isp_id = $2, state = 'active', state_detail = '',
-		updated_at = now() WHERE id = $1`, id, ispID)
-	return wrap(err, "%s %d provisioned", kind, id)
-}
-
-// SetState moves a mail object to state with a user-visible detail; ispID, when not nil, is stored too. It
-// reports false when the object was not in one of the states in from.
-func (s Mail) SetState(ctx context.Context, kind Kind, id int64, state, detail string, ispID *int64, from ...string) (bool, error) {
-	tag, err := s.db.Exec(ctx, `UPDATE `+mailTables[kind]+` SET state = $2, state_detail = $3,
-		isp_id = coalesce($4, isp_id), updated_at = now() WHERE id = $1 AND state = ANY($5)`, id, state, detail, ispID, from)
-	return tag.RowsAffected() == 1, wrap(err, "%s %d state %s", kind, id, state)
-}
-
 // SetActive records whether a mail domain or forwarding row is enabled.
 func (s Mail) SetActive(ctx context.Context, kind Kind, id int64, active bool) error {
-	_, err := s.db.Exec(ctx, `UPDATE `+mailTables[kind]+` SET active = $2, updated_at = now() WHERE id = $1`, id, active)
+	if kind != KindMailDomain && kind != KindMailForward {
+		return fmt.Errorf("store: %s has no active flag", kind)
+	}
+	_, err := s.db.Exec(ctx, `UPDATE `+objectTables[kind].name+` SET active = $2, updated_at = now() WHERE id = $1`, id, active)
 	return wrap(err, "%s %d active", kind, id)
-}
-
-// Delete removes a mail object's row.
-func (s Mail) Delete(ctx context.Context, kind Kind, id int64) error {
-	_, err := s.db.Exec(ctx, `DELETE FROM `+mailTables[kind]+` WHERE id = $1`, id)
-	return wrap(err, "delete %s %d", kind, id)
 }
 
 // AliasesTo lists the aliases whose destination is address (normalised).
