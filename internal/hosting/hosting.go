@@ -140,7 +140,7 @@ func ambiguous(err error) bool {
 	var ie *ispapi.InputError
 	switch {
 	case err == nil, errors.As(err, &ve), errors.As(err, &me), errors.As(err, &ie),
-		errors.Is(err, ispapi.ErrUnauthorized), errors.Is(err, ispapi.ErrNotFound):
+		errors.Is(err, ispapi.ErrUnauthorized), errors.Is(err, ispapi.ErrNotFound), errors.Is(err, ispapi.ErrNotSent):
 		return false
 	case errors.As(err, &ae):
 		return ae.Code == "ok" // an answer that made no sense: the write may have happened

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -225,7 +226,7 @@ func (c *Client) call(ctx context.Context, fn string, args map[string]any, out a
 	for attempt := 0; ; attempt++ {
 		sid, err := c.session(ctx)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: %w", ErrNotSent, err)
 		}
 		body := make(map[string]any, len(args)+1)
 		for k, v := range args {
@@ -291,6 +292,10 @@ func (c *Client) do(ctx context.Context, fn string, body map[string]any, out any
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("ispapi: %s: %w", fn, ctx.Err())
+		}
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			return fmt.Errorf("ispapi: %s: %w: %w: %v", fn, ErrUnavailable, ErrNotSent, err)
 		}
 		return fmt.Errorf("ispapi: %s: %w: %v", fn, ErrUnavailable, err)
 	}

@@ -14,6 +14,10 @@ var (
 	// login fault. A write that fails this way may or may not have been applied (API.md §1.4, §1.7).
 	ErrUnavailable = errors.New("ispapi: platform unavailable")
 
+	// ErrNotSent accompanies ErrUnavailable when the call certainly never reached the function: the login it
+	// needed failed, or no connection could be made. Such a write has not happened.
+	ErrNotSent = errors.New("ispapi: request not sent")
+
 	// ErrSessionExpired means the API session was rejected. Client.call re-logs in and retries once, so callers only
 	// see it when the fresh session was rejected too.
 	ErrSessionExpired = errors.New("ispapi: session expired")
