@@ -230,7 +230,7 @@ func (a *testApp) sessionExists(token string) bool {
 const pw = "correct horse battery"
 
 // unlimited is a plan with every limit unlimited.
-var unlimited = store.Limits{MaxClients: store.Unlimited, MaxSites: store.Unlimited, MaxMailDomains: store.Unlimited,
+var unlimited = store.Limits{MaxDiskMB: -1, MaxClients: store.Unlimited, MaxSites: store.Unlimited, MaxMailDomains: store.Unlimited,
 	MaxMailboxes: store.Unlimited, MaxMailQuotaMB: store.Unlimited, MaxMailAliases: store.Unlimited,
 	MaxDomains: store.Unlimited, SiteQuotaMB: store.Unlimited}
 

@@ -165,7 +165,7 @@ func TestCustomerList_SearchSortPaginate(t *testing.T) {
 
 func TestPlans_ResellerCannotSellMoreThanItHas(t *testing.T) {
 	app := newApp(t)
-	rp := app.plan(nil, store.RoleReseller, "R small", store.Limits{MaxClients: 3, MaxSites: 5, MaxMailDomains: 5, MaxMailboxes: 10,
+	rp := app.plan(nil, store.RoleReseller, "R small", store.Limits{MaxDiskMB: -1, MaxClients: 3, MaxSites: 5, MaxMailDomains: 5, MaxMailboxes: 10,
 		MaxMailQuotaMB: 1000, MaxMailAliases: 10, MaxDomains: 5, SiteQuotaMB: 500})
 	app.customer(store.RoleReseller, nil, "r@example.com", rp.ID)
 	b := app.browser()
@@ -197,8 +197,8 @@ func TestChangePlan_RefusedBelowUsageAndMirroredToISPConfig(t *testing.T) {
 	app := newApp(t)
 	app.account("admin@example.com", store.RoleAdmin, pw)
 	big := app.plan(nil, store.RoleClient, "Big", unlimited)
-	small := app.plan(nil, store.RoleClient, "Small", store.Limits{MaxSites: 0, MaxMailDomains: 3, MaxMailboxes: 3, MaxMailQuotaMB: 300, MaxMailAliases: 3, MaxDomains: 3, SiteQuotaMB: 100})
-	medium := app.plan(nil, store.RoleClient, "Medium", store.Limits{MaxSites: 2, MaxMailDomains: 3, MaxMailboxes: 7, MaxMailQuotaMB: 300, MaxMailAliases: 3, MaxDomains: 3, SiteQuotaMB: 100})
+	small := app.plan(nil, store.RoleClient, "Small", store.Limits{MaxDiskMB: -1, MaxSites: 0, MaxMailDomains: 3, MaxMailboxes: 3, MaxMailQuotaMB: 300, MaxMailAliases: 3, MaxDomains: 3, SiteQuotaMB: 100})
+	medium := app.plan(nil, store.RoleClient, "Medium", store.Limits{MaxDiskMB: -1, MaxSites: 2, MaxMailDomains: 3, MaxMailboxes: 7, MaxMailQuotaMB: 300, MaxMailAliases: 3, MaxDomains: 3, SiteQuotaMB: 100})
 	c := app.customer(store.RoleClient, nil, "c@example.com", big.ID)
 	app.fixtureSite(c, "one.test", true)
 	admin := app.browser()
@@ -297,7 +297,7 @@ func TestCustomerEdit_ContactAndSignInEmail(t *testing.T) {
 func TestPlanUpdate_MirrorsLimitsToISPConfig(t *testing.T) {
 	app := newApp(t)
 	app.account("admin@example.com", store.RoleAdmin, pw)
-	plan := app.plan(nil, store.RoleClient, "Shared", store.Limits{MaxSites: 2, MaxMailDomains: 2, MaxMailboxes: 5, MaxMailQuotaMB: 500, MaxMailAliases: 5, MaxDomains: 2, SiteQuotaMB: 100})
+	plan := app.plan(nil, store.RoleClient, "Shared", store.Limits{MaxDiskMB: -1, MaxSites: 2, MaxMailDomains: 2, MaxMailboxes: 5, MaxMailQuotaMB: 500, MaxMailAliases: 5, MaxDomains: 2, SiteQuotaMB: 100})
 	a := app.customer(store.RoleClient, nil, "a@example.com", plan.ID)
 	b := app.customer(store.RoleClient, nil, "b@example.com", plan.ID)
 	admin := app.browser()

@@ -133,10 +133,10 @@ func TestDomain_OtherTenantGets404(t *testing.T) {
 
 func TestDomainCreate_Limits(t *testing.T) {
 	app := newApp(t)
-	rp := app.plan(nil, store.RoleReseller, "reseller two domains", store.Limits{MaxClients: -1, MaxSites: -1, SiteQuotaMB: -1,
+	rp := app.plan(nil, store.RoleReseller, "reseller two domains", store.Limits{MaxDiskMB: -1, MaxClients: -1, MaxSites: -1, SiteQuotaMB: -1,
 		MaxDomains: 2, MaxMailDomains: -1, MaxMailboxes: -1, MaxMailQuotaMB: -1, MaxMailAliases: -1})
 	r := app.customer(store.RoleReseller, nil, "r@example.com", rp.ID)
-	one := app.plan(&r, store.RoleClient, "one domain", store.Limits{MaxDomains: 1, MaxSites: 1, SiteQuotaMB: 1,
+	one := app.plan(&r, store.RoleClient, "one domain", store.Limits{MaxDiskMB: -1, MaxDomains: 1, MaxSites: 1, SiteQuotaMB: 1,
 		MaxMailDomains: 1, MaxMailboxes: 1, MaxMailQuotaMB: 1, MaxMailAliases: 1})
 	c1 := app.customer(store.RoleClient, &r, "c1@example.com", one.ID)
 	c2 := app.customer(store.RoleClient, &r, "c2@example.com")

@@ -220,7 +220,7 @@ func TestSite_OtherTenantGets404AndNoCalls(t *testing.T) {
 func TestSiteCreate_ValidationMakesNoCalls(t *testing.T) {
 	app := newApp(t)
 	r := app.customer(store.RoleReseller, nil, "r@example.com")
-	plan := app.plan(&r, store.RoleClient, "small", store.Limits{MaxSites: 10, SiteQuotaMB: 1000, MaxDomains: 5,
+	plan := app.plan(&r, store.RoleClient, "small", store.Limits{MaxDiskMB: -1, MaxSites: 10, SiteQuotaMB: 1000, MaxDomains: 5,
 		MaxMailDomains: 1, MaxMailboxes: 1, MaxMailQuotaMB: 1, MaxMailAliases: 1})
 	c := app.customer(store.RoleClient, &r, "c@example.com", plan.ID)
 	app.fixtureSite(c, "taken.test", true)
@@ -277,7 +277,7 @@ func TestSiteCreate_ValidationMakesNoCalls(t *testing.T) {
 func TestSiteCreate_ConcurrentLimit(t *testing.T) {
 	app := newApp(t)
 	r := app.customer(store.RoleReseller, nil, "r@example.com")
-	plan := app.plan(&r, store.RoleClient, "one site", store.Limits{MaxSites: 1, SiteQuotaMB: -1, MaxDomains: 1,
+	plan := app.plan(&r, store.RoleClient, "one site", store.Limits{MaxDiskMB: -1, MaxSites: 1, SiteQuotaMB: -1, MaxDomains: 1,
 		MaxMailDomains: 1, MaxMailboxes: 1, MaxMailQuotaMB: 1, MaxMailAliases: 1})
 	app.customer(store.RoleClient, &r, "c@example.com", plan.ID)
 	browsers := []*browser{app.browser(), app.browser()}
@@ -317,7 +317,7 @@ func TestSiteCreate_ConcurrentLimit(t *testing.T) {
 
 func TestSiteCreate_ResellerLimitSpansClients(t *testing.T) {
 	app := newApp(t)
-	rp := app.plan(nil, store.RoleReseller, "reseller one site", store.Limits{MaxClients: -1, MaxSites: 1, SiteQuotaMB: -1,
+	rp := app.plan(nil, store.RoleReseller, "reseller one site", store.Limits{MaxDiskMB: -1, MaxClients: -1, MaxSites: 1, SiteQuotaMB: -1,
 		MaxDomains: -1, MaxMailDomains: -1, MaxMailboxes: -1, MaxMailQuotaMB: -1, MaxMailAliases: -1})
 	r := app.customer(store.RoleReseller, nil, "r@example.com", rp.ID)
 	c1 := app.customer(store.RoleClient, &r, "c1@example.com")
@@ -388,6 +388,7 @@ func TestSite_PlatformDown(t *testing.T) {
 		{fmt.Sprintf("/sites/%d/active", site), url.Values{"active": {"n"}}},
 		{fmt.Sprintf("/sites/%d/delete", site), url.Values{"confirm": {"yes"}}},
 	}
+	app.sim.ResetCalls()
 	for _, wr := range writes {
 		resp := b.post(wr.path, wr.form)
 		if resp.StatusCode != http.StatusBadGateway || !strings.Contains(resp.body, "isn&#39;t responding") {

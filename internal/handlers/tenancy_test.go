@@ -391,10 +391,10 @@ func TestDelete_LeavesNothingInISPConfig(t *testing.T) {
 
 func TestClientLimit_ConcurrentCreatesCannotExceedIt(t *testing.T) {
 	app := newApp(t)
-	resellerPlan := app.plan(nil, store.RoleReseller, "two clients", store.Limits{MaxClients: 2, MaxSites: 5, MaxMailDomains: 5,
+	resellerPlan := app.plan(nil, store.RoleReseller, "two clients", store.Limits{MaxDiskMB: -1, MaxClients: 2, MaxSites: 5, MaxMailDomains: 5,
 		MaxMailboxes: 5, MaxMailQuotaMB: 500, MaxMailAliases: 5, MaxDomains: 5, SiteQuotaMB: 100})
 	r := app.customer(store.RoleReseller, nil, "two@example.com", resellerPlan.ID)
-	plan := app.plan(&r, store.RoleClient, "small", store.Limits{MaxSites: 1, MaxMailDomains: 1, MaxMailboxes: 1, MaxMailQuotaMB: 100, MaxMailAliases: 1, MaxDomains: 1, SiteQuotaMB: 100})
+	plan := app.plan(&r, store.RoleClient, "small", store.Limits{MaxDiskMB: -1, MaxSites: 1, MaxMailDomains: 1, MaxMailboxes: 1, MaxMailQuotaMB: 100, MaxMailAliases: 1, MaxDomains: 1, SiteQuotaMB: 100})
 	b := app.browser()
 	b.mustLogin("two@example.com", pw, "/reseller")
 

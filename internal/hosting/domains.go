@@ -104,6 +104,9 @@ func (s *Service) MoveDomain(ctx context.Context, a Actor, id int64, customer st
 					return fail.Field("customer_id", "%s allows %d domains, and all are in use.", l.who, l.plan.MaxDomains)
 				}
 			}
+			if err := s.reachable(target.client.PlatformID); err != nil {
+				return err
+			}
 			if err := store.NewDomains(tx).SetOwner(ctx, id, targetID, store.StatePending, "moving from "+source.Name); err != nil {
 				return err
 			}

@@ -101,7 +101,9 @@ func TestFaults_NothingLostUnderFaults(t *testing.T) {
 			for i := range perWorker {
 				name := fmt.Sprintf("w%d-n%d.test", w, rnd.IntN(12))
 				var err error
-				switch op := rnd.IntN(100); {
+				switch op := rnd.IntN(170); {
+				case op >= 100:
+					err = mailOp(ctx, e, me, op-100, rnd, name, pick)
 				case op < 30:
 					_, err = e.Host.CreateSite(ctx, me, hosting.NewSite{Domain: name, Active: true,
 						SiteSettings: hosting.SiteSettings{PHP: "php-fpm", QuotaMB: "100", TrafficMB: "-1"}})
@@ -155,7 +157,9 @@ func TestFaults_NothingLostUnderFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if n := e.Count(`SELECT (SELECT count(*) FROM sites WHERE state <> 'active') + (SELECT count(*) FROM domains WHERE state <> 'active')`); n != 0 {
+	if n := e.Count(`SELECT (SELECT count(*) FROM sites WHERE state <> 'active') + (SELECT count(*) FROM domains WHERE state <> 'active')
+		+ (SELECT count(*) FROM mail_domains WHERE state <> 'active') + (SELECT count(*) FROM mailboxes WHERE state <> 'active')
+		+ (SELECT count(*) FROM mail_forwards WHERE state <> 'active')`); n != 0 {
 		t.Errorf("%d objects not active after settling", n)
 	}
 	for _, c := range clients {
@@ -191,18 +195,57 @@ func TestFaults_NothingLostUnderFaults(t *testing.T) {
 			theirs("web_domain", func(r map[string]string) string {
 				return r["domain_id"] + " " + r["domain"] + " " + r["active"] + " " + r["hd_quota"]
 			}))
+		same(t, c.Email+" mail domains",
+			ours(`SELECT isp_id || ' ' || domain || ' ' || CASE WHEN active THEN 'y' ELSE 'n' END FROM mail_domains WHERE customer_id = $1`),
+			theirs("mail_domain", func(r map[string]string) string { return r["domain_id"] + " " + r["domain"] + " " + r["active"] }))
+		same(t, c.Email+" mailboxes",
+			ours(`SELECT isp_id || ' ' || email || ' ' || (quota_mb::bigint * 1048576) FROM mailboxes WHERE customer_id = $1`),
+			theirs("mail_user", func(r map[string]string) string { return r["mailuser_id"] + " " + r["email"] + " " + r["quota"] }))
+		same(t, c.Email+" forwards",
+			ours(`SELECT isp_id || ' ' || kind || ' ' || source || ' ' || destination FROM mail_forwards WHERE customer_id = $1`),
+			theirs("mail_forwarding", func(r map[string]string) string {
+				return r["forwarding_id"] + " " + r["type"] + " " + r["source"] + " " + r["destination"]
+			}))
 		same(t, c.Email+" domain entries",
 			ours(`SELECT isp_id || ' ' || domain FROM domains WHERE customer_id = $1 ORDER BY 1`),
 			theirs("domain", func(r map[string]string) string { return r["domain_id"] + " " + r["domain"] }))
 	}
 	if n := e.Count(`SELECT count(*) FROM domain_claims d WHERE NOT EXISTS (SELECT 1 FROM sites s WHERE s.customer_id = d.customer_id AND lower(s.domain) = d.name)
-		AND NOT EXISTS (SELECT 1 FROM domains s WHERE s.customer_id = d.customer_id AND lower(s.domain) = d.name)`); n != 0 {
+		AND NOT EXISTS (SELECT 1 FROM domains s WHERE s.customer_id = d.customer_id AND lower(s.domain) = d.name)
+		AND NOT EXISTS (SELECT 1 FROM mail_domains s WHERE s.customer_id = d.customer_id AND lower(s.domain) = d.name)`); n != 0 {
 		t.Errorf("%d claims without an object", n)
 	}
-	audited := e.Count(`SELECT count(*) FROM audit_log WHERE action IN ('site.create', 'site.update', 'site.enable', 'site.disable', 'site.delete', 'domain.create', 'domain.delete')`)
+	audited := e.Count(`SELECT count(*) FROM audit_log WHERE action IN ('site.create', 'site.update', 'site.enable',
+		'site.disable', 'site.delete', 'domain.create', 'domain.delete', 'mail_domain.create', 'mail_domain.delete',
+		'mailbox.create', 'mailbox.quota', 'mailbox.delete', 'mail_forward.create', 'mail_forward.delete')`)
 	if int64(audited) != requests.Load() {
 		t.Errorf("%d audit entries for %d requests", audited, requests.Load())
 	}
+}
+
+// mailOp is one of the mail writes of the mix: op is 0…69.
+func mailOp(ctx context.Context, e *testenv.Env, me hosting.Actor, op int, rnd *rand.Rand, name string, pick func(string) int64) error {
+	switch {
+	case op < 15:
+		_, err := e.Host.CreateMailDomain(ctx, me, hosting.NewMailDomain{Domain: "m" + name})
+		return err
+	case op < 30:
+		_, err := e.Host.CreateMailbox(ctx, me, pick("mail_domains"), hosting.NewMailbox{Local: fmt.Sprintf("u%d", rnd.IntN(5)),
+			Name: "Box", Password: "Sup3r-Secret-Pw", QuotaMB: strconv.Itoa(10 + rnd.IntN(90))})
+		return err
+	case op < 42:
+		_, _, err := e.Host.CreateForward(ctx, me, pick("mail_domains"), hosting.NewForward{Kind: store.ForwardForward,
+			Local: fmt.Sprintf("f%d", rnd.IntN(5)), Destination: "someone@elsewhere.test"})
+		return err
+	case op < 50:
+		_, err := e.Host.SetMailboxQuota(ctx, me, pick("mailboxes"), strconv.Itoa(10+rnd.IntN(90)))
+		return err
+	case op < 57:
+		return e.Host.DeleteMailbox(ctx, me, pick("mailboxes"))
+	case op < 64:
+		return e.Host.DeleteForward(ctx, me, pick("mail_forwards"))
+	}
+	return e.Host.DeleteMailDomain(ctx, me, pick("mail_domains"), true)
 }
 
 func same(t *testing.T, what string, a, b []string) {

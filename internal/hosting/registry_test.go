@@ -24,6 +24,11 @@ func siteClaim(e *testenv.Env, c store.Customer, name string) error {
 	return err
 }
 
+func mailClaim(e *testenv.Env, c store.Customer, name string) error {
+	_, err := e.Host.CreateMailDomain(context.Background(), e.As(c), hosting.NewMailDomain{Domain: name})
+	return err
+}
+
 func domainClaim(e *testenv.Env, c store.Customer, name string) error {
 	_, err := e.Host.CreateDomain(context.Background(), e.Admin(), fmt.Sprint(c.ID), name)
 	return err
@@ -33,7 +38,7 @@ func domainClaim(e *testenv.Env, c store.Customer, name string) error {
 // B (of reseller 2) tries the same name, a name under it, a name above it, and spelling variants, through every
 // kind. Each is refused with a field error and makes no ISPConfig call; A itself may reuse its name.
 func TestRegistry_NameBelongsToOneCustomer(t *testing.T) {
-	claimers := []claimer{{"site", siteClaim}, {"domain entry", domainClaim}}
+	claimers := []claimer{{"site", siteClaim}, {"mail domain", mailClaim}, {"domain entry", domainClaim}}
 	for _, first := range claimers {
 		for _, second := range claimers {
 			t.Run(first.kind+" then "+second.kind, func(t *testing.T) {

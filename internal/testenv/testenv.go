@@ -22,7 +22,7 @@ import (
 
 // Unlimited is a plan without limits (clients are allowed on reseller plans only).
 var Unlimited = store.Limits{MaxClients: -1, MaxSites: -1, MaxMailDomains: -1, MaxMailboxes: -1, MaxMailQuotaMB: -1,
-	MaxMailAliases: -1, MaxDomains: -1, SiteQuotaMB: -1}
+	MaxMailAliases: -1, MaxDomains: -1, SiteQuotaMB: -1, MaxDiskMB: -1}
 
 // Env is one test's services.
 type Env struct {
