@@ -48,6 +48,32 @@ INSERT INTO domain_claim_conflicts (name, customer_id, claimed_name, claimed_by)
 SELECT u.name, u.customer_id, d.name, d.customer_id FROM used u JOIN domain_claims d
 	ON d.customer_id <> u.customer_id AND (d.name = u.name OR u.name LIKE '%.' || d.name OR d.name LIKE '%.' || u.name);
 
+-- Every writer of these tables keeps the registry in step (the hosting service checks for conflicts before it
+-- writes; drift adoption and fixtures go through here too): a new object claims its name unless someone holds it
+-- already, and a name is released when the last object of its owner that uses it is gone.
+-- +goose StatementBegin
+CREATE FUNCTION domain_claims_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP IN ('UPDATE', 'DELETE') THEN
+		DELETE FROM domain_claims d WHERE d.name = lower(OLD.domain) AND d.customer_id = OLD.customer_id
+			AND NOT EXISTS (SELECT 1 FROM sites x WHERE x.customer_id = d.customer_id AND lower(x.domain) = d.name)
+			AND NOT EXISTS (SELECT 1 FROM mail_domains x WHERE x.customer_id = d.customer_id AND lower(x.domain) = d.name)
+			AND NOT EXISTS (SELECT 1 FROM domains x WHERE x.customer_id = d.customer_id AND lower(x.domain) = d.name);
+	END IF;
+	IF TG_OP IN ('INSERT', 'UPDATE') THEN
+		INSERT INTO domain_claims (name, customer_id) VALUES (lower(NEW.domain), NEW.customer_id)
+			ON CONFLICT (name) DO NOTHING;
+	END IF;
+	RETURN NULL;
+END $$;
+-- +goose StatementEnd
+CREATE TRIGGER sites_domain_claims AFTER INSERT OR DELETE OR UPDATE OF customer_id, domain ON sites
+	FOR EACH ROW EXECUTE FUNCTION domain_claims_sync();
+CREATE TRIGGER mail_domains_domain_claims AFTER INSERT OR DELETE OR UPDATE OF customer_id, domain ON mail_domains
+	FOR EACH ROW EXECUTE FUNCTION domain_claims_sync();
+CREATE TRIGGER domains_domain_claims AFTER INSERT OR DELETE OR UPDATE OF customer_id, domain ON domains
+	FOR EACH ROW EXECUTE FUNCTION domain_claims_sync();
+
 -- Who imposed a customer's own suspension: only that level or a higher one may lift it (reseller < billing < admin).
 ALTER TABLE customers ADD COLUMN suspended_by text CHECK (suspended_by IN ('reseller', 'billing', 'admin'));
 UPDATE customers SET suspended_by = 'admin' WHERE suspended_self;
@@ -66,6 +92,10 @@ ALTER TABLE audit_log DROP CONSTRAINT audit_log_outcome_check;
 ALTER TABLE audit_log ADD CONSTRAINT audit_log_outcome_check CHECK (outcome IN ('success', 'failure', 'denied'));
 ALTER TABLE customers DROP CONSTRAINT customers_suspended_by;
 ALTER TABLE customers DROP COLUMN suspended_by;
+DROP TRIGGER domains_domain_claims ON domains;
+DROP TRIGGER mail_domains_domain_claims ON mail_domains;
+DROP TRIGGER sites_domain_claims ON sites;
+DROP FUNCTION domain_claims_sync();
 DROP TABLE domain_claim_conflicts;
 DROP TABLE domain_claims;
 DROP TABLE installation;

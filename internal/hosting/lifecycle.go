@@ -264,11 +264,11 @@ func (n newObject) key() string {
 }
 
 // unsettled keeps a row pending with what is known and queues its settle job.
-func (s *Service) unsettled(ctx context.Context, db store.DBTX, kind store.Kind, id int64, ispID *int64) error {
-	if err := store.NewObjects(db).KeepPending(ctx, kind, id, ispID, "the hosting platform's answer was lost; checking again"); err != nil {
+func (s *Service) unsettled(ctx context.Context, conn *pgxpool.Conn, kind store.Kind, id int64, ispID *int64) error {
+	if err := store.NewObjects(conn).KeepPending(ctx, kind, id, ispID, "the hosting platform's answer was lost; checking again"); err != nil {
 		return err
 	}
-	if err := s.ten.Enqueue(ctx, SettleArgs{Object: kind, ID: id}); err != nil {
+	if err := s.ten.EnqueueOn(ctx, conn, SettleArgs{Object: kind, ID: id}); err != nil {
 		s.log.WarnContext(ctx, "settle job not queued; the periodic settle will find the row", "kind", kind, "id", id, "err", err)
 	}
 	return errUnsettled
@@ -324,7 +324,7 @@ func (s *Service) change(ctx context.Context, a Actor, kind store.Kind, id int64
 			// The change may or may not have been applied: the settle job reads the object back and records
 			// what ISPConfig has.
 			_ = store.NewObjects(conn).SetDetail(context.WithoutCancel(ctx), kind, id, "the last change was not confirmed; checking again")
-			if qerr := s.ten.Enqueue(context.WithoutCancel(ctx), SettleArgs{Object: kind, ID: id}); qerr != nil {
+			if qerr := s.ten.EnqueueOn(context.WithoutCancel(ctx), conn, SettleArgs{Object: kind, ID: id}); qerr != nil {
 				s.log.WarnContext(ctx, "settle job not queued", "kind", kind, "id", id, "err", qerr)
 			}
 		}
@@ -389,7 +389,7 @@ func (s *Service) removeLocked(ctx context.Context, conn *pgxpool.Conn, kind sto
 			// ISPConfig may have deleted it: the row stays deleting, and the settle job deletes again (deleting is
 			// idempotent) until it knows.
 			_ = objects.SetDetail(context.WithoutCancel(ctx), kind, id, "the hosting platform's answer was lost; deleting again")
-			if qerr := s.ten.Enqueue(context.WithoutCancel(ctx), SettleArgs{Object: kind, ID: id}); qerr != nil {
+			if qerr := s.ten.EnqueueOn(context.WithoutCancel(ctx), conn, SettleArgs{Object: kind, ID: id}); qerr != nil {
 				s.log.WarnContext(ctx, "settle job not queued; the periodic settle will find the row", "kind", kind, "id", id, "err", qerr)
 			}
 			return errUnsettled

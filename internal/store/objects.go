@@ -25,15 +25,14 @@ type objectTable struct {
 	key    string // SQL of the natural key over alias o
 	active string // SQL of the active flag
 	prev   string // SQL of prev_active
-	claims bool   // the key is a host name held in the domain registry
 }
 
 var objectTables = map[Kind]objectTable{
-	KindSite:        {name: "sites", key: "lower(o.domain)", active: "o.active", prev: "o.prev_active", claims: true},
-	KindMailDomain:  {name: "mail_domains", key: "lower(o.domain)", active: "o.active", prev: "o.prev_active", claims: true},
+	KindSite:        {name: "sites", key: "lower(o.domain)", active: "o.active", prev: "o.prev_active"},
+	KindMailDomain:  {name: "mail_domains", key: "lower(o.domain)", active: "o.active", prev: "o.prev_active"},
 	KindMailbox:     {name: "mailboxes", key: "lower(o.email)", active: "true", prev: "NULL::boolean"},
 	KindMailForward: {name: "mail_forwards", key: "o.kind || '|' || lower(o.source) || '|' || lower(o.destination)", active: "o.active", prev: "NULL::boolean"},
-	KindDomain:      {name: "domains", key: "lower(o.domain)", active: "true", prev: "NULL::boolean", claims: true},
+	KindDomain:      {name: "domains", key: "lower(o.domain)", active: "true", prev: "NULL::boolean"},
 }
 
 func tableOf(kind Kind) (objectTable, error) {
@@ -43,9 +42,6 @@ func tableOf(kind Kind) (objectTable, error) {
 	}
 	return t, nil
 }
-
-// ClaimsNames reports whether objects of kind hold their name in the domain registry.
-func ClaimsNames(kind Kind) bool { return objectTables[kind].claims }
 
 // DeletionOrder lists object kinds children first: forwards and mailboxes before their mail domain.
 var DeletionOrder = []Kind{KindMailForward, KindMailbox, KindMailDomain, KindSite, KindDomain}
@@ -148,28 +144,15 @@ func (s Objects) SetDetail(ctx context.Context, kind Kind, id int64, detail stri
 	return wrap(err, "%s %d detail", kind, id)
 }
 
-// Delete removes an object's row after ISPConfig no longer has it, and in the same statement releases the
-// customer's claim on its name when no other object of the customer uses it. Errors: ErrInUse while rows inside it
-// (a mail domain's mailboxes) remain.
+// Delete removes an object's row after ISPConfig no longer has it; a trigger releases the customer's claim on its
+// name when no other object of the customer uses it. Errors: ErrInUse while rows inside it (a mail domain's
+// mailboxes) remain.
 func (s Objects) Delete(ctx context.Context, kind Kind, id int64) error {
 	t, err := tableOf(kind)
 	if err != nil {
 		return err
 	}
-	q := `DELETE FROM ` + t.name + ` WHERE id = $1`
-	if t.claims {
-		// A data-modifying CTE's effects are invisible to the rest of the statement, so the row being deleted is
-		// excluded by id.
-		still := func(table string) string {
-			return `SELECT 1 FROM ` + table + ` x WHERE x.customer_id = g.customer_id AND lower(x.domain) = g.name AND ` +
-				`NOT ('` + table + `' = '` + t.name + `' AND x.id = $1)`
-		}
-		q = `WITH g AS (DELETE FROM ` + t.name + ` WHERE id = $1 RETURNING customer_id, lower(domain) AS name)
-			DELETE FROM domain_claims d USING g WHERE d.name = g.name AND d.customer_id = g.customer_id
-			AND NOT EXISTS (` + still("sites") + `) AND NOT EXISTS (` + still("mail_domains") + `)
-			AND NOT EXISTS (` + still("domains") + `)`
-	}
-	_, err = s.db.Exec(ctx, q, id)
+	_, err = s.db.Exec(ctx, `DELETE FROM `+t.name+` WHERE id = $1`, id)
 	if isFKViolation(err) {
 		return ErrInUse
 	}

@@ -124,16 +124,10 @@ func (s *Service) enqueue(ctx context.Context, tx pgx.Tx, args river.JobArgs) er
 	return nil
 }
 
-// Enqueue inserts a durable job outside any transaction, delayed by RetryDelay.
-func (s *Service) Enqueue(ctx context.Context, args river.JobArgs) error {
-	if s.jobs == nil {
-		return errors.New("tenancy: no job client configured")
-	}
-	_, err := s.jobs.Insert(ctx, args, &river.InsertOpts{ScheduledAt: time.Now().Add(s.RetryDelay)})
-	if err != nil {
-		return fmt.Errorf("tenancy: enqueue %s: %w", args.Kind(), err)
-	}
-	return nil
+// EnqueueOn inserts a durable job, delayed by RetryDelay, on conn: a caller that holds a customer lock must not ask
+// the pool for a second connection.
+func (s *Service) EnqueueOn(ctx context.Context, conn *pgxpool.Conn, args river.JobArgs) error {
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return s.enqueue(ctx, tx, args) })
 }
 
 // customerNo marks an ISPConfig client as created by this portal database for one customer, so a retry can tell
