@@ -77,6 +77,13 @@ var kinds = map[store.Kind]kindSpec{
 		setActive: func(ctx context.Context, isp tenancy.ISP, id int64, on bool) error {
 			return isp.SetMailDomainActive(ctx, id, on)
 		},
+		refresh: func(ctx context.Context, db store.DBTX, isp tenancy.ISP, id, ispID int64) error {
+			d, err := isp.GetMailDomain(ctx, ispID)
+			if err != nil {
+				return err
+			}
+			return store.NewMail(db).SetActive(ctx, store.KindMailDomain, id, bool(d.Active))
+		},
 	},
 	store.KindMailbox: {
 		duplicate: []string{"email_error_unique", "login_error_unique", ispapi.KeyMailboxExists},
@@ -85,6 +92,13 @@ var kinds = map[store.Kind]kindSpec{
 			return findIn(list, err, func(m ispapi.MailUser) (int64, bool) { return int64(m.ID), strings.EqualFold(m.Email, key) })
 		},
 		remove: func(ctx context.Context, isp tenancy.ISP, id int64) error { return isp.DeleteMailUser(ctx, id) },
+		refresh: func(ctx context.Context, db store.DBTX, isp tenancy.ISP, id, ispID int64) error {
+			m, err := isp.GetMailUser(ctx, ispID)
+			if err != nil {
+				return err
+			}
+			return store.NewMail(db).SetMailboxQuota(ctx, id, int(int64(m.QuotaBytes)/(1<<20)))
+		},
 	},
 	store.KindMailForward: {
 		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
@@ -108,6 +122,20 @@ var kinds = map[store.Kind]kindSpec{
 			// Aliases, forwards and catch-alls are rows of one ISPConfig table; any of the three delete functions
 			// removes one.
 			return isp.DeleteMailForward(ctx, id)
+		},
+		refresh: func(ctx context.Context, db store.DBTX, isp tenancy.ISP, id, ispID int64) error {
+			f, err := store.NewMail(db).Forward(ctx, id)
+			if err != nil {
+				return err
+			}
+			get := map[string]func(context.Context, int64) (ispapi.MailForwarding, error){
+				store.ForwardAlias: isp.GetMailAlias, store.ForwardForward: isp.GetMailForward, store.ForwardCatchall: isp.GetMailCatchall,
+			}[f.Kind]
+			live, err := get(ctx, ispID)
+			if err != nil {
+				return err
+			}
+			return store.NewMail(db).SetActive(ctx, store.KindMailForward, id, bool(live.Active))
 		},
 	},
 }

@@ -32,11 +32,13 @@ type ISP interface {
 	DeleteDomain(ctx context.Context, id int64) error
 
 	AddMailDomain(ctx context.Context, clientID int64, p ispapi.MailDomainParams) (int64, error)
+	GetMailDomain(ctx context.Context, id int64) (ispapi.MailDomain, error)
 	MailDomainsByClient(ctx context.Context, clientID int64) ([]ispapi.MailDomain, error)
 	SetMailDomainActive(ctx context.Context, id int64, active bool) error
 	DeleteMailDomain(ctx context.Context, id int64) error
 
 	AddMailUser(ctx context.Context, clientID int64, p ispapi.MailUserParams) (int64, error)
+	GetMailUser(ctx context.Context, id int64) (ispapi.MailUser, error)
 	MailUsersByClient(ctx context.Context, clientID int64) ([]ispapi.MailUser, error)
 	UpdateMailUser(ctx context.Context, id int64, u ispapi.MailUserUpdate) error
 	CheckMailUserPassword(ctx context.Context, id int64, password string) (bool, error)
@@ -45,6 +47,9 @@ type ISP interface {
 	AddMailAlias(ctx context.Context, clientID int64, p ispapi.MailAliasParams) (int64, error)
 	AddMailForward(ctx context.Context, clientID int64, p ispapi.MailForwardParams) (int64, error)
 	AddMailCatchall(ctx context.Context, clientID int64, p ispapi.MailCatchallParams) (int64, error)
+	GetMailAlias(ctx context.Context, id int64) (ispapi.MailForwarding, error)
+	GetMailForward(ctx context.Context, id int64) (ispapi.MailForwarding, error)
+	GetMailCatchall(ctx context.Context, id int64) (ispapi.MailForwarding, error)
 	MailAliasesByClient(ctx context.Context, clientID int64) ([]ispapi.MailForwarding, error)
 	MailForwardsByClient(ctx context.Context, clientID int64) ([]ispapi.MailForwarding, error)
 	MailCatchallsByClient(ctx context.Context, clientID int64) ([]ispapi.MailForwarding, error)
