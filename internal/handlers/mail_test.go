@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"portal/internal/ispapi"
-	"portal/internal/ispapi/ispsim"
 	"portal/internal/store"
 )
 
@@ -459,7 +458,7 @@ func TestMail_PlatformDown(t *testing.T) {
 	app := w.app
 	md := app.fixtureMailDomain(w.client, "down.test", true)
 	box := app.fixtureMailbox(w.client, md, "box@down.test")
-	app.sim.SetFault("", ispsim.Fault{Kind: ispsim.FaultDown})
+	app.platformDown()
 	app.sim.ResetCalls()
 	for _, p := range []string{"/mail", mailPath("/mail/%d", md), "/mail?q=down&page=1"} {
 		r := w.cb.get(p)
@@ -471,7 +470,7 @@ func TestMail_PlatformDown(t *testing.T) {
 	if n := app.sim.CallCount(); n != 0 {
 		t.Fatalf("list pages called ISPConfig %d times, want 0", n)
 	}
-	// Creates: ISPConfig's answer is lost, so the row stays pending (502) until the settle job decides it.
+	// Every write fails fast while the platform is known to be down: a clear message, nothing recorded, no call.
 	for _, tc := range []struct {
 		path string
 		form url.Values
@@ -479,21 +478,10 @@ func TestMail_PlatformDown(t *testing.T) {
 		{"/mail", url.Values{"domain": {"new.test"}}},
 		{mailPath("/mail/%d/mailboxes", md), url.Values{"local": {"x"}, "password": {"Sup3r-Secret-Pw"}, "quota_mb": {"1"}}},
 		{mailPath("/mail/%d/forwards", md), url.Values{"kind": {"forward"}, "local": {"f"}, "destination": {"a@b.test"}}},
-	} {
-		r := w.cb.post(tc.path, tc.form)
-		mailWantStatus(t, "POST "+tc.path, r, http.StatusBadGateway)
-		if !strings.Contains(r.body, "did not confirm") {
-			t.Fatalf("POST %s: no unsettled message: %.300s", tc.path, r.body)
-		}
-	}
-	// Changes and deletes: refused, nothing changes.
-	for _, tc := range []struct {
-		path string
-		form url.Values
-	}{
 		{mailPath("/mail/%d/active", md), url.Values{"active": {"no"}}},
 		{mailPath("/mail/mailboxes/%d/quota", box), url.Values{"quota_mb": {"5"}}},
 		{mailPath("/mail/mailboxes/%d/delete", box), url.Values{"confirm": {"yes"}}},
+		{mailPath("/mail/%d/delete", md), url.Values{"confirm": {"yes"}, "cascade": {"yes"}}},
 	} {
 		r := w.cb.post(tc.path, tc.form)
 		mailWantStatus(t, "POST "+tc.path, r, http.StatusBadGateway)
@@ -501,25 +489,10 @@ func TestMail_PlatformDown(t *testing.T) {
 			t.Fatalf("POST %s: no platform message: %.300s", tc.path, r.body)
 		}
 	}
-	// The cascade refuses to start while rows in the domain are still being set up.
-	r := w.cb.post(mailPath("/mail/%d/delete", md), url.Values{"confirm": {"yes"}, "cascade": {"yes"}})
-	mailWantStatus(t, "cascade with pending rows", r, http.StatusConflict)
-	if n := app.mailCount(`SELECT (SELECT count(*) FROM mail_domains WHERE state = 'pending') + (SELECT count(*) FROM mailboxes WHERE state = 'pending') + (SELECT count(*) FROM mail_forwards WHERE state = 'pending')`); n != 3 {
-		t.Fatalf("pending rows: %d, want 3 (domain, mailbox, forward)", n)
+	if n := app.sim.CallCount(); n != 0 {
+		t.Fatalf("writes called ISPConfig %d times while it was known down, want 0", n)
 	}
-	// Back up: settling finds none of them in ISPConfig, so they go.
-	app.sim.ClearFaults()
-	for _, k := range []store.Kind{store.KindMailDomain, store.KindMailbox, store.KindMailForward} {
-		list, err := store.NewObjects(app.pool).Pending(context.Background(), k, "-1 seconds")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range list {
-			if err := app.hosting.Settle(context.Background(), k, o.ID); err != nil {
-				t.Fatalf("settle %s %d: %v", k, o.ID, err)
-			}
-		}
-	}
+	app.platformUp()
 	if n := app.mailCount(`SELECT count(*) FROM mail_domains`); n != 1 {
 		t.Fatalf("mail domains: %d, want 1", n)
 	}

@@ -430,12 +430,12 @@ func TestSiteCreate_LostAnswerIsAdoptedOnRetry(t *testing.T) {
 	if n := app.auditCount("site.create", "unknown"); n != 1 {
 		t.Errorf("audit entries for the unknown outcome: got %d, want 1", n)
 	}
-	// A second try can't create a twin while the first is unsettled.
+	// A second try can't create a twin while the first is unsettled (the probe first sees the platform back).
+	app.platformUp()
 	if resp := b.post("/sites", siteForm("lost.test")); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("create while the first is pending: status %d, want 422", resp.StatusCode)
 	}
 	// The settle job finds ISPConfig's site of this very client and adopts it.
-	app.hosting.Down = nil
 	if err := app.hosting.Settle(context.Background(), store.KindSite, id); err != nil {
 		t.Fatal(err)
 	}
