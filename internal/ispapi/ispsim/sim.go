@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -363,6 +364,55 @@ type callCtx struct {
 	args   map[string]any
 	hashes map[string]string
 	remote string // caller IP
+	body   []byte // the raw request body
+}
+
+// keyOrder returns the keys of the object argument name in the order the request sent them (PHP arrays keep
+// insertion order, and some of ISPConfig's SQL depends on it), or nil.
+func (c *callCtx) keyOrder(name string) []string {
+	dec := json.NewDecoder(bytes.NewReader(c.body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		if k, _ := t.(string); k != name {
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return nil
+			}
+			continue
+		}
+		// PHP keeps the last of duplicate keys; so does this (as the value of the last occurrence).
+		var raw json.RawMessage
+		if dec.Decode(&raw) != nil {
+			return nil
+		}
+		inner := json.NewDecoder(bytes.NewReader(raw))
+		if t, err := inner.Token(); err != nil || t != json.Delim('{') {
+			return nil
+		}
+		var keys []string
+		for inner.More() {
+			t, err := inner.Token()
+			if err != nil {
+				return nil
+			}
+			k, _ := t.(string)
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+			var skip json.RawMessage
+			if inner.Decode(&skip) != nil {
+				return nil
+			}
+		}
+		return keys
+	}
+	return nil
 }
 
 // arg returns the bound value of a declared PHP parameter (nil when absent or JSON null).
@@ -560,7 +610,7 @@ func (s *Sim) dispatch(r *http.Request, fn string, body []byte, call *Call) resp
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	c := &callCtx{s: s, def: def, args: args, remote: host}
+	c := &callCtx{s: s, def: def, args: args, remote: host, body: body}
 	if args != nil && def.hashes {
 		c.hashes = prehash(args)
 	}
@@ -587,7 +637,7 @@ func (s *Sim) dispatch(r *http.Request, fn string, body []byte, call *Call) resp
 	case *rawResponse:
 		return response{raw: e}
 	}
-	return response{raw: errSQL}
+	return response{raw: errFatal}
 }
 
 var gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed); return w }}
