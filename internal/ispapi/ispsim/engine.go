@@ -771,19 +771,20 @@ func (s *Sim) updateRecord(c *callCtx, f *form, clientID, primaryID any, params 
 	}
 	ec := &encodeCtx{form: f, record: record, selfID: selfID, crypted: intval(params["_ispconfig_pw_crypted"]) == 1, c: c}
 	assigns, msgs := s.encode(ec)
-	switch primaryID.(type) {
+	// getDataRecord leaves its complaint about an id that is neither numeric nor an array in the error message the
+	// validators then append to; null and false then stop at tform's "Primary ID fehlt!" page.
+	const msgIDType = "The ID must be either an integer or an array."
+	switch x := primaryID.(type) {
 	case nil:
 		return nil, errPrimaryIDMissing
 	case bool:
-		if !primaryID.(bool) {
+		if !x {
 			return nil, errPrimaryIDMissing
 		}
+		return nil, faultf(msgIDType + msgs)
 	case string:
-		if _, ok := isNumeric(primaryID); !ok {
-			if msgs != "" {
-				return nil, faultf(msgs)
-			}
-			return nil, errFatal // the id is pasted into the WHERE clause unquoted
+		if _, ok := isNumeric(x); !ok {
+			return nil, faultf(msgIDType + msgs)
 		}
 	}
 	if msgs != "" {
@@ -832,8 +833,13 @@ func deleteSQLFault(t *table, idText string) error {
 	case reIdentifier.MatchString(idText):
 		return faultf("Unknown column '" + idText + "' in 'WHERE' " + sql)
 	}
-	// Any other text: MariaDB's parser decides; the simulator does not model it.
-	return errFatal
+	// Any other text: the parser stops after the first word (a good approximation of MariaDB for ids such as
+	// "5 abc"; "5 OR 1=1" is valid SQL and handled by the caller).
+	if first, rest, ok := strings.Cut(strings.TrimSpace(idText), " "); ok && first != "" {
+		return faultf("You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near '" +
+			strings.TrimLeft(rest, " ") + " AND 1' at line 1 " + sql)
+	}
+	return errFatal // not modelled
 }
 
 // deleteRecord is the generic *_delete (API.md §3.4): deleted rows, no cascade.
