@@ -1,8 +1,9 @@
 // Package ispsim is an in-memory simulator of ISPConfig 3's remote API JSON endpoint (/remote/json.php), built from
-// the specification in shared/ispconfig/API.md. It serves the function set a reseller portal needs (API.md §7) with
-// the real endpoint's envelopes, fault texts, parameter binding, record semantics, validation messages, ownership
-// stamping and quirks, and adds test hooks: a call log, row access, fault injection before or after a write, silently
-// dropped fields and an injectable clock.
+// the specification in shared/ispconfig/API.md and held to a default-configured ISPConfig 3.2 (non-strict MariaDB,
+// mysqli not throwing) by the differential test in internal/ispapi, whose recorded real answers it must reproduce.
+// It serves the function set a reseller portal needs (API.md §7) with the real endpoint's envelopes, fault texts,
+// parameter binding, record semantics, validation messages, ownership stamping and quirks, and adds test hooks: a
+// call log, row access, fault injection before or after a write, silently dropped fields and an injectable clock.
 package ispsim
 
 import (
