@@ -276,7 +276,7 @@ func (s *Sim) encode(ec *encodeCtx) ([]assignment, string) {
 	// Filters first for every field, so validators that look at other fields see filtered values.
 	for _, fd := range f.fields {
 		if len(fd.filters) > 0 {
-			filtered[fd.name] = applyFilters(phpString(ec.record[fd.name], ","), fd.filters)
+			filtered[fd.name] = applyFilters(phpString(ec.record[fd.name], ","), fd.filters, !s.noIDN)
 		}
 	}
 	for _, fd := range f.fields {
@@ -358,10 +358,15 @@ var (
 	reWhitespace  = regexp.MustCompile(`\s+`)
 )
 
-func applyFilters(s string, filters []string) string {
+// applyFilters runs tform's SAVE filters. idn says whether IDNTOASCII converts (PHP has intl or ISPConfig's
+// bundled IDNA class); without either ISPConfig leaves the text as it is.
+func applyFilters(s string, filters []string, idn bool) string {
 	for _, f := range filters {
 		switch f {
 		case "IDNTOASCII":
+			if !idn {
+				continue
+			}
 			lines := strings.Split(s, "\n")
 			for i, l := range lines {
 				lines[i] = idnToASCII(l)

@@ -40,6 +40,7 @@ type Sim struct {
 	datalog  int
 	clock    func() time.Time
 	gzip     bool
+	noIDN    bool // IDNTOASCII filters do nothing (PHP without intl)
 
 	logMu sync.Mutex
 	calls []Call
@@ -81,6 +82,11 @@ func WithSeed(seed uint64) Option {
 // WithGzip turns gzip compression of responses on or off for requests that accept it. The real panel compresses
 // (ob_gzhandler); so does the simulator by default.
 func WithGzip(on bool) Option { return func(s *Sim) { s.gzip = on } }
+
+// WithoutIDNA simulates a panel whose PHP has neither the intl extension nor ISPConfig's bundled IDNA class: the
+// IDNTOASCII filters leave international domain names as they are (they then fail the domain validators). The
+// default is a panel with intl, as ISPConfig's installation guides set it up; ../shared/ispconfig/peer has no intl.
+func WithoutIDNA() Option { return func(s *Sim) { s.noIDN = true } }
 
 // WithRemoteUser seeds a remote user at construction; see AddRemoteUser.
 func WithRemoteUser(name, password, functions string) Option {

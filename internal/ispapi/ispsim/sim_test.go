@@ -686,3 +686,28 @@ func TestRun_ServesUntilCancelled(t *testing.T) {
 		t.Fatal("Run did not return after cancel")
 	}
 }
+
+func TestIDNA(t *testing.T) {
+	for _, tt := range []struct {
+		opts []Option
+		want string
+	}{
+		{nil, "xn--bcher-kva.test"},
+		{[]Option{WithoutIDNA()}, ""},
+	} {
+		s := New(tt.opts...)
+		s.AddRemoteUser("portal", "pw", "")
+		var sid string
+		ok(t, s, "login", map[string]any{"username": "portal", "password": "pw"}, &sid)
+		env := call(t, s, "mail_domain_add", map[string]any{"session_id": sid, "client_id": 0, "params": map[string]any{"server_id": 1, "domain": "bücher.test", "active": "y"}})
+		if tt.want == "" {
+			if env.Code != "remote_fault" || env.Message != "domain_error_regex<br />\r\n" {
+				t.Errorf("without IDNA: got %s %q, want the domain_error_regex fault", env.Code, env.Message)
+			}
+			continue
+		}
+		if got := s.Row("mail_domain", 1)["domain"]; env.Code != "ok" || got != tt.want {
+			t.Errorf("with IDNA: got %s %q, stored %q, want %q", env.Code, env.Message, got, tt.want)
+		}
+	}
+}
