@@ -303,16 +303,16 @@ func (s *Sim) encode(ec *encodeCtx) ([]assignment, string) {
 			} else {
 				nv = str(phpString(v, ","))
 			}
-		case "DATE", "DATETIME":
-			layout := "2006-01-02"
-			if fd.datatype == "DATETIME" {
-				layout = "2006-01-02 15:04:05"
+		case "DATE":
+			const layout = "2006-01-02"
+			if tm, err := time.Parse(layout, strings.TrimSpace(phpString(v, ","))); err == nil {
+				nv = str(tm.Format(layout))
+			} else {
+				nv = null
 			}
-			sv := strings.TrimSpace(phpString(v, ","))
-			if tm, err := time.Parse(layout, sv); err == nil {
-				nv = str(tm.Format(layout))
-			} else if tm, err := time.Parse("2006-01-02 15:04", sv); err == nil && fd.datatype == "DATETIME" {
-				nv = str(tm.Format(layout))
+		case "DATETIME":
+			if tm, ok := parsePHPDateTime(phpString(v, ",")); ok {
+				nv = str(tm.Format("2006-01-02 15:04:05"))
 			} else {
 				nv = null
 			}
@@ -339,6 +339,27 @@ func (s *Sim) encode(ec *encodeCtx) ([]assignment, string) {
 		out = append(out, assignment{fd.name, nv})
 	}
 	return out, msgs.String()
+}
+
+// rePHPDateTime is what PHP's date_parse_from_format('Y-m-d H:i:s', …) parses without errors (the API's date-time
+// format, remoting_lib.inc.php): out-of-range parts are only warnings.
+var rePHPDateTime = regexp.MustCompile(`^(\d{1,4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})$`)
+
+// parsePHPDateTime parses a DATETIME field as tform does: date_parse_from_format with the API's format, then
+// mktime, which carries out-of-range parts over (month 13 is January of the next year). 1899-12-31 is an error.
+func parsePHPDateTime(s string) (time.Time, bool) {
+	m := rePHPDateTime.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, false
+	}
+	n := make([]int, 7)
+	for i := 1; i < 7; i++ {
+		n[i], _ = strconv.Atoi(m[i])
+	}
+	if n[1] == 1899 && n[2] == 12 && n[3] == 31 {
+		return time.Time{}, false
+	}
+	return time.Date(n[1], time.Month(n[2]), n[3], n[4], n[5], n[6], 0, time.UTC), true
 }
 
 func validationText(v any) string {
@@ -484,10 +505,8 @@ func (s *Sim) validate(ec *encodeCtx, t *table, fd *field, vd validator, v strin
 			return builtinMsg(vd.key)
 		}
 	case "ISDATETIME":
-		if _, err := time.Parse("2006-01-02 15:04:05", v); err != nil {
-			if _, err := time.Parse("2006-01-02 15:04", v); err != nil {
-				return builtinMsg(vd.key)
-			}
+		if _, ok := parsePHPDateTime(v); !ok {
+			return builtinMsg(vd.key)
 		}
 	case "CUSTOM":
 		return s.customValidate(ec, t, vd, v, filtered)
