@@ -577,9 +577,17 @@ func (s *Sim) customValidate(ec *encodeCtx, t *table, vd validator, v string, fi
 		if !reSysName.MatchString(name) || !regexp.MustCompile(prefix).MatchString(name) {
 			return customMsg(vd.key)
 		}
-	case "reseller::limit_client":
-		if n := intval(v); n != -1 && n <= 0 {
-			return builtinMsg(vd.key)
+	case "validate_reseller::limit_client":
+		// $field_value <= 0 && $field_value != -1, with PHP 8's comparison of a non-numeric string and a number
+		// (as strings). The text is appended as it is, without a line break.
+		bad := false
+		if f, ok := isNumeric(v); ok {
+			bad = f <= 0 && f != -1
+		} else {
+			bad = v <= "0" && v != "-1"
+		}
+		if bad {
+			return vd.key
 		}
 	}
 	// validate_client::check_vat_id (online VIES check), check_used_servers,
