@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 DATA ?= .data
 
-.PHONY: run test build generate check-generated lint conformance bench migration clean-data
+.PHONY: run test build generate check-generated lint conformance conformance-peer record bench migration clean-data
 
 ## run: start the portal on http://127.0.0.1:8080 (a local PostgreSQL under ./.data unless DATABASE_URL is set)
 run: build
@@ -40,6 +40,16 @@ conformance:
 	@[ -n "$$ISPCONFIG_TEST_URL" ] && [ -n "$$ISPCONFIG_TEST_USER" ] && [ -n "$$ISPCONFIG_TEST_PASSWORD" ] || \
 		{ echo "set ISPCONFIG_TEST_URL (the json.php URL), ISPCONFIG_TEST_USER and ISPCONFIG_TEST_PASSWORD"; exit 2; }
 	$(GO) test -count=1 -v -run 'Conformance' ./internal/ispapi/
+
+## conformance-peer: conformance suite and differential test against a real ISPConfig built from
+## ../shared/ispconfig/peer in a temporary directory (CI runs this after make test when ../shared exists)
+conformance-peer:
+	scripts/with-peer.sh scripts/peer-checks.sh
+
+## record: re-record the real API's answers to the differential corpus (internal/ispapi/testdata/differential.json)
+## from a freshly built peer; then make test replays them against the simulator
+record:
+	scripts/with-peer.sh env ISPAPI_DIFF_RECORD=1 $(GO) test -count=1 -run '^TestDifferentialPeer$$' ./internal/ispapi/
 
 ## bench: the benchmarks (ISPConfig client against the simulator; list pages against Postgres)
 bench:

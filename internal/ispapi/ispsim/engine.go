@@ -2,8 +2,10 @@ package ispsim
 
 import (
 	"encoding/json"
+	"maps"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +20,7 @@ func (f *remoteFault) Error() string { return f.msg }
 
 func faultf(msg string) error { return &remoteFault{msg: msg} }
 
-// rawResponse is a response that is not an envelope (HTTP 500 after an SQL error, the "Primary ID fehlt!" page).
+// rawResponse is a response that is not an envelope (HTTP 500 after a PHP fatal error, the "Primary ID fehlt!" page).
 type rawResponse struct {
 	status      int
 	contentType string
@@ -27,12 +29,14 @@ type rawResponse struct {
 
 func (r *rawResponse) Error() string { return "http " + strconv.Itoa(r.status) }
 
-// errSQL is what PHP ≥ 8.1 turns every SQL error into: HTTP 500 with an empty body (API.md §1.4).
-var errSQL = &rawResponse{status: 500}
+// errFatal is a PHP fatal error (a TypeError, or an Error such as "Cannot use a scalar value as an array"): HTTP 500
+// with an empty body. SQL errors are not fatal on a default installation (mysqli does not throw there): they are
+// reported as faults or ignored, see sqlFault.
+var errFatal = &rawResponse{status: 500}
 
 // errPrimaryIDMissing is the HTML page tform_base emits on an update without a primary id (API.md §1.4).
 var errPrimaryIDMissing = &rawResponse{status: 200, contentType: "text/html; charset=utf-8",
-	body: "<br />\n<div class='error'>\n<h3>Error</h3>\n<ul><li>Primary ID fehlt!</li></ul>\n</div>\n"}
+	body: "<div class='alert alert-danger clear'>\n  <div class='alert-label'><strong><tmpl_var name=\"error_txt\"></strong></div>\n  <div class='alert-content'>\n    <ul style=\"list-style-type:none\">\n      <li>Primary ID fehlt!</li>\n    </ul>\n  </div>\n</div>\n"}
 
 const (
 	msgBadID          = "The ID has to be > 0 or -1."
@@ -57,16 +61,25 @@ func rowMap(t *table, r row) map[string]any {
 
 func rowCopy(r row) row { return append(row(nil), r...) }
 
-// getRecords implements getDataRecord (API.md §3.1) on t.
-func (s *Sim) getRecords(t *table, id any) (any, error) {
+// getRecords implements getDataRecord (API.md §3.1) on t. A filter's keys are taken in sorted order; use
+// getRecordsOrdered when the order they were sent in is known.
+func (s *Sim) getRecords(t *table, id any) (any, error) { return s.getRecordsOrdered(t, id, nil) }
+
+// getRecordsOrdered is getRecords with the order of a filter's keys as they appeared in the request.
+func (s *Sim) getRecordsOrdered(t *table, id any, order []string) (any, error) {
 	switch x := id.(type) {
 	case map[string]any:
-		return s.filterRows(t, x)
+		return s.filterRows(t, x, order)
 	case []any:
-		if len(x) == 0 {
-			return s.allRows(t), nil
+		// A JSON list is a PHP array too: its keys 0, 1, … are taken as column names.
+		m := make(map[string]any, len(x))
+		order = order[:0:0]
+		for i, v := range x {
+			k := strconv.Itoa(i)
+			m[k] = v
+			order = append(order, k)
 		}
-		return nil, errSQL // keys 0, 1, … are taken as column names
+		return s.filterRows(t, m, order)
 	}
 	f, ok := isNumeric(id)
 	if !ok {
@@ -96,16 +109,39 @@ func (s *Sim) allRows(t *table) []any {
 	return out
 }
 
-// filterRows implements the filter form of getDataRecord: AND of column = value / LIKE, plus #LIMIT#/#OFFSET#.
-func (s *Sim) filterRows(t *table, filter map[string]any) (any, error) {
+// column returns the index of column name (MySQL column names are case-insensitive).
+func (t *table) column(name string) (int, bool) {
+	if i, ok := t.idx[name]; ok {
+		return i, true
+	}
+	for i, c := range t.cols {
+		if strings.EqualFold(c.name, name) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// filterRows implements the filter form of getDataRecord (remoting_lib.inc.php): AND of column = value / LIKE, plus
+// #LIMIT#/#OFFSET#. As in ISPConfig, the paging keys still add their key and value to the statement's parameters, so
+// a paging key sent before a column key shifts the placeholders: the statement then names the column `#LIMIT#`. Every
+// SQL error (such as that, or an unknown column) yields [], because a default installation does not make mysqli
+// throw and getDataRecord does not check for errors.
+func (s *Sim) filterRows(t *table, filter map[string]any, order []string) (any, error) {
+	if len(order) != len(filter) {
+		order = slices.Sorted(maps.Keys(filter))
+	}
 	type cond struct {
 		col  int
 		val  any
 		like *regexp.Regexp
 	}
 	var conds []cond
+	var pairs []string // the column names in parameter order, paging keys included
 	limit, offset := int64(0), int64(0)
-	for k, v := range filter {
+	for _, k := range order {
+		v := filter[k]
+		pairs = append(pairs, k)
 		switch k {
 		case "#LIMIT#":
 			limit = intval(v)
@@ -114,20 +150,23 @@ func (s *Sim) filterRows(t *table, filter map[string]any) (any, error) {
 			offset = intval(v)
 			continue
 		}
-		ci, ok := t.idx[k]
-		if !ok {
-			return nil, errSQL
-		}
-		c := cond{col: ci, val: v}
+		c := cond{val: v}
 		switch x := v.(type) {
 		case []any, map[string]any:
-			return nil, errSQL
+			return nil, errFatal // stristr() on an array: TypeError
 		case string:
 			if strings.Contains(x, "%") {
 				c.like = likeRegexp(x)
 			}
 		}
 		conds = append(conds, c)
+	}
+	for i := range conds {
+		ci, ok := t.column(pairs[i])
+		if !ok {
+			return []any{}, nil // unknown column (or a shifted paging key): SQL error, ignored
+		}
+		conds[i].col = ci
 	}
 	out := []any{}
 	for _, r := range t.rows {
@@ -142,10 +181,7 @@ func (s *Sim) filterRows(t *table, filter map[string]any) (any, error) {
 			out = append(out, rowValue{t, rowCopy(r)})
 		}
 	}
-	if limit > 0 {
-		if offset < 0 {
-			offset = 0
-		}
+	if offset >= 0 && limit > 0 {
 		if offset >= int64(len(out)) {
 			return []any{}, nil
 		}
@@ -240,7 +276,7 @@ func (s *Sim) encode(ec *encodeCtx) ([]assignment, string) {
 	// Filters first for every field, so validators that look at other fields see filtered values.
 	for _, fd := range f.fields {
 		if len(fd.filters) > 0 {
-			filtered[fd.name] = applyFilters(phpString(ec.record[fd.name], ","), fd.filters)
+			filtered[fd.name] = applyFilters(phpString(ec.record[fd.name], ","), fd.filters, !s.noIDN)
 		}
 	}
 	for _, fd := range f.fields {
@@ -267,16 +303,16 @@ func (s *Sim) encode(ec *encodeCtx) ([]assignment, string) {
 			} else {
 				nv = str(phpString(v, ","))
 			}
-		case "DATE", "DATETIME":
-			layout := "2006-01-02"
-			if fd.datatype == "DATETIME" {
-				layout = "2006-01-02 15:04:05"
+		case "DATE":
+			const layout = "2006-01-02"
+			if tm, err := time.Parse(layout, strings.TrimSpace(phpString(v, ","))); err == nil {
+				nv = str(tm.Format(layout))
+			} else {
+				nv = null
 			}
-			sv := strings.TrimSpace(phpString(v, ","))
-			if tm, err := time.Parse(layout, sv); err == nil {
-				nv = str(tm.Format(layout))
-			} else if tm, err := time.Parse("2006-01-02 15:04", sv); err == nil && fd.datatype == "DATETIME" {
-				nv = str(tm.Format(layout))
+		case "DATETIME":
+			if tm, ok := parsePHPDateTime(phpString(v, ",")); ok {
+				nv = str(tm.Format("2006-01-02 15:04:05"))
 			} else {
 				nv = null
 			}
@@ -305,6 +341,27 @@ func (s *Sim) encode(ec *encodeCtx) ([]assignment, string) {
 	return out, msgs.String()
 }
 
+// rePHPDateTime is what PHP's date_parse_from_format('Y-m-d H:i:s', …) parses without errors (the API's date-time
+// format, remoting_lib.inc.php): out-of-range parts are only warnings.
+var rePHPDateTime = regexp.MustCompile(`^(\d{1,4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})$`)
+
+// parsePHPDateTime parses a DATETIME field as tform does: date_parse_from_format with the API's format, then
+// mktime, which carries out-of-range parts over (month 13 is January of the next year). 1899-12-31 is an error.
+func parsePHPDateTime(s string) (time.Time, bool) {
+	m := rePHPDateTime.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, false
+	}
+	n := make([]int, 7)
+	for i := 1; i < 7; i++ {
+		n[i], _ = strconv.Atoi(m[i])
+	}
+	if n[1] == 1899 && n[2] == 12 && n[3] == 31 {
+		return time.Time{}, false
+	}
+	return time.Date(n[1], time.Month(n[2]), n[3], n[4], n[5], n[6], 0, time.UTC), true
+}
+
 func validationText(v any) string {
 	switch x := v.(type) {
 	case bool:
@@ -322,10 +379,15 @@ var (
 	reWhitespace  = regexp.MustCompile(`\s+`)
 )
 
-func applyFilters(s string, filters []string) string {
+// applyFilters runs tform's SAVE filters. idn says whether IDNTOASCII converts (PHP has intl or ISPConfig's
+// bundled IDNA class); without either ISPConfig leaves the text as it is.
+func applyFilters(s string, filters []string, idn bool) string {
 	for _, f := range filters {
 		switch f {
 		case "IDNTOASCII":
+			if !idn {
+				continue
+			}
 			lines := strings.Split(s, "\n")
 			for i, l := range lines {
 				lines[i] = idnToASCII(l)
@@ -376,6 +438,7 @@ var (
 	reEmailHost  = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
 	reISINT      = regexp.MustCompile(`^-?[0-9]+$`)
 	reWebDomain  = regexp.MustCompile(`^[\w.-]{1,255}\.[a-zA-Z0-9-]{2,63}$`)
+	reSysName    = regexp.MustCompile(`^[a-zA-Z0-9.\-_]{1,32}$`)
 )
 
 // validEmail approximates PHP's FILTER_VALIDATE_EMAIL.
@@ -442,10 +505,8 @@ func (s *Sim) validate(ec *encodeCtx, t *table, fd *field, vd validator, v strin
 			return builtinMsg(vd.key)
 		}
 	case "ISDATETIME":
-		if _, err := time.Parse("2006-01-02 15:04:05", v); err != nil {
-			if _, err := time.Parse("2006-01-02 15:04", v); err != nil {
-				return builtinMsg(vd.key)
-			}
+		if _, ok := parsePHPDateTime(v); !ok {
+			return builtinMsg(vd.key)
 		}
 	case "CUSTOM":
 		return s.customValidate(ec, t, vd, v, filtered)
@@ -500,12 +561,36 @@ func (s *Sim) customValidate(ec *encodeCtx, t *table, vd validator, v string, fi
 				return customMsg(vd.key)
 			}
 		}
-	case "reseller::limit_client":
-		if n := intval(v); n != -1 && n <= 0 {
-			return builtinMsg(vd.key)
+	case "validate_systemuser::check_sysuser", "validate_systemuser::check_sysgroup":
+		// functions::is_allowed_user / is_allowed_group with check_names: "-" is the API's placeholder.
+		if v == "-" {
+			return ""
+		}
+		name, prefix := strings.ToLower(strings.TrimSpace(v)), `^web\d+$`
+		if vd.custom == "validate_systemuser::check_sysgroup" {
+			prefix = `^client\d+$`
+		}
+		switch name {
+		case "root", "ispconfig", "vmail", "getmail":
+			return customMsg(vd.key)
+		}
+		if !reSysName.MatchString(name) || !regexp.MustCompile(prefix).MatchString(name) {
+			return customMsg(vd.key)
+		}
+	case "validate_reseller::limit_client":
+		// $field_value <= 0 && $field_value != -1, with PHP 8's comparison of a non-numeric string and a number
+		// (as strings). The text is appended as it is, without a line break.
+		bad := false
+		if f, ok := isNumeric(v); ok {
+			bad = f <= 0 && f != -1
+		} else {
+			bad = v <= "0" && v != "-1"
+		}
+		if bad {
+			return vd.key
 		}
 	}
-	// validate_client::check_vat_id (online VIES check), check_used_servers, validate_systemuser::*,
+	// validate_client::check_vat_id (online VIES check), check_used_servers,
 	// validate_domain::web_*_directives, validate_dkim, validate_autoresponder: always pass in the simulator.
 	return ""
 }
@@ -628,13 +713,53 @@ func (s *Sim) insertAssigned(tname string, clientID, primaryID any, assigns []as
 	}
 	id, ok := t.insert(r)
 	if !ok {
-		return nil, nil, errSQL // duplicate primary key
+		return nil, nil, errFatal // duplicate primary key
 	}
 	s.datalog++
 	if primaryID != nil && intval(primaryID) > 0 {
 		return primaryID, r, nil
 	}
 	return strconv.FormatInt(id, 10), r, nil
+}
+
+// insertWithoutRecord is the generic add when params is not an array (absent, null, a string, a number or a
+// boolean): tform's encode skips filters and validators, every field is written as NULL except checkboxes (their
+// unchecked value) and passwords (left out), and MySQL rejects the NULL in the first NOT NULL column. ISPConfig
+// reports that as a database_error fault with the statement (API.md §1.4, PHP < 8.1 path, which is also the path
+// of a default installation: mysqli does not throw there).
+func (s *Sim) insertWithoutRecord(f *form, clientID any) (any, row, error) {
+	t := s.tables[f.table]
+	var cols, vals []string
+	var assigns []assignment
+	notNull := ""
+	for _, fd := range f.fields {
+		switch fd.formtype {
+		case "PASSWORD":
+			continue
+		case "CHECKBOX":
+			cols = append(cols, fd.name)
+			vals = append(vals, "'"+fd.unchecked+"'")
+			assigns = append(assigns, assignment{fd.name, str(fd.unchecked)})
+			continue
+		}
+		cols = append(cols, fd.name)
+		vals = append(vals, "NULL")
+		assigns = append(assigns, assignment{fd.name, null})
+		if i, ok := t.idx[fd.name]; ok && notNull == "" && t.cols[i].def.valid {
+			notNull = fd.name
+		}
+	}
+	uid, gid, known := s.owner(clientID)
+	if !known {
+		uid, gid = "", ""
+	}
+	cols = append(cols, "sys_userid", "sys_groupid", "sys_perm_user", "sys_perm_group", "sys_perm_other")
+	vals = append(vals, "'"+uid+"'", "'"+gid+"'", "'riud'", "'riud'", "''")
+	if notNull != "" {
+		return nil, nil, faultf("Column '" + notNull + "' cannot be null INSERT INTO `" + t.name + "` (`" +
+			strings.Join(cols, "`, `") + "`) VALUES (" + strings.Join(vals, ", ") + ")")
+	}
+	return s.insertAssigned(f.table, clientID, nil, assigns)
 }
 
 // updateOpts adjusts the generic update for the functions that deviate from it.
@@ -678,19 +803,20 @@ func (s *Sim) updateRecord(c *callCtx, f *form, clientID, primaryID any, params 
 	}
 	ec := &encodeCtx{form: f, record: record, selfID: selfID, crypted: intval(params["_ispconfig_pw_crypted"]) == 1, c: c}
 	assigns, msgs := s.encode(ec)
-	switch primaryID.(type) {
+	// getDataRecord leaves its complaint about an id that is neither numeric nor an array in the error message the
+	// validators then append to; null and false then stop at tform's "Primary ID fehlt!" page.
+	const msgIDType = "The ID must be either an integer or an array."
+	switch x := primaryID.(type) {
 	case nil:
 		return nil, errPrimaryIDMissing
 	case bool:
-		if !primaryID.(bool) {
+		if !x {
 			return nil, errPrimaryIDMissing
 		}
+		return nil, faultf(msgIDType + msgs)
 	case string:
-		if _, ok := isNumeric(primaryID); !ok {
-			if msgs != "" {
-				return nil, faultf(msgs)
-			}
-			return nil, errSQL // the id is pasted into the WHERE clause unquoted
+		if _, ok := isNumeric(x); !ok {
+			return nil, faultf(msgIDType + msgs)
 		}
 	}
 	if msgs != "" {
@@ -723,16 +849,44 @@ func (s *Sim) applyUpdate(t *table, r row, assigns []assignment, clientID any) i
 	return 0
 }
 
-var reInjectAll = regexp.MustCompile(`(?i)^\s*-?\d+\s+or\s+1\s*=\s*1\s*$`)
+var (
+	reInjectAll = regexp.MustCompile(`(?i)^\s*-?\d+\s+or\s+1\s*=\s*1\s*$`)
+	// reIdentifier is what MySQL reads as a column name: letters, digits, _ and $, not only digits.
+	reIdentifier = regexp.MustCompile(`^[0-9A-Za-z_$]*[A-Za-z_$][0-9A-Za-z_$]*$`)
+)
+
+// deleteSQLFault is the database_error fault of a DELETE whose id is pasted into the statement unquoted
+// (remoting.inc.php deleteQuery, getDeleteSQL): idText is the id as PHP turns it into a string.
+func deleteSQLFault(t *table, idText string) error {
+	sql := "DELETE FROM `" + t.name + "` WHERE " + t.pk() + " = " + idText + " AND 1"
+	switch {
+	case strings.TrimSpace(idText) == "":
+		return faultf("You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near 'AND 1' at line 1 " + sql)
+	case reIdentifier.MatchString(idText):
+		return faultf("Unknown column '" + idText + "' in 'WHERE' " + sql)
+	}
+	// Any other text: the parser stops after the first word (a good approximation of MariaDB for ids such as
+	// "5 abc"; "5 OR 1=1" is valid SQL and handled by the caller).
+	if first, rest, ok := strings.Cut(strings.TrimSpace(idText), " "); ok && first != "" {
+		return faultf("You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near '" +
+			strings.TrimLeft(rest, " ") + " AND 1' at line 1 " + sql)
+	}
+	return errFatal // not modelled
+}
 
 // deleteRecord is the generic *_delete (API.md §3.4): deleted rows, no cascade.
 func (s *Sim) deleteRecord(t *table, primaryID any) (any, error) {
 	switch x := primaryID.(type) {
-	case nil, []any, map[string]any:
-		return nil, errSQL
+	case nil:
+		return nil, deleteSQLFault(t, "")
+	case []any, map[string]any:
+		if _, err := s.getRecords(t, primaryID); err != nil {
+			return nil, err
+		}
+		return nil, deleteSQLFault(t, "Array")
 	case bool:
 		if !x {
-			return nil, faultf(msgBadID)
+			return nil, deleteSQLFault(t, "")
 		}
 		primaryID = json.Number("1")
 	case string:
@@ -743,7 +897,7 @@ func (s *Sim) deleteRecord(t *table, primaryID any) (any, error) {
 				s.datalog += int(n)
 				return n, nil
 			}
-			return nil, errSQL
+			return nil, deleteSQLFault(t, x)
 		}
 	}
 	n, _ := isNumeric(primaryID)

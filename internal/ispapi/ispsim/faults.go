@@ -15,7 +15,8 @@ const (
 	FaultNone FaultKind = iota
 	// FaultLatency only delays the response by Fault.Latency; the call itself succeeds.
 	FaultLatency
-	// FaultHTTP500 answers HTTP 500 with an empty body, as PHP ≥ 8.1 does after an SQL error (API.md §1.4).
+	// FaultHTTP500 answers HTTP 500 with an empty body, as PHP does after a fatal error (or, on panels whose mysqli
+	// throws, after an SQL error; API.md §1.4).
 	FaultHTTP500
 	// FaultReset closes the connection without any response (connection reset).
 	FaultReset

@@ -257,9 +257,11 @@ mail_forward	| ¤greylisting¤ | VARCHAR | CHECKBOX | no | 'y' / 'n' | 'n' | ¤n
 domain	| ¤domain¤ | VARCHAR | TEXT | **yes** |  | '' |  | NOTEMPTY → ¤domain_error_empty¤<br>UNIQUE → ¤domain_error_unique¤<br>REGEX ¤/^[\w\.\-]{1,255}\.[a-zA-Z0-9\-]{2,63}$/¤ → ¤domain_error_regex¤ | IDNTOASCII, TOLOWER |
 mail_catchall	| ¤server_id¤ | INTEGER | TEXT | no |  | 0 |  |  |  |
 mail_catchall	| ¤source¤ | VARCHAR | TEXT | **yes** |  | '' |  | NOTEMPTY → ¤domain_error_empty¤<br>UNIQUE → ¤domain_error_unique¤<br>REGEX ¤/^\@[\w\.\-]{1,255}\.[a-zA-Z\-]{2,63}$/¤ → ¤domain_error_regex¤ | IDNTOASCII, TOLOWER |
-mail_catchall	| ¤destination¤ | VARCHAR | TEXT | **yes** |  | '' |  | ISEMAIL → ¤destination_error_isemail¤ | IDNTOASCII, TOLOWER |
-mail_catchall	| ¤type¤ | VARCHAR | SELECT | no | ¤catchall¤ | '' |  |  |  |
+mail_catchall	| ¤destination¤ | VARCHAR | TEXT | **yes** |  | '' |  | ISEMAILADDRESS → ¤destination_error_isemail¤ | IDNTOASCII, TOLOWER |
+mail_catchall	| ¤type¤ | VARCHAR | SELECT | no | ¤alias¤, ¤forward¤, ¤catchall¤ | '' |  |  |  |
+mail_catchall	| ¤allow_send_as¤ | VARCHAR | CHECKBOX | no | 'y' / 'n' | 'n' | ¤n¤ |  |  |
 mail_catchall	| ¤active¤ | VARCHAR | CHECKBOX | no | 'y' / 'n' | 'n' | ¤y¤ |  |  |
+mail_catchall	| ¤greylisting¤ | VARCHAR | CHECKBOX | no | 'y' / 'n' | 'n' | ¤n¤ |  |  |
 mail_aliasdomain	| ¤server_id¤ | INTEGER | TEXT | no |  | 0 |  |  |  |
 mail_aliasdomain	| ¤source¤ | VARCHAR | TEXT | **yes** |  | '' |  | NOTEMPTY → ¤source_error_empty¤<br>UNIQUE → ¤source_error_unique¤<br>REGEX ¤/^\@[\w\.\-]{1,255}\.[a-zA-Z0-9\-]{2,63}$/¤ → ¤source_error_regex¤ | IDNTOASCII, TOLOWER |
 mail_aliasdomain	| ¤destination¤ | VARCHAR | SELECT | no |  | '' |  |  | IDNTOASCII, TOLOWER |

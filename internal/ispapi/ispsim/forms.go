@@ -167,10 +167,17 @@ func mustPHP(p string) string {
 	return re.String()
 }
 
-// resellerForm derives reseller.tform.php from client.tform.php (API.md §4.2 client_add step 2). The position of the
-// reseller-only fields in the real form is not documented; they are appended.
+// resellerForm derives reseller.tform.php from client.tform.php (API.md §4.2 client_add step 2): the same fields,
+// except that limit_mailmailinglist comes right after limit_maildomain, e-mail addresses are checked strictly (ISEMAIL),
+// two error keys differ, limit_client has validate_reseller's check, and the reseller-only fields come last.
 func resellerForm(client *form) *form {
 	r := &form{name: "reseller", table: "client"}
+	var mailinglist field
+	for _, f := range client.fields {
+		if f.name == "limit_mailmailinglist" {
+			mailinglist = f
+		}
+	}
 	for _, f := range client.fields {
 		f.validators = append([]validator(nil), f.validators...)
 		switch f.name {
@@ -181,14 +188,21 @@ func resellerForm(client *form) *form {
 				}
 			}
 		case "paypal_email":
+			f.validators = []validator{{kind: "ISEMAIL", allowEmpty: true, key: "paypal_email_error_isemail"}}
+		case "limit_database_user":
 			for i := range f.validators {
-				f.validators[i].key = "paypal_email_error_isemail"
+				f.validators[i].key = "limit_database_user_error_notint"
 			}
 		case "limit_client":
-			f.validators = append(f.validators, validator{kind: "CUSTOM", custom: "reseller::limit_client",
+			f.validators = append(f.validators, validator{kind: "CUSTOM", custom: "validate_reseller::limit_client",
 				key: "limit_client_error_positive_or_unlimited"})
+		case "limit_mailmailinglist":
+			continue
 		}
 		r.fields = append(r.fields, f)
+		if f.name == "limit_maildomain" {
+			r.fields = append(r.fields, mailinglist)
+		}
 	}
 	r.fields = append(r.fields,
 		field{name: "customer_no_template", datatype: "VARCHAR", formtype: "TEXT",

@@ -3,6 +3,7 @@ package ispsim
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"strconv"
 	"strings"
 )
@@ -68,28 +69,79 @@ var (
 	pStatus = []string{"session_id", "primary_id", "status"}
 )
 
+// hook is a function-specific step before the generic add or update. writes says whether ISPConfig's PHP writes
+// into $params there (which is fatal for a string, number or true params); every hook reads $params (fatal for a
+// string).
+type hook struct {
+	run    func(c *callCtx, p map[string]any) (map[string]any, error)
+	writes bool
+}
+
+// paramsFatal reports whether the PHP code before the generic engine dies on a params argument that is not an array:
+// reading a key of a string is a TypeError, writing a key of a number, a string or true an Error; null and false
+// become arrays when written to.
+func paramsFatal(p any, h *hook) bool {
+	if h == nil {
+		return false
+	}
+	switch x := p.(type) {
+	case string:
+		return true
+	case json.Number:
+		return h.writes
+	case bool:
+		return h.writes && x
+	}
+	return false
+}
+
+// writesParams stands for the PHP code of client_add and sites_web_domain_add, which writes into $params.
+var writesParams = &hook{writes: true}
+
+// isPHPArray reports whether a bound argument is a PHP array (a JSON object or list).
+func isPHPArray(v any) bool {
+	switch v.(type) {
+	case map[string]any, []any:
+		return true
+	}
+	return false
+}
+
 // crud registers the generic get/add/update/delete quartet of prefix on form formName. Hooks may be nil: preAdd and
 // preUpdate run before the engine and may replace params.
-func crud(prefix, permPrefix, formName string, preAdd, preUpdate func(c *callCtx, p map[string]any) (map[string]any, error)) {
+func crud(prefix, permPrefix, formName string, preAdd, preUpdate *hook) {
 	register(prefix+"_get", permPrefix+"_get", pGet, func(c *callCtx) (any, error) {
-		return c.s.getRecords(c.s.tables[c.s.forms[formName].table], c.arg("primary_id"))
+		return c.s.getRecordsOrdered(c.s.tables[c.s.forms[formName].table], c.arg("primary_id"), c.keyOrder("primary_id"))
 	})
 	register(prefix+"_add", permPrefix+"_add", pAdd, func(c *callCtx) (any, error) {
+		raw := c.arg("params")
+		if paramsFatal(raw, preAdd) {
+			return nil, errFatal
+		}
+		// A hook that writes to $params turns null and false into an array.
+		array := isPHPArray(raw) || (preAdd != nil && preAdd.writes)
 		p := c.params()
 		if preAdd != nil {
 			var err error
-			if p, err = preAdd(c, p); err != nil {
+			if p, err = preAdd.run(c, p); err != nil {
 				return nil, err
 			}
+		}
+		if !array {
+			id, _, err := c.s.insertWithoutRecord(c.s.forms[formName], c.arg("client_id"))
+			return id, err
 		}
 		id, _, err := c.s.insertRecord(c, c.s.forms[formName], c.arg("client_id"), p)
 		return id, err
 	})
 	register(prefix+"_update", permPrefix+"_update", pUpdate, func(c *callCtx) (any, error) {
+		if paramsFatal(c.arg("params"), preUpdate) {
+			return nil, errFatal
+		}
 		p := c.params()
 		if preUpdate != nil {
 			var err error
-			if p, err = preUpdate(c, p); err != nil {
+			if p, err = preUpdate.run(c, p); err != nil {
 				return nil, err
 			}
 		}
@@ -260,7 +312,7 @@ func clientGetFixup(v any) any {
 
 func registerClients() {
 	register("client_get", "client_get", []string{"session_id", "client_id"}, func(c *callCtx) (any, error) {
-		v, err := c.s.getRecords(c.s.tables["client"], c.arg("client_id"))
+		v, err := c.s.getRecordsOrdered(c.s.tables["client"], c.arg("client_id"), c.keyOrder("client_id"))
 		return clientGetFixup(v), err
 	})
 	register("client_add", "client_add", []string{"session_id", "reseller_id", "params"}, clientAdd)
@@ -394,6 +446,10 @@ func clientForm(s *Sim, p map[string]any) *form {
 	return s.forms["client"]
 }
 
+// interfaceModules is $conf['interface_modules_enabled'] of a default installation: the modules of a new client's
+// panel user when params has no "modules".
+const interfaceModules = "dashboard,mail,sites,dns,tools,help"
+
 // fakeSSHKeys stands in for the RSA key pair client_add generates (API.md §4.2 step 6); it is not a usable key.
 func fakeSSHKeys(user string, ts int64) (private, public string) {
 	b := make([]byte, 96)
@@ -407,6 +463,9 @@ func fakeSSHKeys(user string, ts int64) (private, public string) {
 // clientAdd is client_add (API.md §4.2).
 func clientAdd(c *callCtx) (any, error) {
 	s := c.s
+	if paramsFatal(c.arg("params"), writesParams) {
+		return nil, errFatal
+	}
 	p := copyMap(c.params())
 	resellerID := c.arg("reseller_id")
 	if v, ok := p["parent_client_id"]; !ok || v == nil || looseEqualZero(v) {
@@ -422,20 +481,20 @@ func clientAdd(c *callCtx) (any, error) {
 		}
 	}
 	f := clientForm(s, p)
-	msgs := ""
+	// klientadd: the form's validation messages first, then its own duplicate check on sys_user.
+	crypted := intval(p["_ispconfig_pw_crypted"]) == 1
+	assigns, msgs := s.encode(&encodeCtx{form: f, record: p, crypted: crypted, c: c})
 	if u, ok := p["username"]; ok && u != nil {
 		ut := s.tables["sys_user"]
 		for _, r := range ut.rows {
 			if strings.EqualFold(ut.val(r, "username").s, phpString(u, "")) {
-				msgs = "Duplicate username<br />"
+				msgs += "Duplicate username<br />"
 				break
 			}
 		}
 	}
-	crypted := intval(p["_ispconfig_pw_crypted"]) == 1
-	assigns, vmsgs := s.encode(&encodeCtx{form: f, record: p, crypted: crypted, c: c})
-	if msgs+vmsgs != "" {
-		return nil, faultf(msgs + vmsgs)
+	if msgs != "" {
+		return nil, faultf(msgs)
 	}
 	id, r, err := s.insertAssigned("client", resellerID, p["_primary_id"], assigns)
 	if err != nil {
@@ -458,12 +517,13 @@ func clientAdd(c *callCtx) (any, error) {
 	gid, _ := g.insert(gr)
 
 	if p["language"] == nil {
-		// sys_user.language is NOT NULL: PHP ≥ 8.1 dies here with the client and group already written (API.md §4.2).
-		return nil, errSQL
+		// sys_user.language is NOT NULL: the INSERT of the panel user fails, and ISPConfig does not check (a
+		// default installation's mysqli does not throw). The client and its group exist, without a panel user.
+		return id, nil
 	}
 	modules := phpString(p["modules"], ",")
-	if modules == "" {
-		modules = "dashboard,mail,sites,dns,tools"
+	if p["modules"] == nil {
+		modules = interfaceModules
 	}
 	if intval(p["limit_client"]) > 0 {
 		modules += ",client"
@@ -565,6 +625,9 @@ func clientUpdate(c *callCtx) (any, error) {
 			u.set(ur, "active", str("1"))
 		}
 	}
+	if l := phpString(merged["locked"], ","); l != "" && l != "0" {
+		s.clientLock(intval(clientID), l)
+	}
 	return n, nil
 }
 
@@ -608,7 +671,8 @@ func resetWebDomain(c *callCtx, p map[string]any) (map[string]any, error) {
 }
 
 func registerSites() {
-	crud("sites_web_domain", "sites_web_domain", "web_vhost_domain", nil, resetWebDomain)
+	reset := &hook{run: resetWebDomain, writes: true}
+	crud("sites_web_domain", "sites_web_domain", "web_vhost_domain", nil, reset)
 	register("sites_web_domain_add", "sites_web_domain_add", []string{"session_id", "client_id", "params", "readonly"}, webDomainAdd)
 	register("sites_web_domain_set_status", "sites_web_domain_set_status", pStatus, func(c *callCtx) (any, error) {
 		return setStatus(c, "web_vhost_domain")
@@ -622,8 +686,8 @@ func registerSites() {
 		}
 		return resetWebDomain(c, p)
 	}
-	crud("sites_web_vhost_subdomain", "sites_web_subdomain", "web_vhost_domain", prefill, resetWebDomain)
-	crud("sites_web_vhost_aliasdomain", "sites_web_aliasdomain", "web_vhost_domain", prefill, resetWebDomain)
+	crud("sites_web_vhost_subdomain", "sites_web_subdomain", "web_vhost_domain", &hook{run: prefill, writes: true}, reset)
+	crud("sites_web_vhost_aliasdomain", "sites_web_aliasdomain", "web_vhost_domain", &hook{run: prefill, writes: true}, reset)
 	crud("sites_web_subdomain", "sites_web_subdomain", "web_childdomain", nil, nil)
 	crud("sites_web_aliasdomain", "sites_web_aliasdomain", "web_childdomain", nil, nil)
 }
@@ -631,6 +695,9 @@ func registerSites() {
 // webDomainAdd is sites_web_domain_add with the sites_web_vhost_domain plugin (API.md §4.3).
 func webDomainAdd(c *callCtx) (any, error) {
 	s := c.s
+	if paramsFatal(c.arg("params"), writesParams) {
+		return nil, errFatal
+	}
 	p := copyMap(c.params())
 	clientID := c.arg("client_id")
 	if _, ok := p["client_group_id"]; !ok {
@@ -757,7 +824,7 @@ func registerMail() {
 		c.s.datalog++
 		return int64(1), nil
 	})
-	crud("mail_user", "mail_user", "mail_user", func(c *callCtx, p map[string]any) (map[string]any, error) {
+	crud("mail_user", "mail_user", "mail_user", &hook{writes: true, run: func(c *callCtx, p map[string]any) (map[string]any, error) {
 		p = copyMap(p)
 		if e, ok := p["email"]; ok && e != nil {
 			p["email"] = strings.ToLower(phpString(e, ","))
@@ -775,22 +842,22 @@ func registerMail() {
 			p["maildir_format"] = "maildir"
 		}
 		return p, nil
-	}, func(c *callCtx, p map[string]any) (map[string]any, error) {
+	}}, &hook{run: func(c *callCtx, p map[string]any) (map[string]any, error) {
 		if e, ok := p["email"]; ok && e != nil {
 			if err := mailDomainCheck(c.s, strings.ToLower(phpString(e, ","))); err != nil {
 				return nil, err
 			}
 		}
 		return p, nil
-	})
-	aliasCheck := func(c *callCtx, p map[string]any) (map[string]any, error) {
+	}})
+	aliasCheck := &hook{run: func(c *callCtx, p map[string]any) (map[string]any, error) {
 		if src, ok := p["source"]; ok && src != nil {
 			if err := mailboxCheck(c.s, src); err != nil {
 				return nil, err
 			}
 		}
 		return p, nil
-	}
+	}}
 	crud("mail_alias", "mail_alias", "mail_alias", aliasCheck, aliasCheck)
 	crud("mail_forward", "mail_forward", "mail_forward", nil, nil)
 	crud("mail_catchall", "mail_catchall", "mail_catchall", nil, nil)

@@ -1,8 +1,9 @@
 // Package ispsim is an in-memory simulator of ISPConfig 3's remote API JSON endpoint (/remote/json.php), built from
-// the specification in shared/ispconfig/API.md. It serves the function set a reseller portal needs (API.md §7) with
-// the real endpoint's envelopes, fault texts, parameter binding, record semantics, validation messages, ownership
-// stamping and quirks, and adds test hooks: a call log, row access, fault injection before or after a write, silently
-// dropped fields and an injectable clock.
+// the specification in shared/ispconfig/API.md and held to a default-configured ISPConfig 3.2 (non-strict MariaDB,
+// mysqli not throwing) by the differential test in internal/ispapi, whose recorded real answers it must reproduce.
+// It serves the function set a reseller portal needs (API.md §7) with the real endpoint's envelopes, fault texts,
+// parameter binding, record semantics, validation messages, ownership stamping and quirks, and adds test hooks: a
+// call log, row access, fault injection before or after a write, silently dropped fields and an injectable clock.
 package ispsim
 
 import (
@@ -17,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +40,7 @@ type Sim struct {
 	datalog  int
 	clock    func() time.Time
 	gzip     bool
+	noIDN    bool // IDNTOASCII filters do nothing (PHP without intl)
 
 	logMu sync.Mutex
 	calls []Call
@@ -79,6 +82,11 @@ func WithSeed(seed uint64) Option {
 // WithGzip turns gzip compression of responses on or off for requests that accept it. The real panel compresses
 // (ob_gzhandler); so does the simulator by default.
 func WithGzip(on bool) Option { return func(s *Sim) { s.gzip = on } }
+
+// WithoutIDNA simulates a panel whose PHP has neither the intl extension nor ISPConfig's bundled IDNA class: the
+// IDNTOASCII filters leave international domain names as they are (they then fail the domain validators). The
+// default is a panel with intl, as ISPConfig's installation guides set it up; ../shared/ispconfig/peer has no intl.
+func WithoutIDNA() Option { return func(s *Sim) { s.noIDN = true } }
 
 // WithRemoteUser seeds a remote user at construction; see AddRemoteUser.
 func WithRemoteUser(name, password, functions string) Option {
@@ -363,6 +371,55 @@ type callCtx struct {
 	args   map[string]any
 	hashes map[string]string
 	remote string // caller IP
+	body   []byte // the raw request body
+}
+
+// keyOrder returns the keys of the object argument name in the order the request sent them (PHP arrays keep
+// insertion order, and some of ISPConfig's SQL depends on it), or nil.
+func (c *callCtx) keyOrder(name string) []string {
+	dec := json.NewDecoder(bytes.NewReader(c.body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		if k, _ := t.(string); k != name {
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return nil
+			}
+			continue
+		}
+		// PHP keeps the last of duplicate keys; so does this (as the value of the last occurrence).
+		var raw json.RawMessage
+		if dec.Decode(&raw) != nil {
+			return nil
+		}
+		inner := json.NewDecoder(bytes.NewReader(raw))
+		if t, err := inner.Token(); err != nil || t != json.Delim('{') {
+			return nil
+		}
+		var keys []string
+		for inner.More() {
+			t, err := inner.Token()
+			if err != nil {
+				return nil
+			}
+			k, _ := t.(string)
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+			var skip json.RawMessage
+			if inner.Decode(&skip) != nil {
+				return nil
+			}
+		}
+		return keys
+	}
+	return nil
 }
 
 // arg returns the bound value of a declared PHP parameter (nil when absent or JSON null).
@@ -560,7 +617,7 @@ func (s *Sim) dispatch(r *http.Request, fn string, body []byte, call *Call) resp
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	c := &callCtx{s: s, def: def, args: args, remote: host}
+	c := &callCtx{s: s, def: def, args: args, remote: host, body: body}
 	if args != nil && def.hashes {
 		c.hashes = prehash(args)
 	}
@@ -587,7 +644,7 @@ func (s *Sim) dispatch(r *http.Request, fn string, body []byte, call *Call) resp
 	case *rawResponse:
 		return response{raw: e}
 	}
-	return response{raw: errSQL}
+	return response{raw: errFatal}
 }
 
 var gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed); return w }}

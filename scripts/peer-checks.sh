@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# peer-checks.sh: what CI runs against the real ISPConfig peer (inside scripts/with-peer.sh): the conformance suite as
+# the portal's remote user, then, on a freshly reset database, the differential test (the corpus against the peer and
+# the simulator side by side, and against the committed recording).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${ISPCONFIG_PEER_URL:?run me through scripts/with-peer.sh}"
+ISPCONFIG_TEST_URL=$ISPCONFIG_PEER_URL ISPCONFIG_TEST_USER=peerportal ISPCONFIG_TEST_PASSWORD=PeerPortal-Pass-2021 \
+	${MAKE:-make} --no-print-directory conformance
+# The differential corpus compares ids: both sides must start from a fresh installation.
+bash "$PEER_SH" reset "$PEER_DIR" </dev/null
+${GO:-go} test -count=1 -run '^TestDifferentialPeer$' -v ./internal/ispapi/
