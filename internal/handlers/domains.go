@@ -4,22 +4,10 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
-
 	"portal/internal/fail"
 	"portal/internal/store"
 	"portal/internal/views"
 )
-
-// domainRoutes registers the domain-limit table screens (signed-in, any role; ownership via the choke point).
-// Clients only read their allowed domains; admins and resellers assign, move and remove them.
-func (h *Handler) domainRoutes(r chi.Router) {
-	r.Get("/domains", h.wrap(h.domainList))
-	r.Post("/domains", h.wrap(h.domainCreate))
-	r.Post("/domains/{domainID}/move", h.wrap(h.domainMove))
-	r.Get("/domains/{domainID}/delete", h.wrap(h.domainDeleteConfirm))
-	r.Post("/domains/{domainID}/delete", h.wrap(h.domainDelete))
-}
 
 // canManageDomains: admins and resellers manage the table; clients only read it.
 func canManageDomains(p Principal) bool { return p.Effective.Role != store.RoleClient }

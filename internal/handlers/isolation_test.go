@@ -145,6 +145,57 @@ func TestIsolationSweep(t *testing.T) {
 	}
 	t.Logf("isolation sweep: %d routes, %d attempts, all 404, zero ISPConfig calls", len(routes), tried)
 
+	// Form fields that name a domain: every create form, as every attacker, with every name another tenant's site,
+	// mail domain or domain entry uses, spelled as it is, in capitals with a trailing dot, and as a subdomain.
+	// Each is a field error (422) with no ISPConfig call and nothing recorded.
+	forms := []struct {
+		path  string
+		form  func(domain string) url.Values
+		roles string // who may post it: "any" or "managers"
+	}{
+		{"/sites", siteForm, "any"},
+		{"/mail", func(d string) url.Values { return url.Values{"domain": {d}} }, "any"},
+		{"/domains", func(d string) url.Values { return url.Values{"domain": {d}} }, "managers"},
+	}
+	ownClient := map[string]int64{"reseller r1": c1a.ID, "reseller r2": c2a.ID}
+	before := countRows(t, app, `SELECT (SELECT count(*) FROM sites) + (SELECT count(*) FROM mail_domains) + (SELECT count(*) FROM domains)`)
+	for _, a := range attackers {
+		for _, v := range a.victims {
+			owner := ""
+			for tag, o := range owned {
+				if o[store.KindSite] != 0 && o[store.KindSite] == v[store.KindSite] {
+					owner = tag
+				}
+			}
+			if owner == "" {
+				t.Fatalf("no owner tag for a victim of %s", a.name)
+			}
+			for _, name := range []string{owner + "-site.test", owner + "-mail.test", owner + "-domain.test"} {
+				for _, spelled := range []string{name, strings.ToUpper(name) + ".", "www." + name} {
+					for _, f := range forms {
+						if f.roles == "managers" && ownClient[a.name] == 0 {
+							continue
+						}
+						vals := f.form(spelled)
+						if id := ownClient[a.name]; id != 0 {
+							vals.Set("customer_id", fmt.Sprint(id))
+						}
+						resp := a.b.post(f.path, vals)
+						if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.body, `data-testid="error-domain"`) {
+							t.Errorf("%s: POST %s domain=%s: status %d, want 422 with an error at the domain field", a.name, f.path, spelled, resp.StatusCode)
+						}
+					}
+				}
+			}
+		}
+	}
+	if n := app.sim.CallCount(); n != 0 {
+		t.Fatalf("domain fields caused %d ISPConfig calls, want 0", n)
+	}
+	if after := countRows(t, app, `SELECT (SELECT count(*) FROM sites) + (SELECT count(*) FROM mail_domains) + (SELECT count(*) FROM domains)`); after != before {
+		t.Fatalf("domain fields recorded %d objects", after-before)
+	}
+
 	// Positive control: every GET id route answers something other than 404 to somebody allowed to see the
 	// objects, so the sweep's 404s mean refusal, not a broken route.
 	admin := app.browser()

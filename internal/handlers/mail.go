@@ -6,29 +6,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
-
 	"portal/internal/hosting"
 	"portal/internal/store"
 	"portal/internal/views"
 )
-
-// mailRoutes registers the mail screens (signed-in, any role; ownership via the choke point). List and detail
-// pages read only Postgres; every write checks limits in one locked transaction, then calls ISPConfig.
-func (h *Handler) mailRoutes(r chi.Router) {
-	r.Get("/mail", h.wrap(h.mailDomainList))
-	r.Post("/mail", h.wrap(h.mailDomainCreate))
-	r.Get("/mail/{mailDomainID}", h.wrap(h.mailDomainShow))
-	r.Post("/mail/{mailDomainID}/active", h.wrap(h.mailDomainSetActive))
-	r.Post("/mail/{mailDomainID}/delete", h.wrap(h.mailDomainDelete))
-	r.Post("/mail/{mailDomainID}/mailboxes", h.wrap(h.mailboxCreate))
-	r.Post("/mail/{mailDomainID}/forwards", h.wrap(h.mailForwardCreate))
-	r.Post("/mail/mailboxes/{mailboxID}/password", h.wrap(h.mailboxSetPassword))
-	r.Post("/mail/mailboxes/{mailboxID}/quota", h.wrap(h.mailboxSetQuota))
-	r.Post("/mail/mailboxes/{mailboxID}/delete", h.wrap(h.mailboxDelete))
-	r.Post("/mail/forwards/{mailForwardID}/active", h.wrap(h.mailForwardSetActive))
-	r.Post("/mail/forwards/{mailForwardID}/delete", h.wrap(h.mailForwardDelete))
-}
 
 const mailPerPage = 25
 

@@ -4,9 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/httprate"
 
 	"portal/internal/auth"
@@ -19,17 +17,6 @@ import (
 // mailboxPasswordFailed is the one message for every failed attempt: it never tells whether the mailbox exists,
 // whether the password was wrong, or whether the platform was down.
 const mailboxPasswordFailed = "The password could not be changed. Check the mailbox address and the current password, or try again later."
-
-// publicMailRoutes registers pages that need no portal account (a mailbox owner's own password change). The rate
-// limits are the sign-in's: per IP and per mailbox address.
-func (h *Handler) publicMailRoutes(r chi.Router) {
-	ipLim := httprate.NewRateLimiter(h.opts.LoginRatePerIP, time.Minute)
-	boxLim := httprate.NewRateLimiter(h.opts.LoginRatePerAccount, time.Minute)
-	r.Get("/mailbox/password", h.wrap(h.mailboxPasswordForm))
-	r.Post("/mailbox/password", h.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		return h.mailboxPasswordSubmit(w, r, ipLim, boxLim)
-	}))
-}
 
 // mailboxPasswordForm handles GET /mailbox/password (public).
 func (h *Handler) mailboxPasswordForm(w http.ResponseWriter, r *http.Request) error {

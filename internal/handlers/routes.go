@@ -3,9 +3,11 @@ package handlers
 import (
 	"io/fs"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/httprate"
 
 	"portal/internal/store"
 	"portal/static"
@@ -143,4 +145,53 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
 
 func roleHome(role store.Role) string {
 	return "/" + string(role)
+}
+
+// siteRoutes registers the web-site screens (signed-in, any role; ownership via the choke point).
+func (h *Handler) siteRoutes(r chi.Router) {
+	r.Get("/sites", h.wrap(h.siteList))
+	r.Post("/sites", h.wrap(h.siteCreate))
+	r.Get("/sites/{siteID}", h.wrap(h.siteShow))
+	r.Post("/sites/{siteID}", h.wrap(h.siteUpdate))
+	r.Post("/sites/{siteID}/active", h.wrap(h.siteActive))
+	r.Get("/sites/{siteID}/delete", h.wrap(h.siteDeleteConfirm))
+	r.Post("/sites/{siteID}/delete", h.wrap(h.siteDelete))
+}
+
+// domainRoutes registers the domain-limit table screens (signed-in, any role; ownership via the choke point).
+// Clients only read their allowed domains; admins and resellers assign, move and remove them.
+func (h *Handler) domainRoutes(r chi.Router) {
+	r.Get("/domains", h.wrap(h.domainList))
+	r.Post("/domains", h.wrap(h.domainCreate))
+	r.Post("/domains/{domainID}/move", h.wrap(h.domainMove))
+	r.Get("/domains/{domainID}/delete", h.wrap(h.domainDeleteConfirm))
+	r.Post("/domains/{domainID}/delete", h.wrap(h.domainDelete))
+}
+
+// mailRoutes registers the mail screens (signed-in, any role; ownership via the choke point). List and detail
+// pages read only Postgres; every write checks limits in one locked transaction, then calls ISPConfig.
+func (h *Handler) mailRoutes(r chi.Router) {
+	r.Get("/mail", h.wrap(h.mailDomainList))
+	r.Post("/mail", h.wrap(h.mailDomainCreate))
+	r.Get("/mail/{mailDomainID}", h.wrap(h.mailDomainShow))
+	r.Post("/mail/{mailDomainID}/active", h.wrap(h.mailDomainSetActive))
+	r.Post("/mail/{mailDomainID}/delete", h.wrap(h.mailDomainDelete))
+	r.Post("/mail/{mailDomainID}/mailboxes", h.wrap(h.mailboxCreate))
+	r.Post("/mail/{mailDomainID}/forwards", h.wrap(h.mailForwardCreate))
+	r.Post("/mail/mailboxes/{mailboxID}/password", h.wrap(h.mailboxSetPassword))
+	r.Post("/mail/mailboxes/{mailboxID}/quota", h.wrap(h.mailboxSetQuota))
+	r.Post("/mail/mailboxes/{mailboxID}/delete", h.wrap(h.mailboxDelete))
+	r.Post("/mail/forwards/{mailForwardID}/active", h.wrap(h.mailForwardSetActive))
+	r.Post("/mail/forwards/{mailForwardID}/delete", h.wrap(h.mailForwardDelete))
+}
+
+// publicMailRoutes registers pages that need no portal account (a mailbox owner's own password change). The rate
+// limits are the sign-in's: per IP and per mailbox address.
+func (h *Handler) publicMailRoutes(r chi.Router) {
+	ipLim := httprate.NewRateLimiter(h.opts.LoginRatePerIP, time.Minute)
+	boxLim := httprate.NewRateLimiter(h.opts.LoginRatePerAccount, time.Minute)
+	r.Get("/mailbox/password", h.wrap(h.mailboxPasswordForm))
+	r.Post("/mailbox/password", h.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return h.mailboxPasswordSubmit(w, r, ipLim, boxLim)
+	}))
 }

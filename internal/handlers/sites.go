@@ -5,25 +5,12 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
-
 	"portal/internal/fail"
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 	"portal/internal/views"
 )
-
-// siteRoutes registers the web-site screens (signed-in, any role; ownership via the choke point).
-func (h *Handler) siteRoutes(r chi.Router) {
-	r.Get("/sites", h.wrap(h.siteList))
-	r.Post("/sites", h.wrap(h.siteCreate))
-	r.Get("/sites/{siteID}", h.wrap(h.siteShow))
-	r.Post("/sites/{siteID}", h.wrap(h.siteUpdate))
-	r.Post("/sites/{siteID}/active", h.wrap(h.siteActive))
-	r.Get("/sites/{siteID}/delete", h.wrap(h.siteDeleteConfirm))
-	r.Post("/sites/{siteID}/delete", h.wrap(h.siteDelete))
-}
 
 // flag reads a checkbox: absent is false, "y"/"on" true, anything else an error.
 func flag(f form, name string, errs views.FieldErrors) bool {
