@@ -388,7 +388,7 @@ func (b *Browser) fail(what string, err error) {
 		loc = "(unknown: " + lerr.Error() + ")"
 	}
 	fmt.Fprintf(&report, "URL: %s\n", loc)
-	html, herr := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+	html, herr := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.body || document.documentElement).outerHTML`))
 	if herr != nil {
 		html = "(unknown: " + herr.Error() + ")"
 	}
