@@ -150,6 +150,9 @@ func Gone(sel string) Cond {
 // JS is a condition given as a JavaScript expression, described by desc.
 func JS(desc, expr string) Cond { return Cond{desc, expr} }
 
+// idle adds no condition to the page being idle.
+var idle = Cond{"", "true"}
+
 const visibleJS = `el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden'`
 
 // Step runs fn, the actions of one named step of the test; failures inside name the step.
@@ -286,7 +289,7 @@ func (b *Browser) HTML(sel string) string {
 // Location returns the URL of the page, once it is idle.
 func (b *Browser) Location() string {
 	b.t.Helper()
-	b.waitIdle("read the URL", JS("true", "true"))
+	b.waitIdle("read the URL", idle)
 	ctx, cancel := context.WithTimeout(b.ctx, StepTimeout)
 	defer cancel()
 	loc, err := chromedp.Run(ctx, chromedp.Location())
@@ -304,7 +307,7 @@ func (b *Browser) Screenshot(name string) {
 	if dir == "" {
 		return
 	}
-	b.waitIdle("screenshot "+name, JS("true", "true"))
+	b.waitIdle("screenshot "+name, idle)
 	ctx, cancel := context.WithTimeout(b.ctx, StepTimeout)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -342,7 +345,11 @@ func (b *Browser) waitIdle(what string, cond Cond) {
 	b.t.Helper()
 	js := fmt.Sprintf(`(() => { const idle = (() => {%s})(); if (idle) return idle; return (%s) ? '' : 'not yet: ' + %s })()`,
 		idleJS, cond.JS, jsString(cond.Desc))
-	waitUntil(b, what, cond.Desc+" and the page idle", chromedp.Evaluate[string](js),
+	until := "the page idle"
+	if cond.Desc != "" {
+		until = cond.Desc + " and " + until
+	}
+	waitUntil(b, what, until, chromedp.Evaluate[string](js),
 		func(why string) (bool, string) { return why == "", why })
 }
 
