@@ -3,15 +3,24 @@ SHELL := /bin/bash
 GO ?= go
 DATA ?= .data
 
-.PHONY: run test build generate check-generated lint conformance conformance-peer record bench migration clean-data
+.PHONY: run test test-repeat build generate check-generated lint conformance conformance-peer record bench migration clean-data
 
 ## run: start the portal on http://127.0.0.1:8080 (a local PostgreSQL under ./.data unless DATABASE_URL is set)
 run: build
 	scripts/run.sh bin/portal
 
 ## test: every test (unit, Postgres, HTTP end-to-end, browser), race detector on
+TEST_CMD = scripts/test-env.sh $(GO) test -race -count=1 ./...
 test: check-generated lint
-	scripts/test-env.sh $(GO) test -race -count=1 ./...
+	$(TEST_CMD)
+
+## test-repeat: make test's test command N times in a row (default 10), each with its own fresh environment,
+## stopping at the first failure: make test-repeat N=10
+N ?= 10
+test-repeat: check-generated lint
+	@for i in $$(seq 1 $(N)); do echo "=== test-repeat: run $$i of $(N)"; \
+		$(TEST_CMD) || { echo "=== test-repeat: run $$i of $(N) failed"; exit 1; }; \
+	done; echo "=== test-repeat: all $(N) runs passed"
 
 build: generate
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/portal ./cmd/portal

@@ -4,9 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"portal/internal/browsertest"
 	"portal/internal/store"
@@ -17,108 +14,75 @@ import (
 func TestBrowser_ClientManagesSiteAndMail(t *testing.T) {
 	app := newApp(t)
 	c := app.customer(store.RoleClient, nil, "web@example.com")
-	ctx := browsertest.New(t, 90*time.Second)
-	// hx-confirm asks window.confirm; the "user" answers yes.
-	acceptConfirms := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := chromedp.Evaluate[bool](`window.confirm = () => true; true`)(ctx, t)
-		return err
+	b := browsertest.New(t)
+	visible := browsertest.Visible
+
+	b.Step("sign in", func() {
+		b.Go(app.srv.URL+"/login", visible(`[data-testid="login-form"]`))
+		b.Fill(`#f-email`, "web@example.com")
+		b.Fill(`#f-password`, pw)
+		b.Click(`[data-testid="login-form"] button[type="submit"]`, visible(`[data-testid="dashboard-client"]`))
 	})
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS(`body`)))
-			t.Fatalf("%s: %v\npage now: %.3000s", name, err, html)
-		}
-	}
+	b.Screenshot("client-dashboard")
 
-	step("sign in",
-		chromedp.Navigate(app.srv.URL+"/login"),
-		chromedp.SendKeys(chromedp.CSS(`#f-email`), "web@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`#f-password`), pw),
-		chromedp.Submit(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="dashboard-client"]`)),
-	)
-	browsertest.Screenshot(t, ctx, "client-dashboard")
-
-	step("create a site",
-		chromedp.Click(chromedp.CSS(`nav a[href="/sites"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="site-form"]`)),
-		chromedp.SendKeys(chromedp.CSS(`#f-domain`), "Shop.Example.test"),
-		chromedp.Click(chromedp.CSS(`[data-testid="site-form"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="site-title"]`)),
-	)
-	domain, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="site-title"]`)))
-	if err != nil || domain != "shop.example.test" {
-		t.Fatalf("the new site's page shows %q (%v), want the lower-cased domain", domain, err)
+	b.Step("create a site", func() {
+		b.Click(`nav a[href="/sites"]`, visible(`[data-testid="site-form"]`))
+		b.Fill(`#f-domain`, "Shop.Example.test")
+		b.Click(`[data-testid="site-form"] button[type="submit"]`, visible(`[data-testid="site-title"]`))
+	})
+	if domain := b.Text(`[data-testid="site-title"]`); domain != "shop.example.test" {
+		t.Fatalf("the new site's page shows %q, want the lower-cased domain", domain)
 	}
-	step("see it in the list",
-		chromedp.Click(chromedp.CSS(`nav a[href="/sites"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="site-row"]`)),
-	)
-	browsertest.Screenshot(t, ctx, "client-sites")
+	b.Step("see it in the list", func() {
+		b.Click(`nav a[href="/sites"]`, visible(`[data-testid="site-row"]`))
+	})
+	b.Screenshot("client-sites")
 	if n := app.simRowsWhere("web_domain", "domain", "shop.example.test"); n != 1 {
 		t.Fatalf("ISPConfig has %d sites for shop.example.test, want 1", n)
 	}
 
-	step("create a mail domain",
-		chromedp.Click(chromedp.CSS(`nav a[href="/mail"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="mail-domain-form"]`)),
-		chromedp.SendKeys(chromedp.CSS(`[data-testid="mail-domain-form"] #f-domain`), "example.test"),
-		chromedp.Click(chromedp.CSS(`[data-testid="mail-domain-form"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="mail-domain-title"]`)),
-	)
-	step("create a mailbox",
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="mailbox-form"]`)),
-		chromedp.SendKeys(chromedp.CSS(`#f-local`), "info"),
-		chromedp.SendKeys(chromedp.CSS(`[data-testid="mailbox-form"] #f-password`), "first mailbox secret"),
-		chromedp.SetValue(chromedp.CSS(`[data-testid="mailbox-form"] #f-quota_mb`), "200"),
-		chromedp.Click(chromedp.CSS(`[data-testid="mailbox-form"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="mailbox-row"]`)),
-	)
-	browsertest.Screenshot(t, ctx, "client-mail-domain")
+	b.Step("create a mail domain", func() {
+		b.Click(`nav a[href="/mail"]`, visible(`[data-testid="mail-domain-form"]`))
+		b.Fill(`[data-testid="mail-domain-form"] #f-domain`, "example.test")
+		b.Click(`[data-testid="mail-domain-form"] button[type="submit"]`, visible(`[data-testid="mail-domain-title"]`))
+	})
+	b.Step("create a mailbox", func() {
+		b.Fill(`#f-local`, "info")
+		b.Fill(`[data-testid="mailbox-form"] #f-password`, "first mailbox secret")
+		b.Fill(`[data-testid="mailbox-form"] #f-quota_mb`, "200")
+		b.Click(`[data-testid="mailbox-form"] button[type="submit"]`, visible(`[data-testid="mailbox-row"]`))
+	})
+	b.Screenshot("client-mail-domain")
 	var mailboxISP int64
 	if err := app.pool.QueryRow(context.Background(), `SELECT isp_id FROM mailboxes WHERE email = 'info@example.test' AND customer_id = $1`, c.ID).Scan(&mailboxISP); err != nil {
 		t.Fatalf("mailbox record: %v", err)
 	}
 
-	step("change the mailbox password",
-		chromedp.SendKeys(chromedp.CSS(`[data-testid="mailbox-row"] input[type="password"]`), "second mailbox secret"),
-		chromedp.Click(chromedp.CSS(`[data-testid="mailbox-row"] input[type="password"] + button`)),
-	)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		ok, err := app.isp.CheckMailUserPassword(context.Background(), mailboxISP, "second mailbox secret")
-		if err == nil && ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the new mailbox password never reached ISPConfig (%v)", err)
-		}
-		time.Sleep(100 * time.Millisecond)
+	const newPassword = `[data-testid="mailbox-row"] input[type="password"]`
+	b.Step("change the mailbox password", func() {
+		b.Fill(newPassword, "second mailbox secret")
+		// The answer replaces the row, with an empty password field; the handler has called ISPConfig by then.
+		b.Click(newPassword+` + button`, browsertest.JS("the row replaced by one with an empty password field",
+			`document.querySelector('[data-testid="mailbox-row"] input[type="password"]').value === ""`))
+	})
+	if ok, err := app.isp.CheckMailUserPassword(context.Background(), mailboxISP, "second mailbox secret"); err != nil || !ok {
+		t.Fatalf("ISPConfig does not have the new mailbox password (ok %v, %v)", ok, err)
 	}
 
-	step("delete the mailbox", acceptConfirms,
-		chromedp.Click(chromedp.CSS(`[data-testid="mailbox-delete"]`)),
-		chromedp.WaitNotPresent(chromedp.CSS(`[data-testid="mailbox-row"]`)),
-	)
-	step("delete the mail domain",
-		chromedp.Click(chromedp.CSS(`#mail-page [data-testid="mail-domain-delete"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="mail-confirm-submit"]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid="mail-confirm-submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="mail-domain-form"]`)),
-	)
-	step("delete the site",
-		chromedp.Click(chromedp.CSS(`nav a[href="/sites"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="site-domain"]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid="site-domain"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="site-delete-link"]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid="site-delete-link"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="site-delete-confirm"]`)),
-		chromedp.Submit(chromedp.CSS(`[data-testid="site-delete-confirm"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="site-empty"]`)),
-	)
+	b.Step("delete the mailbox", func() {
+		b.AcceptConfirms() // hx-confirm asks window.confirm; the "user" answers yes.
+		b.Click(`[data-testid="mailbox-delete"]`, browsertest.Gone(`[data-testid="mailbox-row"]`))
+	})
+	b.Step("delete the mail domain", func() {
+		b.Click(`#mail-page [data-testid="mail-domain-delete"]`, visible(`[data-testid="mail-confirm-submit"]`))
+		b.Click(`[data-testid="mail-confirm-submit"]`, visible(`[data-testid="mail-domain-form"]`))
+	})
+	b.Step("delete the site", func() {
+		b.Click(`nav a[href="/sites"]`, visible(`[data-testid="site-domain"]`))
+		b.Click(`[data-testid="site-domain"]`, visible(`[data-testid="site-delete-link"]`))
+		b.Click(`[data-testid="site-delete-link"]`, visible(`[data-testid="site-delete-confirm"]`))
+		b.Click(`[data-testid="site-delete-confirm"] button[type="submit"]`, visible(`[data-testid="site-empty"]`))
+	})
 	for _, table := range []string{"web_domain", "mail_domain", "mail_user"} {
 		if n := len(app.sim.Rows(table)); n != 0 {
 			t.Errorf("ISPConfig still has %d %s rows", n, table)
@@ -129,8 +93,7 @@ func TestBrowser_ClientManagesSiteAndMail(t *testing.T) {
 	if left != 0 {
 		t.Errorf("%d records left in Postgres", left)
 	}
-	html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS(`main`)))
-	if strings.Contains(html, "shop.example.test") {
+	if strings.Contains(b.HTML(`main`), "shop.example.test") {
 		t.Errorf("the deleted site is still listed")
 	}
 }

@@ -3,9 +3,6 @@ package handlers
 import (
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"portal/internal/browsertest"
 	"portal/internal/store"
@@ -15,60 +12,39 @@ import (
 func TestBrowser_SignInShowsRoleDashboard(t *testing.T) {
 	app := newApp(t)
 	app.account("reseller@example.com", store.RoleReseller, pw)
-	ctx := browsertest.New(t, 60*time.Second)
+	b := browsertest.New(t)
+	const submit = `[data-testid="login-form"] button[type="submit"]`
 
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(app.srv.URL+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-	)
-	if err != nil {
-		t.Fatalf("open sign-in page: %v", err)
+	b.Step("open the sign-in page", func() {
+		b.Go(app.srv.URL+"/", browsertest.Visible(`[data-testid="login-form"]`))
+	})
+	b.Screenshot("sign-in")
+	b.Step("sign in with a wrong password", func() {
+		// The generic message appears and we stay on the form.
+		b.Fill(`#f-email`, "reseller@example.com")
+		b.Fill(`#f-password`, "not the password")
+		b.Click(submit, browsertest.Visible(`[data-testid="login-error"]`))
+	})
+	if msg := b.Text(`[data-testid="login-error"]`); !strings.Contains(msg, "Sign-in failed") {
+		t.Fatalf("failure message %q", msg)
 	}
-	browsertest.Screenshot(t, ctx, "sign-in")
-	// A wrong password first: the generic message appears and we stay on the form.
-	err = chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.CSS(`#f-email`), "reseller@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`#f-password`), "not the password"),
-		chromedp.Submit(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-error"]`)),
-	)
-	if err != nil {
-		t.Fatalf("failed sign-in: %v", err)
+	b.Step("sign in", func() {
+		b.Fill(`#f-email`, "Reseller@Example.com")
+		b.Fill(`#f-password`, pw)
+		b.Click(submit, browsertest.Visible(`[data-testid="dashboard-reseller"]`))
+	})
+	if loc := b.Location(); !strings.HasSuffix(loc, "/reseller") {
+		t.Fatalf("after sign-in at %q, want /reseller", loc)
 	}
-	msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="login-error"]`)))
-	if err != nil || !strings.Contains(msg, "Sign-in failed") {
-		t.Fatalf("failure message %q (%v)", msg, err)
+	if who := b.Text(`[data-testid="whoami"]`); !strings.Contains(who, "reseller@example.com") {
+		t.Fatalf("whoami %q", who)
 	}
-	err = chromedp.Do(ctx,
-		chromedp.Clear(chromedp.CSS(`#f-email`)),
-		chromedp.SendKeys(chromedp.CSS(`#f-email`), "Reseller@Example.com"),
-		chromedp.SendKeys(chromedp.CSS(`#f-password`), pw),
-		chromedp.Submit(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="dashboard-reseller"]`)),
-	)
-	if err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
-	loc, err := chromedp.Run(ctx, chromedp.Location())
-	if err != nil || !strings.HasSuffix(loc, "/reseller") {
-		t.Fatalf("after sign-in at %q (%v), want /reseller", loc, err)
-	}
-	who, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="whoami"]`)))
-	if err != nil || !strings.Contains(who, "reseller@example.com") {
-		t.Fatalf("whoami %q (%v)", who, err)
-	}
-	browsertest.Screenshot(t, ctx, "reseller-dashboard")
+	b.Screenshot("reseller-dashboard")
 	// htmx is loaded and the CSP did not block it.
-	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof htmx === "object" && htmx.version.startsWith("2.0.")`))
-	if err != nil || !ok {
-		t.Fatalf("htmx 2.0 not loaded in the page (%v)", err)
-	}
-	// Sign out through the real button.
-	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`.who button`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-	)
-	if err != nil {
-		t.Fatalf("sign out: %v", err)
-	}
+	b.Step("htmx 2.0 loaded", func() {
+		b.WaitFor(browsertest.JS("htmx 2.0 loaded", `typeof htmx === "object" && htmx.version.startsWith("2.0.")`))
+	})
+	b.Step("sign out through the real button", func() {
+		b.Click(`.who button`, browsertest.Visible(`[data-testid="login-form"]`))
+	})
 }
