@@ -15,12 +15,12 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"portal/internal/auth"
-	"portal/internal/dbtest"
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
 	"portal/internal/store"
 	"portal/internal/tenancy"
+	"portal/internal/testenv"
 )
 
 // testApp is the real router on a fresh database, with the ISPConfig simulator behind the real client.
@@ -38,39 +38,16 @@ type testApp struct {
 	tenancy  *tenancy.Service
 	hosting  *hosting.Service
 	platform store.Platform
+	env      *testenv.Env
 }
 
 type appOption func(*Options)
 
 func newApp(t testing.TB, opts ...appOption) *testApp {
 	t.Helper()
-	pool := dbtest.New(t)
-	a := &testApp{t: t, pool: pool, hasher: auth.NewHasher(8 * 1024)}
-
-	a.sim = ispsim.New()
-	a.sim.AddRemoteUser("portal", "sim-secret", "")
-	simSrv := httptest.NewServer(a.sim)
-	t.Cleanup(simSrv.Close)
-	a.health = &PlatformHealth{}
-	isp, err := ispapi.New(ispapi.Config{URL: simSrv.URL + "/remote/json.php", Username: "portal", Password: "sim-secret",
-		ReadRetries: -1, Observe: a.health.Observe})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	platform, err := store.NewPlatforms(pool).Ensure(context.Background(), store.Platform{Name: "default", Endpoint: simSrv.URL, WebServerID: 1, MailServerID: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.platform = platform
-	a.isp = isp
-	a.tenancy = tenancy.New(pool, map[int64]tenancy.ISP{platform.ID: isp}, nil)
-
-	db := stdlib.OpenDBFromPool(pool)
-	t.Cleanup(func() { db.Close() })
-	sessions, _ := NewSessions(db, 30*time.Minute, 12*time.Hour, false, 0)
+	a := &testApp{t: t, hasher: auth.NewHasher(8 * 1024), health: &PlatformHealth{}}
 	o := Options{
-		Pool: pool, ISP: isp, Sessions: sessions, Hasher: a.hasher, Tenancy: a.tenancy, Platform: platform, Health: a.health,
+		Hasher: a.hasher, Health: a.health,
 		LoginMaxFailures: 5, LoginLockout: 15 * time.Minute, LoginRatePerIP: 1000, LoginRatePerAccount: 1000,
 		Now: func() time.Time {
 			if !a.now.IsZero() {
@@ -82,13 +59,25 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	for _, f := range opts {
 		f(&o)
 	}
-	a.hosting = hosting.New(pool, a.tenancy, hosting.Settings{DomainLimit: o.Settings.DomainLimit,
-		DomainLimitSubdomains: o.Settings.DomainLimitSubdomains, PHPModes: o.Settings.PHPModes}, nil)
-	a.hosting.Down = func(int64) bool { return a.health.Down() }
-	o.Hosting = a.hosting
-	if _, err := tenancy.NewJobs(pool, a.tenancy, nil, a.hosting.AddWorkers); err != nil {
+	// The services are wired as serve wires them (internal/testenv), with the health flag fed by every call.
+	a.env = testenv.New(t, func(eo *testenv.Options) {
+		eo.Observe = a.health.Observe
+		eo.Settings = hosting.Settings{DomainLimit: o.Settings.DomainLimit,
+			DomainLimitSubdomains: o.Settings.DomainLimitSubdomains, PHPModes: o.Settings.PHPModes}
+	})
+	a.pool, a.sim, a.isp, a.platform = a.env.Pool, a.env.Sim, a.env.ISP, a.env.Platform
+	a.tenancy, a.hosting = a.env.Ten, a.env.Host
+	hash, err := a.hasher.Hash(pw)
+	if err != nil {
 		t.Fatal(err)
 	}
+	a.env.PasswordHash = hash // customers sign in with pw
+	a.hosting.Down = func(int64) bool { return a.health.Down() }
+
+	db := stdlib.OpenDBFromPool(a.pool)
+	t.Cleanup(func() { db.Close() })
+	o.Sessions, _ = NewSessions(db, 30*time.Minute, 12*time.Hour, false, 0)
+	o.Pool, o.ISP, o.Tenancy, o.Hosting, o.Platform = a.pool, a.isp, a.tenancy, a.hosting, a.platform
 	a.h = New(o)
 	a.srv = httptest.NewServer(a.h.Routes())
 	t.Cleanup(a.srv.Close)
@@ -237,18 +226,7 @@ var unlimited = store.Limits{MaxDiskMB: -1, MaxClients: store.Unlimited, MaxSite
 // plan creates a plan: the operator's when reseller is nil.
 func (a *testApp) plan(reseller *store.Customer, audience store.Role, name string, l store.Limits) store.Plan {
 	a.t.Helper()
-	p := store.Plan{Audience: audience, Name: name, Limits: l}
-	if reseller != nil {
-		p.ResellerID = &reseller.ID
-	}
-	if audience == store.RoleClient {
-		p.MaxClients = 0
-	}
-	out, err := store.NewPlans(a.pool).Create(context.Background(), p)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	return out
+	return a.env.Plan(reseller, audience, name, l)
 }
 
 // customer creates an active reseller (reseller nil, kind reseller), an operator's client (reseller nil, kind
@@ -256,39 +234,13 @@ func (a *testApp) plan(reseller *store.Customer, audience store.Role, name strin
 // planID is given.
 func (a *testApp) customer(kind store.Role, reseller *store.Customer, email string, planID ...int64) store.Customer {
 	a.t.Helper()
-	ctx := context.Background()
-	var pid int64
+	var plans []store.Plan
 	if len(planID) > 0 {
-		pid = planID[0]
-	} else {
-		pid = a.plan(reseller, kind, "plan for "+email, unlimited).ID
-	}
-	hash, err := a.hasher.Hash(pw)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	in := tenancy.NewCustomer{Kind: kind, PlatformID: a.platform.ID, PlanID: pid, Name: "Name of " + email,
-		Email: email, Username: usernameFor(email), PasswordHash: hash}
-	if reseller != nil {
-		in.ResellerID = &reseller.ID
-	}
-	c, err := a.tenancy.Create(ctx, in)
-	if err != nil {
-		a.t.Fatalf("create %s %s: %v", kind, email, err)
-	}
-	if c.State != store.StateActive {
-		a.t.Fatalf("%s %s: state %s (%s), want active", kind, email, c.State, c.StateDetail)
-	}
-	return c
-}
-
-// usernameFor derives a valid ISPConfig username from an email.
-func usernameFor(email string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(email) {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			b.WriteRune(r)
+		p, err := store.NewPlans(a.pool).ByID(context.Background(), planID[0])
+		if err != nil {
+			a.t.Fatal(err)
 		}
+		plans = append(plans, p)
 	}
-	return b.String()
+	return a.env.Customer(kind, reseller, email, plans...)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"portal/internal/fail"
+	"portal/internal/ispapi"
 	"portal/internal/store"
 )
 
@@ -72,4 +73,22 @@ func megabytes(raw, field string, errs fail.Fields) int {
 		return 0
 	}
 	return n
+}
+
+// domainFor reads the two fields every object that claims a name starts with: the domain (normalised: IDNA to
+// ASCII, lower case, no trailing dot) and the client it is for. It adds their problems to errs and returns any
+// other error as it is.
+func (s *Service) domainFor(ctx context.Context, a Actor, customer, domain string, errs fail.Fields) (int64, string, error) {
+	name, err := ispapi.NormalizeDomain(domain)
+	if err != nil {
+		errs.Add("domain", "Enter a domain name such as example.com.")
+	}
+	client, err := s.clientFor(ctx, a, customer)
+	if fe := fail.FieldsOf(err); fe != nil {
+		for k, v := range fe {
+			errs.Add(k, v)
+		}
+		return 0, name, nil
+	}
+	return client, name, err
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/fail"
-	"portal/internal/ispapi"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 )
@@ -20,16 +19,8 @@ func (s *Service) CreateDomain(ctx context.Context, a Actor, customer, name stri
 	if a.Effective.Role == store.RoleClient {
 		return 0, store.ErrNotFound
 	}
-	domain, err := ispapi.NormalizeDomain(name)
+	client, domain, err := s.domainFor(ctx, a, customer, name, errs)
 	if err != nil {
-		errs.Add("domain", "Enter a domain name like example.com.")
-	}
-	client, err := s.clientFor(ctx, a, customer)
-	if fe := fail.FieldsOf(err); fe != nil {
-		for k, v := range fe {
-			errs.Add(k, v)
-		}
-	} else if err != nil {
 		return 0, err
 	}
 	if err := errs.Err(); err != nil {

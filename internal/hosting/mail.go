@@ -25,16 +25,8 @@ type NewMailDomain struct {
 // platform's mail server.
 func (s *Service) CreateMailDomain(ctx context.Context, a Actor, in NewMailDomain) (int64, error) {
 	errs := fail.Fields{}
-	domain, err := ispapi.NormalizeDomain(in.Domain)
+	client, domain, err := s.domainFor(ctx, a, in.Customer, in.Domain, errs)
 	if err != nil {
-		errs.Add("domain", "Enter a domain name such as example.com.")
-	}
-	client, err := s.clientFor(ctx, a, in.Customer)
-	if fe := fail.FieldsOf(err); fe != nil {
-		for k, v := range fe {
-			errs.Add(k, v)
-		}
-	} else if err != nil {
 		return 0, err
 	}
 	if err := errs.Err(); err != nil {

@@ -69,20 +69,12 @@ func siteQuota(o owner, oldMB, quota int) error {
 // plan's disk ceiling and the domain claim under the client's lock, a pending row, ISPConfig's add.
 func (s *Service) CreateSite(ctx context.Context, a Actor, in NewSite) (int64, error) {
 	errs := fail.Fields{}
-	domain, err := ispapi.NormalizeDomain(in.Domain)
+	client, domain, err := s.domainFor(ctx, a, in.Customer, in.Domain, errs)
 	if err != nil {
-		errs.Add("domain", "Enter a domain name like example.com.")
+		return 0, err
 	}
 	want := s.checkSite(in.SiteSettings, errs)
 	want.Domain, want.Active = domain, in.Active
-	client, err := s.clientFor(ctx, a, in.Customer)
-	if fe := fail.FieldsOf(err); fe != nil {
-		for k, v := range fe {
-			errs.Add(k, v)
-		}
-	} else if err != nil {
-		return 0, err
-	}
 	if err := errs.Err(); err != nil {
 		s.audit(ctx, a, "site.create", store.KindSite, 0, err, in.Domain)
 		return 0, err

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -35,6 +36,8 @@ type Env struct {
 	Platform store.Platform
 	// Upstream is the simulator's URL; a test may put a proxy in front of it with Options.Wrap.
 	Upstream string
+	// PasswordHash is the sign-in hash new customers get (by default one no password matches).
+	PasswordHash string
 }
 
 // Options change how an Env is built.
@@ -42,6 +45,8 @@ type Options struct {
 	Settings hosting.Settings
 	// Wrap, when set, wraps the simulator's handler (a fault-injecting proxy, for example).
 	Wrap func(http.Handler) http.Handler
+	// Observe, when set, sees every ISPConfig call's outcome (a health flag, for example).
+	Observe func(fn string, d time.Duration, err error)
 }
 
 // New builds an Env.
@@ -51,7 +56,7 @@ func New(t testing.TB, opts ...func(*Options)) *Env {
 	for _, f := range opts {
 		f(&o)
 	}
-	e := &Env{T: t, Pool: dbtest.New(t), Sim: ispsim.New()}
+	e := &Env{T: t, Pool: dbtest.New(t), Sim: ispsim.New(), PasswordHash: "$argon2id$unused"}
 	e.Sim.AddRemoteUser("portal", "sim-secret", "")
 	var h http.Handler = e.Sim
 	if o.Wrap != nil {
@@ -61,7 +66,8 @@ func New(t testing.TB, opts ...func(*Options)) *Env {
 	t.Cleanup(srv.Close)
 	e.Upstream = srv.URL
 	var err error
-	e.ISP, err = ispapi.New(ispapi.Config{URL: srv.URL + "/remote/json.php", Username: "portal", Password: "sim-secret", ReadRetries: -1})
+	e.ISP, err = ispapi.New(ispapi.Config{URL: srv.URL + "/remote/json.php", Username: "portal", Password: "sim-secret", ReadRetries: -1,
+		Observe: o.Observe})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +111,7 @@ func (e *Env) Customer(kind store.Role, reseller *store.Customer, email string, 
 		pid = e.Plan(reseller, kind, "plan for "+email, Unlimited).ID
 	}
 	in := tenancy.NewCustomer{Kind: kind, PlatformID: e.Platform.ID, PlanID: pid, Name: "Name of " + email,
-		Email: email, Username: Username(email), PasswordHash: "$argon2id$unused"}
+		Email: email, Username: Username(email), PasswordHash: e.PasswordHash}
 	if reseller != nil {
 		in.ResellerID = &reseller.ID
 	}
