@@ -326,3 +326,27 @@ func TestDomainAllowed(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimsPage: admins see the registry's conflicts (here one planted the way the migration records them);
+// resellers and clients get 404.
+func TestClaimsPage(t *testing.T) {
+	app := newApp(t)
+	app.account("admin@example.com", store.RoleAdmin, pw)
+	a := app.customer(store.RoleClient, nil, "a@example.com")
+	b := app.customer(store.RoleClient, nil, "b@example.com")
+	admin := app.browser()
+	admin.mustLogin("admin@example.com", pw, "/admin")
+	if resp := admin.get("/admin/claims"); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, `data-testid="claims-empty"`) {
+		t.Fatalf("claims page without conflicts: status %d", resp.StatusCode)
+	}
+	app.insertObject(`INSERT INTO domain_claim_conflicts (name, customer_id, claimed_name, claimed_by) VALUES ('x.shop.test', $1, 'shop.test', $2) RETURNING id`, a.ID, b.ID)
+	resp := admin.get("/admin/claims")
+	if resp.StatusCode != http.StatusOK || strings.Count(resp.body, `data-testid="claim-conflict"`) != 1 || !strings.Contains(resp.body, "x.shop.test") {
+		t.Fatalf("claims page: status %d, want the one conflict listed", resp.StatusCode)
+	}
+	client := app.browser()
+	client.mustLogin("a@example.com", pw, "/client")
+	if resp := client.get("/admin/claims"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a client on the claims page: status %d, want 404", resp.StatusCode)
+	}
+}

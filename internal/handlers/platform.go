@@ -31,3 +31,12 @@ func (h *Handler) platformShow(w http.ResponseWriter, r *http.Request) error {
 	}
 	return h.render(w, r, http.StatusOK, "Platform", views.PlatformPage(h.opts.Platform, reachable, problem, views.AdminStats(st)))
 }
+
+// claimsList serves GET /admin/claims: the domain-registry conflicts in records that predate the registry.
+func (h *Handler) claimsList(w http.ResponseWriter, r *http.Request) error {
+	list, err := h.hosting.ClaimConflicts(r.Context())
+	if err != nil {
+		return err
+	}
+	return h.render(w, r, http.StatusOK, "Domain conflicts", views.ClaimsPage(list))
+}

@@ -68,6 +68,7 @@ func (h *Handler) router() chi.Router {
 				r.Get("/", h.wrap(h.dashboard))
 				r.Get("/audit", h.wrap(h.auditList))
 				r.Get("/platform", h.wrap(h.platformShow))
+				r.Get("/claims", h.wrap(h.claimsList))
 				r.Get("/drift", h.wrap(h.driftList))
 				r.Post("/drift/run", h.wrap(h.driftRun))
 				r.Post("/drift/{driftID}/adopt", h.wrap(h.driftResolve(true)))

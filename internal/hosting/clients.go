@@ -92,3 +92,9 @@ func (s *Service) domainFor(ctx context.Context, a Actor, customer, domain strin
 	}
 	return client, name, err
 }
+
+// ClaimConflicts lists the domain-registry conflicts found in records that predate the registry (admins only; the
+// route checks the role).
+func (s *Service) ClaimConflicts(ctx context.Context) ([]store.ClaimConflictRow, error) {
+	return store.NewClaims(s.pool).Conflicts(ctx)
+}

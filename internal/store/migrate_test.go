@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -76,5 +77,66 @@ func TestAccounts_EmailUniqueCaseInsensitive(t *testing.T) {
 	}
 	if _, err := a.Create(ctx, "same@example.COM", "", store.RoleClient, "h"); err == nil || !isConflict(err) {
 		t.Fatalf("second account with the same email in other case: err %v, want ErrConflict", err)
+	}
+}
+
+// TestMigrations_RegistryFromExistingRecords: the registry migration claims every name existing records use and,
+// where two customers already overlap, lists the conflict for the admin instead of failing.
+func TestMigrations_RegistryFromExistingRecords(t *testing.T) {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, dbtest.Empty(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	p, closeDB, err := store.Migrator(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeDB()
+	if _, err := p.UpTo(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := pool.Exec(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`INSERT INTO platforms (name) VALUES ('default')`)
+	exec(`INSERT INTO plans (audience, name, max_sites, max_mail_domains, max_mailboxes, max_mail_quota_mb, max_mail_aliases, max_domains, site_quota_mb)
+		VALUES ('client', 'p', -1, -1, -1, -1, -1, -1, -1)`)
+	for _, u := range []string{"a", "b", "c"} {
+		exec(`INSERT INTO customers (kind, platform_id, plan_id, name, email, isp_username, state)
+			SELECT 'client', 1, 1, $1, $1 || '@example.test', $1, 'active'`, u)
+	}
+	exec(`INSERT INTO sites (customer_id, domain, state) VALUES (1, 'Shop.Test', 'active'), (3, 'own.test', 'active')`)
+	exec(`INSERT INTO mail_domains (customer_id, domain, state) VALUES (1, 'shop.test', 'active'), (2, 'mail.shop.test', 'active'), (3, 'own.test', 'active')`)
+	exec(`INSERT INTO domains (customer_id, domain, state) VALUES (3, 'other.test', 'active')`)
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("the registry migration failed on conflicting data: %v", err)
+	}
+	var claims []string
+	rows, _ := pool.Query(ctx, `SELECT name || ':' || customer_id FROM domain_claims ORDER BY name`)
+	for rows.Next() {
+		var s string
+		_ = rows.Scan(&s)
+		claims = append(claims, s)
+	}
+	rows.Close()
+	if got := strings.Join(claims, " "); got != "mail.shop.test:2 other.test:3 own.test:3 shop.test:1" {
+		t.Errorf("claims: %s", got)
+	}
+	var conflicts int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM domain_claim_conflicts WHERE (name = 'mail.shop.test' AND customer_id = 2 AND claimed_by = 1)
+		OR (name = 'shop.test' AND customer_id = 1 AND claimed_by = 2)`).Scan(&conflicts); err != nil {
+		t.Fatal(err)
+	}
+	if conflicts != 2 {
+		t.Errorf("conflicts listed for the overlap of customers 1 and 2: %d, want both directions", conflicts)
+	}
+	list, err := store.NewClaims(pool).Conflicts(ctx)
+	if err != nil || len(list) != 2 {
+		t.Errorf("Conflicts(): %d rows (%v), want 2 (customer 3's own reuse is no conflict)", len(list), err)
 	}
 }
