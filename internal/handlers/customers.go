@@ -294,7 +294,15 @@ func (h *Handler) customerPlan(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h.audited(r, p, "customer.plan", string(c.Kind), idString(c.ID), store.OutcomeSuccess, "plan "+idString(planID))
-	h.flash(r, "The plan was changed.")
+	over, err := h.tenancy.OverCeiling(r.Context(), c.ID)
+	if err != nil {
+		return err
+	}
+	if len(over) > 0 {
+		h.flash(r, "The plan was changed. These clients' plans now allow more than it does: "+strings.Join(over, "; ")+".")
+	} else {
+		h.flash(r, "The plan was changed.")
+	}
 	redirect(w, r, fmt.Sprintf("/customers/%d", c.ID))
 	return nil
 }

@@ -213,6 +213,15 @@ func (h *Handler) planUpdate(w http.ResponseWriter, r *http.Request) error {
 		}
 		msg += " The hosting platform's copy of the limits is being updated for its customers."
 	}
+	if saved.Audience == store.RoleReseller {
+		over, err := h.tenancy.PlanOverCeiling(r.Context(), saved.ID)
+		if err != nil {
+			return err
+		}
+		if len(over) > 0 {
+			msg += " These clients' plans now allow more than their reseller's: " + strings.Join(over, "; ") + "."
+		}
+	}
 	h.flash(r, msg)
 	redirect(w, r, fmt.Sprintf("%s/%d", base, saved.ID))
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -343,4 +344,58 @@ func Exceeds(u store.Usage, l store.Limits, kind store.Role) []string {
 	check("domains", u.Domains, l.MaxDomains)
 	check("total disk", u.DiskMB, l.MaxDiskMB)
 	return over
+}
+
+// OverCeiling lists the clients of a reseller whose plan now allows more than the reseller's own plan (after the
+// reseller's plan was lowered or changed), as "client name (limits)". Their usage still fits, or the change would
+// have been refused; the list tells the reseller which client plans to lower.
+func (s *Service) OverCeiling(ctx context.Context, resellerID int64) ([]string, error) {
+	r, err := store.NewCustomers(s.pool).ByID(ctx, resellerID)
+	if err != nil || r.Kind != store.RoleReseller {
+		return nil, err
+	}
+	ceiling, err := store.NewPlans(s.pool).ByID(ctx, r.PlanID)
+	if err != nil {
+		return nil, err
+	}
+	clients, err := store.NewCustomers(s.pool).LiveClients(ctx, resellerID)
+	if err != nil {
+		return nil, err
+	}
+	plans := map[int64]store.Plan{}
+	var out []string
+	for _, c := range clients {
+		p, ok := plans[c.PlanID]
+		if !ok {
+			if p, err = store.NewPlans(s.pool).ByID(ctx, c.PlanID); err != nil {
+				return nil, err
+			}
+			plans[c.PlanID] = p
+		}
+		if over := p.Limits.Within(ceiling.Limits); len(over) > 0 {
+			out = append(out, fmt.Sprintf("%s (%s)", c.Name, strings.Join(over, ", ")))
+		}
+	}
+	return out, nil
+}
+
+// PlanOverCeiling is OverCeiling for every reseller on reseller plan planID.
+func (s *Service) PlanOverCeiling(ctx context.Context, planID int64) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM customers WHERE plan_id = $1 AND kind = 'reseller' AND state <> 'deleted' ORDER BY id`, planID)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, id := range ids {
+		over, err := s.OverCeiling(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, over...)
+	}
+	return out, nil
 }

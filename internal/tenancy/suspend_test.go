@@ -173,3 +173,57 @@ func TestSuspension_RacesObjectWrites(t *testing.T) {
 		t.Errorf("Postgres has %d sites, ISPConfig %d", n, m)
 	}
 }
+
+// TestCeiling_ResellerPlanCapsTheSumAndReportsClientPlans: a reseller's own plan caps what all its clients use
+// together (not only each client plan), and lowering it names the client plans that now allow more.
+func TestCeiling_ResellerPlanCapsTheSumAndReportsClientPlans(t *testing.T) {
+	e := testenv.New(t)
+	ctx := context.Background()
+	rl := testenv.Unlimited
+	rl.MaxSites = 3
+	r := e.Customer(store.RoleReseller, nil, "r@example.test", e.Plan(nil, store.RoleReseller, "r", rl))
+	cl := testenv.Unlimited
+	cl.MaxSites = 2
+	cp := e.Plan(&r, store.RoleClient, "c", cl)
+	a := e.Customer(store.RoleClient, &r, "a@example.test", cp)
+	b := e.Customer(store.RoleClient, &r, "b@example.test", cp)
+	for _, s := range []struct {
+		c      store.Customer
+		domain string
+	}{{a, "a1.test"}, {a, "a2.test"}, {b, "b1.test"}} {
+		if _, err := newSite(e, s.c, s.domain); err != nil {
+			t.Fatalf("site %s: %v", s.domain, err)
+		}
+	}
+	e.Sim.ResetCalls()
+	// b's own plan allows a second site, but the reseller's three are used up across a and b.
+	_, err := newSite(e, b, "b2.test")
+	if fe := fail.FieldsOf(err); fe["form"] == "" {
+		t.Fatalf("a fourth site under a reseller plan of three: %v, want a form error", err)
+	}
+	// The same for disk: three sites of 100 MB fill a reseller's 300 MB.
+	disk := testenv.Unlimited
+	disk.MaxDiskMB = 300
+	if err := e.Ten.ChangePlan(ctx, r.ID, e.Plan(nil, store.RoleReseller, "disk", disk).ID); err != nil {
+		t.Fatal(err)
+	}
+	e.Sim.ResetCalls()
+	_, err = newSite(e, b, "b2.test")
+	if fe := fail.FieldsOf(err); fe["quota_mb"] == "" {
+		t.Fatalf("a site past the reseller's total disk: %v, want a quota error", err)
+	}
+	if n := e.Sim.CallCount(); n != 0 {
+		t.Errorf("refused creates made %d ISPConfig calls", n)
+	}
+	// Lowering the reseller's plan below its client plans' limits names them.
+	low := disk
+	low.SiteQuotaMB = 50
+	lower := e.Plan(nil, store.RoleReseller, "lower", low)
+	if err := e.Ten.ChangePlan(ctx, r.ID, lower.ID); err != nil {
+		t.Fatalf("change to a plan the usage fits: %v", err)
+	}
+	over, err := e.Ten.OverCeiling(ctx, r.ID)
+	if err != nil || len(over) != 2 {
+		t.Fatalf("over the ceiling: %v (%v), want both clients", over, err)
+	}
+}
