@@ -1,12 +1,12 @@
 -- +goose Up
--- One id per portal database, generated once. It goes into the customer_no marker of every ISPConfig client the
--- portal creates, so two portal databases sharing one ISPConfig never take each other's records for their own.
+-- One id per portal database, generated on first use (not here: a database cloned from a migrated template must
+-- not share it). It goes into the customer_no marker of every ISPConfig client the portal creates, so two portal
+-- databases sharing one ISPConfig never take each other's records for their own.
 CREATE TABLE installation (
-	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-	id        text NOT NULL DEFAULT substr(md5(random()::text || clock_timestamp()::text), 1, 12),
+	singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	id         text NOT NULL DEFAULT substr(md5(gen_random_uuid()::text), 1, 12),
 	created_at timestamptz NOT NULL DEFAULT now()
 );
-INSERT INTO installation DEFAULT VALUES;
 
 -- The domain registry: every host name any hosted object uses (site, mail domain, domain-limit entry) is claimed
 -- for exactly one customer. A name under or above another customer's claim is refused by the hosting service.

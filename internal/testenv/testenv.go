@@ -45,6 +45,8 @@ type Options struct {
 	Settings hosting.Settings
 	// Wrap, when set, wraps the simulator's handler (a fault-injecting proxy, for example).
 	Wrap func(http.Handler) http.Handler
+	// Sim, when set, is used instead of a new simulator: two Envs (two portal databases) can share one ISPConfig.
+	Sim *ispsim.Sim
 	// Observe, when set, sees every ISPConfig call's outcome (a health flag, for example).
 	Observe func(fn string, d time.Duration, err error)
 }
@@ -56,8 +58,11 @@ func New(t testing.TB, opts ...func(*Options)) *Env {
 	for _, f := range opts {
 		f(&o)
 	}
-	e := &Env{T: t, Pool: dbtest.New(t), Sim: ispsim.New(), PasswordHash: "$argon2id$unused"}
-	e.Sim.AddRemoteUser("portal", "sim-secret", "")
+	e := &Env{T: t, Pool: dbtest.New(t), Sim: o.Sim, PasswordHash: "$argon2id$unused"}
+	if e.Sim == nil {
+		e.Sim = ispsim.New()
+		e.Sim.AddRemoteUser("portal", "sim-secret", "")
+	}
 	var h http.Handler = e.Sim
 	if o.Wrap != nil {
 		h = o.Wrap(h)
