@@ -15,16 +15,9 @@ import (
 	"portal/internal/views"
 )
 
-// userError carries a status and a message that is safe to show.
-type userError struct {
-	status int
-	msg    string
-}
-
-func (e *userError) Error() string { return e.msg }
-
-// userErr returns an error that serveError shows to the user as msg with status.
-func userErr(status int, msg string) error { return &userError{status: status, msg: msg} }
+// userErr returns the one user-facing error (fail.Error) with status and msg, for refusals the HTTP layer itself
+// makes (bad query strings, cross-site requests).
+func userErr(status int, msg string) error { return fail.New(status, "%s", msg) }
 
 // errNotFound is what every "missing or not yours" ends as.
 var errNotFound = store.ErrNotFound
@@ -32,7 +25,6 @@ var errNotFound = store.ErrNotFound
 // serveError is the one place where errors become HTTP responses. Users never see err.Error() of internal errors.
 func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Please try again."
-	var ue *userError
 	var fe *fail.Error
 	var mbe *http.MaxBytesError
 	var ve *ispapi.ValidationError
@@ -40,11 +32,6 @@ func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) 
 	switch {
 	case errors.As(err, &fe):
 		status, msg = fe.Status, fe.Msg
-		if fe.Field != "" && fe.Field != "form" && len(fe.More) == 0 {
-			msg = fe.Msg
-		}
-	case errors.As(err, &ue):
-		status, msg = ue.status, ue.msg
 	case errors.As(err, &mbe):
 		status, msg = http.StatusRequestEntityTooLarge, "The form you sent is too large."
 	case errors.Is(err, store.ErrNotFound):
