@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 DATA ?= .data
 
-.PHONY: run test test-repeat build generate check-generated lint conformance conformance-peer record bench migration clean-data
+.PHONY: run test test-repeat build generate check-generated lint conformance conformance-peer record bench bench-load migration clean-data
 
 ## run: start the portal on http://127.0.0.1:8080 (a local PostgreSQL under ./.data unless DATABASE_URL is set)
 run: build
@@ -62,7 +62,12 @@ record:
 
 ## bench: the benchmarks (ISPConfig client against the simulator; list pages against Postgres)
 bench:
-	scripts/test-env.sh $(GO) test -run '^$$' -bench . -benchmem ./...
+	scripts/test-env.sh $(GO) test -run '^$$' -bench . -benchmem $$($(GO) list ./... | grep -v /loadbench)
+
+## bench-load: signed-in pages at 64 concurrent sessions with 100 and 100,000 rows, against their own SQL run
+## directly, then 200 sessions for 60 s (PORTAL_BENCH_SECONDS, PORTAL_SOAK_SECONDS shorten it); see docs/load-bench.md
+bench-load:
+	scripts/test-env.sh $(GO) test -run '^$$' -bench . -benchtime=1x -timeout 60m ./internal/loadbench/
 
 ## migration: create a new numbered SQL migration, e.g. make migration name=add_plans
 migration:

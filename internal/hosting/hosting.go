@@ -132,20 +132,20 @@ func platformErr(err error) error {
 	return err
 }
 
-// ambiguous reports whether ISPConfig may have done what was asked although the call failed.
+// ambiguous reports whether ISPConfig may have done what was asked although the call failed: the request may
+// have reached it and the answer was lost, or it answered something that made no sense. Refusals, errors before
+// anything was sent, and errors that are not about the call at all (the portal's own rules, the database) are not.
 func ambiguous(err error) bool {
-	var ve *ispapi.ValidationError
-	var me *ispapi.MismatchError
 	var ae *ispapi.APIError
-	var ie *ispapi.InputError
 	switch {
-	case err == nil, errors.As(err, &ve), errors.As(err, &me), errors.As(err, &ie),
-		errors.Is(err, ispapi.ErrUnauthorized), errors.Is(err, ispapi.ErrNotFound), errors.Is(err, ispapi.ErrNotSent):
+	case err == nil, errors.Is(err, ispapi.ErrNotSent):
 		return false
+	case errors.Is(err, ispapi.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return true
 	case errors.As(err, &ae):
-		return ae.Code == "ok" // an answer that made no sense: the write may have happened
+		return ae.Code == "ok"
 	}
-	return true
+	return false
 }
 
 func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -225,6 +226,11 @@ func (s *Service) outcome(ctx context.Context, conn *pgxpool.Conn, isp tenancy.I
 			return spec.remove(ctx, isp, ispID)
 		}
 		return nil
+	case errors.As(addErr, &me) && me.ID > 0 && slices.Contains(me.Fields, "sys_groupid"):
+		// A look-up after a lost answer found a record of the same name that belongs to someone else: it is not
+		// ours to remove, and ours was not made.
+		s.forget(ctx, conn, n.kind, id)
+		return fail.Field(n.field, "The hosting platform already has %s.", n.label)
 	case errors.As(addErr, &me) && me.ID > 0:
 		if err := spec.remove(ctx, isp, me.ID); err != nil {
 			_, _ = objects.SetState(ctx, n.kind, id, store.StateFailed,
@@ -265,13 +271,23 @@ func (n newObject) key() string {
 
 // unsettled keeps a row pending with what is known and queues its settle job.
 func (s *Service) unsettled(ctx context.Context, conn *pgxpool.Conn, kind store.Kind, id int64, ispID *int64) error {
-	if err := store.NewObjects(conn).KeepPending(ctx, kind, id, ispID, "the hosting platform's answer was lost; checking again"); err != nil {
+	if err := store.NewObjects(conn).KeepPending(ctx, kind, id, ispID, ""); err != nil {
 		return err
+	}
+	s.settleLater(ctx, conn, kind, id, "the hosting platform's answer was lost; checking again")
+	return errUnsettled
+}
+
+// settleLater says on the row why it is being checked again and queues its settle job (on the lock's connection).
+// A job that could not be queued is found by the periodic settle.
+func (s *Service) settleLater(ctx context.Context, conn *pgxpool.Conn, kind store.Kind, id int64, why string) {
+	ctx = context.WithoutCancel(ctx)
+	if err := store.NewObjects(conn).SetDetail(ctx, kind, id, why); err != nil {
+		s.log.WarnContext(ctx, "could not record why an object is checked again", "kind", kind, "id", id, "err", err)
 	}
 	if err := s.ten.EnqueueOn(ctx, conn, SettleArgs{Object: kind, ID: id}); err != nil {
 		s.log.WarnContext(ctx, "settle job not queued; the periodic settle will find the row", "kind", kind, "id", id, "err", err)
 	}
-	return errUnsettled
 }
 
 // forget removes a row whose object ISPConfig certainly does not have, releasing its claim.
@@ -320,13 +336,10 @@ func (s *Service) change(ctx context.Context, a Actor, kind store.Kind, id int64
 			return err
 		}
 		err = fn(ctx, t)
-		if ambiguous(err) && kinds[kind].refresh != nil {
-			// The change may or may not have been applied: the settle job reads the object back and records
-			// what ISPConfig has.
-			_ = store.NewObjects(conn).SetDetail(context.WithoutCancel(ctx), kind, id, "the last change was not confirmed; checking again")
-			if qerr := s.ten.EnqueueOn(context.WithoutCancel(ctx), conn, SettleArgs{Object: kind, ID: id}); qerr != nil {
-				s.log.WarnContext(ctx, "settle job not queued", "kind", kind, "id", id, "err", qerr)
-			}
+		if (ambiguous(err) || isMismatch(err)) && kinds[kind].refresh != nil {
+			// The change may or may not have been applied (or was stored otherwise): the settle job reads the
+			// object back and records what ISPConfig has.
+			s.settleLater(ctx, conn, kind, id, "the last change was not confirmed; checking again")
 		}
 		return err
 	})
@@ -388,10 +401,7 @@ func (s *Service) removeLocked(ctx context.Context, conn *pgxpool.Conn, kind sto
 		if ambiguous(err) {
 			// ISPConfig may have deleted it: the row stays deleting, and the settle job deletes again (deleting is
 			// idempotent) until it knows.
-			_ = objects.SetDetail(context.WithoutCancel(ctx), kind, id, "the hosting platform's answer was lost; deleting again")
-			if qerr := s.ten.EnqueueOn(context.WithoutCancel(ctx), conn, SettleArgs{Object: kind, ID: id}); qerr != nil {
-				s.log.WarnContext(ctx, "settle job not queued; the periodic settle will find the row", "kind", kind, "id", id, "err", qerr)
-			}
+			s.settleLater(ctx, conn, kind, id, "the hosting platform's answer was lost; deleting again")
 			return errUnsettled
 		}
 		if err != nil {

@@ -152,7 +152,7 @@ func (s *Service) findOrAdd(ctx context.Context, db store.DBTX, isp ISP, c store
 	}
 	existing, err := isp.ClientByUsername(ctx, c.ISPUsername)
 	switch {
-	case err == nil && existing.CustomerNo == marker:
+	case err == nil && s.ownMarker(ctx, db, c, existing.CustomerNo, marker):
 		return int64(existing.ID), nil // our own earlier attempt
 	case err == nil:
 		_, _ = customers.SetState(ctx, c.ID, store.StateFailed, "the username is already used in ISPConfig by someone else", store.StatePending)

@@ -100,7 +100,7 @@ func (s *Service) FinishDelete(ctx context.Context, id int64) error {
 			// Never activated: an earlier ambiguous add may still have created it.
 			rec, err := isp.ClientByUsername(ctx, c.ISPUsername)
 			switch {
-			case err == nil && rec.CustomerNo == marker:
+			case err == nil && s.ownMarker(ctx, db, c, rec.CustomerNo, marker):
 				v := int64(rec.ID)
 				ispID = &v
 			case err != nil && !errors.Is(err, ispapi.ErrNotFound):

@@ -191,3 +191,17 @@ func permanent(err error) bool {
 	var ae *ispapi.APIError
 	return errors.As(err, &ve) || errors.As(err, &me) || errors.As(err, &ae)
 }
+
+// ownMarker reports whether an ISPConfig client carrying customer_no no is c's own: it carries this installation's
+// marker, or — for a customer recorded before installation markers existed — the earlier "portal-<id>" one.
+func (s *Service) ownMarker(ctx context.Context, db store.DBTX, c store.Customer, no, marker string) bool {
+	if no == marker {
+		return true
+	}
+	if no != fmt.Sprintf("portal-%d", c.ID) {
+		return false
+	}
+	var before bool
+	err := db.QueryRow(ctx, `SELECT $1 < created_at FROM installation`, c.CreatedAt).Scan(&before)
+	return err == nil && before
+}

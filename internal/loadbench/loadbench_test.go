@@ -1,0 +1,336 @@
+// Package loadbench measures signed-in pages under concurrency against the throwaway Postgres, and the same pages'
+// own SQL run directly with pgx at the same concurrency, so a page's cost can be read as a ratio of its SQL's.
+// It runs only as a benchmark (`make bench-load`), never in `make test`.
+package loadbench_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"portal/internal/auth"
+	"portal/internal/handlers"
+	"portal/internal/store"
+	"portal/internal/testenv"
+)
+
+// recorder is a pgx tracer that, while on, keeps every statement a request runs.
+type recorder struct {
+	mu    sync.Mutex
+	on    bool
+	stmts []stmt
+}
+
+type stmt struct {
+	sql  string
+	args []any
+}
+
+func (r *recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	r.mu.Lock()
+	if r.on {
+		r.stmts = append(r.stmts, stmt{d.SQL, slices.Clone(d.Args)})
+	}
+	r.mu.Unlock()
+	return ctx
+}
+
+func (r *recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (r *recorder) capture(f func()) []stmt {
+	r.mu.Lock()
+	r.on, r.stmts = true, nil
+	r.mu.Unlock()
+	f()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.on = false
+	return r.stmts
+}
+
+// site is one server with its data and signed-in sessions.
+type site struct {
+	pool    *pgxpool.Pool
+	srv     *httptest.Server
+	handler http.Handler
+	rec     *recorder
+	cookies map[string][]string // role → one session cookie per concurrent user
+}
+
+const password = "load bench password 1"
+
+// setup seeds n sites, n mail domains and n customers: one reseller with n clients, the first of which holds the
+// n sites and n mail domains and is the client whose pages are measured.
+func setup(b *testing.B, n, sessions int) *site {
+	b.Helper()
+	env := testenv.New(b)
+	hasher := auth.NewHasher(8 * 1024)
+	hash, err := hasher.Hash(password)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env.PasswordHash = hash
+	r := env.Customer(store.RoleReseller, nil, "reseller@load.test")
+	c := env.Customer(store.RoleClient, &r, "client@load.test")
+	ctx := context.Background()
+	exec := func(q string, args ...any) {
+		if _, err := env.Pool.Exec(ctx, q, args...); err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`INSERT INTO customers (kind, reseller_id, platform_id, plan_id, name, email, isp_username, state, isp_client_id)
+		SELECT 'client', $1, $2, $3, 'Client ' || lpad(g::text, 6, '0'), 'c' || g || '@load.test', 'c' || g, 'active', 1000000 + g
+		FROM generate_series(2, $4) g`, r.ID, env.Platform.ID, c.PlanID, n)
+	exec(`INSERT INTO sites (customer_id, isp_id, domain, state, quota_mb, traffic_mb)
+		SELECT $1, g, 'site' || lpad(g::text, 6, '0') || '.load.test', 'active', 100, -1 FROM generate_series(1, $2) g`, c.ID, n)
+	exec(`INSERT INTO mail_domains (customer_id, isp_id, domain, state)
+		SELECT $1, g, 'mail' || lpad(g::text, 6, '0') || '.load.test', 'active' FROM generate_series(1, $2) g`, c.ID, n)
+	if _, err := env.Pool.Exec(ctx, `INSERT INTO accounts (email, name, role, password_hash) VALUES ('admin@load.test', 'Admin', 'admin', $1)`, hash); err != nil {
+		b.Fatal(err)
+	}
+	exec(`ANALYZE`)
+
+	// The handler runs on its own pool with the statement recorder; the services keep testenv's.
+	rec := &recorder{}
+	cfg, err := pgxpool.ParseConfig(env.Pool.Config().ConnString())
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.ConnConfig.Tracer = rec
+	cfg.MaxConns = 20
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	db := stdlib.OpenDBFromPool(pool)
+	b.Cleanup(func() { db.Close() })
+	sessions2, _ := handlers.NewSessions(db, 30*time.Minute, 12*time.Hour, false, 0)
+	h := handlers.New(handlers.Options{Pool: pool, ISP: env.ISP, Sessions: sessions2, Hasher: hasher, Tenancy: env.Ten,
+		Hosting: env.Host, Platform: env.Platform, LoginMaxFailures: 1000, LoginLockout: time.Minute,
+		LoginRatePerIP: 1 << 20, LoginRatePerAccount: 1 << 20})
+	routes := h.Routes()
+	srv := httptest.NewServer(routes)
+	b.Cleanup(srv.Close)
+	s := &site{pool: pool, srv: srv, handler: routes, rec: rec, cookies: map[string][]string{}}
+	for role, email := range map[string]string{"client": "client@load.test", "reseller": "reseller@load.test", "admin": "admin@load.test"} {
+		for range sessions {
+			s.cookies[role] = append(s.cookies[role], s.signIn(b, email))
+		}
+	}
+	return s
+}
+
+// signIn returns the session cookie of a fresh sign-in.
+func (s *site) signIn(b *testing.B, email string) string {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/login", strings.NewReader(url.Values{"email": {email}, "password": {password}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", s.srv.URL)
+	resp, err := c.Do(req)
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		b.Fatalf("sign in %s: %v %v", email, resp, err)
+	}
+	resp.Body.Close()
+	u, _ := url.Parse(s.srv.URL)
+	for _, ck := range jar.Cookies(u) {
+		if ck.Name == "portal_session" {
+			return ck.Name + "=" + ck.Value
+		}
+	}
+	b.Fatalf("sign in %s: no session cookie", email)
+	return ""
+}
+
+// page is one measured page: who asks, and what it must show.
+type page struct {
+	name, role, path, want string
+}
+
+var pages = []page{
+	{"sites", "client", "/sites", `data-testid="site-row"`},
+	{"sites-deep", "client", "/sites?page=%d", `data-testid="site-row"`}, // the last page the pager offers
+	{"mail", "client", "/mail", `data-testid="mail-domain-row"`},
+	{"reseller-clients", "reseller", "/reseller/clients", `data-testid="customer-row"`},
+	{"dashboard-client", "client", "/client", `data-testid="dashboard-client"`},
+	{"dashboard-reseller", "reseller", "/reseller", `data-testid="dashboard-reseller"`},
+	{"dashboard-admin", "admin", "/admin", `data-testid="dashboard-admin"`},
+}
+
+func seconds() time.Duration {
+	if s, err := strconv.Atoi(os.Getenv("PORTAL_BENCH_SECONDS")); err == nil && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	return 5 * time.Second
+}
+
+// run calls do from workers goroutines for d and returns the calls per second and the sorted latencies.
+func run(workers int, d time.Duration, do func(worker int) error) (float64, []time.Duration, int64) {
+	var errs atomic.Int64
+	lat := make([][]time.Duration, workers)
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				if err := do(w); err != nil {
+					errs.Add(1)
+				}
+				lat[w] = append(lat[w], time.Since(t))
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	return float64(len(all)) / elapsed.Seconds(), all, errs.Load()
+}
+
+func pct(l []time.Duration, p float64) float64 {
+	if len(l) == 0 {
+		return 0
+	}
+	return float64(l[int(float64(len(l)-1)*p)].Microseconds()) / 1000
+}
+
+// BenchmarkPages measures each page with 100 and with 100,000 rows at 64 concurrent signed-in sessions, then the
+// page's own SQL (recorded from one request) replayed directly with pgx at the same concurrency. Run it with
+// -benchtime=1x (make bench-load does): each case runs for PORTAL_BENCH_SECONDS (default 5) of wall time.
+func BenchmarkPages(b *testing.B) {
+	const workers = 64
+	for _, n := range []int{100, 100_000} {
+		s := setup(b, n, workers)
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+		for _, p := range pages {
+			if strings.Contains(p.path, "%d") {
+				p.path = fmt.Sprintf(p.path, min(n, store.CountCap)/25)
+			}
+			get := func(w int) (int, string, error) {
+				req, _ := http.NewRequest(http.MethodGet, s.srv.URL+p.path, nil)
+				req.Header.Set("Cookie", s.cookies[p.role][w%len(s.cookies[p.role])])
+				resp, err := client.Do(req)
+				if err != nil {
+					return 0, "", err
+				}
+				defer resp.Body.Close()
+				var sb strings.Builder
+				buf := make([]byte, 32<<10)
+				for {
+					k, err := resp.Body.Read(buf)
+					sb.Write(buf[:k])
+					if err != nil {
+						break
+					}
+				}
+				return resp.StatusCode, sb.String(), nil
+			}
+			b.Run(fmt.Sprintf("rows=%d/%s", n, p.name), func(b *testing.B) {
+				status, body, err := get(0)
+				if err != nil || status != http.StatusOK || !strings.Contains(body, p.want) {
+					b.Fatalf("%s: status %d (%v), want 200 showing %s", p.path, status, err, p.want)
+				}
+				stmts := s.rec.capture(func() { _, _, _ = get(1) })
+				writes := 0
+				for _, st := range stmts {
+					if w := strings.ToUpper(strings.TrimSpace(st.sql)); strings.HasPrefix(w, "INSERT") || strings.HasPrefix(w, "UPDATE") || strings.HasPrefix(w, "DELETE") {
+						writes++
+					}
+				}
+				pageRate, pageLat, pageErrs := run(workers, seconds(), func(w int) error {
+					status, _, err := get(w)
+					if err == nil && status != http.StatusOK {
+						err = fmt.Errorf("status %d", status)
+					}
+					return err
+				})
+				sqlRate, sqlLat, sqlErrs := run(workers, seconds(), func(int) error {
+					ctx := context.Background()
+					for _, st := range stmts {
+						rows, err := s.pool.Query(ctx, st.sql, st.args...)
+						if err != nil {
+							return err
+						}
+						rows.Close()
+						if err := rows.Err(); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				allocs := testing.AllocsPerRun(20, func() {
+					req := httptest.NewRequest(http.MethodGet, p.path, nil)
+					req.Header.Set("Cookie", s.cookies[p.role][0])
+					s.handler.ServeHTTP(httptest.NewRecorder(), req)
+				})
+				if pageErrs > 0 || sqlErrs > 0 {
+					b.Errorf("%d page errors, %d SQL errors", pageErrs, sqlErrs)
+				}
+				b.ReportMetric(pageRate, "pages/s")
+				b.ReportMetric(sqlRate, "sql-pages/s")
+				b.ReportMetric(100*pageRate/sqlRate, "%-of-sql")
+				b.ReportMetric(pct(pageLat, 0.5), "p50-ms")
+				b.ReportMetric(pct(pageLat, 0.99), "p99-ms")
+				b.ReportMetric(pct(sqlLat, 0.99), "sql-p99-ms")
+				b.ReportMetric(float64(len(stmts)), "stmts/page")
+				b.ReportMetric(float64(writes), "writes/page")
+				b.ReportMetric(allocs, "allocs/page")
+			})
+		}
+	}
+}
+
+// BenchmarkSoak keeps 200 signed-in sessions busy on the list pages for PORTAL_SOAK_SECONDS (default 60) and
+// fails on any error.
+func BenchmarkSoak(b *testing.B) {
+	const workers = 200
+	s := setup(b, 1000, workers)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}, Timeout: 30 * time.Second}
+	d := 60 * time.Second
+	if v, err := strconv.Atoi(os.Getenv("PORTAL_SOAK_SECONDS")); err == nil && v > 0 {
+		d = time.Duration(v) * time.Second
+	}
+	rate, lat, errs := run(workers, d, func(w int) error {
+		p := pages[w%len(pages)]
+		req, _ := http.NewRequest(http.MethodGet, s.srv.URL+p.path, nil)
+		req.Header.Set("Cookie", s.cookies[p.role][w%len(s.cookies[p.role])])
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s: status %d", p.path, resp.StatusCode)
+		}
+		return nil
+	})
+	b.ReportMetric(rate, "pages/s")
+	b.ReportMetric(pct(lat, 0.99), "p99-ms")
+	b.ReportMetric(float64(errs), "errors")
+	if errs > 0 {
+		b.Errorf("%d errors with %d sessions", errs, workers)
+	}
+}
