@@ -86,6 +86,12 @@ func (s *Service) MoveDomain(ctx context.Context, a Actor, id int64, customer st
 			if e.State != store.StateActive || e.ISPID == nil || e.CustomerID != source.ID {
 				return fail.Conflict("This domain can't be moved while it is %s.", e.State)
 			}
+			// The current owner gives the entry up: that is a change for it too, refused while it is suspended.
+			if cur, err := store.NewCustomers(tx).ByID(ctx, source.ID); err != nil {
+				return err
+			} else if cur.Suspended() || cur.State != store.StateActive {
+				return fail.Forbidden("The domain's current client is suspended or not active, so the domain can't be moved.")
+			}
 			entry = e
 			for i, l := range target.levels {
 				if i > 0 && source.ResellerID != nil && target.client.ResellerID != nil && *source.ResellerID == *target.client.ResellerID {
@@ -130,7 +136,7 @@ func (s *Service) MoveDomain(ctx context.Context, a Actor, id int64, customer st
 			}
 			return err
 		}
-		return store.NewDomains(conn).SetOwner(ctx, id, targetID, store.StateActive, "")
+		return store.NewDomains(conn).SetOwner(context.WithoutCancel(ctx), id, targetID, store.StateActive, "")
 	})
 	return platformErr(err)
 }

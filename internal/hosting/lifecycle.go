@@ -386,7 +386,7 @@ func (s *Service) removeLocked(ctx context.Context, conn *pgxpool.Conn, kind sto
 	if ref.State == store.StatePending && ref.ISPID == nil {
 		return fail.Conflict("This is still being set up; it can be deleted once that has finished.")
 	}
-	ok, err := objects.SetState(ctx, kind, id, store.StateDeleting, "", nil, store.StateActive, store.StateFailed, store.StatePending)
+	ok, err := objects.SetStateOf(ctx, kind, id, ref.CustomerID, store.StateDeleting, store.StateActive, store.StateFailed, store.StatePending)
 	if err != nil {
 		return err
 	}

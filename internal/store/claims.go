@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"hash/fnv"
 	"strings"
 	"time"
 )
@@ -24,7 +23,7 @@ type ClaimConflict struct {
 // transaction advisory lock on the name's last two labels, which any two overlapping names share. It returns the
 // first conflicting claim of another customer, or nil when the name is now the customer's.
 func (s Claims) Claim(ctx context.Context, customerID int64, name string) (*ClaimConflict, error) {
-	if _, err := s.db.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, claimLockKey(name)); err != nil {
+	if _, err := s.db.Exec(ctx, `SELECT pg_advisory_xact_lock(domain_claim_lock($1))`, name); err != nil {
 		return nil, wrap(err, "lock claim %q", name)
 	}
 	var c ClaimConflict
@@ -37,9 +36,18 @@ func (s Claims) Claim(ctx context.Context, customerID int64, name string) (*Clai
 	if err = wrap(err, "claim %q", name); err != ErrNotFound {
 		return nil, err
 	}
-	_, err = s.db.Exec(ctx, `INSERT INTO domain_claims (name, customer_id) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
-		name, customerID)
-	return nil, wrap(err, "claim %q", name)
+	// The row may exist already (an object of this customer, or a writer the registry's trigger followed): the
+	// answer says whose it is.
+	var holder int64
+	err = s.db.QueryRow(ctx, `INSERT INTO domain_claims (name, customer_id) VALUES ($1, $2)
+		ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING customer_id`, name, customerID).Scan(&holder)
+	if err != nil {
+		return nil, wrap(err, "claim %q", name)
+	}
+	if holder != customerID {
+		return &ClaimConflict{Name: name, CustomerID: holder}, nil
+	}
+	return nil, nil
 }
 
 // Release drops customerID's claim on name when none of its sites, mail domains or domain-limit entries still
@@ -108,17 +116,6 @@ func parents(name string) []string {
 		out = append(out, name)
 	}
 	return out
-}
-
-// claimLockKey is the advisory-lock key of a name: its last two labels, which every overlapping name shares.
-func claimLockKey(name string) int64 {
-	labels := strings.Split(name, ".")
-	if len(labels) > 2 {
-		labels = labels[len(labels)-2:]
-	}
-	h := fnv.New64a()
-	h.Write([]byte("claim:" + strings.Join(labels, ".")))
-	return int64(h.Sum64())
 }
 
 func reverse(s string) string {

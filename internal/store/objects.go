@@ -134,6 +134,18 @@ func (s Objects) SetState(ctx context.Context, kind Kind, id int64, state, detai
 	return tag.RowsAffected() == 1, wrap(err, "%s %d state %s", kind, id, state)
 }
 
+// SetStateOf is SetState that also requires the object to still belong to customerID (a domain entry can move to
+// another customer while a request for its old owner waits for that owner's lock).
+func (s Objects) SetStateOf(ctx context.Context, kind Kind, id, customerID int64, state string, from ...string) (bool, error) {
+	t, err := tableOf(kind)
+	if err != nil {
+		return false, err
+	}
+	tag, err := s.db.Exec(ctx, `UPDATE `+t.name+` SET state = $2, state_detail = '', updated_at = now()
+		WHERE id = $1 AND customer_id = $3 AND state = ANY($4)`, id, state, customerID, from)
+	return tag.RowsAffected() == 1, wrap(err, "%s %d state %s", kind, id, state)
+}
+
 // SetDetail updates an object's user-visible detail.
 func (s Objects) SetDetail(ctx context.Context, kind Kind, id int64, detail string) error {
 	t, err := tableOf(kind)
