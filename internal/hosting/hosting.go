@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -51,6 +52,9 @@ type Service struct {
 	// Down, when set, reports that a platform is known to be unreachable (from the last calls and the probe):
 	// writes then fail fast, before anything is recorded.
 	Down func(platformID int64) bool
+	// SettleAfter is how long after an add whose answer was lost the object may still appear on the panel (its
+	// PHP may still be running); a settle that doesn't find it sooner tries again later instead of giving up.
+	SettleAfter time.Duration
 }
 
 // New returns a Service.
@@ -61,7 +65,7 @@ func New(pool *pgxpool.Pool, ten *tenancy.Service, set Settings, log *slog.Logge
 	if len(set.PHPModes) == 0 {
 		set.PHPModes = []string{"php-fpm", "fast-cgi", "no"}
 	}
-	s := &Service{pool: pool, ten: ten, set: set, log: log}
+	s := &Service{pool: pool, ten: ten, set: set, log: log, SettleAfter: 2 * time.Minute}
 	ten.Objects = s.ObjectOps()
 	return s
 }

@@ -22,8 +22,9 @@ type kindSpec struct {
 	// setActive switches the object on or off in ISPConfig; nil when a suspension doesn't touch the kind.
 	setActive func(ctx context.Context, isp tenancy.ISP, id int64, active bool) error
 	// refresh records what ISPConfig has for an object after a change whose answer was lost; nil when the kind
-	// has no changeable settings.
-	refresh func(ctx context.Context, db store.DBTX, isp tenancy.ISP, id, ispID int64) error
+	// has no changeable settings. While a suspension has switched the object off (ref.PrevActive set), its
+	// active flag is the suspension's and is left alone.
+	refresh func(ctx context.Context, db store.DBTX, isp tenancy.ISP, ref store.ObjectRef) error
 }
 
 func (k kindSpec) isDuplicate(ve *ispapi.ValidationError) bool {
@@ -46,7 +47,8 @@ var kinds = map[store.Kind]kindSpec{
 		setActive: func(ctx context.Context, isp tenancy.ISP, id int64, on bool) error {
 			return isp.SetWebDomainActive(ctx, id, on)
 		},
-		refresh: func(ctx context.Context, db store.DBTX, isp tenancy.ISP, id, ispID int64) error {
+		refresh: func(ctx context.Context, db store.DBTX, isp tenancy.ISP, ref store.ObjectRef) error {
+			id, ispID := ref.ID, *ref.ISPID
 			w, err := isp.GetWebDomain(ctx, ispID)
 			if err != nil {
 				return err
@@ -55,6 +57,9 @@ var kinds = map[store.Kind]kindSpec{
 			if err := sites.SetSettings(ctx, store.Site{ID: id, PHPMode: w.PHP, SSL: bool(w.SSL), LetsEncrypt: bool(w.SSLLetsEncrypt),
 				QuotaMB: int(w.HDQuota), TrafficMB: int(w.TrafficQuota)}); err != nil {
 				return err
+			}
+			if ref.PrevActive != nil {
+				return nil
 			}
 			return sites.SetActive(ctx, id, bool(w.Active))
 		},
@@ -77,10 +82,14 @@ var kinds = map[store.Kind]kindSpec{
 		setActive: func(ctx context.Context, isp tenancy.ISP, id int64, on bool) error {
 			return isp.SetMailDomainActive(ctx, id, on)
 		},
-		refresh: func(ctx context.Context, db store.DBTX, isp tenancy.ISP, id, ispID int64) error {
+		refresh: func(ctx context.Context, db store.DBTX, isp tenancy.ISP, ref store.ObjectRef) error {
+			id, ispID := ref.ID, *ref.ISPID
 			d, err := isp.GetMailDomain(ctx, ispID)
 			if err != nil {
 				return err
+			}
+			if ref.PrevActive != nil {
+				return nil
 			}
 			return store.NewMail(db).SetActive(ctx, store.KindMailDomain, id, bool(d.Active))
 		},
@@ -92,7 +101,8 @@ var kinds = map[store.Kind]kindSpec{
 			return findIn(list, err, func(m ispapi.MailUser) (int64, bool) { return int64(m.ID), strings.EqualFold(m.Email, key) })
 		},
 		remove: func(ctx context.Context, isp tenancy.ISP, id int64) error { return isp.DeleteMailUser(ctx, id) },
-		refresh: func(ctx context.Context, db store.DBTX, isp tenancy.ISP, id, ispID int64) error {
+		refresh: func(ctx context.Context, db store.DBTX, isp tenancy.ISP, ref store.ObjectRef) error {
+			id, ispID := ref.ID, *ref.ISPID
 			m, err := isp.GetMailUser(ctx, ispID)
 			if err != nil {
 				return err
@@ -123,7 +133,8 @@ var kinds = map[store.Kind]kindSpec{
 			// removes one.
 			return isp.DeleteMailForward(ctx, id)
 		},
-		refresh: func(ctx context.Context, db store.DBTX, isp tenancy.ISP, id, ispID int64) error {
+		refresh: func(ctx context.Context, db store.DBTX, isp tenancy.ISP, ref store.ObjectRef) error {
+			id, ispID := ref.ID, *ref.ISPID
 			f, err := store.NewMail(db).Forward(ctx, id)
 			if err != nil {
 				return err

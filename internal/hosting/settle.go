@@ -65,14 +65,17 @@ func (s *Service) Settle(ctx context.Context, kind store.Kind, id int64) error {
 		}
 		spec := kinds[kind]
 		switch {
-		case ref.State == store.StateDeleting && ref.ISPID != nil:
+		case ref.State == store.StateDeleting && ref.ISPID == nil:
+			outcome = "deleted (nothing on the hosting platform)"
+			return objects.Delete(ctx, kind, id)
+		case ref.State == store.StateDeleting:
 			if err := spec.remove(ctx, isp, *ref.ISPID); err != nil {
 				return err
 			}
 			outcome = "deleted"
 			return objects.Delete(ctx, kind, id)
 		case ref.State == store.StateActive && ref.ISPID != nil && spec.refresh != nil:
-			if err := spec.refresh(ctx, conn, isp, id, *ref.ISPID); err != nil {
+			if err := spec.refresh(ctx, conn, isp, ref); err != nil {
 				return err
 			}
 			outcome = "re-read from the hosting platform"
@@ -87,6 +90,11 @@ func (s *Service) Settle(ctx context.Context, kind store.Kind, id int64) error {
 			}
 		}
 		if found == 0 {
+			// An add whose answer was lost may still be running on the panel: only a row older than SettleAfter is
+			// given up; a younger one is tried again later.
+			if time.Since(ref.UpdatedAt) < s.SettleAfter {
+				return fmt.Errorf("hosting: %s %d not on the platform yet; checking again later", kind, id)
+			}
 			outcome = "not on the hosting platform: removed"
 			return objects.Delete(ctx, kind, id)
 		}
@@ -116,8 +124,10 @@ func (s *Service) Settle(ctx context.Context, kind store.Kind, id int64) error {
 // again).
 func (s *Service) SettleStale(ctx context.Context) error { return s.SettleOlder(ctx, 2*time.Minute) }
 
-// SettleOlder settles the objects left pending or deleting for longer than age.
+// SettleOlder settles the objects left pending or deleting for longer than age. A failure on one object is logged
+// and the rest are still settled; the first error is returned.
 func (s *Service) SettleOlder(ctx context.Context, age time.Duration) error {
+	var first error
 	// Parents first: a mail domain is confirmed before the mailboxes in it.
 	for _, kind := range []store.Kind{store.KindDomain, store.KindSite, store.KindMailDomain, store.KindMailbox, store.KindMailForward} {
 		list, err := store.NewObjects(s.pool).Pending(ctx, kind, age.String())
@@ -126,9 +136,12 @@ func (s *Service) SettleOlder(ctx context.Context, age time.Duration) error {
 		}
 		for _, o := range list {
 			if err := s.Settle(ctx, kind, o.ID); err != nil {
-				return err
+				s.log.WarnContext(ctx, "settle failed; tried again on the next run", "kind", kind, "id", o.ID, "err", err)
+				if first == nil {
+					first = err
+				}
 			}
 		}
 	}
-	return nil
+	return first
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -17,6 +18,7 @@ type ObjectRef struct {
 	Active     bool
 	PrevActive *bool // the state before a suspension changed it in ISPConfig; nil when untouched
 	State      string
+	UpdatedAt  time.Time
 }
 
 // objectTable is what the generic object queries need to know about a kind's table.
@@ -57,11 +59,11 @@ func (s Objects) query(ctx context.Context, kind Kind, where string, args ...any
 	if err != nil {
 		return nil, err
 	}
-	rows, _ := s.db.Query(ctx, `SELECT o.id, o.customer_id, o.isp_id, `+t.key+`, `+t.active+`, `+t.prev+`, o.state
+	rows, _ := s.db.Query(ctx, `SELECT o.id, o.customer_id, o.isp_id, `+t.key+`, `+t.active+`, `+t.prev+`, o.state, o.updated_at
 		FROM `+t.name+` o WHERE `+where+` ORDER BY o.id`, args...)
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ObjectRef, error) {
 		o := ObjectRef{Kind: kind}
-		err := row.Scan(&o.ID, &o.CustomerID, &o.ISPID, &o.Key, &o.Active, &o.PrevActive, &o.State)
+		err := row.Scan(&o.ID, &o.CustomerID, &o.ISPID, &o.Key, &o.Active, &o.PrevActive, &o.State, &o.UpdatedAt)
 		return o, err
 	})
 }

@@ -65,10 +65,11 @@ type driftWorker struct {
 }
 
 func (w *driftWorker) Work(ctx context.Context, _ *river.Job[DriftArgs]) error {
-	// Rows a request left pending are settled first, so the comparison sees finished records.
+	// Rows a request left pending are settled first, so the comparison sees finished records; what can't be
+	// settled now stays for the next run and does not hold up the check.
 	if w.s.SettleStale != nil {
 		if err := w.s.SettleStale(ctx); err != nil {
-			return err
+			w.s.log.WarnContext(ctx, "settling before the drift check", "err", err)
 		}
 	}
 	for id := range w.s.platforms {
@@ -77,6 +78,24 @@ func (w *driftWorker) Work(ctx context.Context, _ *river.Job[DriftArgs]) error {
 		}
 	}
 	return nil
+}
+
+// SettleStaleArgs is the periodic job that settles hosted objects whose own settle job was lost.
+type SettleStaleArgs struct{}
+
+// Kind names the job.
+func (SettleStaleArgs) Kind() string { return "settle_stale" }
+
+type settleStaleWorker struct {
+	river.WorkerDefaults[SettleStaleArgs]
+	s *Service
+}
+
+func (w *settleStaleWorker) Work(ctx context.Context, _ *river.Job[SettleStaleArgs]) error {
+	if w.s.SettleStale == nil {
+		return nil
+	}
+	return w.s.SettleStale(ctx)
 }
 
 type provisionWorker struct {
@@ -127,7 +146,9 @@ func NewJobs(pool *pgxpool.Pool, s *Service, log *slog.Logger, addWorkers ...fun
 	river.AddWorker(workers, &deleteWorker{s: s})
 	river.AddWorker(workers, &driftWorker{s: s})
 	river.AddWorker(workers, &planSyncWorker{s: s})
-	var periodic []*river.PeriodicJob
+	river.AddWorker(workers, &settleStaleWorker{s: s})
+	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
+		func() (river.JobArgs, *river.InsertOpts) { return SettleStaleArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
 	if s.DriftEvery > 0 {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(s.DriftEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return DriftArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))

@@ -82,6 +82,7 @@ func New(t testing.TB, opts ...func(*Options)) *Env {
 	}
 	e.Ten = tenancy.New(e.Pool, map[int64]tenancy.ISP{e.Platform.ID: e.ISP}, nil)
 	e.Host = hosting.New(e.Pool, e.Ten, o.Settings, nil)
+	e.Host.SettleAfter = 0 // tests settle at once; they move no clock
 	if _, err := tenancy.NewJobs(e.Pool, e.Ten, nil, e.Host.AddWorkers); err != nil {
 		t.Fatal(err)
 	}
