@@ -9,6 +9,8 @@ import (
 	"portal/internal/fail"
 	"portal/internal/ispapi"
 	"portal/internal/store"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // clientFor returns the client an object is created for: a client's own customer, or for admins and resellers the
@@ -82,6 +84,9 @@ func (s *Service) domainFor(ctx context.Context, a Actor, customer, domain strin
 	name, err := ispapi.NormalizeDomain(domain)
 	if err != nil {
 		errs.Add("domain", "Enter a domain name such as example.com.")
+	} else if _, err := publicsuffix.EffectiveTLDPlusOne(name); err != nil {
+		// co.uk or github.io: claiming it would shut every other customer out of everything under it.
+		errs.Add("domain", "That is a public suffix shared by many owners; enter a domain under it, such as example."+name+".")
 	}
 	client, err := s.clientFor(ctx, a, customer)
 	if fe := fail.FieldsOf(err); fe != nil {

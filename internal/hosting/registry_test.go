@@ -134,3 +134,23 @@ func TestRegistry_ReleasedWhenTheLastObjectIsGone(t *testing.T) {
 		t.Fatalf("B's site once the name is free: %v", err)
 	}
 }
+
+// TestRegistry_PublicSuffixesAreNotClaimed: a public suffix (co.uk) would shut every other customer out of all
+// names under it, so it is refused, with no call.
+func TestRegistry_PublicSuffixesAreNotClaimed(t *testing.T) {
+	e := testenv.New(t)
+	a := e.Customer(store.RoleClient, nil, "a@example.test")
+	b := e.Customer(store.RoleClient, nil, "b@example.test")
+	e.Sim.ResetCalls()
+	for _, claim := range []func(*testenv.Env, store.Customer, string) error{siteClaim, mailClaim, domainClaim} {
+		if err := claim(e, a, "co.uk"); fail.FieldsOf(err)["domain"] == "" {
+			t.Errorf("claiming co.uk: %v, want a domain field error", err)
+		}
+	}
+	if n := e.Sim.CallCount(); n != 0 {
+		t.Errorf("%d ISPConfig calls", n)
+	}
+	if err := siteClaim(e, b, "shop.co.uk"); err != nil {
+		t.Errorf("a name under a public suffix: %v", err)
+	}
+}

@@ -127,31 +127,40 @@ func (s *Service) UpdateSite(ctx context.Context, a Actor, id int64, in SiteSett
 		return err
 	}
 	return s.change(ctx, a, store.KindSite, id, "site.update", label, func(ctx context.Context, t target) error {
-		site, err := store.NewSites(t.conn).ByID(ctx, id)
+		// The new quota is checked and recorded under the reseller's and the client's row locks, so a sibling
+		// client's concurrent change counts it; a refusal by ISPConfig puts the old settings back.
+		var old store.Site
+		err := pgx.BeginFunc(ctx, t.conn, func(tx pgx.Tx) error {
+			o, err := lockOwner(ctx, tx, t.owner.client.ID)
+			if err != nil {
+				return err
+			}
+			if old, err = store.NewSites(tx).ByID(ctx, id); err != nil {
+				return err
+			}
+			if err := siteQuota(o, old.QuotaMB, want.QuotaMB); err != nil {
+				return err
+			}
+			want.ID = id
+			return store.NewSites(tx).SetSettings(ctx, want)
+		})
 		if err != nil {
-			return err
-		}
-		if err := siteQuota(t.owner, site.QuotaMB, want.QuotaMB); err != nil {
 			return err
 		}
 		cur, err := t.isp.GetWebDomain(ctx, *t.ref.ISPID)
-		if err != nil {
-			return err
+		if err == nil {
+			q, tr := int64(want.QuotaMB), int64(want.TrafficMB)
+			err = t.isp.UpdateWebDomain(ctx, *t.ref.ISPID, ispapi.WebDomainUpdate{
+				Resettable: cur.Resettable(), HDQuota: &q, TrafficQuota: &tr, SSL: &want.SSL,
+				SSLLetsEncrypt: &want.LetsEncrypt, PHP: &want.PHPMode,
+			})
 		}
-		q, tr := int64(want.QuotaMB), int64(want.TrafficMB)
-		err = t.isp.UpdateWebDomain(ctx, *t.ref.ISPID, ispapi.WebDomainUpdate{
-			Resettable: cur.Resettable(), HDQuota: &q, TrafficQuota: &tr, SSL: &want.SSL,
-			SSLLetsEncrypt: &want.LetsEncrypt, PHP: &want.PHPMode,
-		})
-		if err != nil {
-			if isMismatch(err) {
-				_ = store.NewObjects(t.conn).SetDetail(context.WithoutCancel(ctx), store.KindSite, id,
-					"the last change was not stored as sent; check the settings")
+		if err != nil && !ambiguous(err) {
+			if rerr := store.NewSites(t.conn).SetSettings(context.WithoutCancel(ctx), old); rerr != nil {
+				s.log.ErrorContext(ctx, "could not put a site's settings back", "id", id, "err", rerr)
 			}
-			return err
 		}
-		want.ID = id
-		return store.NewSites(t.conn).SetSettings(ctx, want)
+		return err
 	})
 }
 
