@@ -205,6 +205,19 @@ func TestFaults_NothingLostUnderFaults(t *testing.T) {
 		AND NOT EXISTS (SELECT 1 FROM mail_domains s WHERE s.customer_id = d.customer_id AND lower(s.domain) = d.name)`); n != 0 {
 		t.Errorf("%d claims without an object", n)
 	}
+	// The usage counters the triggers keep agree with counting every object again.
+	if n := e.Count(`SELECT count(*) FROM customers c JOIN usage_counters u ON u.customer_id = c.id
+		CROSS JOIN LATERAL (SELECT array_agg(id) AS ids FROM customers WHERE id = c.id OR reseller_id = c.id) o
+		WHERE (u.sites, u.mail_domains, u.mailboxes, u.mail_quota_mb, u.mail_aliases, u.domains, u.disk_mb) IS DISTINCT FROM (
+			(SELECT count(*) FROM sites WHERE customer_id = ANY(o.ids))::int,
+			(SELECT count(*) FROM mail_domains WHERE customer_id = ANY(o.ids))::int,
+			(SELECT count(*) FROM mailboxes WHERE customer_id = ANY(o.ids))::int,
+			(SELECT coalesce(sum(quota_mb), 0) FROM mailboxes WHERE customer_id = ANY(o.ids))::bigint,
+			(SELECT count(*) FROM mail_forwards WHERE kind IN ('alias', 'forward') AND customer_id = ANY(o.ids))::int,
+			(SELECT count(*) FROM domains WHERE customer_id = ANY(o.ids))::int,
+			(SELECT coalesce(sum(quota_mb), 0) FROM sites WHERE quota_mb > 0 AND customer_id = ANY(o.ids))::bigint)`); n != 0 {
+		t.Errorf("%d customers' usage counters differ from their objects", n)
+	}
 	audited := e.Count(`SELECT count(*) FROM audit_log WHERE action IN ('site.create', 'site.update', 'site.enable',
 		'site.disable', 'site.delete', 'domain.create', 'domain.delete', 'mail_domain.create', 'mail_domain.delete',
 		'mailbox.create', 'mailbox.quota', 'mailbox.delete', 'mail_forward.create', 'mail_forward.delete')`)

@@ -135,6 +135,14 @@ func TestMigrations_RegistryFromExistingRecords(t *testing.T) {
 	if conflicts != 2 {
 		t.Errorf("conflicts listed for the overlap of customers 1 and 2: %d, want both directions", conflicts)
 	}
+	// The usage counters start from the existing records.
+	var sites, mailDomains, domains int
+	if err := pool.QueryRow(ctx, `SELECT sites, mail_domains, domains FROM usage_counters WHERE customer_id = 3`).Scan(&sites, &mailDomains, &domains); err != nil {
+		t.Fatal(err)
+	}
+	if sites != 1 || mailDomains != 1 || domains != 1 {
+		t.Errorf("customer 3's usage after the migration: %d sites, %d mail domains, %d domains, want 1 each", sites, mailDomains, domains)
+	}
 	list, err := store.NewClaims(pool).Conflicts(ctx)
 	if err != nil || len(list) != 2 {
 		t.Errorf("Conflicts(): %d rows (%v), want 2 (customer 3's own reuse is no conflict)", len(list), err)
