@@ -296,3 +296,37 @@ func TestAuditPage_FiltersAndIsAdminOnly(t *testing.T) {
 		t.Errorf("bad page: status %d, want 400", r.StatusCode)
 	}
 }
+
+// TestSession_PageViewsDontWrite: with an idle timeout scs would write the session back on every request; an
+// unchanged session is written at most once a minute, so page views are no database writes, while a change to
+// the session (a flash message) is written at once.
+func TestSession_PageViewsDontWrite(t *testing.T) {
+	app := newApp(t)
+	app.customer(store.RoleClient, nil, "c@example.com")
+	b := app.browser()
+	b.mustLogin("c@example.com", pw, "/client")
+	expiry := func() time.Time {
+		var e time.Time
+		if err := app.pool.QueryRow(context.Background(), `SELECT max(expiry) FROM sessions`).Scan(&e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	before := expiry()
+	for range 3 {
+		if resp := b.get("/sites"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /sites: %d", resp.StatusCode)
+		}
+	}
+	if after := expiry(); !after.Equal(before) {
+		t.Errorf("page views rewrote the session (expiry %v → %v)", before, after)
+	}
+	// A change to the session is written at once: signing out removes it.
+	token := b.sessionToken()
+	if resp := b.post("/logout", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+	if app.sessionExists(token) {
+		t.Errorf("the signed-out session is still stored")
+	}
+}
