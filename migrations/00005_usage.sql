@@ -33,112 +33,178 @@ FROM (SELECT k.reseller_id, count(*) FILTER (WHERE k.state <> 'deleted') AS clie
 	FROM customers k JOIN usage_counters x ON x.customer_id = k.id WHERE k.reseller_id IS NOT NULL GROUP BY k.reseller_id) s
 WHERE u.customer_id = s.reseller_id;
 
+-- Statement-level triggers with transition tables: one update per customer per statement, however many rows it
+-- touched (a bulk import of 100,000 sites must not update the same counter row 100,000 times).
+CREATE TYPE usage_delta AS (customer_id bigint, sites bigint, mail_domains bigint, mailboxes bigint,
+	mail_quota_mb bigint, mail_aliases bigint, domains bigint, disk_mb bigint);
+
 -- +goose StatementBegin
--- usage_add adds to a customer's row and to its reseller's.
-CREATE FUNCTION usage_add(cust bigint, d_sites integer, d_mail_domains integer, d_mailboxes integer, d_quota bigint,
-	d_aliases integer, d_domains integer, d_disk bigint) RETURNS void LANGUAGE sql AS $$
-	UPDATE usage_counters u SET sites = sites + d_sites, mail_domains = mail_domains + d_mail_domains,
-		mailboxes = mailboxes + d_mailboxes, mail_quota_mb = mail_quota_mb + d_quota, mail_aliases = mail_aliases + d_aliases,
-		domains = domains + d_domains, disk_mb = disk_mb + d_disk
-	WHERE u.customer_id = cust OR u.customer_id = (SELECT reseller_id FROM customers WHERE id = cust);
+-- usage_apply adds the deltas to each customer's row and to its reseller's, one update per row.
+CREATE FUNCTION usage_apply(deltas usage_delta[]) RETURNS void LANGUAGE sql AS $$
+	UPDATE usage_counters u SET sites = u.sites + d.sites, mail_domains = u.mail_domains + d.mail_domains,
+		mailboxes = u.mailboxes + d.mailboxes, mail_quota_mb = u.mail_quota_mb + d.mail_quota_mb,
+		mail_aliases = u.mail_aliases + d.mail_aliases, domains = u.domains + d.domains, disk_mb = u.disk_mb + d.disk_mb
+	FROM (SELECT x.cid, sum(x.sites) AS sites, sum(x.mail_domains) AS mail_domains, sum(x.mailboxes) AS mailboxes,
+			sum(x.mail_quota_mb) AS mail_quota_mb, sum(x.mail_aliases) AS mail_aliases, sum(x.domains) AS domains,
+			sum(x.disk_mb) AS disk_mb
+		FROM (SELECT t.customer_id AS cid, t.sites, t.mail_domains, t.mailboxes, t.mail_quota_mb, t.mail_aliases, t.domains, t.disk_mb
+				FROM unnest(deltas) t
+			UNION ALL SELECT c.reseller_id, t.sites, t.mail_domains, t.mailboxes, t.mail_quota_mb, t.mail_aliases, t.domains, t.disk_mb
+				FROM unnest(deltas) t JOIN customers c ON c.id = t.customer_id WHERE c.reseller_id IS NOT NULL) x
+		GROUP BY x.cid) d
+	WHERE u.customer_id = d.cid;
 $$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE FUNCTION usage_sites() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP IN ('UPDATE', 'DELETE') THEN
-		PERFORM usage_add(OLD.customer_id, -1, 0, 0, 0, 0, 0, -greatest(OLD.quota_mb, 0));
-	END IF;
-	IF TG_OP IN ('INSERT', 'UPDATE') THEN
-		PERFORM usage_add(NEW.customer_id, 1, 0, 0, 0, 0, 0, greatest(NEW.quota_mb, 0));
+	IF TG_OP = 'INSERT' THEN
+		PERFORM usage_apply(array_agg(row(d.customer_id, d.sites, d.mail_domains, d.mailboxes, d.mail_quota_mb, d.mail_aliases, d.domains, d.disk_mb)::usage_delta)) FROM (SELECT customer_id, (1)::bigint AS sites, 0::bigint AS mail_domains, 0::bigint AS mailboxes, 0::bigint AS mail_quota_mb, 0::bigint AS mail_aliases, 0::bigint AS domains, (greatest(quota_mb, 0))::bigint AS disk_mb FROM n) d;
+	ELSIF TG_OP = 'DELETE' THEN
+		PERFORM usage_apply(array_agg(row(d.customer_id, d.sites, d.mail_domains, d.mailboxes, d.mail_quota_mb, d.mail_aliases, d.domains, d.disk_mb)::usage_delta)) FROM (SELECT customer_id, -(1)::bigint AS sites, 0::bigint AS mail_domains, 0::bigint AS mailboxes, 0::bigint AS mail_quota_mb, 0::bigint AS mail_aliases, 0::bigint AS domains, -(greatest(quota_mb, 0))::bigint AS disk_mb FROM o) d;
+	ELSE
+		PERFORM usage_apply(array_agg(row(d.customer_id, d.sites, d.mail_domains, d.mailboxes, d.mail_quota_mb, d.mail_aliases, d.domains, d.disk_mb)::usage_delta)) FROM (SELECT customer_id, (1)::bigint AS sites, 0::bigint AS mail_domains, 0::bigint AS mailboxes, 0::bigint AS mail_quota_mb, 0::bigint AS mail_aliases, 0::bigint AS domains, (greatest(quota_mb, 0))::bigint AS disk_mb FROM n UNION ALL SELECT customer_id, -(1)::bigint AS sites, 0::bigint AS mail_domains, 0::bigint AS mailboxes, 0::bigint AS mail_quota_mb, 0::bigint AS mail_aliases, 0::bigint AS domains, -(greatest(quota_mb, 0))::bigint AS disk_mb FROM o) d;
 	END IF;
 	RETURN NULL;
 END $$;
 -- +goose StatementEnd
+CREATE TRIGGER sites_usage_insert AFTER INSERT ON sites REFERENCING NEW TABLE AS n
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_sites();
+CREATE TRIGGER sites_usage_update AFTER UPDATE ON sites REFERENCING OLD TABLE AS o NEW TABLE AS n
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_sites();
+CREATE TRIGGER sites_usage_delete AFTER DELETE ON sites REFERENCING OLD TABLE AS o
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_sites();
 
 -- +goose StatementBegin
 CREATE FUNCTION usage_mail_domains() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM usage_add(OLD.customer_id, 0, -1, 0, 0, 0, 0, 0); END IF;
-	IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM usage_add(NEW.customer_id, 0, 1, 0, 0, 0, 0, 0); END IF;
+	IF TG_OP = 'INSERT' THEN
+		PERFORM usage_apply(array_agg(row(d.customer_id, d.sites, d.mail_domains, d.mailboxes, d.mail_quota_mb, d.mail_aliases, d.domains, d.disk_mb)::usage_delta)) FROM (SELECT customer_id, 0::bigint AS sites, (1)::bigint AS mail_domains, 0::bigint AS mailboxes, 0::bigint AS mail_quota_mb, 0::bigint AS mail_aliases, 0::bigint AS domains, 0::bigint AS disk_mb FROM n) d;
+	ELSIF TG_OP = 'DELETE' THEN
+		PERFORM usage_apply(array_agg(row(d.customer_id, d.sites, d.mail_domains, d.mailboxes, d.mail_quota_mb, d.mail_aliases, d.domains, d.disk_mb)::usage_delta)) FROM (SELECT customer_id, 0::bigint AS sites, -(1)::bigint AS mail_domains, 0::bigint AS mailboxes, 0::bigint AS mail_quota_mb, 0::bigint AS mail_aliases, 0::bigint AS domains, 0::bigint AS disk_mb FROM o) d;
+	ELSE
+		PERFORM usage_apply(array_agg(row(d.customer_id, d.sites, d.mail_domains, d.mailboxes, d.mail_quota_mb, d.mail_aliases, d.domains, d.disk_mb)::usage_delta)) FROM (SELECT customer_id, 0::bigint AS sites, (1)::bigint AS mail_domains, 0::bigint AS mailboxes, 0::bigint AS mail_quota_mb, 0::bigint AS mail_aliases, 0::bigint AS domains, 0::bigint AS disk_mb FROM n UNION ALL SELECT customer_id, 0::bigint AS sites, -(1)::bigint AS mail_domains, 0::bigint AS mailboxes, 0::bigint AS mail_quota_mb, 0::bigint AS mail_aliases, 0::bigint AS domains, 0::bigint AS disk_mb FROM o) d;
+	END IF;
 	RETURN NULL;
 END $$;
 -- +goose StatementEnd
+CREATE TRIGGER mail_domains_usage_insert AFTER INSERT ON mail_domains REFERENCING NEW TABLE AS n
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_mail_domains();
+CREATE TRIGGER mail_domains_usage_update AFTER UPDATE ON mail_domains REFERENCING OLD TABLE AS o NEW TABLE AS n
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_mail_domains();
+CREATE TRIGGER mail_domains_usage_delete AFTER DELETE ON mail_domains REFERENCING OLD TABLE AS o
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_mail_domains();
 
 -- +goose StatementBegin
 CREATE FUNCTION usage_mailboxes() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM usage_add(OLD.customer_id, 0, 0, -1, -OLD.quota_mb, 0, 0, 0); END IF;
-	IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM usage_add(NEW.customer_id, 0, 0, 1, NEW.quota_mb, 0, 0, 0); END IF;
+	IF TG_OP = 'INSERT' THEN
+		PERFORM usage_apply(array_agg(row(d.customer_id, d.sites, d.mail_domains, d.mailboxes, d.mail_quota_mb, d.mail_aliases, d.domains, d.disk_mb)::usage_delta)) FROM (SELECT customer_id, 0::bigint AS sites, 0::bigint AS mail_domains, (1)::bigint AS mailboxes, (quota_mb)::bigint AS mail_quota_mb, 0::bigint AS mail_aliases, 0::bigint AS domains, 0::bigint AS disk_mb FROM n) d;
+	ELSIF TG_OP = 'DELETE' THEN
+		PERFORM usage_apply(array_agg(row(d.customer_id, d.sites, d.mail_domains, d.mailboxes, d.mail_quota_mb, d.mail_aliases, d.domains, d.disk_mb)::usage_delta)) FROM (SELECT customer_id, 0::bigint AS sites, 0::bigint AS mail_domains, -(1)::bigint AS mailboxes, -(quota_mb)::bigint AS mail_quota_mb, 0::bigint AS mail_aliases, 0::bigint AS domains, 0::bigint AS disk_mb FROM o) d;
+	ELSE
+		PERFORM usage_apply(array_agg(row(d.customer_id, d.sites, d.mail_domains, d.mailboxes, d.mail_quota_mb, d.mail_aliases, d.domains, d.disk_mb)::usage_delta)) FROM (SELECT customer_id, 0::bigint AS sites, 0::bigint AS mail_domains, (1)::bigint AS mailboxes, (quota_mb)::bigint AS mail_quota_mb, 0::bigint AS mail_aliases, 0::bigint AS domains, 0::bigint AS disk_mb FROM n UNION ALL SELECT customer_id, 0::bigint AS sites, 0::bigint AS mail_domains, -(1)::bigint AS mailboxes, -(quota_mb)::bigint AS mail_quota_mb, 0::bigint AS mail_aliases, 0::bigint AS domains, 0::bigint AS disk_mb FROM o) d;
+	END IF;
 	RETURN NULL;
 END $$;
 -- +goose StatementEnd
+CREATE TRIGGER mailboxes_usage_insert AFTER INSERT ON mailboxes REFERENCING NEW TABLE AS n
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_mailboxes();
+CREATE TRIGGER mailboxes_usage_update AFTER UPDATE ON mailboxes REFERENCING OLD TABLE AS o NEW TABLE AS n
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_mailboxes();
+CREATE TRIGGER mailboxes_usage_delete AFTER DELETE ON mailboxes REFERENCING OLD TABLE AS o
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_mailboxes();
 
 -- +goose StatementBegin
 CREATE FUNCTION usage_mail_forwards() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.kind IN ('alias', 'forward') THEN
-		PERFORM usage_add(OLD.customer_id, 0, 0, 0, 0, -1, 0, 0);
-	END IF;
-	IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.kind IN ('alias', 'forward') THEN
-		PERFORM usage_add(NEW.customer_id, 0, 0, 0, 0, 1, 0, 0);
+	IF TG_OP = 'INSERT' THEN
+		PERFORM usage_apply(array_agg(row(d.customer_id, d.sites, d.mail_domains, d.mailboxes, d.mail_quota_mb, d.mail_aliases, d.domains, d.disk_mb)::usage_delta)) FROM (SELECT customer_id, 0::bigint AS sites, 0::bigint AS mail_domains, 0::bigint AS mailboxes, 0::bigint AS mail_quota_mb, (CASE WHEN kind IN ('alias', 'forward') THEN 1 ELSE 0 END)::bigint AS mail_aliases, 0::bigint AS domains, 0::bigint AS disk_mb FROM n) d;
+	ELSIF TG_OP = 'DELETE' THEN
+		PERFORM usage_apply(array_agg(row(d.customer_id, d.sites, d.mail_domains, d.mailboxes, d.mail_quota_mb, d.mail_aliases, d.domains, d.disk_mb)::usage_delta)) FROM (SELECT customer_id, 0::bigint AS sites, 0::bigint AS mail_domains, 0::bigint AS mailboxes, 0::bigint AS mail_quota_mb, -(CASE WHEN kind IN ('alias', 'forward') THEN 1 ELSE 0 END)::bigint AS mail_aliases, 0::bigint AS domains, 0::bigint AS disk_mb FROM o) d;
+	ELSE
+		PERFORM usage_apply(array_agg(row(d.customer_id, d.sites, d.mail_domains, d.mailboxes, d.mail_quota_mb, d.mail_aliases, d.domains, d.disk_mb)::usage_delta)) FROM (SELECT customer_id, 0::bigint AS sites, 0::bigint AS mail_domains, 0::bigint AS mailboxes, 0::bigint AS mail_quota_mb, (CASE WHEN kind IN ('alias', 'forward') THEN 1 ELSE 0 END)::bigint AS mail_aliases, 0::bigint AS domains, 0::bigint AS disk_mb FROM n UNION ALL SELECT customer_id, 0::bigint AS sites, 0::bigint AS mail_domains, 0::bigint AS mailboxes, 0::bigint AS mail_quota_mb, -(CASE WHEN kind IN ('alias', 'forward') THEN 1 ELSE 0 END)::bigint AS mail_aliases, 0::bigint AS domains, 0::bigint AS disk_mb FROM o) d;
 	END IF;
 	RETURN NULL;
 END $$;
 -- +goose StatementEnd
+CREATE TRIGGER mail_forwards_usage_insert AFTER INSERT ON mail_forwards REFERENCING NEW TABLE AS n
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_mail_forwards();
+CREATE TRIGGER mail_forwards_usage_update AFTER UPDATE ON mail_forwards REFERENCING OLD TABLE AS o NEW TABLE AS n
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_mail_forwards();
+CREATE TRIGGER mail_forwards_usage_delete AFTER DELETE ON mail_forwards REFERENCING OLD TABLE AS o
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_mail_forwards();
 
 -- +goose StatementBegin
 CREATE FUNCTION usage_domains() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM usage_add(OLD.customer_id, 0, 0, 0, 0, 0, -1, 0); END IF;
-	IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM usage_add(NEW.customer_id, 0, 0, 0, 0, 0, 1, 0); END IF;
+	IF TG_OP = 'INSERT' THEN
+		PERFORM usage_apply(array_agg(row(d.customer_id, d.sites, d.mail_domains, d.mailboxes, d.mail_quota_mb, d.mail_aliases, d.domains, d.disk_mb)::usage_delta)) FROM (SELECT customer_id, 0::bigint AS sites, 0::bigint AS mail_domains, 0::bigint AS mailboxes, 0::bigint AS mail_quota_mb, 0::bigint AS mail_aliases, (1)::bigint AS domains, 0::bigint AS disk_mb FROM n) d;
+	ELSIF TG_OP = 'DELETE' THEN
+		PERFORM usage_apply(array_agg(row(d.customer_id, d.sites, d.mail_domains, d.mailboxes, d.mail_quota_mb, d.mail_aliases, d.domains, d.disk_mb)::usage_delta)) FROM (SELECT customer_id, 0::bigint AS sites, 0::bigint AS mail_domains, 0::bigint AS mailboxes, 0::bigint AS mail_quota_mb, 0::bigint AS mail_aliases, -(1)::bigint AS domains, 0::bigint AS disk_mb FROM o) d;
+	ELSE
+		PERFORM usage_apply(array_agg(row(d.customer_id, d.sites, d.mail_domains, d.mailboxes, d.mail_quota_mb, d.mail_aliases, d.domains, d.disk_mb)::usage_delta)) FROM (SELECT customer_id, 0::bigint AS sites, 0::bigint AS mail_domains, 0::bigint AS mailboxes, 0::bigint AS mail_quota_mb, 0::bigint AS mail_aliases, (1)::bigint AS domains, 0::bigint AS disk_mb FROM n UNION ALL SELECT customer_id, 0::bigint AS sites, 0::bigint AS mail_domains, 0::bigint AS mailboxes, 0::bigint AS mail_quota_mb, 0::bigint AS mail_aliases, -(1)::bigint AS domains, 0::bigint AS disk_mb FROM o) d;
+	END IF;
 	RETURN NULL;
 END $$;
 -- +goose StatementEnd
+CREATE TRIGGER domains_usage_insert AFTER INSERT ON domains REFERENCING NEW TABLE AS n
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_domains();
+CREATE TRIGGER domains_usage_update AFTER UPDATE ON domains REFERENCING OLD TABLE AS o NEW TABLE AS n
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_domains();
+CREATE TRIGGER domains_usage_delete AFTER DELETE ON domains REFERENCING OLD TABLE AS o
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_domains();
 
 -- +goose StatementBegin
 -- A new customer gets its row; a reseller's client count follows its clients' births and tombstones.
 CREATE FUNCTION usage_customers() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP = 'INSERT' THEN
-		INSERT INTO usage_counters (customer_id) VALUES (NEW.id);
-	END IF;
-	IF TG_OP = 'UPDATE' AND OLD.reseller_id IS NOT NULL AND OLD.state <> 'deleted' THEN
-		UPDATE usage_counters SET clients = clients - 1 WHERE customer_id = OLD.reseller_id;
-	END IF;
-	IF NEW.reseller_id IS NOT NULL AND NEW.state <> 'deleted' THEN
-		UPDATE usage_counters SET clients = clients + 1 WHERE customer_id = NEW.reseller_id;
+		INSERT INTO usage_counters (customer_id) SELECT id FROM n;
+		UPDATE usage_counters u SET clients = u.clients + d.k
+			FROM (SELECT reseller_id, count(*) AS k FROM n WHERE reseller_id IS NOT NULL AND state <> 'deleted' GROUP BY 1) d
+			WHERE u.customer_id = d.reseller_id;
+	ELSE
+		UPDATE usage_counters u SET clients = u.clients + d.k
+			FROM (SELECT x.reseller_id, sum(x.k) AS k FROM (
+					SELECT reseller_id, 1 AS k FROM n WHERE reseller_id IS NOT NULL AND state <> 'deleted'
+					UNION ALL SELECT reseller_id, -1 FROM o WHERE reseller_id IS NOT NULL AND state <> 'deleted') x
+				GROUP BY 1) d
+			WHERE u.customer_id = d.reseller_id AND d.k <> 0;
 	END IF;
 	RETURN NULL;
 END $$;
 -- +goose StatementEnd
-
-CREATE TRIGGER sites_usage AFTER INSERT OR DELETE OR UPDATE OF customer_id, quota_mb ON sites
-	FOR EACH ROW EXECUTE FUNCTION usage_sites();
-CREATE TRIGGER mail_domains_usage AFTER INSERT OR DELETE OR UPDATE OF customer_id ON mail_domains
-	FOR EACH ROW EXECUTE FUNCTION usage_mail_domains();
-CREATE TRIGGER mailboxes_usage AFTER INSERT OR DELETE OR UPDATE OF customer_id, quota_mb ON mailboxes
-	FOR EACH ROW EXECUTE FUNCTION usage_mailboxes();
-CREATE TRIGGER mail_forwards_usage AFTER INSERT OR DELETE OR UPDATE OF customer_id, kind ON mail_forwards
-	FOR EACH ROW EXECUTE FUNCTION usage_mail_forwards();
-CREATE TRIGGER domains_usage AFTER INSERT OR DELETE OR UPDATE OF customer_id ON domains
-	FOR EACH ROW EXECUTE FUNCTION usage_domains();
-CREATE TRIGGER customers_usage AFTER INSERT OR UPDATE OF state, reseller_id ON customers
-	FOR EACH ROW EXECUTE FUNCTION usage_customers();
+CREATE TRIGGER customers_usage_insert AFTER INSERT ON customers REFERENCING NEW TABLE AS n
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_customers();
+CREATE TRIGGER customers_usage_update AFTER UPDATE ON customers REFERENCING OLD TABLE AS o NEW TABLE AS n
+	FOR EACH STATEMENT EXECUTE FUNCTION usage_customers();
 
 -- +goose Down
-DROP TRIGGER customers_usage ON customers;
-DROP TRIGGER domains_usage ON domains;
-DROP TRIGGER mail_forwards_usage ON mail_forwards;
-DROP TRIGGER mailboxes_usage ON mailboxes;
-DROP TRIGGER mail_domains_usage ON mail_domains;
-DROP TRIGGER sites_usage ON sites;
-DROP FUNCTION usage_customers();
-DROP FUNCTION usage_domains();
-DROP FUNCTION usage_mail_forwards();
-DROP FUNCTION usage_mailboxes();
-DROP FUNCTION usage_mail_domains();
+DROP TRIGGER customers_usage_update ON customers;
+DROP TRIGGER customers_usage_insert ON customers;
+DROP TRIGGER sites_usage_delete ON sites;
+DROP TRIGGER sites_usage_update ON sites;
+DROP TRIGGER sites_usage_insert ON sites;
 DROP FUNCTION usage_sites();
-DROP FUNCTION usage_add(bigint, integer, integer, integer, bigint, integer, integer, bigint);
+DROP TRIGGER mail_domains_usage_delete ON mail_domains;
+DROP TRIGGER mail_domains_usage_update ON mail_domains;
+DROP TRIGGER mail_domains_usage_insert ON mail_domains;
+DROP FUNCTION usage_mail_domains();
+DROP TRIGGER mailboxes_usage_delete ON mailboxes;
+DROP TRIGGER mailboxes_usage_update ON mailboxes;
+DROP TRIGGER mailboxes_usage_insert ON mailboxes;
+DROP FUNCTION usage_mailboxes();
+DROP TRIGGER mail_forwards_usage_delete ON mail_forwards;
+DROP TRIGGER mail_forwards_usage_update ON mail_forwards;
+DROP TRIGGER mail_forwards_usage_insert ON mail_forwards;
+DROP FUNCTION usage_mail_forwards();
+DROP TRIGGER domains_usage_delete ON domains;
+DROP TRIGGER domains_usage_update ON domains;
+DROP TRIGGER domains_usage_insert ON domains;
+DROP FUNCTION usage_domains();
+DROP FUNCTION usage_customers();
+DROP FUNCTION usage_apply(usage_delta[]);
+DROP TYPE usage_delta;
 DROP TABLE usage_counters;
