@@ -21,6 +21,7 @@ import (
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
+	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 )
@@ -94,10 +95,18 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes}, log)
 	ten.SettleStale = host.SettleStale
 	host.Down = func(int64) bool { return health.Down() }
-	jobs, err := tenancy.NewJobs(pool, ten, log, host.AddWorkers)
+	mail, err := mailer.New(pool, mailer.Config{SMTP: cfg.SMTP, From: cfg.MailFrom}, log)
 	if err != nil {
 		return err
 	}
+	if cfg.SMTP.Off {
+		log.Warn("PORTAL_SMTP_URL=off: email is kept in the outbox (Admin → Outbox) and not sent")
+	}
+	jobs, err := tenancy.NewJobs(pool, ten, log, host.AddWorkers, mail.AddWorkers)
+	if err != nil {
+		return err
+	}
+	mail.SetJobs(jobs)
 	if err := jobs.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
@@ -116,7 +125,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		Log: log, Pool: pool, ISP: isp, Sessions: sessions, Hasher: hasher, Metrics: metrics,
 		Health: health, LoginMaxFailures: cfg.LoginMaxFailures, LoginLockout: cfg.LoginLockout,
 		LoginRatePerIP: cfg.LoginRatePerIP, LoginRatePerAccount: cfg.LoginRatePerEmail,
-		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Platform: platform,
+		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Mail: mail, Platform: platform,
 		Settings: handlers.Settings{ImpersonateFor: cfg.ImpersonateFor, DomainLimit: cfg.DomainLimit,
 			DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes},
 	})

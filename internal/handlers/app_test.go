@@ -11,14 +11,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/riverqueue/river"
 
 	"portal/internal/auth"
 	"portal/internal/dbtest"
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
+	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 )
@@ -37,7 +40,27 @@ type testApp struct {
 	health   *PlatformHealth
 	tenancy  *tenancy.Service
 	hosting  *hosting.Service
+	mail     *mailer.Service
+	jobs     *river.Client[pgx.Tx]
 	platform store.Platform
+}
+
+// withSMTP sends the app's mail to smtpURL (a mailtest.Mailpit's SMTPURL) instead of holding it in the outbox.
+func withSMTP(smtpURL string) appOption {
+	return func(o *Options) { o.Mail = newMailer(o.Pool, smtpURL) }
+}
+
+func newMailer(pool *pgxpool.Pool, smtpURL string) *mailer.Service {
+	smtp, err := mailer.ParseURL(smtpURL)
+	if err != nil {
+		panic(err)
+	}
+	m, err := mailer.New(pool, mailer.Config{SMTP: smtp, From: "Test Operator <portal@example.test>"}, nil)
+	if err != nil {
+		panic(err)
+	}
+	m.RetryBase, m.RetryMax = 100*time.Millisecond, time.Second
+	return m
 }
 
 type appOption func(*Options)
@@ -86,13 +109,33 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 		DomainLimitSubdomains: o.Settings.DomainLimitSubdomains, PHPModes: o.Settings.PHPModes}, nil)
 	a.hosting.Down = func(int64) bool { return a.health.Down() }
 	o.Hosting = a.hosting
-	if _, err := tenancy.NewJobs(pool, a.tenancy, nil, a.hosting.AddWorkers); err != nil {
+	if o.Mail == nil {
+		o.Mail = newMailer(pool, "off")
+	}
+	a.mail = o.Mail
+	if a.jobs, err = tenancy.NewJobs(pool, a.tenancy, nil, a.hosting.AddWorkers, a.mail.AddWorkers); err != nil {
 		t.Fatal(err)
 	}
+	a.mail.SetJobs(a.jobs)
 	a.h = New(o)
 	a.srv = httptest.NewServer(a.h.Routes())
 	t.Cleanup(a.srv.Close)
 	return a
+}
+
+// startJobs works river jobs (mail delivery among them) until the test ends.
+func (a *testApp) startJobs() {
+	a.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := a.jobs.Start(ctx); err != nil {
+		a.t.Fatal(err)
+	}
+	a.t.Cleanup(func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer scancel()
+		_ = a.jobs.Stop(sctx)
+		cancel()
+	})
 }
 
 // platformDown makes the simulator answer like a panel behind a proxy that is down, and lets the health probe

@@ -14,6 +14,7 @@ import (
 
 	"portal/internal/auth"
 	"portal/internal/hosting"
+	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 )
@@ -35,6 +36,7 @@ type Options struct {
 
 	Tenancy  *tenancy.Service
 	Hosting  *hosting.Service
+	Mail     *mailer.Service
 	Platform store.Platform // the platform new customers are created on
 	Settings Settings
 
@@ -66,6 +68,7 @@ type Handler struct {
 	audit    store.AuditLog
 	tenancy  *tenancy.Service
 	hosting  *hosting.Service
+	mail     *mailer.Service
 	opts     Options
 
 	ipLimiter    *httprate.RateLimiter
@@ -97,6 +100,7 @@ func New(o Options) *Handler {
 		audit:        store.NewAuditLog(o.Pool),
 		tenancy:      o.Tenancy,
 		hosting:      o.Hosting,
+		mail:         o.Mail,
 		opts:         o,
 		ipLimiter:    httprate.NewRateLimiter(o.LoginRatePerIP, time.Minute),
 		emailLimiter: httprate.NewRateLimiter(o.LoginRatePerAccount, time.Minute),

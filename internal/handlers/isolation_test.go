@@ -78,10 +78,12 @@ func TestIsolationSweep(t *testing.T) {
 	}
 	// A drift item is the admins' alone.
 	driftID := app.insertObject(`INSERT INTO drift_items (platform_id, kind, problem) VALUES ($1, 'site', 'changed') RETURNING id`, app.platform.ID)
+	// So is an outgoing email.
+	outboxID := app.insertObject(`INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, state) VALUES ('test', 'x@example.com', 's', 't', 'h', 'failed') RETURNING id`)
 	// A victim tuple is a foreign customer, a foreign owner's hosted objects, a plan and a drift item the attacker
 	// may not see. Resellers own no hosted objects: their tuples borrow another foreign client's.
 	victim := func(customer, objectsOf string, plan int64) objects {
-		o := objects{store.KindPlan: plan, store.KindDrift: driftID}
+		o := objects{store.KindPlan: plan, store.KindDrift: driftID, store.KindOutbox: outboxID}
 		for k, v := range owned[objectsOf] {
 			o[k] = v
 		}

@@ -23,6 +23,7 @@ var paramKinds = map[string]store.Kind{
 	"mailForwardID": store.KindMailForward,
 	"domainID":      store.KindDomain,
 	"driftID":       store.KindDrift,
+	"outboxID":      store.KindOutbox,
 }
 
 type ownedKey string

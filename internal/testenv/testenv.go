@@ -9,13 +9,17 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	"portal/internal/dbtest"
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
+	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 )
@@ -33,6 +37,10 @@ type Env struct {
 	Ten      *tenancy.Service
 	Host     *hosting.Service
 	Platform store.Platform
+	// Mail is the mailer: held in the outbox unless Options.SMTP names a server (a mailtest.Mailpit's SMTPURL).
+	Mail *mailer.Service
+	// Jobs is the river client; StartJobs works jobs until the test ends.
+	Jobs *river.Client[pgx.Tx]
 	// Upstream is the simulator's URL; a test may put a proxy in front of it with Options.Wrap.
 	Upstream string
 }
@@ -42,6 +50,8 @@ type Options struct {
 	Settings hosting.Settings
 	// Wrap, when set, wraps the simulator's handler (a fault-injecting proxy, for example).
 	Wrap func(http.Handler) http.Handler
+	// SMTP is the PORTAL_SMTP_URL the mailer sends with; "" keeps messages in the outbox (off).
+	SMTP string
 }
 
 // New builds an Env.
@@ -71,10 +81,37 @@ func New(t testing.TB, opts ...func(*Options)) *Env {
 	}
 	e.Ten = tenancy.New(e.Pool, map[int64]tenancy.ISP{e.Platform.ID: e.ISP}, nil)
 	e.Host = hosting.New(e.Pool, e.Ten, o.Settings, nil)
-	if _, err := tenancy.NewJobs(e.Pool, e.Ten, nil, e.Host.AddWorkers); err != nil {
+	if o.SMTP == "" {
+		o.SMTP = "off"
+	}
+	smtp, err := mailer.ParseURL(o.SMTP)
+	if err != nil {
 		t.Fatal(err)
 	}
+	if e.Mail, err = mailer.New(e.Pool, mailer.Config{SMTP: smtp, From: "Test Operator <portal@example.test>"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.Mail.RetryBase, e.Mail.RetryMax = 100*time.Millisecond, time.Second
+	if e.Jobs, err = tenancy.NewJobs(e.Pool, e.Ten, nil, e.Host.AddWorkers, e.Mail.AddWorkers); err != nil {
+		t.Fatal(err)
+	}
+	e.Mail.SetJobs(e.Jobs)
 	return e
+}
+
+// StartJobs works river jobs (mail delivery, provisioning, settling) until the test ends.
+func (e *Env) StartJobs() {
+	e.T.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := e.Jobs.Start(ctx); err != nil {
+		e.T.Fatal(err)
+	}
+	e.T.Cleanup(func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer scancel()
+		_ = e.Jobs.Stop(sctx)
+		cancel()
+	})
 }
 
 // Plan creates a plan: an operator's (reseller nil) or a reseller's, for resellers or clients.
