@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/riverqueue/river"
 
+	"portal/internal/access"
 	"portal/internal/auth"
 	"portal/internal/dbtest"
 	"portal/internal/hosting"
@@ -41,6 +42,7 @@ type testApp struct {
 	tenancy  *tenancy.Service
 	hosting  *hosting.Service
 	mail     *mailer.Service
+	access   *access.Service
 	jobs     *river.Client[pgx.Tx]
 	platform store.Platform
 }
@@ -117,8 +119,13 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 		t.Fatal(err)
 	}
 	a.mail.SetJobs(a.jobs)
+	a.srv = httptest.NewUnstartedServer(nil)
+	a.access = access.New(pool, o.Mail, a.hasher, "http://"+a.srv.Listener.Addr().String(), nil)
+	a.tenancy.Invite = a.access.InviteTx
+	o.Access = a.access
 	a.h = New(o)
-	a.srv = httptest.NewServer(a.h.Routes())
+	a.srv.Config.Handler = a.h.Routes()
+	a.srv.Start()
 	t.Cleanup(a.srv.Close)
 	return a
 }

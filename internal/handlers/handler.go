@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/httprate"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"portal/internal/access"
 	"portal/internal/auth"
 	"portal/internal/hosting"
 	"portal/internal/mailer"
@@ -37,6 +38,7 @@ type Options struct {
 	Tenancy  *tenancy.Service
 	Hosting  *hosting.Service
 	Mail     *mailer.Service
+	Access   *access.Service
 	Platform store.Platform // the platform new customers are created on
 	Settings Settings
 
@@ -69,6 +71,7 @@ type Handler struct {
 	tenancy  *tenancy.Service
 	hosting  *hosting.Service
 	mail     *mailer.Service
+	access   *access.Service
 	opts     Options
 
 	ipLimiter    *httprate.RateLimiter
@@ -101,6 +104,7 @@ func New(o Options) *Handler {
 		tenancy:      o.Tenancy,
 		hosting:      o.Hosting,
 		mail:         o.Mail,
+		access:       o.Access,
 		opts:         o,
 		ipLimiter:    httprate.NewRateLimiter(o.LoginRatePerIP, time.Minute),
 		emailLimiter: httprate.NewRateLimiter(o.LoginRatePerAccount, time.Minute),

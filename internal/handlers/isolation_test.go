@@ -26,7 +26,9 @@ func idRoutes(t *testing.T, h *Handler) []route {
 	err := chi.Walk(h.router(), func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		var params []string
 		for _, m := range paramRE.FindAllStringSubmatch(pattern, -1) {
-			params = append(params, m[1])
+			if !secretParams[m[1]] { // link secrets are no ids: their services check them (access tests)
+				params = append(params, m[1])
+			}
 		}
 		if len(params) > 0 {
 			out = append(out, route{method, pattern, params})

@@ -50,6 +50,8 @@ func (h *Handler) router() chi.Router {
 		r.Post("/login", h.wrap(h.loginSubmit))
 		r.Post("/logout", h.wrap(h.logout))
 		h.publicMailRoutes(r)
+		r.Get("/invite/{token}", h.wrap(h.inviteForm))
+		r.Post("/invite/{token}", h.wrap(h.inviteAccept))
 
 		r.Group(func(r chi.Router) {
 			r.Use(h.requireUser)
@@ -103,6 +105,7 @@ func (h *Handler) router() chi.Router {
 				r.Get("/delete", h.wrap(h.customerDeleteConfirm))
 				r.Post("/delete", h.wrap(h.customerDelete))
 				r.Post("/retry", h.wrap(h.customerRetry))
+				r.Post("/invite", h.wrap(h.customerInvite))
 				r.Post("/impersonate", h.wrap(h.impersonateStart))
 			})
 			r.Route("/client", func(r chi.Router) {

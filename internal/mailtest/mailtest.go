@@ -216,3 +216,10 @@ func Link(t testing.TB, text, prefix string) string {
 
 // String describes the instance.
 func (m *Mailpit) String() string { return fmt.Sprintf("mailpit smtp %s api %s", m.SMTPURL, m.API) }
+
+// OutboxID is the portal's outbox row of a delivered message, from its Message-ID (outbox-ID.INSTALLATION@domain).
+func OutboxID(m Message) int64 {
+	var id int64
+	_, _ = fmt.Sscanf(strings.TrimPrefix(m.MessageID, "outbox-"), "%d.", &id)
+	return id
+}

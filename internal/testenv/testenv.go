@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
+	"portal/internal/access"
+	"portal/internal/auth"
 	"portal/internal/dbtest"
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
@@ -41,6 +43,8 @@ type Env struct {
 	Mail *mailer.Service
 	// Jobs is the river client; StartJobs works jobs until the test ends.
 	Jobs *river.Client[pgx.Tx]
+	// Access runs invitations, resets and email changes; its links start with http://portal.test.
+	Access *access.Service
 	// Upstream is the simulator's URL; a test may put a proxy in front of it with Options.Wrap.
 	Upstream string
 }
@@ -96,6 +100,8 @@ func New(t testing.TB, opts ...func(*Options)) *Env {
 		t.Fatal(err)
 	}
 	e.Mail.SetJobs(e.Jobs)
+	e.Access = access.New(e.Pool, e.Mail, auth.NewHasher(8*1024), "http://portal.test", nil)
+	e.Ten.Invite = e.Access.InviteTx
 	return e
 }
 
