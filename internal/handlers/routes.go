@@ -52,11 +52,19 @@ func (h *Handler) router() chi.Router {
 		h.publicMailRoutes(r)
 		r.Get("/invite/{token}", h.wrap(h.inviteForm))
 		r.Post("/invite/{token}", h.wrap(h.inviteAccept))
+		r.Get("/password/forgot", h.wrap(h.forgotForm))
+		r.Post("/password/forgot", h.wrap(h.forgotSubmit))
+		r.Get("/password/reset/{token}", h.wrap(h.resetForm))
+		r.Post("/password/reset/{token}", h.wrap(h.resetSubmit))
+		r.Get("/account/email/confirm/{token}", h.wrap(h.emailConfirmForm))
+		r.Post("/account/email/confirm/{token}", h.wrap(h.emailConfirm))
 
 		r.Group(func(r chi.Router) {
 			r.Use(h.requireUser)
 			r.Get("/account/password", h.wrap(h.passwordForm))
 			r.Post("/account/password", h.wrap(h.passwordSubmit))
+			r.Get("/account/email", h.wrap(h.emailForm))
+			r.Post("/account/email", h.wrap(h.emailSubmit))
 
 			// Hosted objects: every role, each seeing what its scope allows.
 			h.siteRoutes(r)

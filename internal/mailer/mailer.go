@@ -201,14 +201,13 @@ func (s *Service) insertJob(ctx context.Context, tx pgx.Tx, id int64) error {
 // senderName is the display name of a message about customerID: its reseller's name for a reseller's client, the
 // reseller's own name for a reseller's signup queue, and the operator's name otherwise.
 func (s *Service) senderName(ctx context.Context, db store.DBTX, customerID *int64) (string, error) {
-	if customerID == nil {
-		return s.fromName, nil
-	}
+	// The query runs with or without a customer, so a message about nobody costs the same work as one about
+	// somebody (a password reset for an unknown address must not be told apart by its work).
 	var name *string
-	err := db.QueryRow(ctx, `SELECT r.name FROM customers c LEFT JOIN customers r ON r.id = c.reseller_id
-		WHERE c.id = $1`, *customerID).Scan(&name)
+	err := db.QueryRow(ctx, `SELECT max(r.name) FROM customers c LEFT JOIN customers r ON r.id = c.reseller_id
+		WHERE c.id = $1`, customerID).Scan(&name)
 	if err != nil {
-		return "", fmt.Errorf("mailer: sender of customer %d: %w", *customerID, err)
+		return "", fmt.Errorf("mailer: sender of customer %v: %w", customerID, err)
 	}
 	if name == nil || *name == "" {
 		return s.fromName, nil
