@@ -17,7 +17,7 @@ import (
 // withPassword gives a customer's sign-in a real password and returns the account.
 func withPassword(t *testing.T, e *testenv.Env, c store.Customer) store.Account {
 	t.Helper()
-	hash, _ := auth.NewHasher(8*1024).Hash(good)
+	hash, _ := auth.NewHasher(8 * 1024).Hash(good)
 	if _, err := store.NewAccounts(e.Pool).SetPassword(context.Background(), account(t, e, c).ID, hash); err != nil {
 		t.Fatal(err)
 	}
