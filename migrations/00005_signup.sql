@@ -51,7 +51,54 @@ CREATE TABLE rate_events (
 );
 CREATE INDEX rate_events_bucket_idx ON rate_events (bucket, at);
 
+-- Public signup. A plan marked public is offered on its owner's signup page: /signup/{slug} for a reseller (the
+-- slug is the reseller's hosting username), /signup for the operator's own direct plans.
+ALTER TABLE plans ADD COLUMN public boolean NOT NULL DEFAULT false;
+
+-- Each signup page's choices: approval by hand, and the terms visitors accept. reseller_id NULL is the operator's.
+CREATE TABLE signup_settings (
+	reseller_id     bigint REFERENCES customers (id),
+	manual_approval boolean NOT NULL DEFAULT false,
+	terms_text      text NOT NULL DEFAULT '',
+	terms_version   text NOT NULL DEFAULT '1' CHECK (terms_version <> ''),
+	updated_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX signup_settings_owner_key ON signup_settings (coalesce(reseller_id, 0));
+
+-- A visitor's signup, from the form to a ready client with its site. state: unconfirmed (waiting for the email
+-- link), approval (confirmed, waiting for the reseller), setting_up (the durable job creates the client, then the
+-- site), ready, failed (detail says why; the visitor and the reseller can retry), rejected.
+CREATE TABLE signups (
+	id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	reseller_id       bigint REFERENCES customers (id),
+	plan_id           bigint NOT NULL REFERENCES plans (id),
+	name              text NOT NULL,
+	email             text NOT NULL,
+	password_hash     text NOT NULL,
+	domain            text NOT NULL,
+	username          text NOT NULL,
+	terms_version     text NOT NULL,
+	terms_accepted_at timestamptz NOT NULL,
+	terms_ip          text NOT NULL,
+	token_hash        bytea NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+	token_expires_at  timestamptz NOT NULL,
+	state             text NOT NULL DEFAULT 'unconfirmed'
+		CHECK (state IN ('unconfirmed', 'approval', 'setting_up', 'ready', 'failed', 'rejected')),
+	step              text NOT NULL DEFAULT '',
+	detail            text NOT NULL DEFAULT '',
+	customer_id       bigint REFERENCES customers (id),
+	site_id           bigint,
+	confirmed_at      timestamptz,
+	created_at        timestamptz NOT NULL DEFAULT now(),
+	updated_at        timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX signups_reseller_idx ON signups (reseller_id, created_at DESC);
+CREATE INDEX signups_email_idx ON signups (lower(email));
+
 -- +goose Down
+DROP TABLE signups;
+DROP TABLE signup_settings;
+ALTER TABLE plans DROP COLUMN public;
 DROP TABLE rate_events;
 ALTER TABLE accounts DROP COLUMN pending_email;
 ALTER TABLE accounts DROP COLUMN email_confirmed_at;

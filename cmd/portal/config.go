@@ -53,6 +53,8 @@ type Config struct {
 	SMTP     mailer.SMTP // PORTAL_SMTP_URL; Off keeps messages in the outbox
 	MailFrom string      // the operator's sender, "Name <address>"
 	BaseURL  string      // the portal's public URL, for links in email
+
+	SignupBlocklistFile string // email domains refused for public signup, one a line
 }
 
 type envReader struct {
@@ -207,6 +209,12 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	c.MailFrom = e.str("PORTAL_MAIL_FROM", "Hosting portal <portal@localhost>")
 	if a, err := mail.ParseAddress(c.MailFrom); err != nil || a.Name == "" {
 		e.errs = append(e.errs, fmt.Errorf("PORTAL_MAIL_FROM: want a name and an address such as Example Hosting <noreply@example.com>, got %q", c.MailFrom))
+	}
+	c.SignupBlocklistFile = e.str("PORTAL_SIGNUP_BLOCKLIST_FILE", "")
+	if f := c.SignupBlocklistFile; f != "" {
+		if _, err := os.Stat(f); err != nil {
+			e.errs = append(e.errs, fmt.Errorf("PORTAL_SIGNUP_BLOCKLIST_FILE: cannot read %q: %v", f, err))
+		}
 	}
 	c.BaseURL = strings.TrimRight(e.str("PORTAL_BASE_URL", ""), "/")
 	if c.BaseURL == "" {

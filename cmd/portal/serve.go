@@ -23,6 +23,7 @@ import (
 	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
 	"portal/internal/mailer"
+	"portal/internal/signup"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 )
@@ -103,11 +104,18 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if cfg.SMTP.Off {
 		log.Warn("PORTAL_SMTP_URL=off: email is kept in the outbox (Admin → Outbox) and not sent")
 	}
-	jobs, err := tenancy.NewJobs(pool, ten, log, host.AddWorkers, mail.AddWorkers)
+	signups := signup.New(pool, ten, host, mail, hasher, platform.ID, cfg.BaseURL, log)
+	if cfg.SignupBlocklistFile != "" {
+		if signups.Blocked, err = signup.LoadBlocklist(cfg.SignupBlocklistFile); err != nil {
+			return fmt.Errorf("PORTAL_SIGNUP_BLOCKLIST_FILE: %w", err)
+		}
+	}
+	jobs, err := tenancy.NewJobs(pool, ten, log, host.AddWorkers, mail.AddWorkers, signups.AddWorkers)
 	if err != nil {
 		return err
 	}
 	mail.SetJobs(jobs)
+	signups.SetJobs(jobs)
 	acc := access.New(pool, mail, hasher, cfg.BaseURL, log)
 	ten.Invite = acc.InviteTx
 	if err := jobs.Start(ctx); err != nil {
@@ -128,7 +136,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		Log: log, Pool: pool, ISP: isp, Sessions: sessions, Hasher: hasher, Metrics: metrics,
 		Health: health, LoginMaxFailures: cfg.LoginMaxFailures, LoginLockout: cfg.LoginLockout,
 		LoginRatePerIP: cfg.LoginRatePerIP, LoginRatePerAccount: cfg.LoginRatePerEmail,
-		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Mail: mail, Access: acc, Platform: platform,
+		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Mail: mail, Access: acc, Signup: signups, BaseURL: cfg.BaseURL, Platform: platform,
 		Settings: handlers.Settings{ImpersonateFor: cfg.ImpersonateFor, DomainLimit: cfg.DomainLimit,
 			DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes},
 	})

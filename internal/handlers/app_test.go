@@ -23,6 +23,7 @@ import (
 	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
 	"portal/internal/mailer"
+	"portal/internal/signup"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 )
@@ -43,6 +44,7 @@ type testApp struct {
 	hosting  *hosting.Service
 	mail     *mailer.Service
 	access   *access.Service
+	signup   *signup.Service
 	jobs     *river.Client[pgx.Tx]
 	platform store.Platform
 }
@@ -115,14 +117,19 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 		o.Mail = newMailer(pool, "off")
 	}
 	a.mail = o.Mail
-	if a.jobs, err = tenancy.NewJobs(pool, a.tenancy, nil, a.hosting.AddWorkers, a.mail.AddWorkers); err != nil {
+	a.srv = httptest.NewUnstartedServer(nil)
+	o.BaseURL = "http://" + a.srv.Listener.Addr().String()
+	a.access = access.New(pool, o.Mail, a.hasher, o.BaseURL, nil)
+	a.tenancy.Invite = a.access.InviteTx
+	o.Access = a.access
+	a.signup = signup.New(pool, a.tenancy, a.hosting, o.Mail, a.hasher, platform.ID, o.BaseURL, nil)
+	a.signup.Limits.MinFill = 0 // tests that check the fill time set it
+	o.Signup = a.signup
+	if a.jobs, err = tenancy.NewJobs(pool, a.tenancy, nil, a.hosting.AddWorkers, a.mail.AddWorkers, a.signup.AddWorkers); err != nil {
 		t.Fatal(err)
 	}
 	a.mail.SetJobs(a.jobs)
-	a.srv = httptest.NewUnstartedServer(nil)
-	a.access = access.New(pool, o.Mail, a.hasher, "http://"+a.srv.Listener.Addr().String(), nil)
-	a.tenancy.Invite = a.access.InviteTx
-	o.Access = a.access
+	a.signup.SetJobs(a.jobs)
 	a.h = New(o)
 	a.srv.Config.Handler = a.h.Routes()
 	a.srv.Start()

@@ -16,6 +16,7 @@ import (
 	"portal/internal/auth"
 	"portal/internal/hosting"
 	"portal/internal/mailer"
+	"portal/internal/signup"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 )
@@ -39,6 +40,8 @@ type Options struct {
 	Hosting  *hosting.Service
 	Mail     *mailer.Service
 	Access   *access.Service
+	Signup   *signup.Service
+	BaseURL  string         // the portal's public address, for links shown on pages
 	Platform store.Platform // the platform new customers are created on
 	Settings Settings
 
@@ -72,6 +75,7 @@ type Handler struct {
 	hosting  *hosting.Service
 	mail     *mailer.Service
 	access   *access.Service
+	signup   *signup.Service
 	opts     Options
 
 	ipLimiter    *httprate.RateLimiter
@@ -105,6 +109,7 @@ func New(o Options) *Handler {
 		hosting:      o.Hosting,
 		mail:         o.Mail,
 		access:       o.Access,
+		signup:       o.Signup,
 		opts:         o,
 		ipLimiter:    httprate.NewRateLimiter(o.LoginRatePerIP, time.Minute),
 		emailLimiter: httprate.NewRateLimiter(o.LoginRatePerAccount, time.Minute),

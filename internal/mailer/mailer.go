@@ -147,6 +147,9 @@ func New(pool *pgxpool.Pool, cfg Config, log *slog.Logger) (*Service, error) {
 // SetJobs sets the river client that delivery jobs are inserted with.
 func (s *Service) SetJobs(c *river.Client[pgx.Tx]) { s.jobs = c }
 
+// FromName is the operator's display name (PORTAL_MAIL_FROM).
+func (s *Service) FromName() string { return s.fromName }
+
 // Off reports whether sending is off (messages are held in the outbox).
 func (s *Service) Off() bool { return s.smtp.Off }
 
@@ -157,6 +160,7 @@ type Mail struct {
 	To, ToName string
 	Subject    string
 	Body       views.EmailBody // Signature is filled in with the sender's name when empty
+	FromName   string          // overrides the display name (a reseller's own signup page)
 }
 
 // Enqueue renders m and records it in tx with its delivery job: both exist or neither does.
@@ -167,6 +171,9 @@ func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, m Mail) (int64, error)
 	fromName, err := s.senderName(ctx, tx, m.CustomerID)
 	if err != nil {
 		return 0, err
+	}
+	if m.FromName != "" {
+		fromName = m.FromName
 	}
 	if m.Body.Signature == "" {
 		m.Body.Signature = fromName
