@@ -118,6 +118,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	signups.SetJobs(jobs)
 	acc := access.New(pool, mail, hasher, cfg.BaseURL, log)
 	ten.Invite = acc.InviteTx
+	ten.SuspensionNotice = acc.SuspensionNoticeTx
 	if err := jobs.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}

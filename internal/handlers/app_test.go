@@ -121,6 +121,7 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	o.BaseURL = "http://" + a.srv.Listener.Addr().String()
 	a.access = access.New(pool, o.Mail, a.hasher, o.BaseURL, nil)
 	a.tenancy.Invite = a.access.InviteTx
+	a.tenancy.SuspensionNotice = a.access.SuspensionNoticeTx
 	o.Access = a.access
 	a.signup = signup.New(pool, a.tenancy, a.hosting, o.Mail, a.hasher, platform.ID, o.BaseURL, nil)
 	a.signup.Limits.MinFill = 0 // tests that check the fill time set it

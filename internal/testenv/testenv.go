@@ -102,6 +102,7 @@ func New(t testing.TB, opts ...func(*Options)) *Env {
 	e.Mail.SetJobs(e.Jobs)
 	e.Access = access.New(e.Pool, e.Mail, auth.NewHasher(8*1024), "http://portal.test", nil)
 	e.Ten.Invite = e.Access.InviteTx
+	e.Ten.SuspensionNotice = e.Access.SuspensionNoticeTx
 	return e
 }
 
