@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 bin=${1:-bin/portal}
 data=${DATA:-.data}
 started_pg=""
+started_mailpit=""
 
 if [ -z "${DATABASE_URL:-}" ]; then
 	DATABASE_URL=$(scripts/pg.sh start "$data")
@@ -23,11 +24,23 @@ if [ -z "${PORTAL_ISPCONFIG_URL:-}" ]; then
 	export PORTAL_ISPCONFIG_SIM_STATE=${PORTAL_ISPCONFIG_SIM_STATE:-$data/ispconfig-sim.json}
 fi
 
+# Mail goes to a local mailpit (a real SMTP sink with a web UI) unless PORTAL_SMTP_URL says otherwise.
+if [ -z "${PORTAL_SMTP_URL:-}" ]; then
+	mkdir -p "$data"
+	scripts/mailpit.sh stop "$data/mailpit"
+	read -r mp_smtp mp_http <<<"$(scripts/mailpit.sh start "$data/mailpit")"
+	started_mailpit=1
+	export PORTAL_SMTP_URL=smtp://$mp_smtp
+	echo "run.sh: mail is caught by mailpit; read it at http://$mp_http"
+fi
+export PORTAL_MAIL_FROM=${PORTAL_MAIL_FROM:-Demo Hosting <portal@example.com>}
+
 "$bin" serve &
 pid=$!
 cleanup() {
 	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
+	if [ -n "$started_mailpit" ]; then scripts/mailpit.sh stop "$data/mailpit"; fi
 	if [ -n "$started_pg" ]; then scripts/pg.sh stop "$data"; fi
 }
 trap cleanup EXIT INT TERM

@@ -4,12 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"portal/internal/mailer"
 )
 
 // Config is the portal's configuration, read once from the environment by configFromEnv.
@@ -46,6 +49,12 @@ type Config struct {
 	DomainLimitSubdomains bool
 	PHPModes              []string
 	DriftEvery            time.Duration
+
+	SMTP     mailer.SMTP // PORTAL_SMTP_URL; Off keeps messages in the outbox
+	MailFrom string      // the operator's sender, "Name <address>"
+	BaseURL  string      // the portal's public URL, for links in email
+
+	SignupBlocklistFile string // email domains refused for public signup, one a line
 }
 
 type envReader struct {
@@ -191,6 +200,28 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		e.errs = append(e.errs, fmt.Errorf("PORTAL_LOG_FORMAT: want json or text, got %q", c.LogFormat))
+	}
+	if smtp, err := mailer.ParseURL(e.str("PORTAL_SMTP_URL", "off")); err != nil {
+		e.errs = append(e.errs, fmt.Errorf("PORTAL_SMTP_URL: %v", err))
+	} else {
+		c.SMTP = smtp
+	}
+	c.MailFrom = e.str("PORTAL_MAIL_FROM", "Hosting portal <portal@localhost>")
+	if a, err := mail.ParseAddress(c.MailFrom); err != nil || a.Name == "" {
+		e.errs = append(e.errs, fmt.Errorf("PORTAL_MAIL_FROM: want a name and an address such as Example Hosting <noreply@example.com>, got %q", c.MailFrom))
+	}
+	c.SignupBlocklistFile = e.str("PORTAL_SIGNUP_BLOCKLIST_FILE", "")
+	if f := c.SignupBlocklistFile; f != "" {
+		if _, err := os.Stat(f); err != nil {
+			e.errs = append(e.errs, fmt.Errorf("PORTAL_SIGNUP_BLOCKLIST_FILE: cannot read %q: %v", f, err))
+		}
+	}
+	c.BaseURL = strings.TrimRight(e.str("PORTAL_BASE_URL", ""), "/")
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Listen
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		e.errs = append(e.errs, fmt.Errorf("PORTAL_BASE_URL: want the portal's public address such as https://portal.example.com, got %q", c.BaseURL))
 	}
 	if c.SessionIdle > c.SessionMaxAge {
 		e.errs = append(e.errs, errors.New("PORTAL_SESSION_IDLE_TIMEOUT: must not exceed PORTAL_SESSION_LIFETIME"))

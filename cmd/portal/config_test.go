@@ -20,6 +20,9 @@ func TestConfig_Defaults(t *testing.T) {
 	if c.Listen != "127.0.0.1:8080" || !c.CookieSecure || c.SessionIdle != 30*time.Minute || c.ISPConfigURL != "" {
 		t.Fatalf("defaults: %+v", c)
 	}
+	if !c.SMTP.Off || c.MailFrom != "Hosting portal <portal@localhost>" || c.BaseURL != "http://127.0.0.1:8080" {
+		t.Fatalf("mail defaults: %+v %q %q", c.SMTP, c.MailFrom, c.BaseURL)
+	}
 }
 
 func TestConfig_ErrorsNameTheVariable(t *testing.T) {
@@ -33,6 +36,9 @@ func TestConfig_ErrorsNameTheVariable(t *testing.T) {
 		"PORTAL_ISPCONFIG_PASSWORD":   {"DATABASE_URL": "postgres://h/db", "PORTAL_ISPCONFIG_URL": "https://p.example:8080/remote/json.php", "PORTAL_ISPCONFIG_USER": "u"},
 		"PORTAL_LOG_LEVEL":            {"DATABASE_URL": "postgres://h/db", "PORTAL_LOG_LEVEL": "loud"},
 		"PORTAL_LISTEN":               {"DATABASE_URL": "postgres://h/db", "PORTAL_LISTEN": "eighty"},
+		"PORTAL_SMTP_URL":             {"DATABASE_URL": "postgres://h/db", "PORTAL_SMTP_URL": "mail.example.com"},
+		"PORTAL_MAIL_FROM":            {"DATABASE_URL": "postgres://h/db", "PORTAL_MAIL_FROM": "noreply@example.com"},
+		"PORTAL_BASE_URL":             {"DATABASE_URL": "postgres://h/db", "PORTAL_BASE_URL": "portal.example.com"},
 		"PORTAL_ISPCONFIG_SIM":        {"DATABASE_URL": "postgres://h/db", "PORTAL_ISPCONFIG_SIM": "true", "PORTAL_ISPCONFIG_URL": "https://p.example:8080/remote/json.php", "PORTAL_ISPCONFIG_USER": "u", "PORTAL_ISPCONFIG_PASSWORD": "p"},
 	}
 	for name, env := range cases {

@@ -16,11 +16,14 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"portal/internal/access"
 	"portal/internal/auth"
 	"portal/internal/handlers"
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
+	"portal/internal/mailer"
+	"portal/internal/signup"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 )
@@ -94,10 +97,28 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes}, log)
 	ten.SettleStale = host.SettleStale
 	host.Down = func(int64) bool { return health.Down() }
-	jobs, err := tenancy.NewJobs(pool, ten, log, host.AddWorkers)
+	mail, err := mailer.New(pool, mailer.Config{SMTP: cfg.SMTP, From: cfg.MailFrom}, log)
 	if err != nil {
 		return err
 	}
+	if cfg.SMTP.Off {
+		log.Warn("PORTAL_SMTP_URL=off: email is kept in the outbox (Admin → Outbox) and not sent")
+	}
+	signups := signup.New(pool, ten, host, mail, hasher, platform.ID, cfg.BaseURL, log)
+	if cfg.SignupBlocklistFile != "" {
+		if signups.Blocked, err = signup.LoadBlocklist(cfg.SignupBlocklistFile); err != nil {
+			return fmt.Errorf("PORTAL_SIGNUP_BLOCKLIST_FILE: %w", err)
+		}
+	}
+	jobs, err := tenancy.NewJobs(pool, ten, log, host.AddWorkers, mail.AddWorkers, signups.AddWorkers)
+	if err != nil {
+		return err
+	}
+	mail.SetJobs(jobs)
+	signups.SetJobs(jobs)
+	acc := access.New(pool, mail, hasher, cfg.BaseURL, log)
+	ten.Invite = acc.InviteTx
+	ten.SuspensionNotice = acc.SuspensionNoticeTx
 	if err := jobs.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
@@ -116,7 +137,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		Log: log, Pool: pool, ISP: isp, Sessions: sessions, Hasher: hasher, Metrics: metrics,
 		Health: health, LoginMaxFailures: cfg.LoginMaxFailures, LoginLockout: cfg.LoginLockout,
 		LoginRatePerIP: cfg.LoginRatePerIP, LoginRatePerAccount: cfg.LoginRatePerEmail,
-		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Platform: platform,
+		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Mail: mail, Access: acc, Signup: signups, BaseURL: cfg.BaseURL, Platform: platform,
 		Settings: handlers.Settings{ImpersonateFor: cfg.ImpersonateFor, DomainLimit: cfg.DomainLimit,
 			DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes},
 	})

@@ -4,6 +4,7 @@ package auth
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -38,6 +39,10 @@ func (h *Hasher) Hash(password string) (string, error) {
 
 // Verify reports whether password matches hash. A malformed hash never matches.
 func (h *Hasher) Verify(password, hash string) bool {
+	if !strings.HasPrefix(hash, "$argon2id$") {
+		h.VerifyNothing(password) // an account without a password costs the same work as one with
+		return false
+	}
 	ok, err := argon2id.ComparePasswordAndHash(password, hash)
 	return err == nil && ok
 }

@@ -11,13 +11,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/riverqueue/river"
 
+	"portal/internal/access"
 	"portal/internal/auth"
+	"portal/internal/dbtest"
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
+	"portal/internal/mailer"
+	"portal/internal/signup"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 	"portal/internal/testenv"
@@ -37,8 +43,30 @@ type testApp struct {
 	health   *PlatformHealth
 	tenancy  *tenancy.Service
 	hosting  *hosting.Service
+	mail     *mailer.Service
+	access   *access.Service
+	signup   *signup.Service
+	jobs     *river.Client[pgx.Tx]
 	platform store.Platform
 	env      *testenv.Env
+}
+
+// withSMTP sends the app's mail to smtpURL (a mailtest.Mailpit's SMTPURL) instead of holding it in the outbox.
+func withSMTP(smtpURL string) appOption {
+	return func(o *Options) { o.Mail = newMailer(o.Pool, smtpURL) }
+}
+
+func newMailer(pool *pgxpool.Pool, smtpURL string) *mailer.Service {
+	smtp, err := mailer.ParseURL(smtpURL)
+	if err != nil {
+		panic(err)
+	}
+	m, err := mailer.New(pool, mailer.Config{SMTP: smtp, From: "Test Operator <portal@example.test>"}, nil)
+	if err != nil {
+		panic(err)
+	}
+	m.RetryBase, m.RetryMax = 100*time.Millisecond, time.Second
+	return m
 }
 
 type appOption func(*Options)
@@ -46,8 +74,9 @@ type appOption func(*Options)
 func newApp(t testing.TB, opts ...appOption) *testApp {
 	t.Helper()
 	a := &testApp{t: t, hasher: auth.NewHasher(8 * 1024), health: &PlatformHealth{}}
+	pool := dbtest.New(t)
 	o := Options{
-		Hasher: a.hasher, Health: a.health,
+		Pool: pool, Hasher: a.hasher, Health: a.health,
 		LoginMaxFailures: 5, LoginLockout: 15 * time.Minute, LoginRatePerIP: 1000, LoginRatePerAccount: 1000,
 		Now: func() time.Time {
 			if !a.now.IsZero() {
@@ -59,14 +88,29 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	for _, f := range opts {
 		f(&o)
 	}
-	// The services are wired as serve wires them (internal/testenv), with the health flag fed by every call.
+	if o.Mail == nil {
+		o.Mail = newMailer(pool, "off")
+	}
+	// The services are wired as serve wires them (internal/testenv), with the health flag fed by every call, and
+	// the portal's own links pointing at this server.
+	a.srv = httptest.NewUnstartedServer(nil)
+	o.BaseURL = "http://" + a.srv.Listener.Addr().String()
 	a.env = testenv.New(t, func(eo *testenv.Options) {
-		eo.Observe = a.health.Observe
+		eo.Pool, eo.Mail, eo.Observe = pool, o.Mail, a.health.Observe
 		eo.Settings = hosting.Settings{DomainLimit: o.Settings.DomainLimit,
 			DomainLimitSubdomains: o.Settings.DomainLimitSubdomains, PHPModes: o.Settings.PHPModes}
+		eo.BeforeJobs = func(e *testenv.Env) []func(*river.Workers) {
+			a.access = access.New(pool, e.Mail, a.hasher, o.BaseURL, nil)
+			e.Ten.Invite = a.access.InviteTx
+			e.Ten.SuspensionNotice = a.access.SuspensionNoticeTx
+			a.signup = signup.New(pool, e.Ten, e.Host, e.Mail, a.hasher, e.Platform.ID, o.BaseURL, nil)
+			a.signup.Limits.MinFill = 0 // tests that check the fill time set it
+			return []func(*river.Workers){a.signup.AddWorkers}
+		}
 	})
 	a.pool, a.sim, a.isp, a.platform = a.env.Pool, a.env.Sim, a.env.ISP, a.env.Platform
-	a.tenancy, a.hosting = a.env.Ten, a.env.Host
+	a.tenancy, a.hosting, a.mail, a.jobs = a.env.Ten, a.env.Host, a.env.Mail, a.env.Jobs
+	a.signup.SetJobs(a.jobs)
 	hash, err := a.hasher.Hash(pw)
 	if err != nil {
 		t.Fatal(err)
@@ -78,10 +122,27 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	t.Cleanup(func() { db.Close() })
 	o.Sessions, _ = NewSessions(db, 30*time.Minute, 12*time.Hour, false, 0)
 	o.Pool, o.ISP, o.Tenancy, o.Hosting, o.Platform = a.pool, a.isp, a.tenancy, a.hosting, a.platform
+	o.Mail, o.Access, o.Signup = a.mail, a.access, a.signup
 	a.h = New(o)
-	a.srv = httptest.NewServer(a.h.Routes())
+	a.srv.Config.Handler = a.h.Routes()
+	a.srv.Start()
 	t.Cleanup(a.srv.Close)
 	return a
+}
+
+// startJobs works river jobs (mail delivery among them) until the test ends.
+func (a *testApp) startJobs() {
+	a.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := a.jobs.Start(ctx); err != nil {
+		a.t.Fatal(err)
+	}
+	a.t.Cleanup(func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer scancel()
+		_ = a.jobs.Stop(sctx)
+		cancel()
+	})
 }
 
 // platformDown makes the simulator answer like a panel behind a proxy that is down, and lets the health probe

@@ -33,7 +33,7 @@ func TestBrowser_AdminCreatesResellerAndActsAsIt(t *testing.T) {
 		b.Fill(`#f-name`, "Acme Hosting")
 		b.Fill(`#f-email`, "ops@acme.test")
 		b.Fill(`#f-username`, "acme")
-		b.Fill(`#f-password`, "acme reseller password")
+		// The default is to invite the owner by email (no password here).
 		b.Select(`#f-plan_id`, strconv.FormatInt(plan.ID, 10))
 		b.Click(`[data-testid="customer-form"] button[type="submit"]`, browsertest.Visible(`[data-testid="customer-detail"]`))
 	})

@@ -101,12 +101,18 @@ func (h *Handler) customerCreate(kind store.Role, action string) func(http.Respo
 		if err != nil {
 			return err
 		}
-		f, err := parseForm(r, "name", "company", "email", "username", "password", "plan_id")
+		f, err := parseForm(r, "name", "company", "email", "username", "access", "password", "plan_id")
 		if err != nil {
 			return err
 		}
 		v := views.CustomerFormValues{Name: strings.TrimSpace(f["name"]), Company: strings.TrimSpace(f["company"]),
-			Email: strings.TrimSpace(f["email"]), Username: strings.TrimSpace(f["username"])}
+			Email: strings.TrimSpace(f["email"]), Username: strings.TrimSpace(f["username"]), Access: f["access"]}
+		if v.Access == "" { // a form without the choice: a password given means "set it now"
+			v.Access = "invite"
+			if f["password"] != "" {
+				v.Access = "password"
+			}
+		}
 		errs := views.FieldErrors{}
 		validContact(kind, &v, errs)
 		if err := ispapi.ValidateUsername(v.Username); err != nil {
@@ -114,8 +120,17 @@ func (h *Handler) customerCreate(kind store.Role, action string) func(http.Respo
 		} else {
 			v.Username = strings.ToLower(v.Username)
 		}
-		if msg := auth.CheckNew(f["password"]); msg != "" {
-			errs["password"] = msg
+		switch v.Access {
+		case "password":
+			if msg := auth.CheckNew(f["password"]); msg != "" {
+				errs["password"] = msg
+			}
+		case "invite":
+			if f["password"] != "" {
+				errs["password"] = "Leave the password empty when inviting: the owner chooses it."
+			}
+		default:
+			errs["access"] = "Choose to invite by email or to set a password."
 		}
 		planID, _ := strconv.ParseInt(f["plan_id"], 10, 64)
 		if !planIn(plans, planID) {
@@ -125,13 +140,16 @@ func (h *Handler) customerCreate(kind store.Role, action string) func(http.Respo
 		if len(errs) > 0 {
 			return h.render(w, r, http.StatusUnprocessableEntity, c.title, views.CustomerForm(c.title, action, plans, v, errs))
 		}
-		hash, err := h.hasher.Hash(f["password"])
-		if err != nil {
-			return err
+		var hash string
+		if v.Access == "password" {
+			if hash, err = h.hasher.Hash(f["password"]); err != nil {
+				return err
+			}
 		}
 		cust, err := h.tenancy.Create(ctx, tenancy.NewCustomer{
 			Kind: kind, ResellerID: c.resellerID, PlatformID: h.opts.Platform.ID, PlanID: planID,
 			Name: v.Name, Company: v.Company, Email: v.Email, Username: v.Username, PasswordHash: hash,
+			Invite: v.Access == "invite",
 		})
 		if te, ok := fail.As(err); ok {
 			h.audited(r, p, "customer.create", string(kind), v.Username, store.OutcomeDenied, te.Msg)
@@ -208,7 +226,12 @@ func (h *Handler) customerShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, http.StatusOK, c.Name, views.CustomerDetail(c, plan, u, plans, !p.Impersonating()))
+	inv, err := h.access.StateOf(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	return h.render(w, r, http.StatusOK, c.Name, views.CustomerDetail(c, plan, u, plans, !p.Impersonating(),
+		views.InviteInfo{State: inv.State, Email: inv.Email, Sent: inv.Sent, Until: inv.Until}))
 }
 
 // validContact checks a customer's contact fields, normalising the email.

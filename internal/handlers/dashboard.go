@@ -37,7 +37,14 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return h.render(w, r, http.StatusOK, "Dashboard", views.DashboardPage(string(p.Effective.Role), p.Effective.Name, c, plan, u, stats))
+	var sites []string
+	if c != nil && c.Kind == store.RoleClient {
+		var err error
+		if sites, err = store.NewSignups(h.pool).SiteNames(ctx, c.ID, 20); err != nil {
+			return err
+		}
+	}
+	return h.render(w, r, http.StatusOK, "Dashboard", views.DashboardPage(string(p.Effective.Role), p.Effective.Name, c, plan, u, stats, sites))
 }
 
 // auditList handles GET /admin/audit (admins only): the audit log, filtered and paginated by id.

@@ -12,8 +12,11 @@ import (
 	"github.com/go-chi/httprate"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"portal/internal/access"
 	"portal/internal/auth"
 	"portal/internal/hosting"
+	"portal/internal/mailer"
+	"portal/internal/signup"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 )
@@ -35,6 +38,10 @@ type Options struct {
 
 	Tenancy  *tenancy.Service
 	Hosting  *hosting.Service
+	Mail     *mailer.Service
+	Access   *access.Service
+	Signup   *signup.Service
+	BaseURL  string         // the portal's public address, for links shown on pages
 	Platform store.Platform // the platform new customers are created on
 	Settings Settings
 
@@ -66,6 +73,9 @@ type Handler struct {
 	audit    store.AuditLog
 	tenancy  *tenancy.Service
 	hosting  *hosting.Service
+	mail     *mailer.Service
+	access   *access.Service
+	signup   *signup.Service
 	opts     Options
 
 	ipLimiter    *httprate.RateLimiter
@@ -97,6 +107,9 @@ func New(o Options) *Handler {
 		audit:        store.NewAuditLog(o.Pool),
 		tenancy:      o.Tenancy,
 		hosting:      o.Hosting,
+		mail:         o.Mail,
+		access:       o.Access,
+		signup:       o.Signup,
 		opts:         o,
 		ipLimiter:    httprate.NewRateLimiter(o.LoginRatePerIP, time.Minute),
 		emailLimiter: httprate.NewRateLimiter(o.LoginRatePerAccount, time.Minute),

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"github.com/a-h/templ"
 	"net/http"
 	"slices"
 	"strconv"
@@ -151,7 +152,15 @@ func (h *Handler) planShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, http.StatusOK, plan.Name, views.PlanPage(base, plan, inUse, views.PlanValues(plan), nil, ceiling))
+	page := views.PlanPage(base, plan, inUse, views.PlanValues(plan), nil, ceiling)
+	if plan.Audience == store.RoleClient {
+		public, err := store.NewSignups(h.pool).PlanPublic(r.Context(), plan.ID)
+		if err != nil {
+			return err
+		}
+		page = templ.Join(page, views.PlanPublicForm(fmt.Sprintf("%s/%d/public", base, plan.ID), public))
+	}
+	return h.render(w, r, http.StatusOK, plan.Name, page)
 }
 
 func (h *Handler) planFromRoute(r *http.Request) (store.Plan, int, error) {

@@ -50,11 +50,29 @@ func (h *Handler) router() chi.Router {
 		r.Post("/login", h.wrap(h.loginSubmit))
 		r.Post("/logout", h.wrap(h.logout))
 		h.publicMailRoutes(r)
+		r.Get("/invite/{token}", h.wrap(h.inviteForm))
+		r.Post("/invite/{token}", h.wrap(h.inviteAccept))
+		r.Get("/signup", h.wrap(h.signupPage))
+		r.Post("/signup", h.wrap(h.signupSubmit))
+		r.Get("/signup/{slug}", h.wrap(h.signupPage))
+		r.Post("/signup/{slug}", h.wrap(h.signupSubmit))
+		r.Get("/signup/confirm/{token}", h.wrap(h.signupConfirmForm))
+		r.Post("/signup/confirm/{token}", h.wrap(h.signupConfirm))
+		r.Get("/signup/setup", h.wrap(h.signupSetup))
+		r.Post("/signup/setup/retry", h.wrap(h.signupSetupRetry))
+		r.Get("/password/forgot", h.wrap(h.forgotForm))
+		r.Post("/password/forgot", h.wrap(h.forgotSubmit))
+		r.Get("/password/reset/{token}", h.wrap(h.resetForm))
+		r.Post("/password/reset/{token}", h.wrap(h.resetSubmit))
+		r.Get("/account/email/confirm/{token}", h.wrap(h.emailConfirmForm))
+		r.Post("/account/email/confirm/{token}", h.wrap(h.emailConfirm))
 
 		r.Group(func(r chi.Router) {
 			r.Use(h.requireUser)
 			r.Get("/account/password", h.wrap(h.passwordForm))
 			r.Post("/account/password", h.wrap(h.passwordSubmit))
+			r.Get("/account/email", h.wrap(h.emailForm))
+			r.Post("/account/email", h.wrap(h.emailSubmit))
 
 			// Hosted objects: every role, each seeing what its scope allows.
 			h.siteRoutes(r)
@@ -73,6 +91,11 @@ func (h *Handler) router() chi.Router {
 				r.Post("/drift/run", h.wrap(h.driftRun))
 				r.Post("/drift/{driftID}/adopt", h.wrap(h.driftResolve(true)))
 				r.Post("/drift/{driftID}/forget", h.wrap(h.driftResolve(false)))
+				r.Get("/signups", h.wrap(h.signupsList))
+				r.Post("/signups/settings", h.wrap(h.signupsSettings))
+				r.Get("/mail", h.wrap(h.outboxList))
+				r.Get("/mail/{outboxID}", h.wrap(h.outboxShow))
+				r.Post("/mail/{outboxID}/resend", h.wrap(h.outboxResend))
 				r.Get("/resellers", h.wrap(h.customerList(store.RoleReseller, "Resellers", "/admin/resellers", "/admin/resellers/new")))
 				r.Get("/resellers/new", h.wrap(h.customerNew(store.RoleReseller, "/admin/resellers")))
 				r.Post("/resellers", h.wrap(h.customerCreate(store.RoleReseller, "/admin/resellers")))
@@ -87,6 +110,8 @@ func (h *Handler) router() chi.Router {
 				r.Get("/clients", h.wrap(h.customerList(store.RoleClient, "Your clients", "/reseller/clients", "/reseller/clients/new")))
 				r.Get("/clients/new", h.wrap(h.customerNew(store.RoleClient, "/reseller/clients")))
 				r.Post("/clients", h.wrap(h.customerCreate(store.RoleClient, "/reseller/clients")))
+				r.Get("/signups", h.wrap(h.signupsList))
+				r.Post("/signups/settings", h.wrap(h.signupsSettings))
 				h.planRoutes(r)
 			})
 			// One customer: admins (any) and resellers (their clients); the choke point checks {customerID}.
@@ -101,7 +126,14 @@ func (h *Handler) router() chi.Router {
 				r.Get("/delete", h.wrap(h.customerDeleteConfirm))
 				r.Post("/delete", h.wrap(h.customerDelete))
 				r.Post("/retry", h.wrap(h.customerRetry))
+				r.Post("/invite", h.wrap(h.customerInvite))
 				r.Post("/impersonate", h.wrap(h.impersonateStart))
+			})
+			r.Route("/signups/{signupID}", func(r chi.Router) {
+				r.Use(h.requireRole(store.RoleAdmin, store.RoleReseller))
+				r.Post("/approve", h.wrap(h.signupDecide("approve")))
+				r.Post("/reject", h.wrap(h.signupDecide("reject")))
+				r.Post("/retry", h.wrap(h.signupDecide("retry")))
 			})
 			r.Route("/client", func(r chi.Router) {
 				r.Use(h.requireRole(store.RoleClient))
@@ -124,6 +156,7 @@ func (h *Handler) planRoutes(r chi.Router) {
 	r.Get("/plans/{planID}", h.wrap(h.planShow))
 	r.Post("/plans/{planID}", h.wrap(h.planUpdate))
 	r.Post("/plans/{planID}/delete", h.wrap(h.planDelete))
+	r.Post("/plans/{planID}/public", h.wrap(h.planPublic))
 }
 
 func cacheStatic(next http.Handler) http.Handler {

@@ -32,7 +32,16 @@ type Account struct {
 	PasswordChangedAt time.Time
 	CreatedAt         time.Time
 	CustomerID        *int64 // the reseller or client this account signs in for; nil for admins
+	EmailConfirmedAt  *time.Time
+	PendingEmail      *string // a new address waiting for its confirmation link
 }
+
+// NoPassword is the password hash of an account whose owner has not chosen a password yet (an invitation is out):
+// it matches no password.
+const NoPassword = "!none"
+
+// HasPassword reports whether the account's owner has set a password.
+func (a Account) HasPassword() bool { return a.PasswordHash != NoPassword }
 
 // Locked reports whether the account is temporarily locked at now.
 func (a Account) Locked(now time.Time) bool {
@@ -45,12 +54,13 @@ type Accounts struct{ db DBTX }
 // NewAccounts returns the accounts table over db.
 func NewAccounts(db DBTX) Accounts { return Accounts{db: db} }
 
-const accountCols = `id, email, name, role, password_hash, failed_logins, locked_until, password_changed_at, created_at, customer_id`
+const accountCols = `id, email, name, role, password_hash, failed_logins, locked_until, password_changed_at, created_at, customer_id,
+	email_confirmed_at, pending_email`
 
 func scanAccount(row pgx.CollectableRow) (Account, error) {
 	var a Account
 	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.PasswordHash, &a.FailedLogins, &a.LockedUntil,
-		&a.PasswordChangedAt, &a.CreatedAt, &a.CustomerID)
+		&a.PasswordChangedAt, &a.CreatedAt, &a.CustomerID, &a.EmailConfirmedAt, &a.PendingEmail)
 	return a, err
 }
 
@@ -133,4 +143,30 @@ func (s Accounts) SetPassword(ctx context.Context, id int64, hash string) (time.
 			locked_until = NULL
 		WHERE id = $1 RETURNING password_changed_at`, id, hash).Scan(&at)
 	return at, wrap(err, "set password %d", id)
+}
+
+// Lock returns the account with id, locked FOR UPDATE until the transaction ends.
+func (s Accounts) Lock(ctx context.Context, id int64) (Account, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = $1 FOR UPDATE`, id)
+	a, err := pgx.CollectExactlyOneRow(rows, scanAccount)
+	return a, wrap(err, "lock account %d", id)
+}
+
+// ConfirmEmail records that the owner of the account's address followed a link sent to it.
+func (s Accounts) ConfirmEmail(ctx context.Context, id int64) error {
+	_, err := s.db.Exec(ctx, `UPDATE accounts SET email_confirmed_at = now() WHERE id = $1`, id)
+	return wrap(err, "confirm email %d", id)
+}
+
+// SetPendingEmail records a requested new address (nil clears it).
+func (s Accounts) SetPendingEmail(ctx context.Context, id int64, email *string) error {
+	_, err := s.db.Exec(ctx, `UPDATE accounts SET pending_email = $2 WHERE id = $1`, id, email)
+	return wrap(err, "set pending email %d", id)
+}
+
+// ChangeEmail makes the pending address the account's address, confirmed. ErrConflict: another account has it.
+func (s Accounts) ChangeEmail(ctx context.Context, id int64, email string) error {
+	_, err := s.db.Exec(ctx, `UPDATE accounts SET email = $2, pending_email = NULL, email_confirmed_at = now()
+		WHERE id = $1`, id, email)
+	return wrap(err, "change email %d", id)
 }

@@ -125,3 +125,12 @@ func reverse(s string) string {
 	}
 	return string(b)
 }
+
+// Taken reports whether name, a name above it or a name under it is claimed by any customer (for a visitor who has
+// no customer yet).
+func (s Claims) Taken(ctx context.Context, name string) (bool, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT count(*) FROM domain_claims WHERE name = ANY($1) OR reverse(name) LIKE $2`,
+		parents(name), escapeLike(reverse(name))+".%").Scan(&n)
+	return n > 0, wrap(err, "claims on %q", name)
+}

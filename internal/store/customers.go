@@ -237,7 +237,9 @@ func (s Customers) SetContact(ctx context.Context, id int64, name, company, emai
 		id, name, company, email); err != nil {
 		return wrap(err, "customer %d contact", id)
 	}
-	_, err := s.db.Exec(ctx, `UPDATE accounts SET email = $2, name = $3 WHERE customer_id = $1`, id, email, name)
+	// A new address is not confirmed until its owner follows a link sent to it.
+	_, err := s.db.Exec(ctx, `UPDATE accounts SET email = $2, name = $3,
+		email_confirmed_at = CASE WHEN lower(email) = lower($2) THEN email_confirmed_at END WHERE customer_id = $1`, id, email, name)
 	return wrap(err, "customer %d sign-in email", id)
 }
 

@@ -23,7 +23,9 @@ type NewCustomer struct {
 	Company      string
 	Email        string // the sign-in, and the ISPConfig contact address
 	Username     string // the ISPConfig username
-	PasswordHash string // the portal sign-in's argon2id hash
+	PasswordHash string // the portal sign-in's argon2id hash; ignored with Invite
+	// Invite: the owner chooses the password through an emailed invitation (Service.Invite) instead.
+	Invite bool
 }
 
 // Create records a pending customer with its sign-in and a durable provisioning job, then provisions it in
@@ -77,11 +79,24 @@ func (s *Service) Create(ctx context.Context, in NewCustomer) (store.Customer, e
 		if err != nil {
 			return err
 		}
-		if _, err := store.NewAccounts(tx).CreateForCustomer(ctx, in.Email, in.Name, in.Kind, in.PasswordHash, c.ID); err != nil {
+		hash := in.PasswordHash
+		if in.Invite {
+			hash = store.NoPassword
+		}
+		acct, err := store.NewAccounts(tx).CreateForCustomer(ctx, in.Email, in.Name, in.Kind, hash, c.ID)
+		if err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return userErr("An account with the email %s already exists.", in.Email)
 			}
 			return err
+		}
+		if in.Invite {
+			if s.Invite == nil {
+				return errors.New("tenancy: invitations are not configured")
+			}
+			if err := s.Invite(ctx, tx, acct); err != nil {
+				return err
+			}
 		}
 		created = c
 		return s.enqueue(ctx, tx, ProvisionArgs{CustomerID: c.ID})

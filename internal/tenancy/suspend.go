@@ -49,6 +49,7 @@ func (s *Service) SetSuspended(ctx context.Context, id int64, suspend bool, by s
 				return err
 			}
 			affected = append(affected, c.ID)
+			notify := []int64{c.ID}
 			if c.Kind == store.RoleReseller && c.SuspendedSelf != suspend {
 				clients, err := customers.LiveClients(ctx, c.ID)
 				if err != nil {
@@ -59,6 +60,16 @@ func (s *Service) SetSuspended(ctx context.Context, id int64, suspend bool, by s
 						return err
 					}
 					affected = append(affected, cl.ID)
+					if !cl.SuspendedSelf { // its own suspension, if any, stays: nothing changes for it
+						notify = append(notify, cl.ID)
+					}
+				}
+			}
+			if s.SuspensionNotice != nil && c.SuspendedSelf != suspend {
+				for _, cid := range notify {
+					if err := s.SuspensionNotice(ctx, tx, cid, suspend); err != nil {
+						return err
+					}
 				}
 			}
 			for _, cid := range affected {

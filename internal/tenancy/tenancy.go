@@ -40,6 +40,10 @@ type Service struct {
 	SettleStale func(ctx context.Context) error
 	// Objects removes, switches and finds hosted objects in ISPConfig; the hosting service provides it.
 	Objects ObjectOps
+	// Invite sends a new account's owner an invitation in the transaction that creates it (the access service).
+	Invite func(ctx context.Context, tx pgx.Tx, acct store.Account) error
+	// SuspensionNotice tells a customer, in the transaction that changes it, that it was suspended or unsuspended.
+	SuspensionNotice func(ctx context.Context, tx pgx.Tx, customerID int64, suspended bool) error
 
 	instMu sync.Mutex
 	inst   string

@@ -11,12 +11,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
+	"portal/internal/access"
+	"portal/internal/auth"
 	"portal/internal/dbtest"
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
+	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 )
@@ -34,6 +39,12 @@ type Env struct {
 	Ten      *tenancy.Service
 	Host     *hosting.Service
 	Platform store.Platform
+	// Mail is the mailer: held in the outbox unless Options.SMTP names a server (a mailtest.Mailpit's SMTPURL).
+	Mail *mailer.Service
+	// Jobs is the river client; StartJobs works jobs until the test ends.
+	Jobs *river.Client[pgx.Tx]
+	// Access runs invitations, resets and email changes; its links start with http://portal.test.
+	Access *access.Service
 	// Upstream is the simulator's URL; a test may put a proxy in front of it with Options.Wrap.
 	Upstream string
 	// PasswordHash is the sign-in hash new customers get (by default one no password matches).
@@ -49,6 +60,14 @@ type Options struct {
 	Sim *ispsim.Sim
 	// Observe, when set, sees every ISPConfig call's outcome (a health flag, for example).
 	Observe func(fn string, d time.Duration, err error)
+	// SMTP is the PORTAL_SMTP_URL the mailer sends with; "" keeps messages in the outbox (off).
+	SMTP string
+	// Pool and Mail, when set, are used instead of a fresh database and a mailer built from SMTP.
+	Pool *pgxpool.Pool
+	Mail *mailer.Service
+	// BeforeJobs, when set, runs once the services exist and returns more workers for the job client (services a
+	// test builds on top of these, such as signup).
+	BeforeJobs func(e *Env) []func(*river.Workers)
 }
 
 // New builds an Env.
@@ -58,7 +77,10 @@ func New(t testing.TB, opts ...func(*Options)) *Env {
 	for _, f := range opts {
 		f(&o)
 	}
-	e := &Env{T: t, Pool: dbtest.New(t), Sim: o.Sim, PasswordHash: "$argon2id$unused"}
+	e := &Env{T: t, Pool: o.Pool, Sim: o.Sim, PasswordHash: "$argon2id$unused"}
+	if e.Pool == nil {
+		e.Pool = dbtest.New(t)
+	}
 	if e.Sim == nil {
 		e.Sim = ispsim.New()
 		e.Sim.AddRemoteUser("portal", "sim-secret", "")
@@ -83,10 +105,46 @@ func New(t testing.TB, opts ...func(*Options)) *Env {
 	e.Ten = tenancy.New(e.Pool, map[int64]tenancy.ISP{e.Platform.ID: e.ISP}, nil)
 	e.Host = hosting.New(e.Pool, e.Ten, o.Settings, nil)
 	e.Host.SettleAfter = 0 // tests settle at once; they move no clock
-	if _, err := tenancy.NewJobs(e.Pool, e.Ten, nil, e.Host.AddWorkers); err != nil {
+	if o.SMTP == "" {
+		o.SMTP = "off"
+	}
+	if e.Mail = o.Mail; e.Mail == nil {
+		smtp, err := mailer.ParseURL(o.SMTP)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Mail, err = mailer.New(e.Pool, mailer.Config{SMTP: smtp, From: "Test Operator <portal@example.test>"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		e.Mail.RetryBase, e.Mail.RetryMax = 100*time.Millisecond, time.Second
+	}
+	e.Access = access.New(e.Pool, e.Mail, auth.NewHasher(8*1024), "http://portal.test", nil)
+	e.Ten.Invite = e.Access.InviteTx
+	e.Ten.SuspensionNotice = e.Access.SuspensionNoticeTx
+	workers := []func(*river.Workers){e.Host.AddWorkers, e.Mail.AddWorkers}
+	if o.BeforeJobs != nil {
+		workers = append(workers, o.BeforeJobs(e)...)
+	}
+	if e.Jobs, err = tenancy.NewJobs(e.Pool, e.Ten, nil, workers...); err != nil {
 		t.Fatal(err)
 	}
+	e.Mail.SetJobs(e.Jobs)
 	return e
+}
+
+// StartJobs works river jobs (mail delivery, provisioning, settling) until the test ends.
+func (e *Env) StartJobs() {
+	e.T.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := e.Jobs.Start(ctx); err != nil {
+		e.T.Fatal(err)
+	}
+	e.T.Cleanup(func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer scancel()
+		_ = e.Jobs.Stop(sctx)
+		cancel()
+	})
 }
 
 // Plan creates a plan: an operator's (reseller nil) or a reseller's, for resellers or clients.

@@ -1,0 +1,271 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"portal/internal/hosting"
+	"portal/internal/mailtest"
+	"portal/internal/signup"
+	"portal/internal/store"
+	"portal/internal/tenancy"
+)
+
+func (w *signupWorld) count(q string, args ...any) int {
+	w.app.t.Helper()
+	var n int
+	if err := w.app.pool.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+		w.app.t.Fatal(err)
+	}
+	return n
+}
+
+// waitSetup polls a visitor's set-up page until it shows state.
+func waitSetup(t *testing.T, v *browser, state string) string {
+	t.Helper()
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		v.hdrs["HX-Request"] = "true"
+		st := v.get("/signup/setup")
+		delete(v.hdrs, "HX-Request")
+		if strings.Contains(st.body, `data-testid="setup-state">`+state+`<`) {
+			return st.body
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("set-up did not reach %q:\n%s", state, st.body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// signUpAndConfirm signs up as email for domain and follows the confirmation link, in v.
+func (w *signupWorld) signUpAndConfirm(t *testing.T, v *browser, email, domain string) {
+	t.Helper()
+	if resp := v.post(w.page, w.form(email, domain)); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, "signup-sent") {
+		t.Fatalf("signup %s: %d %.300s", email, resp.StatusCode, resp.body)
+	}
+	link := strings.TrimPrefix(mailtest.Link(t, w.mp.Wait(email, 1)[0].Text, w.app.srv.URL+"/signup/confirm/"), w.app.srv.URL)
+	if resp := v.post(link, url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm %s: %d %.300s", email, resp.StatusCode, resp.body)
+	}
+}
+
+// A honeypot field, a form sent faster than the minimum fill time, and a refused email domain: bots get the
+// visitor's answer and nothing happens; a person gets a field error. An address that already has an account gets
+// the same answer as a new one, and a note by mail instead of a second account.
+func TestSignup_BotsBlocklistAndKnownAddresses(t *testing.T) {
+	w := newSignupWorld(t)
+	app := w.app
+	v := app.browser()
+	v.get(w.page)
+	hp := w.form("bot@example.com", "bot.example")
+	hp.Set("website", "http://spam.example")
+	if resp := v.post(w.page, hp); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, "signup-sent") {
+		t.Fatalf("honeypot: %d", resp.StatusCode)
+	}
+	// The minimum fill time, by the handler's clock.
+	app.signup.Limits.MinFill = 3 * time.Second
+	app.now = time.Now()
+	v.get(w.page)
+	app.now = app.now.Add(time.Second)
+	if resp := v.post(w.page, w.form("fast@example.com", "fast.example")); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, "signup-sent") {
+		t.Fatalf("too fast: %d", resp.StatusCode)
+	}
+	// Without having seen the form at all.
+	if resp := app.browser().post(w.page, w.form("blind@example.com", "blind.example")); resp.StatusCode != http.StatusOK {
+		t.Fatalf("blind post: %d", resp.StatusCode)
+	}
+	if n := w.count(`SELECT count(*) FROM signups`) + w.count(`SELECT count(*) FROM outbox WHERE kind LIKE 'signup%'`); n != 0 {
+		t.Fatalf("bots caused %d rows", n)
+	}
+	if n := w.count(`SELECT count(*) FROM audit_log WHERE action = 'signup.refused'`); n != 3 {
+		t.Fatalf("%d bot refusals audited, want 3", n)
+	}
+	app.now = app.now.Add(5 * time.Second)
+	app.signup.Blocked = map[string]bool{"throwaway.example": true}
+	if resp := v.post(w.page, w.form("x@throwaway.example", "tw.example")); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.body, `data-testid="error-email"`) {
+		t.Fatalf("blocked domain: %d", resp.StatusCode)
+	}
+	rAcct, _ := store.NewAccounts(app.pool).ByCustomer(context.Background(), w.reseller.ID)
+	fresh := v.post(w.page, w.form("newcomer@example.com", "newcomer.example"))
+	known := v.post(w.page, w.form(rAcct.Email, "known.example"))
+	if known.StatusCode != fresh.StatusCode || strings.ReplaceAll(known.body, rAcct.Email, "newcomer@example.com") != fresh.body {
+		t.Fatal("the answer for a registered address differs from a new one")
+	}
+	if n := w.count(`SELECT count(*) FROM signups WHERE lower(email) = lower($1)`, rAcct.Email); n != 0 {
+		t.Fatal("a signup was recorded for a registered address")
+	}
+	if note := w.mp.Wait(rAcct.Email, 1)[0]; !strings.Contains(note.Text, "already has an account") {
+		t.Fatalf("note to the registered address:\n%s", note.Text)
+	}
+	// The domain is checked against the registry: the reseller's own client's site.
+	c := app.customer(store.RoleClient, &w.reseller, "site-owner@example.com")
+	if _, err := app.hosting.CreateSite(context.Background(), hostingActor(t, app, c), siteIn("taken.example")); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"taken.example", "www.taken.example", "newcomer.example"} {
+		if resp := v.post(w.page, w.form("other-"+d+"@example.com", d)); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.body, `data-testid="error-domain"`) {
+			t.Fatalf("%s: %d, want a domain error", d, resp.StatusCode)
+		}
+	}
+}
+
+// Five signups an hour from one IP, counted in Postgres: two portal instances on one database share the count; an
+// hour later it lifts.
+func TestSignup_RateLimitSharedByTwoInstances(t *testing.T) {
+	w := newSignupWorld(t)
+	app := w.app
+	cfg, _ := pgxpool.ParseConfig(app.pool.Config().ConnString())
+	pool2, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool2.Close)
+	o2 := app.h.opts
+	o2.Pool = pool2
+	o2.Signup = signup.New(pool2, app.tenancy, app.hosting, app.mail, app.hasher, app.platform.ID, o2.BaseURL, nil)
+	o2.Signup.Limits.MinFill = 0
+	o2.Signup.SetJobs(app.jobs)
+	srv2 := httptest.NewServer(New(o2).Routes())
+	t.Cleanup(srv2.Close)
+	second := *app
+	second.srv = srv2
+	instances := []*browser{app.browser(), second.browser()}
+	for i := range 5 {
+		b := instances[i%2]
+		if resp := b.post(w.page, w.form(fmt.Sprintf("rate%d@example.com", i), fmt.Sprintf("rate%d.example", i))); resp.StatusCode != http.StatusOK {
+			t.Fatalf("signup %d: %d %.300s", i+1, resp.StatusCode, resp.body)
+		}
+	}
+	for _, b := range instances {
+		if resp := b.post(w.page, w.form("rate-more@example.com", "rate-more.example")); resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("6th signup: %d, want 429", resp.StatusCode)
+		}
+	}
+	if _, err := app.pool.Exec(context.Background(), `UPDATE rate_events SET at = at - interval '61 minutes'`); err != nil {
+		t.Fatal(err)
+	}
+	if resp := instances[1].post(w.page, w.form("rate-more@example.com", "rate-more.example")); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after the hour: %d", resp.StatusCode)
+	}
+}
+
+// A full reseller's page is not available; a plan without sites can't be chosen.
+func TestSignup_ResellerCeilingAndPlanLimits(t *testing.T) {
+	l := unlimited
+	l.MaxClients = 1
+	w := newSignupWorld(t, l)
+	app := w.app
+	noSites := unlimited
+	noSites.MaxSites = 0
+	mailOnly := app.plan(&w.reseller, store.RoleClient, "Mail only", noSites)
+	if err := store.NewSignups(app.pool).SetPlanPublic(context.Background(), mailOnly.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	v := app.browser()
+	f := w.form("mailonly@example.com", "mailonly.example")
+	f.Set("plan_id", fmt.Sprint(mailOnly.ID))
+	if resp := v.post(w.page, f); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.body, `data-testid="error-plan_id"`) {
+		t.Fatalf("plan without sites: %d", resp.StatusCode)
+	}
+	app.customer(store.RoleClient, &w.reseller, "the-one-client@example.com", w.plan.ID)
+	if page := v.get(w.page); !strings.Contains(page.body, `data-testid="signup-unavailable"`) || strings.Contains(page.body, "signup-form") {
+		t.Fatal("a full reseller's page still offers signup")
+	}
+	if resp := v.post(w.page, w.form("late@example.com", "late.example")); resp.StatusCode != http.StatusConflict {
+		t.Fatalf("signup at a full reseller: %d, want 409", resp.StatusCode)
+	}
+	if resp := v.get("/signup/no-such-reseller"); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown slug: %d", resp.StatusCode)
+	}
+}
+
+// A reseller that approves signups by hand: the confirmed signup waits in its queue; approving it sets it up.
+func TestSignup_ManualApproval(t *testing.T) {
+	w := newSignupWorld(t)
+	app := w.app
+	rAcct, _ := store.NewAccounts(app.pool).ByCustomer(context.Background(), w.reseller.ID)
+	r := app.browser()
+	r.mustLogin(rAcct.Email, pw, "/reseller")
+	if resp := r.post("/reseller/signups/settings", url.Values{"manual_approval": {"1"}, "terms_text": {"Be nice."}, "terms_version": {"2026-1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("settings: %d %.300s", resp.StatusCode, resp.body)
+	}
+	v := app.browser()
+	if page := v.get(w.page); !strings.Contains(page.body, "Be nice.") || !strings.Contains(page.body, "2026-1") {
+		t.Fatal("the page does not show the reseller's terms")
+	}
+	w.signUpAndConfirm(t, v, "queued@example.com", "queued.example")
+	waitSetup(t, v, "waiting for approval")
+	if n := w.count(`SELECT count(*) FROM customers WHERE email = 'queued@example.com'`); n != 0 {
+		t.Fatal("a client was created before approval")
+	}
+	list := r.get("/reseller/signups")
+	if !strings.Contains(list.body, "queued.example") || !strings.Contains(list.body, `data-testid="signup-approve"`) {
+		t.Fatalf("queue:\n%.3000s", list.body)
+	}
+	var id int64
+	_ = app.pool.QueryRow(context.Background(), `SELECT id FROM signups WHERE email = 'queued@example.com'`).Scan(&id)
+	if resp := r.post(fmt.Sprintf("/signups/%d/approve", id), url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approve: %d %.300s", resp.StatusCode, resp.body)
+	}
+	waitSetup(t, v, "ready")
+	if n := w.count(`SELECT count(*) FROM signups WHERE terms_version = '2026-1'`); n != 1 {
+		t.Fatal("the accepted terms version is not recorded")
+	}
+}
+
+// A set-up that fails shows why, to the visitor and to the reseller; after the cause is gone, retrying finishes it.
+func TestSignup_FailureVisibleAndRetried(t *testing.T) {
+	w := newSignupWorld(t)
+	app := w.app
+	// Someone outside the portal already uses the username the signup will derive ("failshop") in ISPConfig.
+	stranger, err := app.tenancy.Create(context.Background(), tenancy.NewCustomer{Kind: store.RoleClient, PlatformID: app.platform.ID,
+		PlanID: app.plan(nil, store.RoleClient, "stranger", unlimited).ID, Name: "Stranger", Email: "stranger@example.com",
+		Username: "failshop", PasswordHash: "x"})
+	if err != nil || stranger.State != store.StateActive {
+		t.Fatalf("stranger: %v %s", err, stranger.State)
+	}
+	if _, err := app.pool.Exec(context.Background(), `UPDATE customers SET state = 'deleted' WHERE id = $1`, stranger.ID); err != nil {
+		t.Fatal(err)
+	}
+	v := app.browser()
+	w.signUpAndConfirm(t, v, "unlucky@example.com", "fail-shop.example")
+	body := waitSetup(t, v, "failed")
+	if !strings.Contains(body, `data-testid="setup-retry"`) || !strings.Contains(body, "already used") {
+		t.Fatalf("failure page:\n%s", body)
+	}
+	rAcct, _ := store.NewAccounts(app.pool).ByCustomer(context.Background(), w.reseller.ID)
+	r := app.browser()
+	r.mustLogin(rAcct.Email, pw, "/reseller")
+	if list := r.get("/reseller/signups"); !strings.Contains(list.body, "already used") || !strings.Contains(list.body, `data-testid="signup-retry"`) {
+		t.Fatal("the reseller does not see the failure")
+	}
+	if err := app.isp.DeleteClient(context.Background(), *stranger.ISPClientID); err != nil {
+		t.Fatal(err)
+	}
+	if resp := v.post("/signup/setup/retry", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("retry: %d %.300s", resp.StatusCode, resp.body)
+	}
+	waitSetup(t, v, "ready")
+}
+
+func hostingActor(t *testing.T, app *testApp, c store.Customer) hosting.Actor {
+	t.Helper()
+	a, err := store.NewAccounts(app.pool).ByCustomer(context.Background(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hosting.Actor{Acting: a, Effective: a, IP: "192.0.2.1"}
+}
+
+func siteIn(domain string) hosting.NewSite {
+	return hosting.NewSite{Domain: domain, Active: true, SiteSettings: hosting.SiteSettings{PHP: "php-fpm", QuotaMB: "100", TrafficMB: "-1"}}
+}

@@ -1,0 +1,123 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"portal/internal/mailtest"
+	"portal/internal/store"
+)
+
+// signupWorld is a reseller with a public client plan, its signup page, and mail going to the shared mailpit.
+type signupWorld struct {
+	app      *testApp
+	mp       *mailtest.Mailpit
+	reseller store.Customer
+	plan     store.Plan
+	page     string
+}
+
+func newSignupWorld(t *testing.T, resellerLimits ...store.Limits) *signupWorld {
+	t.Helper()
+	mp := mailtest.Shared(t)
+	app := newApp(t, withSMTP(mp.SMTPURL))
+	app.startJobs()
+	l := unlimited
+	if len(resellerLimits) > 0 {
+		l = resellerLimits[0]
+	}
+	email := fmt.Sprintf("su-reseller-%d@example.com", time.Now().UnixNano())
+	rplan := app.plan(nil, store.RoleReseller, "reseller plan", l)
+	r := app.customer(store.RoleReseller, nil, email, rplan.ID)
+	plan := app.plan(&r, store.RoleClient, "Starter", unlimited)
+	rb := app.browser()
+	rb.mustLogin(email, pw, "/reseller")
+	if resp := rb.post(fmt.Sprintf("/reseller/plans/%d/public", plan.ID), url.Values{"public": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("make the plan public: %d %.300s", resp.StatusCode, resp.body)
+	}
+	return &signupWorld{app: app, mp: mp, reseller: r, plan: plan, page: "/signup/" + r.ISPUsername}
+}
+
+func (w *signupWorld) form(email, domain string) url.Values {
+	return url.Values{"name": {"Vera Visitor"}, "email": {email}, "password": {"visitor's own password"},
+		"plan_id": {fmt.Sprint(w.plan.ID)}, "domain": {domain}, "terms": {"1"}, "website": {""}}
+}
+
+// A visitor signs up on a reseller's page, confirms by the mailed link, watches the set-up reach ready, and is
+// signed in on a dashboard that shows the new site. The reseller is told and sees the signup; the visitor gets a
+// welcome mail; the terms acceptance is recorded.
+func TestSignup_ToReadySite(t *testing.T) {
+	w := newSignupWorld(t)
+	app := w.app
+	v := app.browser()
+	page := v.get(w.page)
+	if page.StatusCode != http.StatusOK || !strings.Contains(page.body, "Starter") || !strings.Contains(page.body, w.reseller.Name) {
+		t.Fatalf("signup page: %d\n%.2000s", page.StatusCode, page.body)
+	}
+	bad := w.form("not-an-address", "no_domain")
+	bad.Del("terms")
+	if resp := v.post(w.page, bad); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.body, `data-testid="error-email"`) ||
+		!strings.Contains(resp.body, `data-testid="error-domain"`) || !strings.Contains(resp.body, `data-testid="error-terms"`) {
+		t.Fatalf("bad form: %d", resp.StatusCode)
+	}
+	if resp := v.post(w.page, w.form("vera@example.com", "vera-site.example")); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, `data-testid="signup-sent"`) {
+		t.Fatalf("signup: %d %.500s", resp.StatusCode, resp.body)
+	}
+	msg := w.mp.Wait("vera@example.com", 1)[0]
+	if msg.From.Name != w.reseller.Name {
+		t.Fatalf("confirmation from %q, want the reseller", msg.From.Name)
+	}
+	link := strings.TrimPrefix(mailtest.Link(t, msg.Text, app.srv.URL+"/signup/confirm/"), app.srv.URL)
+	if resp := v.get(link); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, "signup-confirm-form") {
+		t.Fatalf("confirm page: %d", resp.StatusCode)
+	}
+	if resp := v.post(link, url.Values{}); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signup/setup" {
+		t.Fatalf("confirm: %d %q %.300s", resp.StatusCode, resp.Header.Get("Location"), resp.body)
+	}
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		v.hdrs["HX-Request"] = "true"
+		st := v.get("/signup/setup")
+		delete(v.hdrs, "HX-Request")
+		if strings.Contains(st.body, `data-testid="setup-state">ready<`) {
+			break
+		}
+		if time.Now().After(deadline) || strings.Contains(st.body, "setup-failed") {
+			t.Fatalf("set-up did not get ready:\n%s", st.body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	dash := v.get("/client")
+	if dash.StatusCode != http.StatusOK || !strings.Contains(dash.body, "vera-site.example") {
+		t.Fatalf("dashboard: %d\n%.2000s", dash.StatusCode, dash.body)
+	}
+	if resp := v.post(link, url.Values{}); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("second confirmation: %d, want 404", resp.StatusCode)
+	}
+	var cust store.Customer
+	var err error
+	acct, err := store.NewAccounts(app.pool).ByEmail(context.Background(), "vera@example.com")
+	if err == nil {
+		cust, err = store.NewCustomers(app.pool).ByID(context.Background(), *acct.CustomerID)
+	}
+	if err != nil || cust.ResellerID == nil || *cust.ResellerID != w.reseller.ID || cust.State != store.StateActive {
+		t.Fatalf("the new client: %+v %v", cust, err)
+	}
+	var terms string
+	_ = app.pool.QueryRow(context.Background(), `SELECT terms_version || ' ' || terms_ip FROM signups`).Scan(&terms)
+	if terms != "1 127.0.0.1" {
+		t.Fatalf("terms acceptance recorded as %q", terms)
+	}
+	if welcome := w.mp.Wait("vera@example.com", 2); !strings.Contains(welcome[0].Subject+welcome[1].Subject, "Welcome") {
+		t.Fatal("no welcome mail")
+	}
+	rAcct, _ := store.NewAccounts(app.pool).ByCustomer(context.Background(), w.reseller.ID)
+	if notice := w.mp.Wait(rAcct.Email, 1)[0]; !strings.Contains(notice.Subject, "vera-site.example") {
+		t.Fatalf("reseller's notice: %q", notice.Subject)
+	}
+}
