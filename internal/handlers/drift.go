@@ -62,3 +62,21 @@ func (h *Handler) driftResolve(adopt bool) func(http.ResponseWriter, *http.Reque
 		return nil
 	}
 }
+
+// driftPush serves POST /admin/drift/{driftID}/push: write the portal's values back to ISPConfig, through the
+// hosting and tenancy services (which audit it).
+func (h *Handler) driftPush(w http.ResponseWriter, r *http.Request) error {
+	id, err := ownedID(r, "driftID")
+	if err != nil {
+		return err
+	}
+	if _, err := parseForm(r); err != nil {
+		return err
+	}
+	if err := h.hosting.PushDrift(r.Context(), h.actor(r), id); err != nil {
+		return err
+	}
+	h.flash(r, "ISPConfig has the portal's values again.")
+	redirect(w, r, "/admin/drift")
+	return nil
+}

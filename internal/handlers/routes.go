@@ -72,6 +72,7 @@ func (h *Handler) router() chi.Router {
 				r.Post("/drift/run", h.wrap(h.driftRun))
 				r.Post("/drift/{driftID}/adopt", h.wrap(h.driftResolve(true)))
 				r.Post("/drift/{driftID}/forget", h.wrap(h.driftResolve(false)))
+				r.Post("/drift/{driftID}/push", h.wrap(h.driftPush))
 				r.Get("/resellers", h.wrap(h.customerList(store.RoleReseller, "Resellers", "/admin/resellers", "/admin/resellers/new")))
 				r.Get("/resellers/new", h.wrap(h.customerNew(store.RoleReseller, "/admin/resellers")))
 				r.Post("/resellers", h.wrap(h.customerCreate(store.RoleReseller, "/admin/resellers")))

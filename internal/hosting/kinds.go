@@ -24,6 +24,8 @@ type kindSpec struct {
 	// refresh records what ISPConfig has for an object after a change whose answer was lost; nil when the kind
 	// has no changeable settings.
 	refresh func(ctx context.Context, db store.DBTX, isp tenancy.ISP, id, ispID int64) error
+	// push writes the portal's record of every field the drift check compares back to ISPConfig (drift.go).
+	push func(ctx context.Context, t target) error
 }
 
 func (k kindSpec) isDuplicate(ve *ispapi.ValidationError) bool {
@@ -37,6 +39,7 @@ func (k kindSpec) isDuplicate(ve *ispapi.ValidationError) bool {
 
 var kinds = map[store.Kind]kindSpec{
 	store.KindSite: {
+		push:      pushSite,
 		duplicate: []string{"domain_error_unique"},
 		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
 			list, err := isp.WebDomainsByClient(ctx, *c.ISPClientID)
@@ -60,6 +63,7 @@ var kinds = map[store.Kind]kindSpec{
 		},
 	},
 	store.KindDomain: {
+		push:      pushDomain,
 		duplicate: []string{"domain_error_unique"},
 		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
 			list, err := isp.DomainsByClient(ctx, *c.ISPClientID)
@@ -68,6 +72,7 @@ var kinds = map[store.Kind]kindSpec{
 		remove: func(ctx context.Context, isp tenancy.ISP, id int64) error { return isp.DeleteDomain(ctx, id) },
 	},
 	store.KindMailDomain: {
+		push:      pushMailDomain,
 		duplicate: []string{"domain_error_unique"},
 		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
 			list, err := isp.MailDomainsByClient(ctx, *c.ISPClientID)
@@ -86,6 +91,7 @@ var kinds = map[store.Kind]kindSpec{
 		},
 	},
 	store.KindMailbox: {
+		push:      pushMailbox,
 		duplicate: []string{"email_error_unique", "login_error_unique", ispapi.KeyMailboxExists},
 		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
 			list, err := isp.MailUsersByClient(ctx, *c.ISPClientID)
@@ -97,10 +103,14 @@ var kinds = map[store.Kind]kindSpec{
 			if err != nil {
 				return err
 			}
+			if _, err := db.Exec(ctx, `UPDATE mailboxes SET name = $2, updated_at = now() WHERE id = $1`, id, m.Name); err != nil {
+				return err
+			}
 			return store.NewMail(db).SetMailboxQuota(ctx, id, int(int64(m.QuotaBytes)/(1<<20)))
 		},
 	},
 	store.KindMailForward: {
+		push: pushForward,
 		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
 			kind, rest, _ := strings.Cut(key, "|")
 			source, dest, _ := strings.Cut(rest, "|")

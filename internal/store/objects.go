@@ -43,6 +43,12 @@ func tableOf(kind Kind) (objectTable, error) {
 	return t, nil
 }
 
+// TableOf names the table of an object kind.
+func TableOf(kind Kind) (string, error) {
+	t, err := tableOf(kind)
+	return t.name, err
+}
+
 // DeletionOrder lists object kinds children first: forwards and mailboxes before their mail domain.
 var DeletionOrder = []Kind{KindMailForward, KindMailbox, KindMailDomain, KindSite, KindDomain}
 

@@ -27,6 +27,7 @@ type ISP interface {
 	DeleteWebDomain(ctx context.Context, id int64) error
 
 	AddDomain(ctx context.Context, clientID int64, domain string) (int64, error)
+	GetDomain(ctx context.Context, id int64) (ispapi.Domain, error)
 	DomainsByClient(ctx context.Context, clientID int64) ([]ispapi.Domain, error)
 	MoveDomain(ctx context.Context, id, clientID int64) error
 	DeleteDomain(ctx context.Context, id int64) error
