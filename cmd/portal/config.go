@@ -46,6 +46,7 @@ type Config struct {
 	DomainLimitSubdomains bool
 	PHPModes              []string
 	DriftEvery            time.Duration
+	QueueEvery            time.Duration
 }
 
 type envReader struct {
@@ -162,6 +163,9 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if v := e.str("PORTAL_DRIFT_INTERVAL", "30m"); v != "off" {
 		c.DriftEvery = e.duration("PORTAL_DRIFT_INTERVAL", 30*time.Minute)
+	}
+	if v := e.str("PORTAL_QUEUE_INTERVAL", "20s"); v != "off" {
+		c.QueueEvery = e.duration("PORTAL_QUEUE_INTERVAL", 20*time.Second)
 	}
 	allowedPHP := map[string]bool{"no": true, "fast-cgi": true, "cgi": true, "mod": true, "suphp": true, "php-fpm": true, "hhvm": true}
 	for _, m := range strings.Split(e.str("PORTAL_PHP_MODES", "php-fpm,fast-cgi,no"), ",") {

@@ -35,7 +35,7 @@ const portalFunctions = "client_get_all,client_get,client_add,client_update,clie
 	"mail_domain_delete,mail_domain_set_status,mail_domain_get_by_domain;mail_user_get,mail_user_add," +
 	"mail_user_update,mail_user_delete;mail_alias_get,mail_alias_add,mail_alias_update,mail_alias_delete;" +
 	"mail_forward_get,mail_forward_add,mail_forward_update,mail_forward_delete;mail_catchall_get," +
-	"mail_catchall_add,mail_catchall_update,mail_catchall_delete"
+	"mail_catchall_add,mail_catchall_update,mail_catchall_delete;monitor_jobqueue_count"
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
@@ -90,6 +90,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	ten := tenancy.New(pool, map[int64]tenancy.ISP{platform.ID: isp}, log)
 	ten.DriftEvery = cfg.DriftEvery
+	ten.QueueEvery = cfg.QueueEvery
 	host := hosting.New(pool, ten, hosting.Settings{DomainLimit: cfg.DomainLimit,
 		DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes}, log)
 	ten.SettleStale = host.SettleStale

@@ -114,6 +114,9 @@ func (s Objects) Provisioned(ctx context.Context, kind Kind, id, ispID int64) (b
 	}
 	tag, err := s.db.Exec(ctx, `UPDATE `+t.name+` SET isp_id = $2, state = 'active', state_detail = '', updated_at = now()
 		WHERE id = $1 AND state = 'pending'`, id, ispID)
+	if err == nil && tag.RowsAffected() == 1 {
+		err = s.Written(ctx, kind, id) // ISPConfig's servers have yet to apply it
+	}
 	return tag.RowsAffected() == 1, wrap(err, "%s %d provisioned", kind, id)
 }
 

@@ -10,6 +10,7 @@ import (
 // *ispapi.Client implements it; there is one per platform.
 type ISP interface {
 	Probe(ctx context.Context) error
+	JobQueueCount(ctx context.Context, serverID int64) (int64, error)
 
 	AddClient(ctx context.Context, resellerID int64, p ispapi.ClientParams) (int64, error)
 	AddReseller(ctx context.Context, p ispapi.ClientParams) (int64, error)

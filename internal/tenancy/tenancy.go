@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"maps"
 	"math/big"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +30,7 @@ import (
 // Service runs tenancy operations.
 type Service struct {
 	pool      *pgxpool.Pool
+	platMu    sync.RWMutex
 	platforms map[int64]ISP
 	jobs      *river.Client[pgx.Tx]
 	log       *slog.Logger
@@ -35,6 +38,9 @@ type Service struct {
 	RetryDelay time.Duration
 	// DriftEvery is how often the drift check runs as a periodic job; 0 disables it. Set before NewJobs.
 	DriftEvery time.Duration
+	// QueueEvery is how often the servers' job queues are read (the applying state); 0 disables it. Set before
+	// NewJobs.
+	QueueEvery time.Duration
 	// SettleStale, when set, settles hosted objects that requests left pending; the drift job runs it first so
 	// the comparison sees finished records.
 	SettleStale func(ctx context.Context) error
@@ -67,9 +73,18 @@ func New(pool *pgxpool.Pool, platforms map[int64]ISP, log *slog.Logger) *Service
 // SetJobs sets the river client used to enqueue durable jobs.
 func (s *Service) SetJobs(c *river.Client[pgx.Tx]) { s.jobs = c }
 
+// PlatformIDs lists the platforms the service has an ISPConfig seam for, in id order.
+func (s *Service) PlatformIDs() []int64 {
+	s.platMu.RLock()
+	defer s.platMu.RUnlock()
+	return slices.Sorted(maps.Keys(s.platforms))
+}
+
 // ISP returns the ISPConfig seam of a platform.
 func (s *Service) ISP(platformID int64) (ISP, error) {
+	s.platMu.RLock()
 	c, ok := s.platforms[platformID]
+	s.platMu.RUnlock()
 	if !ok {
 		return nil, fmt.Errorf("tenancy: no ISPConfig client for platform %d", platformID)
 	}
