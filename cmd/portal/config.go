@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"portal/internal/secret"
 )
 
 // Config is the portal's configuration, read once from the environment by configFromEnv.
@@ -47,6 +49,7 @@ type Config struct {
 	PHPModes              []string
 	DriftEvery            time.Duration
 	QueueEvery            time.Duration
+	SecretKey             []byte // PORTAL_SECRET_KEY: encrypts the passwords of platforms added by admins; nil: none can be added
 }
 
 type envReader struct {
@@ -208,6 +211,13 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 			}
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
+	}
+	if v := e.str("PORTAL_SECRET_KEY", ""); v != "" {
+		k, err := secret.ParseKey(v)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("PORTAL_SECRET_KEY: %v", err))
+		}
+		c.SecretKey = k
 	}
 	if c.ISPConfigURL != "" && c.ISPConfigSim {
 		e.errs = append(e.errs, errors.New("PORTAL_ISPCONFIG_SIM: true runs the built-in simulator, so PORTAL_ISPCONFIG_URL must be empty"))

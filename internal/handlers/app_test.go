@@ -270,7 +270,7 @@ func (a *testApp) customer(kind store.Role, reseller *store.Customer, email stri
 	in := tenancy.NewCustomer{Kind: kind, PlatformID: a.platform.ID, PlanID: pid, Name: "Name of " + email,
 		Email: email, Username: usernameFor(email), PasswordHash: hash}
 	if reseller != nil {
-		in.ResellerID = &reseller.ID
+		in.ResellerID, in.PlatformID = &reseller.ID, reseller.PlatformID
 	}
 	c, err := a.tenancy.Create(ctx, in)
 	if err != nil {

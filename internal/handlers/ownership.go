@@ -23,6 +23,7 @@ var paramKinds = map[string]store.Kind{
 	"mailForwardID": store.KindMailForward,
 	"domainID":      store.KindDomain,
 	"driftID":       store.KindDrift,
+	"platformID":    store.KindPlatform,
 }
 
 type ownedKey string

@@ -106,6 +106,35 @@ func TestApplying_SiteFollowsTheServersQueue(t *testing.T) {
 	}
 }
 
+// TestApplying_MailFollowsTheMailServersQueue: mail domains, mailboxes and forwards show applying the same way.
+func TestApplying_MailFollowsTheMailServersQueue(t *testing.T) {
+	app := newApp(t)
+	app.customer(store.RoleClient, nil, "c@example.com")
+	b := app.browser()
+	b.mustLogin("c@example.com", pw, "/client")
+	app.checkQueues()
+	app.sim.HoldQueue(true)
+	if r := b.post("/mail", url.Values{"domain": {"queued-mail.test"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create mail domain: %d %.300s", r.StatusCode, r.body)
+	}
+	id := app.mailDomainID("queued-mail.test")
+	if r := b.post(mailPath("/mail/%d/mailboxes", id), url.Values{"local": {"info"}, "name": {"Info"}, "password": {"Sup3r-Secret-Pw"}, "quota_mb": {"100"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create mailbox: %d %.300s", r.StatusCode, r.body)
+	}
+	page := b.get(mailPath("/mail/%d", id))
+	if !strings.Contains(page.body, `data-testid="mail-domain-state">applying`) || !strings.Contains(page.body, `data-testid="mailbox-state">applying`) {
+		t.Fatalf("mail while queued: %.3000s", page.body)
+	}
+	app.checkQueues()
+	app.sim.AdvanceQueue(0)
+	app.checkQueues()
+	page = b.get(mailPath("/mail/%d", id))
+	if strings.Contains(page.body, `>applying`) || !strings.Contains(page.body, `data-testid="mail-domain-state">active`) ||
+		!strings.Contains(page.body, `data-testid="mailbox-state">active`) {
+		t.Fatalf("mail after the queue emptied: %.3000s", page.body)
+	}
+}
+
 // TestApplying_QueueNotReadable: without the Monitor functions permission the job records why, makes no other
 // call, and pages keep the sentence about the delay instead of claiming a state they can't know.
 func TestApplying_QueueNotReadable(t *testing.T) {

@@ -27,14 +27,15 @@ const (
 	ApplyApplied  = "applied"
 )
 
-// applySQL is the applying state of object o (of kind, joined to its customer c) on the platform's server column
-// serverCol ("web_server_id" or "mail_server_id").
-func applySQL(kind Kind, serverCol string) string {
+// applySQL is the applying state of an object of kind (its id and its customer's id as SQL expressions of the
+// outer query) on its platform's server column serverCol ("web_server_id" or "mail_server_id").
+func applySQL(kind Kind, serverCol, objID, customerID string) string {
 	return `coalesce((SELECT CASE WHEN q.error <> '' OR q.observed_at IS NULL THEN ''
 			WHEN w.written_at IS NULL OR q.empty_at >= w.written_at THEN '` + ApplyApplied + `' ELSE '` + ApplyApplying + `' END
-		FROM platforms p JOIN server_queues q ON q.platform_id = p.id AND q.server_id = p.` + serverCol + `
-		LEFT JOIN object_writes w ON w.kind = '` + string(kind) + `' AND w.object_id = o.id
-		WHERE p.id = c.platform_id), '')`
+		FROM customers ac JOIN platforms p ON p.id = ac.platform_id
+		JOIN server_queues q ON q.platform_id = p.id AND q.server_id = p.` + serverCol + `
+		LEFT JOIN object_writes w ON w.kind = '` + string(kind) + `' AND w.object_id = ` + objID + `
+		WHERE ac.id = ` + customerID + `), '')`
 }
 
 // Queues records what the servers' job queues were seen holding.

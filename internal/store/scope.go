@@ -33,7 +33,8 @@ const (
 	KindMailbox     Kind = "mailbox"
 	KindMailForward Kind = "mail_forward"
 	KindDomain      Kind = "domain"
-	KindDrift       Kind = "drift" // a drift item: admins only
+	KindDrift       Kind = "drift"    // a drift item: admins only
+	KindPlatform    Kind = "platform" // an ISPConfig installation: admins only
 )
 
 // visibleTo is the one ownership rule, over a customers row aliased c, with the placeholders of the scope's role
@@ -57,6 +58,7 @@ var resolveSQL = map[Kind]string{
 	KindMailForward: `SELECT o.id FROM mail_forwards o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1 AND ` + visibleCustomer,
 	KindDomain:      `SELECT o.id FROM domains o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1 AND ` + visibleCustomer,
 	KindDrift:       `SELECT d.id FROM drift_items d WHERE d.id = $1 AND $2::text = 'admin' AND $3::bigint IS NULL`,
+	KindPlatform:    `SELECT p.id FROM platforms p WHERE p.id = $1 AND $2::text = 'admin' AND $3::bigint IS NULL`,
 	KindPlan: `SELECT p.id FROM plans p WHERE p.id = $1 AND (($2::text = 'admin' AND p.reseller_id IS NULL) OR
 		($2::text = 'reseller' AND p.reseller_id = $3::bigint))`,
 }

@@ -39,7 +39,7 @@ type Sites struct{ db DBTX }
 func NewSites(db DBTX) Sites { return Sites{db: db} }
 
 var siteCols = `o.id, o.customer_id, o.isp_id, o.domain, o.php_mode, o.ssl, o.letsencrypt, o.quota_mb, o.traffic_mb,
-	o.active, o.state, o.state_detail, o.created_at, o.updated_at, c.name, ` + applySQL(KindSite, "web_server_id")
+	o.active, o.state, o.state_detail, o.created_at, o.updated_at, c.name, ` + applySQL(KindSite, "web_server_id", "o.id", "o.customer_id")
 
 func scanSite(row pgx.CollectableRow) (Site, error) {
 	var s Site

@@ -24,6 +24,7 @@ import (
 
 	"portal/internal/fail"
 	"portal/internal/ispapi"
+	"portal/internal/secret"
 	"portal/internal/store"
 )
 
@@ -32,6 +33,8 @@ type Service struct {
 	pool      *pgxpool.Pool
 	platMu    sync.RWMutex
 	platforms map[int64]ISP
+	dial      Dialer      // builds the seams of platforms added by admins (platforms.go)
+	box       *secret.Box // opens their stored passwords
 	jobs      *river.Client[pgx.Tx]
 	log       *slog.Logger
 	// RetryDelay is how long a durable job waits before its first attempt; the request tries at once.
@@ -66,6 +69,9 @@ type ObjectOps interface {
 func New(pool *pgxpool.Pool, platforms map[int64]ISP, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if platforms == nil {
+		platforms = map[int64]ISP{}
 	}
 	return &Service{pool: pool, platforms: platforms, log: log, RetryDelay: 30 * time.Second}
 }
