@@ -23,6 +23,14 @@ if [ -z "${PORTAL_ISPCONFIG_URL:-}" ]; then
 	export PORTAL_ISPCONFIG_SIM_STATE=${PORTAL_ISPCONFIG_SIM_STATE:-$data/ispconfig-sim.json}
 fi
 
+# A development key for the passwords of platforms added under Admin → Platforms, kept next to the database (whose
+# sealed passwords it opens).
+if [ -z "${PORTAL_SECRET_KEY:-}${PORTAL_SECRET_KEY_FILE:-}" ]; then
+	mkdir -p "$data"
+	[ -s "$data/secret-key" ] || (umask 077 && head -c 32 /dev/urandom | base64 > "$data/secret-key")
+	export PORTAL_SECRET_KEY_FILE=$data/secret-key
+fi
+
 "$bin" serve &
 pid=$!
 cleanup() {
