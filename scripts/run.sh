@@ -34,6 +34,13 @@ if [ -z "${PORTAL_SMTP_URL:-}" ]; then
 	echo "run.sh: mail is caught by mailpit; read it at http://$mp_http"
 fi
 export PORTAL_MAIL_FROM=${PORTAL_MAIL_FROM:-Demo Hosting <portal@example.com>}
+# A development key for the passwords of platforms added under Admin → Platforms, kept next to the database (whose
+# sealed passwords it opens).
+if [ -z "${PORTAL_SECRET_KEY:-}${PORTAL_SECRET_KEY_FILE:-}" ]; then
+	mkdir -p "$data"
+	[ -s "$data/secret-key" ] || (umask 077 && head -c 32 /dev/urandom | base64 > "$data/secret-key")
+	export PORTAL_SECRET_KEY_FILE=$data/secret-key
+fi
 
 "$bin" serve &
 pid=$!

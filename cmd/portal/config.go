@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"portal/internal/mailer"
+	"portal/internal/secret"
 )
 
 // Config is the portal's configuration, read once from the environment by configFromEnv.
@@ -55,6 +56,8 @@ type Config struct {
 	BaseURL  string      // the portal's public URL, for links in email
 
 	SignupBlocklistFile string // email domains refused for public signup, one a line
+	QueueEvery          time.Duration
+	SecretKey           []byte // PORTAL_SECRET_KEY: encrypts the passwords of platforms added by admins; nil: none can be added
 }
 
 type envReader struct {
@@ -172,6 +175,9 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	if v := e.str("PORTAL_DRIFT_INTERVAL", "30m"); v != "off" {
 		c.DriftEvery = e.duration("PORTAL_DRIFT_INTERVAL", 30*time.Minute)
 	}
+	if v := e.str("PORTAL_QUEUE_INTERVAL", "20s"); v != "off" {
+		c.QueueEvery = e.duration("PORTAL_QUEUE_INTERVAL", 20*time.Second)
+	}
 	allowedPHP := map[string]bool{"no": true, "fast-cgi": true, "cgi": true, "mod": true, "suphp": true, "php-fpm": true, "hhvm": true}
 	for _, m := range strings.Split(e.str("PORTAL_PHP_MODES", "php-fpm,fast-cgi,no"), ",") {
 		m = strings.TrimSpace(m)
@@ -235,6 +241,13 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 			}
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
+	}
+	if v := e.str("PORTAL_SECRET_KEY", ""); v != "" {
+		k, err := secret.ParseKey(v)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("PORTAL_SECRET_KEY: %v", err))
+		}
+		c.SecretKey = k
 	}
 	if c.ISPConfigURL != "" && c.ISPConfigSim {
 		e.errs = append(e.errs, errors.New("PORTAL_ISPCONFIG_SIM: true runs the built-in simulator, so PORTAL_ISPCONFIG_URL must be empty"))

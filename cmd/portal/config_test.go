@@ -17,11 +17,17 @@ func TestConfig_Defaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Listen != "127.0.0.1:8080" || !c.CookieSecure || c.SessionIdle != 30*time.Minute || c.ISPConfigURL != "" {
+	if c.Listen != "127.0.0.1:8080" || !c.CookieSecure || c.SessionIdle != 30*time.Minute || c.ISPConfigURL != "" ||
+		c.QueueEvery != 20*time.Second || c.SecretKey != nil {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if !c.SMTP.Off || c.MailFrom != "Hosting portal <portal@localhost>" || c.BaseURL != "http://127.0.0.1:8080" {
 		t.Fatalf("mail defaults: %+v %q %q", c.SMTP, c.MailFrom, c.BaseURL)
+	}
+	c, err = configFromEnv(envOf(map[string]string{"DATABASE_URL": "postgres://u@h/db", "PORTAL_QUEUE_INTERVAL": "off",
+		"PORTAL_SECRET_KEY": "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA="}))
+	if err != nil || c.QueueEvery != 0 || len(c.SecretKey) != 32 {
+		t.Fatalf("queue off and a key: %v %v %d", err, c.QueueEvery, len(c.SecretKey))
 	}
 }
 
@@ -35,6 +41,8 @@ func TestConfig_ErrorsNameTheVariable(t *testing.T) {
 		"PORTAL_ISPCONFIG_URL":        {"DATABASE_URL": "postgres://h/db", "PORTAL_ISPCONFIG_URL": "ftp://x", "PORTAL_ISPCONFIG_USER": "u", "PORTAL_ISPCONFIG_PASSWORD": "p"},
 		"PORTAL_ISPCONFIG_PASSWORD":   {"DATABASE_URL": "postgres://h/db", "PORTAL_ISPCONFIG_URL": "https://p.example:8080/remote/json.php", "PORTAL_ISPCONFIG_USER": "u"},
 		"PORTAL_LOG_LEVEL":            {"DATABASE_URL": "postgres://h/db", "PORTAL_LOG_LEVEL": "loud"},
+		"PORTAL_SECRET_KEY":           {"DATABASE_URL": "postgres://h/db", "PORTAL_SECRET_KEY": "too-short"},
+		"PORTAL_QUEUE_INTERVAL":       {"DATABASE_URL": "postgres://h/db", "PORTAL_QUEUE_INTERVAL": "often"},
 		"PORTAL_LISTEN":               {"DATABASE_URL": "postgres://h/db", "PORTAL_LISTEN": "eighty"},
 		"PORTAL_SMTP_URL":             {"DATABASE_URL": "postgres://h/db", "PORTAL_SMTP_URL": "mail.example.com"},
 		"PORTAL_MAIL_FROM":            {"DATABASE_URL": "postgres://h/db", "PORTAL_MAIL_FROM": "noreply@example.com"},

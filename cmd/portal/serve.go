@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -23,6 +24,7 @@ import (
 	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
 	"portal/internal/mailer"
+	"portal/internal/secret"
 	"portal/internal/signup"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -38,7 +40,7 @@ const portalFunctions = "client_get_all,client_get,client_add,client_update,clie
 	"mail_domain_delete,mail_domain_set_status,mail_domain_get_by_domain;mail_user_get,mail_user_add," +
 	"mail_user_update,mail_user_delete;mail_alias_get,mail_alias_add,mail_alias_update,mail_alias_delete;" +
 	"mail_forward_get,mail_forward_add,mail_forward_update,mail_forward_delete;mail_catchall_get," +
-	"mail_catchall_add,mail_catchall_update,mail_catchall_delete"
+	"mail_catchall_add,mail_catchall_update,mail_catchall_delete;monitor_jobqueue_count"
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
@@ -84,19 +86,48 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		return err
 	}
 	defer stopISP()
-	go probeEvery(ctx, isp, 30*time.Second) // keeps the health flag current when nobody calls ISPConfig
 
+	// The platform configured by PORTAL_ISPCONFIG_* (or the embedded simulator) is seeded at every start; platforms
+	// admins add live in the platforms table with their passwords sealed under PORTAL_SECRET_KEY.
 	platform, err := store.NewPlatforms(pool).Ensure(ctx, store.Platform{Name: "default", Endpoint: cfg.ISPConfigURL,
-		WebServerID: int64(cfg.ISPWebServerID), MailServerID: int64(cfg.ISPMailServerID)})
+		WebServerID: int64(cfg.ISPWebServerID), MailServerID: int64(cfg.ISPMailServerID), RemoteUser: cfg.ISPConfigUser,
+		TLSVerify: cfg.ISPConfigTLSVerify})
 	if err != nil {
 		return err
 	}
+	health.Root = platform.ID
 	ten := tenancy.New(pool, map[int64]tenancy.ISP{platform.ID: isp}, log)
+	var box *secret.Box
+	if cfg.SecretKey != nil {
+		if box, err = secret.NewBox(cfg.SecretKey); err != nil {
+			return fmt.Errorf("PORTAL_SECRET_KEY: %w", err)
+		}
+	}
+	dialed := &dialedClients{}
+	defer dialed.close()
+	ten.SetPlatforms(func(p store.Platform, password string) (tenancy.ISP, error) {
+		ph := health.For(p.ID)
+		c, err := dialPlatform(p, password, log, func(fn string, d time.Duration, err error) {
+			metrics.ObserveISP(fn, d, err)
+			if p.ID != 0 {
+				ph.Observe(fn, d, err)
+			}
+		})
+		if err == nil && p.ID != 0 {
+			dialed.add(c)
+		}
+		return c, err
+	}, box)
+	if err := ten.Reload(ctx); err != nil {
+		return err
+	}
+	go probeEvery(ctx, ten, 30*time.Second) // keeps the health flags current when nobody calls ISPConfig
 	ten.DriftEvery = cfg.DriftEvery
+	ten.QueueEvery = cfg.QueueEvery
 	host := hosting.New(pool, ten, hosting.Settings{DomainLimit: cfg.DomainLimit,
 		DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes}, log)
 	ten.SettleStale = host.SettleStale
-	host.Down = func(int64) bool { return health.Down() }
+	host.Down = func(id int64) bool { return health.For(id).Down() }
 	mail, err := mailer.New(pool, mailer.Config{SMTP: cfg.SMTP, From: cfg.MailFrom}, log)
 	if err != nil {
 		return err
@@ -277,9 +308,9 @@ func saveSimState(sim *ispsim.Sim, file string) error {
 	return os.Rename(tmp, file)
 }
 
-// probeEvery asks ISPConfig for one cheap read every interval until ctx ends; the outcome reaches the health flag
-// through the client's observe hook.
-func probeEvery(ctx context.Context, isp *ispapi.Client, interval time.Duration) {
+// probeEvery asks every platform for one cheap read every interval until ctx ends; the outcome reaches its health
+// flag through the client's observe hook.
+func probeEvery(ctx context.Context, ten *tenancy.Service, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -287,9 +318,47 @@ func probeEvery(ctx context.Context, isp *ispapi.Client, interval time.Duration)
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			_ = isp.Probe(pctx)
-			cancel()
+			for _, id := range ten.PlatformIDs() {
+				isp, err := ten.ISP(id)
+				if err != nil {
+					continue
+				}
+				pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				_ = isp.Probe(pctx)
+				cancel()
+			}
 		}
+	}
+}
+
+// dialPlatform builds the ISPConfig client of a platform an admin added.
+func dialPlatform(p store.Platform, password string, log *slog.Logger, observe func(string, time.Duration, error)) (*ispapi.Client, error) {
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if !p.TLSVerify {
+		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // the admin unticked "verify" for this platform
+	}
+	return ispapi.New(ispapi.Config{URL: p.Endpoint, Username: p.RemoteUser, Password: password, HTTPClient: hc,
+		Observe: observe, Logger: log.With("platform", p.Name)})
+}
+
+// dialedClients are the clients of added platforms, logged out at shutdown.
+type dialedClients struct {
+	mu   sync.Mutex
+	list []*ispapi.Client
+}
+
+func (d *dialedClients) add(c *ispapi.Client) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.list = append(d.list, c)
+}
+
+func (d *dialedClients) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, c := range d.list {
+		_ = c.Close(ctx)
 	}
 }

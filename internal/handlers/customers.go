@@ -147,7 +147,7 @@ func (h *Handler) customerCreate(kind store.Role, action string) func(http.Respo
 			}
 		}
 		cust, err := h.tenancy.Create(ctx, tenancy.NewCustomer{
-			Kind: kind, ResellerID: c.resellerID, PlatformID: h.opts.Platform.ID, PlanID: planID,
+			Kind: kind, ResellerID: c.resellerID, PlanID: planID, // on the default platform, or the reseller's
 			Name: v.Name, Company: v.Company, Email: v.Email, Username: v.Username, PasswordHash: hash,
 			Invite: v.Access == "invite",
 		})

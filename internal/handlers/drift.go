@@ -23,12 +23,16 @@ func (h *Handler) driftRun(w http.ResponseWriter, r *http.Request) error {
 	if _, err := parseForm(r); err != nil {
 		return err
 	}
-	n, err := h.tenancy.CheckDrift(r.Context(), h.opts.Platform.ID)
-	if err != nil {
-		h.audited(r, p, "drift.check", "platform", idString(h.opts.Platform.ID), store.OutcomeFailure, err.Error())
-		return err
+	n := 0
+	for _, pid := range h.tenancy.PlatformIDs() {
+		open, err := h.tenancy.CheckDrift(r.Context(), pid)
+		if err != nil {
+			h.audited(r, p, "drift.check", "platform", idString(pid), store.OutcomeFailure, err.Error())
+			return err
+		}
+		h.audited(r, p, "drift.check", "platform", idString(pid), store.OutcomeSuccess, fmt.Sprintf("%d open", open))
+		n += open
 	}
-	h.audited(r, p, "drift.check", "platform", idString(h.opts.Platform.ID), store.OutcomeSuccess, fmt.Sprintf("%d open", n))
 	h.flash(r, fmt.Sprintf("Check finished: %d open differences.", n))
 	redirect(w, r, "/admin/drift")
 	return nil
@@ -61,4 +65,22 @@ func (h *Handler) driftResolve(adopt bool) func(http.ResponseWriter, *http.Reque
 		redirect(w, r, "/admin/drift")
 		return nil
 	}
+}
+
+// driftPush serves POST /admin/drift/{driftID}/push: write the portal's values back to ISPConfig, through the
+// hosting and tenancy services (which audit it).
+func (h *Handler) driftPush(w http.ResponseWriter, r *http.Request) error {
+	id, err := ownedID(r, "driftID")
+	if err != nil {
+		return err
+	}
+	if _, err := parseForm(r); err != nil {
+		return err
+	}
+	if err := h.hosting.PushDrift(r.Context(), h.actor(r), id); err != nil {
+		return err
+	}
+	h.flash(r, "ISPConfig has the portal's values again.")
+	redirect(w, r, "/admin/drift")
+	return nil
 }

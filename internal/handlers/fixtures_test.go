@@ -44,8 +44,8 @@ func (a *testApp) fixtureSite(c store.Customer, domain string, active bool) int6
 	if err != nil {
 		a.t.Fatalf("add site %s: %v", domain, err)
 	}
-	return a.insertObject(`INSERT INTO sites (customer_id, isp_id, domain, active, state, quota_mb)
-		VALUES ($1, $2, $3, $4, 'active', 1000) RETURNING id`, c.ID, ispID, domain, active)
+	return a.insertObject(`INSERT INTO sites (customer_id, isp_id, domain, active, state, quota_mb, traffic_mb, php_mode)
+		VALUES ($1, $2, $3, $4, 'active', 1000, -1, 'php-fpm') RETURNING id`, c.ID, ispID, domain, active)
 }
 
 // fixtureMailDomain creates a mail domain for c.
@@ -70,8 +70,8 @@ func (a *testApp) fixtureMailbox(c store.Customer, mailDomainID int64, email str
 	if err != nil {
 		a.t.Fatalf("add mailbox %s: %v", email, err)
 	}
-	return a.insertObject(`INSERT INTO mailboxes (customer_id, mail_domain_id, isp_id, email, quota_mb, state)
-		VALUES ($1, $2, $3, $4, 100, 'active') RETURNING id`, c.ID, mailDomainID, ispID, email)
+	return a.insertObject(`INSERT INTO mailboxes (customer_id, mail_domain_id, isp_id, email, name, quota_mb, state)
+		VALUES ($1, $2, $3, $4, 'Box', 100, 'active') RETURNING id`, c.ID, mailDomainID, ispID, email)
 }
 
 // fixtureForward creates a forward in one of c's mail domains.

@@ -89,7 +89,8 @@ func TestIsolationSweep(t *testing.T) {
 	// A victim tuple is a foreign customer, a foreign owner's hosted objects, a plan and a drift item the attacker
 	// may not see. Resellers own no hosted objects: their tuples borrow another foreign client's.
 	victim := func(customer, objectsOf string, plan int64) objects {
-		o := objects{store.KindPlan: plan, store.KindDrift: driftID, store.KindOutbox: outboxID, store.KindSignup: signupID}
+		o := objects{store.KindPlan: plan, store.KindDrift: driftID, store.KindOutbox: outboxID, store.KindSignup: signupID,
+			store.KindPlatform: app.platform.ID}
 		for k, v := range owned[objectsOf] {
 			o[k] = v
 		}

@@ -44,8 +44,23 @@ func (h *Handler) renderMailList(w http.ResponseWriter, r *http.Request, status 
 		return err
 	}
 	pages := max(1, (total+mailPerPage-1)/mailPerPage)
-	v := views.MailList{Query: query, Page: page, Pages: pages, Total: total, Domains: list, Form: form, Note: mailDelayNote}
+	known := len(list) > 0
+	for _, d := range list {
+		known = known && d.Apply != ""
+	}
+	v := views.MailList{Query: query, Page: page, Pages: pages, Total: total, Domains: list, Form: form, Note: mailNoteFor(known)}
 	return h.render(w, r, status, "Mail", views.MailDomainsPage(v))
+}
+
+// mailQueueNote replaces mailDelayNote where the portal reads the mail server's job queue (the applying state).
+const mailQueueNote = "ISPConfig applies mail changes on the mail server with a delay; a changed object shows as applying until the mail server has taken the change."
+
+// mailNoteFor is the sentence about the delay: mailQueueNote when the mail server's queue is known.
+func mailNoteFor(known bool) string {
+	if known {
+		return mailQueueNote
+	}
+	return mailDelayNote
 }
 
 // mailDelayNote says honestly what the portal can't see: ISPConfig's server jobs.
@@ -93,7 +108,7 @@ func (h *Handler) mailDomainCreate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	h.flash(r, "Mail domain "+d.Domain+" added. "+mailDelayNote)
+	h.flash(r, "Mail domain "+d.Domain+" added. "+mailNoteFor(d.Apply != ""))
 	redirect(w, r, "/mail/"+idString(id))
 	return nil
 }
@@ -137,7 +152,7 @@ func (h *Handler) mailDomainDetail(ctx context.Context, id int64) (views.MailDom
 		}
 	}
 	return views.MailDomainDetail{Domain: d, Mailboxes: boxes, Forwards: fwds, Destinations: dests,
-		Forward: views.ForwardForm{Kind: store.ForwardAlias}, Note: mailDelayNote}, nil
+		Forward: views.ForwardForm{Kind: store.ForwardAlias}, Note: mailNoteFor(d.Apply != "")}, nil
 }
 
 // mailDomainSetActive handles POST /mail/{mailDomainID}/active (owner's scope) with active=yes|no: enables or
@@ -166,7 +181,7 @@ func (h *Handler) mailDomainSetActive(w http.ResponseWriter, r *http.Request) er
 	if isPartial(r) {
 		return h.renderFragment(w, r, http.StatusOK, views.MailDomainRow(d))
 	}
-	h.flash(r, "Mail domain "+d.Domain+" "+map[bool]string{true: "enabled", false: "disabled"}[active]+". "+mailDelayNote)
+	h.flash(r, "Mail domain "+d.Domain+" "+map[bool]string{true: "enabled", false: "disabled"}[active]+". "+mailNoteFor(d.Apply != ""))
 	redirect(w, r, "/mail/"+idString(id))
 	return nil
 }

@@ -37,7 +37,7 @@ func (h *Handler) mailboxCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h.flash(r, "Mailbox "+m.Email+" added. "+mailDelayNote)
+	h.flash(r, "Mailbox "+m.Email+" added. "+mailNoteFor(m.Apply != ""))
 	redirect(w, r, "/mail/"+idString(domainID))
 	return nil
 }
@@ -47,7 +47,7 @@ func (h *Handler) mailboxDone(w http.ResponseWriter, r *http.Request, m store.Ma
 	if isPartial(r) {
 		return h.renderFragment(w, r, http.StatusOK, views.MailboxRow(m))
 	}
-	h.flash(r, msg+" "+mailDelayNote)
+	h.flash(r, msg+" "+mailNoteFor(m.Apply != ""))
 	redirect(w, r, "/mail/"+idString(m.MailDomainID))
 	return nil
 }

@@ -37,7 +37,7 @@ func (h *Handler) mailForwardCreate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	h.flash(r, hosting.MailKindName(fw.Kind)+" "+fw.Source+" → "+fw.Destination+" added. "+mailDelayNote)
+	h.flash(r, hosting.MailKindName(fw.Kind)+" "+fw.Source+" → "+fw.Destination+" added. "+mailNoteFor(fw.Apply != ""))
 	redirect(w, r, "/mail/"+idString(domainID))
 	return nil
 }
@@ -62,7 +62,7 @@ func (h *Handler) mailForwardSetActive(w http.ResponseWriter, r *http.Request) e
 	if isPartial(r) {
 		return h.renderFragment(w, r, http.StatusOK, views.ForwardRow(fw))
 	}
-	h.flash(r, hosting.MailKindName(fw.Kind)+" "+fw.Source+" updated. "+mailDelayNote)
+	h.flash(r, hosting.MailKindName(fw.Kind)+" "+fw.Source+" updated. "+mailNoteFor(fw.Apply != ""))
 	redirect(w, r, "/mail/"+idString(fw.MailDomainID))
 	return nil
 }

@@ -25,6 +25,7 @@ var paramKinds = map[string]store.Kind{
 	"driftID":       store.KindDrift,
 	"outboxID":      store.KindOutbox,
 	"signupID":      store.KindSignup,
+	"platformID":    store.KindPlatform,
 }
 
 // secretParams are route parameters that are not ids but link secrets (invitations, resets, address

@@ -36,7 +36,12 @@ func (h *Handler) sitesData(ctx context.Context, r *http.Request, p Principal) (
 	if err != nil {
 		return views.SitesData{}, err
 	}
+	known := len(list) > 0
+	for _, s := range list {
+		known = known && s.Apply != ""
+	}
 	d := views.SitesData{
+		QueueKnown:  known,
 		ObjectPager: views.ObjectPager{Base: "/sites", Query: lq.Q, Page: lq.Page, Pages: (total + per - 1) / per, Total: total},
 		Sites:       list, ShowCustomer: p.Effective.Role != store.RoleClient, PHPModes: h.opts.Settings.PHPModes,
 		Form: views.SiteForm{PHP: h.opts.Settings.PHPModes[0], Active: true, QuotaMB: "1000", TrafficMB: "-1"},
@@ -125,7 +130,7 @@ func (h *Handler) siteCreate(w http.ResponseWriter, r *http.Request) error {
 			return h.render(w, r, http.StatusUnprocessableEntity, "Web sites", views.SitesPage(d))
 		})
 	}
-	h.flash(r, "The web site was created. "+views.ApplyDelayNote)
+	h.flash(r, "The web site was created. "+h.siteNote(r.Context(), id))
 	redirect(w, r, "/sites/"+idString(id))
 	return nil
 }
@@ -236,7 +241,7 @@ func (h *Handler) siteUpdate(w http.ResponseWriter, r *http.Request) error {
 			return h.render(w, r, http.StatusUnprocessableEntity, s.Domain, views.SiteDetailPage(d))
 		})
 	}
-	h.flash(r, "Saved. "+views.ApplyDelayNote)
+	h.flash(r, "Saved. "+h.siteNote(ctx, s.ID))
 	redirect(w, r, "/sites/"+idString(s.ID))
 	return nil
 }
@@ -274,7 +279,7 @@ func (h *Handler) siteActive(w http.ResponseWriter, r *http.Request) error {
 	if active {
 		state = "enabled"
 	}
-	h.flash(r, "The site "+s.Domain+" was "+state+". "+views.ApplyDelayNote)
+	h.flash(r, "The site "+s.Domain+" was "+state+". "+h.siteNote(r.Context(), s.ID))
 	redirect(w, r, "/sites")
 	return nil
 }
@@ -316,4 +321,13 @@ func (h *Handler) siteDelete(w http.ResponseWriter, r *http.Request) error {
 	h.flash(r, "The site "+s.Domain+" was deleted. "+views.ApplyDelayNote)
 	redirect(w, r, "/sites")
 	return nil
+}
+
+// siteNote is the sentence about ISPConfig's delay after a write to a site: that it shows as applying when the
+// portal reads the web server's queue, the general sentence otherwise.
+func (h *Handler) siteNote(ctx context.Context, id int64) string {
+	if s, err := store.NewSites(h.pool).ByID(ctx, id); err == nil && s.Apply != "" {
+		return views.QueueNote
+	}
+	return views.ApplyDelayNote
 }

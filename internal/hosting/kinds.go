@@ -25,6 +25,8 @@ type kindSpec struct {
 	// has no changeable settings. While a suspension has switched the object off (ref.PrevActive set), its
 	// active flag is the suspension's and is left alone.
 	refresh func(ctx context.Context, db store.DBTX, isp tenancy.ISP, ref store.ObjectRef) error
+	// push writes the portal's record of every field the drift check compares back to ISPConfig (drift.go).
+	push func(ctx context.Context, t target) error
 }
 
 func (k kindSpec) isDuplicate(ve *ispapi.ValidationError) bool {
@@ -38,6 +40,7 @@ func (k kindSpec) isDuplicate(ve *ispapi.ValidationError) bool {
 
 var kinds = map[store.Kind]kindSpec{
 	store.KindSite: {
+		push:      pushSite,
 		duplicate: []string{"domain_error_unique"},
 		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
 			list, err := isp.WebDomainsByClient(ctx, *c.ISPClientID)
@@ -65,6 +68,7 @@ var kinds = map[store.Kind]kindSpec{
 		},
 	},
 	store.KindDomain: {
+		push:      pushDomain,
 		duplicate: []string{"domain_error_unique"},
 		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
 			list, err := isp.DomainsByClient(ctx, *c.ISPClientID)
@@ -73,6 +77,7 @@ var kinds = map[store.Kind]kindSpec{
 		remove: func(ctx context.Context, isp tenancy.ISP, id int64) error { return isp.DeleteDomain(ctx, id) },
 	},
 	store.KindMailDomain: {
+		push:      pushMailDomain,
 		duplicate: []string{"domain_error_unique"},
 		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
 			list, err := isp.MailDomainsByClient(ctx, *c.ISPClientID)
@@ -95,6 +100,7 @@ var kinds = map[store.Kind]kindSpec{
 		},
 	},
 	store.KindMailbox: {
+		push:      pushMailbox,
 		duplicate: []string{"email_error_unique", "login_error_unique", ispapi.KeyMailboxExists},
 		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
 			list, err := isp.MailUsersByClient(ctx, *c.ISPClientID)
@@ -107,10 +113,14 @@ var kinds = map[store.Kind]kindSpec{
 			if err != nil {
 				return err
 			}
+			if _, err := db.Exec(ctx, `UPDATE mailboxes SET name = $2, updated_at = now() WHERE id = $1`, id, m.Name); err != nil {
+				return err
+			}
 			return store.NewMail(db).SetMailboxQuota(ctx, id, int(int64(m.QuotaBytes)/(1<<20)))
 		},
 	},
 	store.KindMailForward: {
+		push: pushForward,
 		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
 			kind, rest, _ := strings.Cut(key, "|")
 			source, dest, _ := strings.Cut(rest, "|")

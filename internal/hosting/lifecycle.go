@@ -336,6 +336,12 @@ func (s *Service) change(ctx context.Context, a Actor, kind store.Kind, id int64
 			return err
 		}
 		err = fn(ctx, t)
+		if err == nil {
+			// Confirmed by ISPConfig; its server has yet to apply it.
+			if werr := store.NewObjects(conn).Written(context.WithoutCancel(ctx), kind, id); werr != nil {
+				s.log.WarnContext(ctx, "write time not recorded", "kind", kind, "id", id, "err", werr)
+			}
+		}
 		if (ambiguous(err) || isMismatch(err)) && kinds[kind].refresh != nil {
 			// The change may or may not have been applied (or was stored otherwise): the settle job reads the
 			// object back and records what ISPConfig has.

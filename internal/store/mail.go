@@ -26,7 +26,8 @@ type MailDomain struct {
 	// Filled by list and detail queries.
 	CustomerName string
 	Mailboxes    int
-	Forwards     int // aliases, forwards and the catch-all
+	Forwards     int    // aliases, forwards and the catch-all
+	Apply        string // ApplyApplying, ApplyApplied, or "" when the mail server's queue can't be read
 }
 
 // Mailbox is the portal's record of an ISPConfig mailbox (mail_user).
@@ -41,6 +42,7 @@ type Mailbox struct {
 	State        string
 	StateDetail  string
 	CreatedAt    time.Time
+	Apply        string // as MailDomain.Apply
 }
 
 // Kinds of mail_forwards rows.
@@ -63,6 +65,7 @@ type MailForward struct {
 	State        string
 	StateDetail  string
 	CreatedAt    time.Time
+	Apply        string // as MailDomain.Apply
 }
 
 // Mail reads and writes mail_domains, mailboxes and mail_forwards.
@@ -71,34 +74,36 @@ type Mail struct{ db DBTX }
 // NewMail returns the mail tables over db.
 func NewMail(db DBTX) Mail { return Mail{db: db} }
 
-const mailDomainCols = `o.id, o.customer_id, o.isp_id, o.domain, o.active, o.prev_active, o.state, o.state_detail,
+var mailDomainCols = `o.id, o.customer_id, o.isp_id, o.domain, o.active, o.prev_active, o.state, o.state_detail,
 	o.created_at, c.name,
 	(SELECT count(*) FROM mailboxes m WHERE m.mail_domain_id = o.id),
-	(SELECT count(*) FROM mail_forwards f WHERE f.mail_domain_id = o.id)`
+	(SELECT count(*) FROM mail_forwards f WHERE f.mail_domain_id = o.id), ` +
+	applySQL(KindMailDomain, "mail_server_id", "o.id", "o.customer_id")
 
 func scanMailDomain(row pgx.CollectableRow) (MailDomain, error) {
 	var d MailDomain
 	err := row.Scan(&d.ID, &d.CustomerID, &d.ISPID, &d.Domain, &d.Active, &d.PrevActive, &d.State, &d.StateDetail,
-		&d.CreatedAt, &d.CustomerName, &d.Mailboxes, &d.Forwards)
+		&d.CreatedAt, &d.CustomerName, &d.Mailboxes, &d.Forwards, &d.Apply)
 	return d, err
 }
 
-const mailboxCols = `id, customer_id, mail_domain_id, isp_id, email, name, quota_mb, state, state_detail, created_at`
+var mailboxCols = `id, customer_id, mail_domain_id, isp_id, email, name, quota_mb, state, state_detail, created_at, ` +
+	applySQL(KindMailbox, "mail_server_id", "mailboxes.id", "mailboxes.customer_id")
 
 func scanMailbox(row pgx.CollectableRow) (Mailbox, error) {
 	var m Mailbox
 	err := row.Scan(&m.ID, &m.CustomerID, &m.MailDomainID, &m.ISPID, &m.Email, &m.Name, &m.QuotaMB, &m.State,
-		&m.StateDetail, &m.CreatedAt)
+		&m.StateDetail, &m.CreatedAt, &m.Apply)
 	return m, err
 }
 
-const forwardCols = `id, customer_id, mail_domain_id, isp_id, kind, source, destination, active, state, state_detail,
-	created_at`
+var forwardCols = `id, customer_id, mail_domain_id, isp_id, kind, source, destination, active, state, state_detail,
+	created_at, ` + applySQL(KindMailForward, "mail_server_id", "mail_forwards.id", "mail_forwards.customer_id")
 
 func scanForward(row pgx.CollectableRow) (MailForward, error) {
 	var f MailForward
 	err := row.Scan(&f.ID, &f.CustomerID, &f.MailDomainID, &f.ISPID, &f.Kind, &f.Source, &f.Destination, &f.Active,
-		&f.State, &f.StateDetail, &f.CreatedAt)
+		&f.State, &f.StateDetail, &f.CreatedAt, &f.Apply)
 	return f, err
 }
 

@@ -45,6 +45,12 @@ func tableOf(kind Kind) (objectTable, error) {
 	return t, nil
 }
 
+// TableOf names the table of an object kind.
+func TableOf(kind Kind) (string, error) {
+	t, err := tableOf(kind)
+	return t.name, err
+}
+
 // DeletionOrder lists object kinds children first: forwards and mailboxes before their mail domain.
 var DeletionOrder = []Kind{KindMailForward, KindMailbox, KindMailDomain, KindSite, KindDomain}
 
@@ -110,6 +116,9 @@ func (s Objects) Provisioned(ctx context.Context, kind Kind, id, ispID int64) (b
 	}
 	tag, err := s.db.Exec(ctx, `UPDATE `+t.name+` SET isp_id = $2, state = 'active', state_detail = '', updated_at = now()
 		WHERE id = $1 AND state = 'pending'`, id, ispID)
+	if err == nil && tag.RowsAffected() == 1 {
+		err = s.Written(ctx, kind, id) // ISPConfig's servers have yet to apply it
+	}
 	return tag.RowsAffected() == 1, wrap(err, "%s %d provisioned", kind, id)
 }
 

@@ -33,9 +33,10 @@ const (
 	KindMailbox     Kind = "mailbox"
 	KindMailForward Kind = "mail_forward"
 	KindDomain      Kind = "domain"
-	KindDrift       Kind = "drift"  // a drift item: admins only
-	KindOutbox      Kind = "outbox" // an outgoing email: admins only
-	KindSignup      Kind = "signup" // a public signup: its reseller's, or (the operator's page) the admins'
+	KindDrift       Kind = "drift"    // a drift item: admins only
+	KindOutbox      Kind = "outbox"   // an outgoing email: admins only
+	KindSignup      Kind = "signup"   // a public signup: its reseller's, or (the operator's page) the admins'
+	KindPlatform    Kind = "platform" // an ISPConfig installation: admins only
 )
 
 // visibleTo is the one ownership rule, over a customers row aliased c, with the placeholders of the scope's role
@@ -61,7 +62,8 @@ var resolveSQL = map[Kind]string{
 	KindDrift:       `SELECT d.id FROM drift_items d WHERE d.id = $1 AND $2::text = 'admin' AND $3::bigint IS NULL`,
 	KindSignup: `SELECT s.id FROM signups s WHERE s.id = $1 AND (($2::text = 'admin' AND s.reseller_id IS NULL) OR
 		($2::text = 'reseller' AND s.reseller_id = $3::bigint))`,
-	KindOutbox: `SELECT o.id FROM outbox o WHERE o.id = $1 AND $2::text = 'admin' AND $3::bigint IS NULL`,
+	KindOutbox:   `SELECT o.id FROM outbox o WHERE o.id = $1 AND $2::text = 'admin' AND $3::bigint IS NULL`,
+	KindPlatform: `SELECT p.id FROM platforms p WHERE p.id = $1 AND $2::text = 'admin' AND $3::bigint IS NULL`,
 	KindPlan: `SELECT p.id FROM plans p WHERE p.id = $1 AND (($2::text = 'admin' AND p.reseller_id IS NULL) OR
 		($2::text = 'reseller' AND p.reseller_id = $3::bigint))`,
 }

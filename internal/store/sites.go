@@ -27,6 +27,9 @@ type Site struct {
 	UpdatedAt   time.Time
 
 	CustomerName string // filled by List and ByID
+	// Apply is ApplyApplying while ISPConfig's web server has not taken the last change, ApplyApplied once it
+	// has, and "" when the portal can't see the server's queue (queues.go).
+	Apply string
 }
 
 // Sites reads and writes the sites table.
@@ -35,13 +38,13 @@ type Sites struct{ db DBTX }
 // NewSites returns the sites table over db.
 func NewSites(db DBTX) Sites { return Sites{db: db} }
 
-const siteCols = `o.id, o.customer_id, o.isp_id, o.domain, o.php_mode, o.ssl, o.letsencrypt, o.quota_mb, o.traffic_mb,
-	o.active, o.state, o.state_detail, o.created_at, o.updated_at, c.name`
+var siteCols = `o.id, o.customer_id, o.isp_id, o.domain, o.php_mode, o.ssl, o.letsencrypt, o.quota_mb, o.traffic_mb,
+	o.active, o.state, o.state_detail, o.created_at, o.updated_at, c.name, ` + applySQL(KindSite, "web_server_id", "o.id", "o.customer_id")
 
 func scanSite(row pgx.CollectableRow) (Site, error) {
 	var s Site
 	err := row.Scan(&s.ID, &s.CustomerID, &s.ISPID, &s.Domain, &s.PHPMode, &s.SSL, &s.LetsEncrypt, &s.QuotaMB,
-		&s.TrafficMB, &s.Active, &s.State, &s.StateDetail, &s.CreatedAt, &s.UpdatedAt, &s.CustomerName)
+		&s.TrafficMB, &s.Active, &s.State, &s.StateDetail, &s.CreatedAt, &s.UpdatedAt, &s.CustomerName, &s.Apply)
 	return s, err
 }
 

@@ -17,7 +17,7 @@ import (
 type NewCustomer struct {
 	Kind         store.Role // RoleReseller or RoleClient
 	ResellerID   *int64     // for a reseller's client; nil for the operator's
-	PlatformID   int64
+	PlatformID   int64      // 0: the reseller's platform for a reseller's client, else the default platform
 	PlanID       int64
 	Name         string
 	Company      string
@@ -66,8 +66,22 @@ func (s *Service) Create(ctx context.Context, in NewCustomer) (store.Customer, e
 			if rp.MaxClients != store.Unlimited && n >= rp.MaxClients {
 				return userErr("The reseller's plan allows %d clients, and all are in use.", rp.MaxClients)
 			}
+			// A reseller's clients live on its platform: their ISPConfig records sit under the reseller's.
+			if in.PlatformID != 0 && in.PlatformID != r.PlatformID {
+				return userErr("A reseller's clients live on the reseller's platform.")
+			}
+			in.PlatformID = r.PlatformID
 		} else if plan.ResellerID != nil {
 			return userErr("That plan belongs to a reseller.")
+		}
+		if in.PlatformID == 0 {
+			p, err := store.NewPlatforms(tx).Default(ctx)
+			if errors.Is(err, store.ErrNotFound) {
+				return userErr("No platform is marked as the default for new customers.")
+			} else if err != nil {
+				return err
+			}
+			in.PlatformID = p.ID
 		}
 		c, err := store.NewCustomers(tx).Create(ctx, store.Customer{
 			Kind: in.Kind, ResellerID: in.ResellerID, PlatformID: in.PlatformID, PlanID: in.PlanID,

@@ -10,6 +10,7 @@ import (
 // *ispapi.Client implements it; there is one per platform.
 type ISP interface {
 	Probe(ctx context.Context) error
+	JobQueueCount(ctx context.Context, serverID int64) (int64, error)
 
 	AddClient(ctx context.Context, resellerID int64, p ispapi.ClientParams) (int64, error)
 	AddReseller(ctx context.Context, p ispapi.ClientParams) (int64, error)
@@ -27,6 +28,7 @@ type ISP interface {
 	DeleteWebDomain(ctx context.Context, id int64) error
 
 	AddDomain(ctx context.Context, clientID int64, domain string) (int64, error)
+	GetDomain(ctx context.Context, id int64) (ispapi.Domain, error)
 	DomainsByClient(ctx context.Context, clientID int64) ([]ispapi.Domain, error)
 	MoveDomain(ctx context.Context, id, clientID int64) error
 	DeleteDomain(ctx context.Context, id int64) error

@@ -72,7 +72,7 @@ func (w *driftWorker) Work(ctx context.Context, _ *river.Job[DriftArgs]) error {
 			w.s.log.WarnContext(ctx, "settling before the drift check", "err", err)
 		}
 	}
-	for id := range w.s.platforms {
+	for _, id := range w.s.PlatformIDs() {
 		if _, err := w.s.CheckDrift(ctx, id); err != nil {
 			return err
 		}
@@ -147,11 +147,18 @@ func NewJobs(pool *pgxpool.Pool, s *Service, log *slog.Logger, addWorkers ...fun
 	river.AddWorker(workers, &driftWorker{s: s})
 	river.AddWorker(workers, &planSyncWorker{s: s})
 	river.AddWorker(workers, &settleStaleWorker{s: s})
+	river.AddWorker(workers, &queueWorker{s: s})
 	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
 		func() (river.JobArgs, *river.InsertOpts) { return SettleStaleArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
 	if s.DriftEvery > 0 {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(s.DriftEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return DriftArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+	}
+	if s.QueueEvery > 0 {
+		// One attempt: a check that fails is simply the next period's to do.
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(s.QueueEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return QueueArgs{}, &river.InsertOpts{MaxAttempts: 1} },
+			&river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	c, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		PeriodicJobs:         periodic,

@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"maps"
 	"math/big"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -22,19 +24,26 @@ import (
 
 	"portal/internal/fail"
 	"portal/internal/ispapi"
+	"portal/internal/secret"
 	"portal/internal/store"
 )
 
 // Service runs tenancy operations.
 type Service struct {
 	pool      *pgxpool.Pool
+	platMu    sync.RWMutex
 	platforms map[int64]ISP
+	dial      Dialer      // builds the seams of platforms added by admins (platforms.go)
+	box       *secret.Box // opens their stored passwords
 	jobs      *river.Client[pgx.Tx]
 	log       *slog.Logger
 	// RetryDelay is how long a durable job waits before its first attempt; the request tries at once.
 	RetryDelay time.Duration
 	// DriftEvery is how often the drift check runs as a periodic job; 0 disables it. Set before NewJobs.
 	DriftEvery time.Duration
+	// QueueEvery is how often the servers' job queues are read (the applying state); 0 disables it. Set before
+	// NewJobs.
+	QueueEvery time.Duration
 	// SettleStale, when set, settles hosted objects that requests left pending; the drift job runs it first so
 	// the comparison sees finished records.
 	SettleStale func(ctx context.Context) error
@@ -65,15 +74,27 @@ func New(pool *pgxpool.Pool, platforms map[int64]ISP, log *slog.Logger) *Service
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if platforms == nil {
+		platforms = map[int64]ISP{}
+	}
 	return &Service{pool: pool, platforms: platforms, log: log, RetryDelay: 30 * time.Second}
 }
 
 // SetJobs sets the river client used to enqueue durable jobs.
 func (s *Service) SetJobs(c *river.Client[pgx.Tx]) { s.jobs = c }
 
+// PlatformIDs lists the platforms the service has an ISPConfig seam for, in id order.
+func (s *Service) PlatformIDs() []int64 {
+	s.platMu.RLock()
+	defer s.platMu.RUnlock()
+	return slices.Sorted(maps.Keys(s.platforms))
+}
+
 // ISP returns the ISPConfig seam of a platform.
 func (s *Service) ISP(platformID int64) (ISP, error) {
+	s.platMu.RLock()
 	c, ok := s.platforms[platformID]
+	s.platMu.RUnlock()
 	if !ok {
 		return nil, fmt.Errorf("tenancy: no ISPConfig client for platform %d", platformID)
 	}

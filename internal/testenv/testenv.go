@@ -177,7 +177,7 @@ func (e *Env) Customer(kind store.Role, reseller *store.Customer, email string, 
 	in := tenancy.NewCustomer{Kind: kind, PlatformID: e.Platform.ID, PlanID: pid, Name: "Name of " + email,
 		Email: email, Username: Username(email), PasswordHash: e.PasswordHash}
 	if reseller != nil {
-		in.ResellerID = &reseller.ID
+		in.ResellerID, in.PlatformID = &reseller.ID, reseller.PlatformID // a client lives on its reseller's platform
 	}
 	c, err := e.Ten.Create(context.Background(), in)
 	if err != nil {

@@ -182,8 +182,14 @@ func init() {
 	})
 	registerServers()
 	register("monitor_jobqueue_count", "monitor_jobqueue_count", []string{"session_id", "server_id"}, func(c *callCtx) (any, error) {
-		// The simulated servers apply every change at once, so the queue is always empty.
-		return "0", nil
+		// The simulated servers apply every change at once (the queue is empty) unless a test holds the queue
+		// (Sim.HoldQueue); then every change since stays queued until Sim.AdvanceQueue. Like ISPConfig's count
+		// (sys_datalog rows after the server's last applied one, for it or for all servers), it is one number for
+		// any server id.
+		if !c.s.queueHeld {
+			return "0", nil
+		}
+		return strconv.Itoa(c.s.datalog - c.s.queueApplied), nil
 	})
 }
 

@@ -38,9 +38,13 @@ type Sim struct {
 	users    []*remoteUser
 	dropped  map[string]bool // "table.column"
 	datalog  int
-	clock    func() time.Time
-	gzip     bool
-	noIDN    bool // IDNTOASCII filters do nothing (PHP without intl)
+	// queueHeld keeps changes in the servers' job queue (monitor_jobqueue_count) until AdvanceQueue; queueApplied
+	// is the datalog position the servers have applied.
+	queueHeld    bool
+	queueApplied int
+	clock        func() time.Time
+	gzip         bool
+	noIDN        bool // IDNTOASCII filters do nothing (PHP without intl)
 
 	logMu sync.Mutex
 	calls []Call
@@ -192,6 +196,27 @@ func (s *Sim) SetRemoteAccess(name string, access bool, ips string) bool {
 		}
 	}
 	return false
+}
+
+// HoldQueue makes the simulated servers stop applying changes at once: every change from now on stays in the job
+// queue monitor_jobqueue_count reports until AdvanceQueue. HoldQueue(false) applies everything and empties it again.
+func (s *Sim) HoldQueue(hold bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queueHeld, s.queueApplied = hold, s.datalog
+}
+
+// AdvanceQueue lets the servers apply n queued changes (all of them when n <= 0), as a server daemon's cron run
+// would. It returns how many are still queued.
+func (s *Sim) AdvanceQueue(n int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n <= 0 || s.queueApplied+n > s.datalog {
+		s.queueApplied = s.datalog
+	} else {
+		s.queueApplied += n
+	}
+	return s.datalog - s.queueApplied
 }
 
 // ExpireSessions ends every session, as if 1800 s had passed for all of them.

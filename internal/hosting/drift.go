@@ -1,0 +1,145 @@
+package hosting
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"portal/internal/fail"
+	"portal/internal/ispapi"
+	"portal/internal/store"
+)
+
+// PushDrift resolves a changed value found by the drift check the other way round from adopting: the portal's
+// record is written back to ISPConfig, through the same lifecycle as any change (the owner's lock, the suspension
+// rules, a verified write, the settle job when the answer is lost). A name (domain, address, source) can't be
+// pushed back: ISPConfig's objects are found by it, so such a difference is adopted or forgotten. The item is
+// closed as pushed once ISPConfig has the portal's values.
+func (s *Service) PushDrift(ctx context.Context, a Actor, driftID int64) error {
+	d, err := store.NewDrift(s.pool).ByID(ctx, driftID)
+	if err != nil {
+		return err
+	}
+	if d.Resolution != nil {
+		return fail.Conflict("This difference is already resolved.")
+	}
+	if d.Problem != store.DriftChanged || d.OurID == nil {
+		return fail.Conflict("Only a changed value can be pushed back; adopt or forget this difference.")
+	}
+	if d.Kind == store.KindCustomer {
+		err = platformErr(s.ten.PushClient(ctx, *d.OurID))
+		s.audit(ctx, a, "drift.push", store.KindCustomer, *d.OurID, err, fmt.Sprintf("drift %d", d.ID))
+	} else {
+		spec, ok := kinds[d.Kind]
+		if !ok || spec.push == nil {
+			return fail.Conflict("This difference can't be pushed back.")
+		}
+		err = s.change(ctx, a, d.Kind, *d.OurID, "drift.push", fmt.Sprintf("drift %d", d.ID), spec.push)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := store.NewDrift(s.pool).Resolve(context.WithoutCancel(ctx), driftID, "pushed"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// renamed refuses pushing a record whose name ISPConfig has changed.
+func renamed(what, ours, theirs string) error {
+	if strings.EqualFold(strings.TrimSpace(ours), strings.TrimSpace(theirs)) {
+		return nil
+	}
+	return fail.Conflict("ISPConfig has this %s as %q, the portal as %q; a name can't be pushed back: adopt or forget the difference.", what, theirs, ours)
+}
+
+func pushSite(ctx context.Context, t target) error {
+	site, err := store.NewSites(t.conn).ByID(ctx, t.ref.ID)
+	if err != nil {
+		return err
+	}
+	cur, err := t.isp.GetWebDomain(ctx, *t.ref.ISPID)
+	if err != nil {
+		return err
+	}
+	if err := renamed("site", site.Domain, cur.Domain); err != nil {
+		return err
+	}
+	q, tr := int64(site.QuotaMB), int64(site.TrafficMB)
+	if err := t.isp.UpdateWebDomain(ctx, *t.ref.ISPID, ispapi.WebDomainUpdate{Resettable: cur.Resettable(), HDQuota: &q,
+		TrafficQuota: &tr, SSL: &site.SSL, SSLLetsEncrypt: &site.LetsEncrypt, PHP: &site.PHPMode}); err != nil {
+		return err
+	}
+	if want := t.ref.Active && t.ref.PrevActive == nil; bool(cur.Active) != want {
+		return t.isp.SetWebDomainActive(ctx, *t.ref.ISPID, want)
+	}
+	return nil
+}
+
+func pushMailDomain(ctx context.Context, t target) error {
+	d, err := store.NewMail(t.conn).Domain(ctx, t.ref.ID)
+	if err != nil {
+		return err
+	}
+	cur, err := t.isp.GetMailDomain(ctx, *t.ref.ISPID)
+	if err != nil {
+		return err
+	}
+	if err := renamed("mail domain", d.Domain, cur.Domain); err != nil {
+		return err
+	}
+	if want := d.Active && d.PrevActive == nil; bool(cur.Active) != want {
+		return t.isp.SetMailDomainActive(ctx, *t.ref.ISPID, want)
+	}
+	return nil
+}
+
+func pushMailbox(ctx context.Context, t target) error {
+	m, err := store.NewMail(t.conn).Mailbox(ctx, t.ref.ID)
+	if err != nil {
+		return err
+	}
+	cur, err := t.isp.GetMailUser(ctx, *t.ref.ISPID)
+	if err != nil {
+		return err
+	}
+	if err := renamed("mailbox", m.Email, cur.Email); err != nil {
+		return err
+	}
+	q, on := quotaBytes(m.QuotaMB), true
+	return t.isp.UpdateMailUser(ctx, *t.ref.ISPID, ispapi.MailUserUpdate{Name: &m.Name, QuotaBytes: &q, Postfix: &on})
+}
+
+func pushForward(ctx context.Context, t target) error {
+	f, err := store.NewMail(t.conn).Forward(ctx, t.ref.ID)
+	if err != nil {
+		return err
+	}
+	get, update := t.isp.GetMailForward, t.isp.UpdateMailForward
+	switch f.Kind {
+	case store.ForwardAlias:
+		get, update = t.isp.GetMailAlias, t.isp.UpdateMailAlias
+	case store.ForwardCatchall:
+		get, update = t.isp.GetMailCatchall, t.isp.UpdateMailCatchall
+	}
+	cur, err := get(ctx, *t.ref.ISPID)
+	if err != nil {
+		return err
+	}
+	if err := renamed(MailKindName(f.Kind), f.Source, cur.Source); err != nil {
+		return err
+	}
+	return update(ctx, *t.ref.ISPID, ispapi.MailForwardingUpdate{Destination: &f.Destination, Active: &f.Active})
+}
+
+// pushDomain gives a domain-limit entry back to the client the portal records it for.
+func pushDomain(ctx context.Context, t target) error {
+	cur, err := t.isp.GetDomain(ctx, *t.ref.ISPID)
+	if err != nil {
+		return err
+	}
+	if err := renamed("domain", t.ref.Key, cur.Domain); err != nil {
+		return err
+	}
+	return t.isp.MoveDomain(ctx, *t.ref.ISPID, *t.owner.client.ISPClientID)
+}
