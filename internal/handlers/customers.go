@@ -211,20 +211,12 @@ func (h *Handler) customerShow(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, c.Name, views.CustomerDetail(c, plan, u, plans, !p.Impersonating()))
 }
 
-// validContact checks a customer's contact fields, normalising the email.
+// validContact checks a customer's contact fields with the service's rules, normalising them.
 func validContact(kind store.Role, v *views.CustomerFormValues, errs views.FieldErrors) {
-	if v.Name == "" || len(v.Name) > 100 {
-		errs["name"] = "Enter a name of at most 100 characters."
-	}
-	if len(v.Company) > 100 {
-		errs["company"] = "At most 100 characters."
-	}
-	if email, err := ispapi.NormalizeEmail(v.Email); err != nil || len(email) > 254 {
-		errs["email"] = "Enter a valid email address."
-	} else if kind == store.RoleReseller && strings.Contains(email, "+") {
-		errs["email"] = "The hosting platform does not accept '+' in a reseller's email."
-	} else {
-		v.Email = email
+	var fe fail.Fields
+	v.Name, v.Company, v.Email, fe = tenancy.CheckContact(kind, v.Name, v.Company, v.Email)
+	for k, m := range fe {
+		errs[k] = m
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 
 	"github.com/go-chi/httprate"
 
-	"portal/internal/auth"
 	"portal/internal/fail"
 	"portal/internal/hosting"
 	"portal/internal/store"
@@ -47,7 +46,7 @@ func (h *Handler) mailboxPasswordSubmit(w http.ResponseWriter, r *http.Request, 
 		return userErr(http.StatusTooManyRequests, "Too many attempts. Wait a minute and try again.")
 	}
 	errs := views.FieldErrors{}
-	if m := auth.CheckNew(f["new_password"]); m != "" {
+	if m := hosting.CheckMailboxPassword(f["new_password"]); m != "" {
 		errs["new_password"] = m
 	} else if f["new_password"] != f["confirm_password"] {
 		errs["confirm_password"] = "The two new passwords differ."

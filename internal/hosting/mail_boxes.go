@@ -70,11 +70,11 @@ func (s *Service) CreateMailbox(ctx context.Context, a Actor, domainID int64, in
 	}
 	errs := fail.Fields{}
 	email := localPart(in.Local, d.Domain, "local", errs)
-	name := strings.TrimSpace(in.Name)
-	if len(name) > 200 || strings.ContainsAny(name, "<>\r\n") {
-		errs.Add("name", "Use at most 200 characters, without < > or line breaks.")
+	name, msg := ispapi.CleanText(in.Name, ispapi.MaxMailboxName, false)
+	if msg != "" {
+		errs.Add("name", msg)
 	}
-	if m := auth.CheckNew(in.Password); m != "" {
+	if m := CheckMailboxPassword(in.Password); m != "" {
 		errs.Add("password", m)
 	}
 	quota := mailboxQuota(in.QuotaMB, errs)
@@ -130,7 +130,7 @@ func (s *Service) SetMailboxPassword(ctx context.Context, a Actor, id int64, pas
 		return err
 	}
 	label := fmt.Sprintf("mailbox %d", id)
-	if m := auth.CheckNew(password); m != "" {
+	if m := CheckMailboxPassword(password); m != "" {
 		err := fail.Field("password", "New password: %s", m)
 		s.audit(ctx, a, "mailbox.password", store.KindMailbox, id, err, label)
 		return err
@@ -227,6 +227,16 @@ func (s *Service) removeChecked(ctx context.Context, a Actor, kind store.Kind, i
 		return s.removeLocked(ctx, conn, kind, id)
 	})
 	return platformErr(err)
+}
+
+// CheckMailboxPassword returns "" when password may become a mailbox password, otherwise the message for its
+// field: the portal's password rules, and only characters ISO-8859-1 can represent (ISPConfig converts the
+// password to ISO-8859-1 before hashing it, so any other character would silently become "?").
+func CheckMailboxPassword(password string) string {
+	if m := auth.CheckNew(password); m != "" {
+		return m
+	}
+	return ispapi.MailPasswordProblem(password)
 }
 
 // MailboxPasswordError is every failure of the public mailbox password change that the user must not tell apart:
