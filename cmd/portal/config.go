@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,7 @@ type Config struct {
 	LoginRatePerIP     int // attempts per minute
 	LoginRatePerEmail  int // attempts per minute
 	Argon2MemoryKiB    uint32
+	Argon2Concurrency  int
 	DemoAdmin          bool
 	ISPConfigURL       string // "" only with ISPConfigSim
 	ISPConfigSim       bool   // run the embedded simulator instead (development and tests only)
@@ -145,6 +147,7 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		LoginRatePerIP:     e.integer("PORTAL_LOGIN_RATE_PER_IP", 20, 1, 100000),
 		LoginRatePerEmail:  e.integer("PORTAL_LOGIN_RATE_PER_ACCOUNT", 10, 1, 100000),
 		Argon2MemoryKiB:    uint32(e.integer("PORTAL_ARGON2_MEMORY_KIB", 64*1024, 8*1024, 4*1024*1024)),
+		Argon2Concurrency:  e.integer("PORTAL_ARGON2_CONCURRENCY", runtime.NumCPU(), 1, 1024),
 		DemoAdmin:          e.boolean("PORTAL_DEMO_ADMIN", false),
 		ISPConfigURL:       e.str("PORTAL_ISPCONFIG_URL", ""),
 		ISPConfigUser:      e.str("PORTAL_ISPCONFIG_USER", ""),

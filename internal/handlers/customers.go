@@ -125,7 +125,12 @@ func (h *Handler) customerCreate(kind store.Role, action string) func(http.Respo
 		if len(errs) > 0 {
 			return h.render(w, r, http.StatusUnprocessableEntity, c.title, views.CustomerForm(c.title, action, plans, v, errs))
 		}
+		release, err := h.hashSlot(ctx)
+		if err != nil {
+			return err
+		}
 		hash, err := h.hasher.Hash(f["password"])
+		release()
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"slices"
 	"time"
@@ -97,10 +98,14 @@ func (h *Handler) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-// securityHeaders sets the headers every response carries. The CSP allows no inline script and no framing.
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the headers every response carries. The CSP allows no inline script and no framing. With
+// secure cookies (the portal is served over HTTPS) browsers are told to use HTTPS only, for two years.
+func (h *Handler) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
+		if h.opts.HSTS {
+			hd.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
 		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 			"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 		hd.Set("X-Content-Type-Options", "nosniff")
@@ -234,10 +239,16 @@ func (h *Handler) requireRole(roles ...store.Role) func(http.Handler) http.Handl
 	}
 }
 
-// clientIP is the caller's address as the trusted-proxy configuration resolves it.
+// clientIP is the caller's address as the trusted-proxy configuration resolves it. When that yields nothing (no
+// usable X-Forwarded-For), it is the connection's address without its port: with the port every new connection
+// would be a new client for the rate limits.
 func clientIP(r *http.Request) string {
-	if ip := middleware.GetClientIP(r.Context()); ip != "" {
-		return ip
+	ip := middleware.GetClientIP(r.Context())
+	if ip == "" {
+		ip = hostOnly(r.RemoteAddr)
 	}
-	return r.RemoteAddr
+	if a, err := netip.ParseAddr(ip); err == nil {
+		return a.Unmap().WithZone("").String()
+	}
+	return ip
 }

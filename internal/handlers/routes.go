@@ -3,11 +3,9 @@ package handlers
 import (
 	"io/fs"
 	"net/http"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
-	"github.com/go-chi/httprate"
 
 	"portal/internal/store"
 	"portal/static"
@@ -36,7 +34,7 @@ func (h *Handler) router() chi.Router {
 	} else {
 		r.Use(middleware.ClientIPFromRemoteAddr)
 	}
-	r.Use(withRequestID, h.logRequests, h.recoverPanics, securityHeaders, limitBody)
+	r.Use(withRequestID, h.logRequests, h.recoverPanics, h.securityHeaders, limitBody)
 
 	r.Get("/healthz", h.healthz)
 	r.Get("/readyz", h.readyz)
@@ -186,12 +184,8 @@ func (h *Handler) mailRoutes(r chi.Router) {
 }
 
 // publicMailRoutes registers pages that need no portal account (a mailbox owner's own password change). The rate
-// limits are the sign-in's: per IP and per mailbox address.
+// limits are the sign-in's (per IP or IPv6 /64, and per mailbox address), kept in Postgres.
 func (h *Handler) publicMailRoutes(r chi.Router) {
-	ipLim := httprate.NewRateLimiter(h.opts.LoginRatePerIP, time.Minute)
-	boxLim := httprate.NewRateLimiter(h.opts.LoginRatePerAccount, time.Minute)
 	r.Get("/mailbox/password", h.wrap(h.mailboxPasswordForm))
-	r.Post("/mailbox/password", h.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		return h.mailboxPasswordSubmit(w, r, ipLim, boxLim)
-	}))
+	r.Post("/mailbox/password", h.wrap(h.mailboxPasswordSubmit))
 }

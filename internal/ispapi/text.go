@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Column widths (in characters; ISPConfig's tables are utf8mb4) of the free-text fields the portal writes. MySQL in
@@ -116,4 +118,29 @@ func MailPasswordProblem(password string) string {
 		}
 	}
 	return ""
+}
+
+// CanonicalAddress returns the one spelling of a typed mailbox address used as its rate-limit and lockout key, so
+// variants of one address share one counter: compatibility-normalised (NFKC: full-width letters become ASCII),
+// without invisible format characters (soft hyphen, zero-width characters, bidi marks) or surrounding space,
+// lower-case, without trailing dots, and with the domain in punycode when the address is valid. The result is at
+// most 320 bytes and valid UTF-8 whatever the input.
+func CanonicalAddress(typed string) string {
+	s := strings.ToValidUTF8(typed, "")
+	s = norm.NFKC.String(s)
+	s = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) || unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimRight(s, ".")
+	if e, err := NormalizeEmail(s); err == nil {
+		return e
+	}
+	if len(s) > 320 {
+		s = strings.ToValidUTF8(s[:320], "")
+	}
+	return s
 }

@@ -106,17 +106,39 @@ func (s Accounts) Count(ctx context.Context, r Role) (int, error) {
 	return n, wrap(err, "count accounts")
 }
 
-// RecordFailure counts a failed sign-in in one statement, so concurrent failures are all counted, and locks the
-// account until now+lockFor when the count reaches maxFailures. It returns the updated account.
-func (s Accounts) RecordFailure(ctx context.Context, id int64, maxFailures int, lockFor time.Duration) (Account, error) {
-	rows, _ := s.db.Query(ctx, `
+// BeginSignIn charges one attempt to account id at now, in one statement, before its password is compared, and
+// reports whether the comparison may happen: the account is not locked and at most maxFailures attempts are charged
+// since the last success or lock. Concurrent attempts each get their own count, so no more than maxFailures
+// guesses are ever compared (checking a count read earlier let every concurrent attempt through). A lock that
+// has run out is cleared here.
+func (s Accounts) BeginSignIn(ctx context.Context, id int64, maxFailures int, now time.Time) (bool, error) {
+	var n int
+	var until *time.Time
+	err := s.db.QueryRow(ctx, `
 		UPDATE accounts SET
-			failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
-			locked_until  = CASE WHEN failed_logins + 1 >= $2 THEN now() + $3::interval ELSE locked_until END
+			failed_logins = CASE WHEN locked_until > $2 THEN failed_logins
+			                     WHEN locked_until IS NOT NULL THEN 1
+			                     ELSE failed_logins + 1 END,
+			locked_until  = CASE WHEN locked_until > $2 THEN locked_until END
 		WHERE id = $1
-		RETURNING `+accountCols, id, maxFailures, lockFor.String())
-	a, err := pgx.CollectExactlyOneRow(rows, scanAccount)
-	return a, wrap(err, "record failed sign-in %d", id)
+		RETURNING failed_logins, locked_until`, id, now).Scan(&n, &until)
+	if err != nil {
+		return false, wrap(err, "begin sign-in %d", id)
+	}
+	return (until == nil || !now.Before(*until)) && n <= maxFailures, nil
+}
+
+// FailSignIn records that a compared password was wrong: once maxFailures attempts are charged the account is
+// locked until now+lockFor (and the count starts again). It reports whether this failure locked it.
+func (s Accounts) FailSignIn(ctx context.Context, id int64, maxFailures int, lockFor time.Duration, now time.Time) (bool, error) {
+	tag, err := s.db.Exec(ctx, `
+		UPDATE accounts SET locked_until = $3::timestamptz + $4 * interval '1 microsecond', failed_logins = 0
+		WHERE id = $1 AND failed_logins >= $2 AND (locked_until IS NULL OR locked_until <= $3)`,
+		id, maxFailures, now, lockFor.Microseconds())
+	if err != nil {
+		return false, wrap(err, "failed sign-in %d", id)
+	}
+	return tag.RowsAffected() > 0, nil
 }
 
 // ResetFailures clears the failure count and any lock after a successful sign-in.

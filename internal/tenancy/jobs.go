@@ -127,7 +127,8 @@ func NewJobs(pool *pgxpool.Pool, s *Service, log *slog.Logger, addWorkers ...fun
 	river.AddWorker(workers, &deleteWorker{s: s})
 	river.AddWorker(workers, &driftWorker{s: s})
 	river.AddWorker(workers, &planSyncWorker{s: s})
-	var periodic []*river.PeriodicJob
+	river.AddWorker(workers, &pruneWorker{s: s})
+	periodic := []*river.PeriodicJob{prunePeriodic()}
 	if s.DriftEvery > 0 {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(s.DriftEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return DriftArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
