@@ -29,7 +29,21 @@ CREATE INDEX lockouts_updated_idx ON lockouts (updated_at);
 -- the portal sets a password, so the public page can check a current password without asking ISPConfig.
 ALTER TABLE mailboxes ADD COLUMN password_hash text NOT NULL DEFAULT '';
 
+-- A TOTP second factor (RFC 6238) per account: the base32 secret ('' = none) and the last accepted time step, so
+-- a code is accepted once. Ten single-use recovery codes per account, stored as SHA-256 (they are random, 50 bits).
+ALTER TABLE accounts ADD COLUMN totp_secret text NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN totp_last_step bigint NOT NULL DEFAULT 0;
+CREATE TABLE recovery_codes (
+	account_id bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+	code_hash  text NOT NULL,
+	used_at    timestamptz,
+	PRIMARY KEY (account_id, code_hash)
+);
+
 -- +goose Down
+DROP TABLE recovery_codes;
+ALTER TABLE accounts DROP COLUMN totp_last_step;
+ALTER TABLE accounts DROP COLUMN totp_secret;
 ALTER TABLE mailboxes DROP COLUMN password_hash;
 DROP TABLE lockouts;
 DROP TABLE attempt_counts;

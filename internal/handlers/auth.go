@@ -101,18 +101,17 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := h.accounts.ResetFailures(ctx, acct.ID); err != nil {
 		return err
 	}
-	// A new token at sign-in defeats session fixation.
-	if err := h.sessions.RenewToken(ctx); err != nil {
-		return err
+	if acct.HasTOTP() {
+		// The password was right; the session is not signed in until the second factor is.
+		if err := h.sessions.RenewToken(ctx); err != nil {
+			return err
+		}
+		h.sessions.Put(ctx, keyPending, acct.ID)
+		h.sessions.Put(ctx, keyPendingAt, h.opts.Now().UnixNano())
+		redirect(w, r, "/login/2fa")
+		return nil
 	}
-	h.sessions.Put(ctx, keyActing, acct.ID)
-	h.sessions.Put(ctx, keyEffective, acct.ID)
-	h.sessions.Put(ctx, keyAuthAt, h.opts.Now().UnixNano())
-	h.appendAudit(ctx, store.AuditEntry{ActingAccountID: &acct.ID, EffectiveAccountID: &acct.ID,
-		ActingEmail: acct.Email, EffectiveEmail: acct.Email, ObjectType: "account", ObjectID: idString(acct.ID),
-		IP: clientIP(r), Action: "signin.success", Outcome: store.OutcomeSuccess})
-	redirect(w, r, roleHome(acct.Role))
-	return nil
+	return h.completeSignIn(w, r, acct, "")
 }
 
 // logout handles POST /logout: the session is deleted on the server and the cookie's token renewed.

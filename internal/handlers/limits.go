@@ -26,11 +26,11 @@ const (
 	countMailboxLimit  = "mailbox.limited"
 )
 
-// overLimit counts one attempt for scope and key in the current minute (shared by every replica through
-// Postgres) and reports whether it is over limit.
+// overLimit counts one attempt for scope and key (shared by every replica through Postgres) and reports whether
+// the attempts of the last minute, sliding-window estimate, are over limit.
 func (h *Handler) overLimit(ctx context.Context, scope, key string, limit int) (bool, error) {
-	n, err := store.NewAttempts(h.pool).Hit(ctx, scope, key, time.Minute, h.opts.Now())
-	return n > limit, err
+	n, err := store.NewAttempts(h.pool).Rate(ctx, scope, key, time.Minute, h.opts.Now())
+	return n > float64(limit), err
 }
 
 // countAttempt counts a failed or refused unauthenticated attempt for scope and key in the current hour. A failure

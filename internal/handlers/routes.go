@@ -46,6 +46,8 @@ func (h *Handler) router() chi.Router {
 		r.Get("/", h.wrap(h.home))
 		r.Get("/login", h.wrap(h.loginForm))
 		r.Post("/login", h.wrap(h.loginSubmit))
+		r.Get("/login/2fa", h.wrap(h.secondFactorForm))
+		r.Post("/login/2fa", h.wrap(h.secondFactorSubmit))
 		r.Post("/logout", h.wrap(h.logout))
 		h.publicMailRoutes(r)
 
@@ -53,6 +55,10 @@ func (h *Handler) router() chi.Router {
 			r.Use(h.requireUser)
 			r.Get("/account/password", h.wrap(h.passwordForm))
 			r.Post("/account/password", h.wrap(h.passwordSubmit))
+			r.Get("/account/2fa", h.wrap(h.twoFactorPage))
+			r.Post("/account/2fa/setup", h.wrap(h.twoFactorSetup))
+			r.Post("/account/2fa/enable", h.wrap(h.twoFactorEnable))
+			r.Post("/account/2fa/disable", h.wrap(h.twoFactorDisable))
 
 			// Hosted objects: every role, each seeing what its scope allows.
 			h.siteRoutes(r)

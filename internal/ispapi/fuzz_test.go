@@ -3,6 +3,7 @@ package ispapi
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"portal/internal/ispapi/shacrypt"
@@ -142,4 +143,28 @@ func TestMailPasswordProblem_Cyrillic(t *testing.T) {
 	if MailPasswordProblem("Pässwörd-123") != "" {
 		t.Fatal("Latin-1 letters refused")
 	}
+}
+
+// FuzzCanonicalAddress: one key per address however it is typed; always valid UTF-8, bounded, lower-case, with
+// no invisible characters.
+func FuzzCanonicalAddress(f *testing.F) {
+	for _, s := range hostileSeeds {
+		f.Add(s)
+	}
+	f.Add("ｍｅ@ｐｕｂ.ｔｅｓｔ.")
+	f.Add("m\u00ade@pub.test")
+	f.Fuzz(func(t *testing.T, s string) {
+		c := CanonicalAddress(s)
+		if !utf8.ValidString(c) || len(c) > 320 || strings.HasSuffix(c, ".") {
+			t.Fatalf("CanonicalAddress(%q) = %q", s, c)
+		}
+		for _, r := range c {
+			if unicode.Is(unicode.Cf, r) || unicode.IsControl(r) || unicode.IsSpace(r) {
+				t.Fatalf("CanonicalAddress(%q) = %q keeps %U", s, c, r)
+			}
+		}
+		if e, err := NormalizeEmail(s); err == nil && c != e {
+			t.Fatalf("valid address %q: canonical %q, normalised %q", s, c, e)
+		}
+	})
 }

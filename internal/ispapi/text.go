@@ -122,25 +122,26 @@ func MailPasswordProblem(password string) string {
 
 // CanonicalAddress returns the one spelling of a typed mailbox address used as its rate-limit and lockout key, so
 // variants of one address share one counter: compatibility-normalised (NFKC: full-width letters become ASCII),
-// without invisible format characters (soft hyphen, zero-width characters, bidi marks) or surrounding space,
+// without invisible format characters (soft hyphen, zero-width characters, bidi marks), control characters or
+// spaces,
 // lower-case, without trailing dots, and with the domain in punycode when the address is valid. The result is at
 // most 320 bytes and valid UTF-8 whatever the input.
 func CanonicalAddress(typed string) string {
 	s := strings.ToValidUTF8(typed, "")
 	s = norm.NFKC.String(s)
 	s = strings.Map(func(r rune) rune {
-		if unicode.Is(unicode.Cf, r) || unicode.IsControl(r) {
-			return -1
+		if unicode.Is(unicode.Cf, r) || unicode.IsControl(r) || unicode.IsSpace(r) {
+			return -1 // invisible, control and space characters (an address has none)
 		}
 		return r
 	}, s)
-	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.ToLower(s)
+	if len(s) > 320 {
+		s = strings.ToValidUTF8(s[:320], "")
+	}
 	s = strings.TrimRight(s, ".")
 	if e, err := NormalizeEmail(s); err == nil {
 		return e
-	}
-	if len(s) > 320 {
-		s = strings.ToValidUTF8(s[:320], "")
 	}
 	return s
 }

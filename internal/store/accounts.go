@@ -32,7 +32,11 @@ type Account struct {
 	PasswordChangedAt time.Time
 	CreatedAt         time.Time
 	CustomerID        *int64 // the reseller or client this account signs in for; nil for admins
+	TOTPSecret        string // the TOTP second factor's base32 secret; "" when the account has none
 }
+
+// HasTOTP reports whether signing in needs a second factor.
+func (a Account) HasTOTP() bool { return a.TOTPSecret != "" }
 
 // Locked reports whether the account is temporarily locked at now.
 func (a Account) Locked(now time.Time) bool {
@@ -45,12 +49,12 @@ type Accounts struct{ db DBTX }
 // NewAccounts returns the accounts table over db.
 func NewAccounts(db DBTX) Accounts { return Accounts{db: db} }
 
-const accountCols = `id, email, name, role, password_hash, failed_logins, locked_until, password_changed_at, created_at, customer_id`
+const accountCols = `id, email, name, role, password_hash, failed_logins, locked_until, password_changed_at, created_at, customer_id, totp_secret`
 
 func scanAccount(row pgx.CollectableRow) (Account, error) {
 	var a Account
 	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.PasswordHash, &a.FailedLogins, &a.LockedUntil,
-		&a.PasswordChangedAt, &a.CreatedAt, &a.CustomerID)
+		&a.PasswordChangedAt, &a.CreatedAt, &a.CustomerID, &a.TOTPSecret)
 	return a, err
 }
 
@@ -155,4 +159,64 @@ func (s Accounts) SetPassword(ctx context.Context, id int64, hash string) (time.
 			locked_until = NULL
 		WHERE id = $1 RETURNING password_changed_at`, id, hash).Scan(&at)
 	return at, wrap(err, "set password %d", id)
+}
+
+// EnableTOTP stores a TOTP secret and replaces the account's recovery codes with the given hashes, in one
+// transaction when db is a pool. accepted is the time step of the code that proved the secret (not usable again).
+func (s Accounts) EnableTOTP(ctx context.Context, id int64, secret string, accepted int64, codeHashes []string) error {
+	return pgx.BeginFunc(ctx, s.db.(beginner), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET totp_secret = $2, totp_last_step = $3 WHERE id = $1`, id, secret, accepted); err != nil {
+			return wrap(err, "enable totp %d", id)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE account_id = $1`, id); err != nil {
+			return wrap(err, "recovery codes %d", id)
+		}
+		for _, h := range codeHashes {
+			if _, err := tx.Exec(ctx, `INSERT INTO recovery_codes (account_id, code_hash) VALUES ($1, $2)`, id, h); err != nil {
+				return wrap(err, "recovery codes %d", id)
+			}
+		}
+		return nil
+	})
+}
+
+// DisableTOTP removes the second factor and the recovery codes.
+func (s Accounts) DisableTOTP(ctx context.Context, id int64) error {
+	return pgx.BeginFunc(ctx, s.db.(beginner), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET totp_secret = '', totp_last_step = 0 WHERE id = $1`, id); err != nil {
+			return wrap(err, "disable totp %d", id)
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE account_id = $1`, id)
+		return wrap(err, "recovery codes %d", id)
+	})
+}
+
+// UseTOTPStep accepts time step for the account's TOTP once: it reports false when that step or a later one was
+// already used (a replayed code), in one statement so two concurrent uses can't both succeed.
+func (s Accounts) UseTOTPStep(ctx context.Context, id, step int64) (bool, error) {
+	tag, err := s.db.Exec(ctx, `UPDATE accounts SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2`, id, step)
+	if err != nil {
+		return false, wrap(err, "totp step %d", id)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// UseRecoveryCode marks an unused recovery code (by hash) used; false when there is none.
+func (s Accounts) UseRecoveryCode(ctx context.Context, id int64, hash string) (bool, error) {
+	tag, err := s.db.Exec(ctx, `UPDATE recovery_codes SET used_at = now() WHERE account_id = $1 AND code_hash = $2 AND used_at IS NULL`, id, hash)
+	if err != nil {
+		return false, wrap(err, "recovery code %d", id)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// RecoveryCodesLeft counts the account's unused recovery codes.
+func (s Accounts) RecoveryCodesLeft(ctx context.Context, id int64) (int, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT count(*) FROM recovery_codes WHERE account_id = $1 AND used_at IS NULL`, id).Scan(&n)
+	return n, wrap(err, "recovery codes %d", id)
+}
+
+type beginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
 }

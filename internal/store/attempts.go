@@ -28,6 +28,28 @@ func (a Attempts) Hit(ctx context.Context, scope, key string, win time.Duration,
 	return n, wrap(err, "count attempt %s", scope)
 }
 
+// Rate counts one event for scope and key like Hit and returns the sliding-window estimate of events in the last
+// win: this window's count plus the previous window's weighted by how much of it still lies within win. Unlike a
+// bare fixed window it neither allows a double burst across a window boundary nor forgets everything at one.
+func (a Attempts) Rate(ctx context.Context, scope, key string, win time.Duration, now time.Time) (float64, error) {
+	secs := max(int64(win/time.Second), 1)
+	start := time.Unix(now.Unix()/secs*secs, 0)
+	prevStart := start.Add(-time.Duration(secs) * time.Second)
+	var cur, prev int
+	err := a.db.QueryRow(ctx, `
+		WITH hit AS (
+			INSERT INTO attempt_counts (scope, key, window_start, window_secs, count) VALUES ($1, $2, $3, $4, 1)
+			ON CONFLICT (scope, key, window_start) DO UPDATE SET count = attempt_counts.count + 1
+			RETURNING count)
+		SELECT hit.count, coalesce((SELECT count FROM attempt_counts WHERE scope = $1 AND key = $2 AND window_start = $5), 0)
+		FROM hit`, scope, key, start, secs, prevStart).Scan(&cur, &prev)
+	if err != nil {
+		return 0, wrap(err, "count attempt %s", scope)
+	}
+	elapsed := now.Sub(start).Seconds() / float64(secs)
+	return float64(cur) + float64(prev)*(1-min(max(elapsed, 0), 1)), nil
+}
+
 // Count returns the count of scope and key in the window of length win that contains now.
 func (a Attempts) Count(ctx context.Context, scope, key string, win time.Duration, now time.Time) (int, error) {
 	secs := max(int64(win/time.Second), 1)
