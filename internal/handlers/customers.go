@@ -249,6 +249,12 @@ func (h *Handler) customerEdit(w http.ResponseWriter, r *http.Request) error {
 	v := views.CustomerFormValues{Name: strings.TrimSpace(f["name"]), Company: strings.TrimSpace(f["company"]), Email: strings.TrimSpace(f["email"])}
 	errs := views.FieldErrors{}
 	validContact(c.Kind, &v, errs)
+	if len(errs) == 0 && !strings.EqualFold(v.Email, c.Email) {
+		// A new sign-in email: the acting user proves it is them first.
+		if rendered, err := h.needConfirm(w, r, fmt.Sprintf("/customers/%d/edit", c.ID)); rendered || err != nil {
+			return err
+		}
+	}
 	if len(errs) == 0 {
 		err = h.tenancy.UpdateContact(r.Context(), c.ID, v.Name, v.Company, v.Email)
 		if te, ok := fail.As(err); ok {
@@ -359,6 +365,10 @@ func (h *Handler) customerDelete(w http.ResponseWriter, r *http.Request) error {
 	}
 	if f["confirm"] != "yes" {
 		return h.render(w, r, http.StatusUnprocessableEntity, "Delete "+c.Name, views.ConfirmDelete(c))
+	}
+	if rendered, err := h.needConfirm(w, r, fmt.Sprintf("/customers/%d/delete", c.ID)); rendered || err != nil {
+		h.audited(r, p, "customer.delete", string(c.Kind), idString(c.ID), store.OutcomeDenied, "re-authentication needed")
+		return err
 	}
 	if err := h.tenancy.Delete(r.Context(), c.ID); err != nil {
 		h.audited(r, p, "customer.delete", string(c.Kind), idString(c.ID), store.OutcomeFailure, err.Error())

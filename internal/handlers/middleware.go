@@ -175,7 +175,7 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 // writeAnyway are the changes a suspended account (or one acted as) may still make: leaving, and its own
 // sign-in's security.
 var writeAnyway = map[string]bool{"/logout": true, "/impersonate/stop": true, "/account/password": true,
-	"/account/2fa/setup": true, "/account/2fa/enable": true, "/account/2fa/disable": true}
+	"/account/confirm": true, "/account/2fa/setup": true, "/account/2fa/enable": true, "/account/2fa/disable": true}
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions

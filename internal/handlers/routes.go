@@ -55,6 +55,7 @@ func (h *Handler) router() chi.Router {
 			r.Use(h.requireUser)
 			r.Get("/account/password", h.wrap(h.passwordForm))
 			r.Post("/account/password", h.wrap(h.passwordSubmit))
+			r.Post("/account/confirm", h.wrap(h.confirmSubmit))
 			r.Get("/account/2fa", h.wrap(h.twoFactorPage))
 			r.Post("/account/2fa/setup", h.wrap(h.twoFactorSetup))
 			r.Post("/account/2fa/enable", h.wrap(h.twoFactorEnable))

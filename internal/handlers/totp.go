@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"portal/internal/auth"
@@ -111,6 +112,7 @@ func (h *Handler) completeSignIn(w http.ResponseWriter, r *http.Request, acct st
 	h.sessions.Put(ctx, keyActing, acct.ID)
 	h.sessions.Put(ctx, keyEffective, acct.ID)
 	h.sessions.Put(ctx, keyAuthAt, h.opts.Now().UnixNano())
+	h.sessions.Put(ctx, keyConfirmedAt, h.opts.Now().UnixNano())
 	h.appendAudit(ctx, store.AuditEntry{ActingAccountID: &acct.ID, EffectiveAccountID: &acct.ID,
 		ActingEmail: acct.Email, EffectiveEmail: acct.Email, ObjectType: "account", ObjectID: idString(acct.ID),
 		IP: clientIP(r), Action: "signin.success", Outcome: store.OutcomeSuccess, Detail: how})
@@ -135,16 +137,11 @@ func (h *Handler) reauth(r *http.Request, p Principal, password, action string) 
 		h.audited(r, p, action, "account", idString(p.Effective.ID), store.OutcomeDenied, "while impersonating")
 		return nil, userErr(http.StatusForbidden, "Two-factor sign-in can't be changed while acting as another account.")
 	}
-	release, err := h.hashSlot(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	if len(password) > auth.MaxPasswordLen || !h.hasher.Verify(password, p.Acting.PasswordHash) {
+	errs, err := h.reauthPassword(r, p, password)
+	if errs != nil {
 		h.audited(r, p, action, "account", idString(p.Acting.ID), store.OutcomeFailure, "wrong current password")
-		return views.FieldErrors{"current_password": "That is not your current password."}, nil
 	}
-	return nil, nil
+	return errs, err
 }
 
 // twoFactorSetup handles POST /account/2fa/setup: after the password, a new secret is shown (kept in the session
@@ -222,4 +219,88 @@ func (h *Handler) twoFactorDisable(w http.ResponseWriter, r *http.Request) error
 	h.flash(r, "Two-factor sign-in is off.")
 	redirect(w, r, "/account/2fa")
 	return nil
+}
+
+// keyConfirmedAt is when the acting user last proved it is them (sign-in or /account/confirm), unix nanoseconds.
+const keyConfirmedAt = "confirmed_at"
+
+// reauthWithin is how recent that proof must be for a sensitive change.
+const reauthWithin = 5 * time.Minute
+
+// needConfirm renders the re-authentication page (403) unless the acting user proved it is them within the last 5
+// minutes; next is where to go back to afterwards. It returns true when it rendered.
+func (h *Handler) needConfirm(w http.ResponseWriter, r *http.Request, next string) (bool, error) {
+	at := h.sessions.GetInt64(r.Context(), keyConfirmedAt)
+	if at != 0 && h.opts.Now().Sub(time.Unix(0, at)) <= reauthWithin {
+		return false, nil
+	}
+	p, _ := principalFrom(r.Context())
+	return true, h.render(w, r, http.StatusForbidden, "Confirm it's you", views.ConfirmPage(next, p.Acting.HasTOTP(), nil))
+}
+
+// confirmSubmit handles POST /account/confirm: the acting user's password (and TOTP code, when it has one) again.
+func (h *Handler) confirmSubmit(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	p, _ := principalFrom(ctx)
+	f, err := parseForm(r, "next", "current_password", "code")
+	if err != nil {
+		return err
+	}
+	next := f["next"]
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		next = roleHome(p.Effective.Role)
+	}
+	locks := store.NewLockouts(h.pool)
+	key := accountKey(p.Acting.ID)
+	allowed, _, err := locks.Begin(ctx, "confirm", key, h.opts.LoginMaxFailures, h.opts.Now())
+	if err != nil {
+		return err
+	}
+	errs, err := h.reauthPassword(r, p, f["current_password"])
+	if err != nil {
+		return err
+	}
+	if errs == nil && p.Acting.HasTOTP() {
+		step, ok := auth.CheckTOTP(p.Acting.TOTPSecret, f["code"], h.opts.Now())
+		fresh := false
+		if ok {
+			if fresh, err = h.accounts.UseTOTPStep(ctx, p.Acting.ID, step); err != nil {
+				return err
+			}
+		}
+		if !fresh {
+			errs = views.FieldErrors{"code": "That code did not work. Use the current code."}
+		}
+	}
+	if !allowed && errs == nil {
+		errs = views.FieldErrors{"current_password": "Too many attempts. Try again later."}
+	}
+	if errs != nil {
+		if allowed {
+			if _, err := locks.Fail(ctx, "confirm", key, h.opts.LoginMaxFailures, h.opts.LoginLockout, h.opts.Now()); err != nil {
+				return err
+			}
+		}
+		h.audited(r, p, "reauth", "account", idString(p.Acting.ID), store.OutcomeFailure, "")
+		return h.render(w, r, http.StatusUnprocessableEntity, "Confirm it's you", views.ConfirmPage(next, p.Acting.HasTOTP(), errs))
+	}
+	if err := locks.Succeed(ctx, "confirm", key); err != nil {
+		return err
+	}
+	h.sessions.Put(ctx, keyConfirmedAt, h.opts.Now().UnixNano())
+	redirect(w, r, next)
+	return nil
+}
+
+// reauthPassword checks the acting account's password; field errors when it is wrong.
+func (h *Handler) reauthPassword(r *http.Request, p Principal, password string) (views.FieldErrors, error) {
+	release, err := h.hashSlot(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if len(password) > auth.MaxPasswordLen || !h.hasher.Verify(password, p.Acting.PasswordHash) {
+		return views.FieldErrors{"current_password": "That is not your password."}, nil
+	}
+	return nil, nil
 }

@@ -127,3 +127,36 @@ func TestTOTP_NotChangeableWhileImpersonating(t *testing.T) {
 		}
 	}
 }
+
+// Deleting a customer or changing its sign-in email needs a proof of identity from the last 5 minutes.
+func TestReauth_DeleteAndEmailChangeNeedRecentConfirmation(t *testing.T) {
+	app := newApp(t)
+	app.account("admin@example.com", store.RoleAdmin, pw)
+	c := app.customer(store.RoleReseller, nil, "victim@example.com")
+	a := app.browser()
+	a.mustLogin("admin@example.com", pw, "/admin")
+	app.now = time.Now().Add(6 * time.Minute)
+	defer func() { app.now = time.Time{} }()
+
+	del := fmt.Sprintf("/customers/%d/delete", c.ID)
+	if r := a.post(del, url.Values{"confirm": {"yes"}}); r.StatusCode != http.StatusForbidden || !strings.Contains(r.body, `data-testid="reauth-needed"`) {
+		t.Fatalf("delete 6 minutes after sign-in: status %d, want 403 asking to confirm", r.StatusCode)
+	}
+	edit := fmt.Sprintf("/customers/%d/edit", c.ID)
+	if r := a.post(edit, url.Values{"name": {"V"}, "company": {""}, "email": {"new@example.com"}}); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("email change 6 minutes after sign-in: status %d, want 403", r.StatusCode)
+	}
+	// Other contact changes don't need it.
+	if r := a.post(edit, url.Values{"name": {"V"}, "company": {"X"}, "email": {"victim@example.com"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("name change: status %d", r.StatusCode)
+	}
+	if r := a.post("/account/confirm", url.Values{"next": {del}, "current_password": {"wrong password"}}); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("confirm with a wrong password: status %d", r.StatusCode)
+	}
+	if r := a.post("/account/confirm", url.Values{"next": {"//evil.example/x"}, "current_password": {pw}}); r.Header.Get("Location") != "/admin" {
+		t.Fatalf("confirm with an off-site next: redirect to %q, want /admin", r.Header.Get("Location"))
+	}
+	if r := a.post(del, url.Values{"confirm": {"yes"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("delete right after confirming: status %d", r.StatusCode)
+	}
+}
