@@ -32,6 +32,7 @@ type Config struct {
 	LoginRatePerEmail  int // attempts per minute
 	Argon2MemoryKiB    uint32
 	Argon2Concurrency  int
+	RequireTOTP        []string // roles that must use a TOTP second factor
 	DemoAdmin          bool
 	ISPConfigURL       string // "" only with ISPConfigSim
 	ISPConfigSim       bool   // run the embedded simulator instead (development and tests only)
@@ -165,6 +166,15 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if v := e.str("PORTAL_DRIFT_INTERVAL", "30m"); v != "off" {
 		c.DriftEvery = e.duration("PORTAL_DRIFT_INTERVAL", 30*time.Minute)
+	}
+	for _, role := range strings.Split(e.str("PORTAL_REQUIRE_2FA", ""), ",") {
+		switch role = strings.TrimSpace(role); role {
+		case "":
+		case "admin", "reseller", "client":
+			c.RequireTOTP = append(c.RequireTOTP, role)
+		default:
+			e.errs = append(e.errs, fmt.Errorf("PORTAL_REQUIRE_2FA: want a comma-separated list of admin, reseller, client; got %q", role))
+		}
 	}
 	allowedPHP := map[string]bool{"no": true, "fast-cgi": true, "cgi": true, "mod": true, "suphp": true, "php-fpm": true, "hhvm": true}
 	for _, m := range strings.Split(e.str("PORTAL_PHP_MODES", "php-fpm,fast-cgi,no"), ",") {

@@ -116,7 +116,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		Log: log, Pool: pool, ISP: isp, Sessions: sessions, Hasher: hasher, Metrics: metrics,
 		Health: health, LoginMaxFailures: cfg.LoginMaxFailures, LoginLockout: cfg.LoginLockout,
 		LoginRatePerIP: cfg.LoginRatePerIP, LoginRatePerAccount: cfg.LoginRatePerEmail,
-		HashConcurrency: cfg.Argon2Concurrency, HSTS: cfg.CookieSecure,
+		HashConcurrency: cfg.Argon2Concurrency, HSTS: cfg.CookieSecure, RequireTOTP: requiredRoles(cfg.RequireTOTP),
 		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Platform: platform,
 		Settings: handlers.Settings{ImpersonateFor: cfg.ImpersonateFor, DomainLimit: cfg.DomainLimit,
 			DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes},
@@ -272,4 +272,12 @@ func probeEvery(ctx context.Context, isp *ispapi.Client, interval time.Duration)
 			cancel()
 		}
 	}
+}
+
+func requiredRoles(names []string) []store.Role {
+	var out []store.Role
+	for _, n := range names {
+		out = append(out, store.Role(n))
+	}
+	return out
 }

@@ -45,6 +45,7 @@ type Options struct {
 	HashConcurrency     int           // argon2id hashes at once (0: the number of CPUs)
 	HashWait            time.Duration // how long a request waits for a hash slot before a 503 (0: 3s)
 	HSTS                bool          // send Strict-Transport-Security (the portal is served over HTTPS)
+	RequireTOTP         []store.Role  // roles that must have a TOTP second factor before using the portal
 	TrustedProxies      []netip.Prefix
 	Now                 func() time.Time
 }

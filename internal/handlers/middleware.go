@@ -162,6 +162,16 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 			h.serveError(w, r, userErr(http.StatusUnauthorized, "Your session has ended. Please sign in again."))
 			return
 		}
+		if slices.Contains(h.opts.RequireTOTP, p.Acting.Role) && !p.Acting.HasTOTP() && !totpSetupPaths[r.URL.Path] {
+			// The operator requires a second factor for this role: until the acting account (the real user, also
+			// while impersonating) has one, it can only set one up or leave.
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				redirect(w, r, "/account/2fa")
+				return
+			}
+			h.serveError(w, r, userErr(http.StatusForbidden, "Set up two-factor sign-in first: your operator requires it."))
+			return
+		}
 		if !safeMethod(r.Method) && !writeAnyway[r.URL.Path] {
 			if err := h.tenancy.WritesAllowed(r.Context(), p.Effective); err != nil {
 				h.serveError(w, r, err)
@@ -176,6 +186,10 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 // sign-in's security.
 var writeAnyway = map[string]bool{"/logout": true, "/impersonate/stop": true, "/account/password": true,
 	"/account/confirm": true, "/account/2fa/setup": true, "/account/2fa/enable": true, "/account/2fa/disable": true}
+
+// totpSetupPaths are what an account that must set up a second factor may still use.
+var totpSetupPaths = map[string]bool{"/logout": true, "/account/2fa": true, "/account/2fa/setup": true,
+	"/account/2fa/enable": true, "/impersonate/stop": true}
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions

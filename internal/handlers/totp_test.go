@@ -160,3 +160,27 @@ func TestReauth_DeleteAndEmailChangeNeedRecentConfirmation(t *testing.T) {
 		t.Fatalf("delete right after confirming: status %d", r.StatusCode)
 	}
 }
+
+// With PORTAL_REQUIRE_2FA the operator makes a role set up a second factor before anything else.
+func TestTOTP_RequiredByOperator(t *testing.T) {
+	app := newApp(t, func(o *Options) { o.RequireTOTP = []store.Role{store.RoleAdmin} })
+	app.account("admin@example.com", store.RoleAdmin, pw)
+	app.account("client@example.com", store.RoleClient, pw)
+	a := app.browser()
+	a.mustLogin("admin@example.com", pw, "/admin")
+	if r := a.get("/admin/resellers"); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/account/2fa" {
+		t.Fatalf("admin without TOTP: status %d to %q, want 303 to /account/2fa", r.StatusCode, r.Header.Get("Location"))
+	}
+	if r := a.post("/admin/plans", url.Values{"name": {"P"}}); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("admin without TOTP posting: status %d, want 403", r.StatusCode)
+	}
+	enableTOTP(t, a)
+	if r := a.get("/admin/resellers"); r.StatusCode != http.StatusOK {
+		t.Fatalf("admin with TOTP: status %d", r.StatusCode)
+	}
+	c := app.browser()
+	c.mustLogin("client@example.com", pw, "/client")
+	if r := c.get("/client"); r.StatusCode != http.StatusOK {
+		t.Fatalf("a role not required: status %d", r.StatusCode)
+	}
+}
