@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 DATA ?= .data
 
-.PHONY: run test test-repeat build generate check-generated lint conformance conformance-peer record bench bench-load migration clean-data
+.PHONY: run test test-repeat fuzz build generate check-generated lint conformance conformance-peer record bench bench-load migration clean-data
 
 ## run: start the portal on http://127.0.0.1:8080 (a local PostgreSQL under ./.data unless DATABASE_URL is set)
 run: build
@@ -21,6 +21,17 @@ test-repeat: check-generated lint
 	@for i in $$(seq 1 $(N)); do echo "=== test-repeat: run $$i of $(N)"; \
 		$(TEST_CMD) || { echo "=== test-repeat: run $$i of $(N) failed"; exit 1; }; \
 	done; echo "=== test-repeat: all $(N) runs passed"
+
+## fuzz: every Go fuzz test (validators, form parsers) for FUZZTIME each (default 30s); make test runs only their
+## seed corpora. A failure leaves its input under the package's testdata/fuzz/ for a regression test.
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for fn in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "=== fuzz $$pkg $$fn ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 build: generate
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/portal ./cmd/portal

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,8 @@ type Config struct {
 	LoginRatePerIP     int // attempts per minute
 	LoginRatePerEmail  int // attempts per minute
 	Argon2MemoryKiB    uint32
+	Argon2Concurrency  int
+	RequireTOTP        []string // roles that must use a TOTP second factor
 	DemoAdmin          bool
 	ISPConfigURL       string // "" only with ISPConfigSim
 	ISPConfigSim       bool   // run the embedded simulator instead (development and tests only)
@@ -157,6 +160,7 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		LoginRatePerIP:     e.integer("PORTAL_LOGIN_RATE_PER_IP", 20, 1, 100000),
 		LoginRatePerEmail:  e.integer("PORTAL_LOGIN_RATE_PER_ACCOUNT", 10, 1, 100000),
 		Argon2MemoryKiB:    uint32(e.integer("PORTAL_ARGON2_MEMORY_KIB", 64*1024, 8*1024, 4*1024*1024)),
+		Argon2Concurrency:  e.integer("PORTAL_ARGON2_CONCURRENCY", runtime.NumCPU(), 1, 1024),
 		DemoAdmin:          e.boolean("PORTAL_DEMO_ADMIN", false),
 		ISPConfigURL:       e.str("PORTAL_ISPCONFIG_URL", ""),
 		ISPConfigUser:      e.str("PORTAL_ISPCONFIG_USER", ""),
@@ -177,6 +181,15 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if v := e.str("PORTAL_QUEUE_INTERVAL", "20s"); v != "off" {
 		c.QueueEvery = e.duration("PORTAL_QUEUE_INTERVAL", 20*time.Second)
+	}
+	for _, role := range strings.Split(e.str("PORTAL_REQUIRE_2FA", ""), ",") {
+		switch role = strings.TrimSpace(role); role {
+		case "":
+		case "admin", "reseller", "client":
+			c.RequireTOTP = append(c.RequireTOTP, role)
+		default:
+			e.errs = append(e.errs, fmt.Errorf("PORTAL_REQUIRE_2FA: want a comma-separated list of admin, reseller, client; got %q", role))
+		}
 	}
 	allowedPHP := map[string]bool{"no": true, "fast-cgi": true, "cgi": true, "mod": true, "suphp": true, "php-fpm": true, "hhvm": true}
 	for _, m := range strings.Split(e.str("PORTAL_PHP_MODES", "php-fpm,fast-cgi,no"), ",") {

@@ -168,6 +168,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		Log: log, Pool: pool, ISP: isp, Sessions: sessions, Hasher: hasher, Metrics: metrics,
 		Health: health, LoginMaxFailures: cfg.LoginMaxFailures, LoginLockout: cfg.LoginLockout,
 		LoginRatePerIP: cfg.LoginRatePerIP, LoginRatePerAccount: cfg.LoginRatePerEmail,
+		HashConcurrency: cfg.Argon2Concurrency, HSTS: cfg.CookieSecure, RequireTOTP: requiredRoles(cfg.RequireTOTP),
 		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Mail: mail, Access: acc, Signup: signups, BaseURL: cfg.BaseURL, Platform: platform,
 		Settings: handlers.Settings{ImpersonateFor: cfg.ImpersonateFor, DomainLimit: cfg.DomainLimit,
 			DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes},
@@ -361,4 +362,12 @@ func (d *dialedClients) close() {
 	for _, c := range d.list {
 		_ = c.Close(ctx)
 	}
+}
+
+func requiredRoles(names []string) []store.Role {
+	var out []store.Role
+	for _, n := range names {
+		out = append(out, store.Role(n))
+	}
+	return out
 }

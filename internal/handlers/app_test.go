@@ -186,12 +186,30 @@ func (a *testApp) auditCount(action, outcome string) int {
 	return n
 }
 
+// attemptCount sums attempt_counts rows of scope (all keys, all windows).
+func (a *testApp) attemptCount(scope string) int {
+	a.t.Helper()
+	var n int
+	if err := a.pool.QueryRow(context.Background(), `SELECT coalesce(sum(count), 0) FROM attempt_counts WHERE scope = $1`, scope).Scan(&n); err != nil {
+		a.t.Fatal(err)
+	}
+	return n
+}
+
 // browser is one user agent with its own cookie jar; it does not follow redirects, so tests see them.
 type browser struct {
 	t    testing.TB
 	app  *testApp
 	c    *http.Client
 	hdrs map[string]string
+	base string // the server this browser talks to; "" is the app's
+}
+
+func (b *browser) url() string {
+	if b.base != "" {
+		return b.base
+	}
+	return b.app.srv.URL
 }
 
 func (a *testApp) browser() *browser {
@@ -224,7 +242,7 @@ func (b *browser) do(req *http.Request) response {
 
 func (b *browser) get(path string) response {
 	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, b.app.srv.URL+path, nil)
+	req, _ := http.NewRequest(http.MethodGet, b.url()+path, nil)
 	return b.do(req)
 }
 
@@ -235,7 +253,7 @@ func (b *browser) post(path string, form url.Values) response {
 
 func (b *browser) postRaw(path, contentType, body string) response {
 	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, b.app.srv.URL+path, strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, b.url()+path, strings.NewReader(body))
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}

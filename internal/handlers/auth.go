@@ -23,8 +23,12 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "Sign in", views.LoginPage("", ""))
 }
 
-// loginSubmit handles POST /login. Rate limits apply per IP and per submitted email; repeated failures lock the
-// account for a while. Unknown emails cost the same password-hashing work as known ones.
+// loginSubmit handles POST /login. Rate limits apply per IP (IPv6: per /64) and per submitted email, in Postgres
+// so every replica shares them; repeated failures lock the account for a while. Each attempt is charged to the
+// account before its password is compared (one statement), so concurrent guesses can't outrun the lock. Unknown
+// emails cost the same password-hashing work as known ones; hashing waits for one of a bounded number of slots.
+// Failed and refused attempts are counted per key and hour (attempt_counts), not written to the audit log; a
+// lockout and a successful sign-in are audited.
 func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	f, err := parseForm(r, "email", "password")
@@ -36,48 +40,60 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	if len(email) > 254 {
 		email = email[:254]
 	}
-	entry := store.AuditEntry{ActingEmail: email, EffectiveEmail: email, ObjectType: "account", IP: clientIP(r)}
+	ip := ipKey(clientIP(r))
+	typedKey := store.AttemptKey(strings.ToLower(email)) // never the typed email itself
 
-	if h.ipLimiter.OnLimit(w, r, "ip:"+clientIP(r)) || h.emailLimiter.OnLimit(w, r, "email:"+strings.ToLower(email)) {
-		entry.Action, entry.Outcome, entry.Detail = "signin.ratelimited", store.OutcomeDenied, "too many attempts"
-		h.appendAudit(ctx, entry)
+	limited, err := h.overLimit(ctx, scopeSigninIP, ip, h.opts.LoginRatePerIP)
+	if err == nil && !limited {
+		limited, err = h.overLimit(ctx, scopeSigninEmail, typedKey, h.opts.LoginRatePerAccount)
+	}
+	if err != nil {
+		return err
+	}
+	if limited {
+		h.countAttempt(ctx, countSigninLimited, ip)
 		return userErr(http.StatusTooManyRequests, "Too many sign-in attempts. Wait a minute and try again.")
 	}
 	if email == "" || password == "" || len(password) > auth.MaxPasswordLen {
+		h.countAttempt(ctx, countSigninFailed, typedKey)
 		return h.render(w, r, http.StatusUnauthorized, "Sign in", views.LoginPage(email, signInFailed))
 	}
+	release, err := h.hashSlot(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 
 	acct, err := h.accounts.ByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		h.hasher.VerifyNothing(password)
-		entry.Action, entry.Outcome, entry.Detail = "signin.failure", store.OutcomeFailure, "unknown account"
-		h.appendAudit(ctx, entry)
+		h.countAttempt(ctx, countSigninFailed, typedKey)
 		return h.render(w, r, http.StatusUnauthorized, "Sign in", views.LoginPage(email, signInFailed))
 	}
 	if err != nil {
 		return err
 	}
-	entry.ActingAccountID, entry.EffectiveAccountID = &acct.ID, &acct.ID
-	entry.ActingEmail, entry.EffectiveEmail = acct.Email, acct.Email
-	entry.ObjectID = idString(acct.ID)
-
+	now := h.opts.Now()
+	allowed, err := h.accounts.BeginSignIn(ctx, acct.ID, h.opts.LoginMaxFailures, now)
+	if err != nil {
+		return err
+	}
 	ok := h.hasher.Verify(password, acct.PasswordHash) // always do the work, locked or not
 	switch {
-	case acct.Locked(h.opts.Now()):
-		entry.Action, entry.Outcome, entry.Detail = "signin.failure", store.OutcomeDenied, "account locked"
-		h.appendAudit(ctx, entry)
+	case !allowed:
+		h.countAttempt(ctx, countSigninLocked, accountKey(acct.ID))
 		return h.render(w, r, http.StatusUnauthorized, "Sign in", views.LoginPage(email, signInFailed))
 	case !ok:
-		updated, err := h.accounts.RecordFailure(ctx, acct.ID, h.opts.LoginMaxFailures, h.opts.LoginLockout)
+		locked, err := h.accounts.FailSignIn(ctx, acct.ID, h.opts.LoginMaxFailures, h.opts.LoginLockout, now)
 		if err != nil {
 			return err
 		}
-		entry.Action, entry.Outcome, entry.Detail = "signin.failure", store.OutcomeFailure, "wrong password"
-		h.appendAudit(ctx, entry)
-		if updated.Locked(h.opts.Now()) {
-			lock := entry
-			lock.Action, lock.Detail = "signin.lockout", "locked after "+idString(int64(h.opts.LoginMaxFailures))+" failures for "+h.opts.LoginLockout.String()
-			h.appendAudit(ctx, lock)
+		h.countAttempt(ctx, countSigninFailed, accountKey(acct.ID))
+		if locked {
+			h.appendAudit(ctx, store.AuditEntry{ActingAccountID: &acct.ID, EffectiveAccountID: &acct.ID,
+				ActingEmail: acct.Email, EffectiveEmail: acct.Email, ObjectType: "account", ObjectID: idString(acct.ID),
+				IP: clientIP(r), Action: "signin.lockout", Outcome: store.OutcomeFailure,
+				Detail: "locked after " + idString(int64(h.opts.LoginMaxFailures)) + " failures for " + h.opts.LoginLockout.String()})
 		}
 		return h.render(w, r, http.StatusUnauthorized, "Sign in", views.LoginPage(email, signInFailed))
 	}
@@ -85,17 +101,17 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := h.accounts.ResetFailures(ctx, acct.ID); err != nil {
 		return err
 	}
-	// A new token at sign-in defeats session fixation.
-	if err := h.sessions.RenewToken(ctx); err != nil {
-		return err
+	if acct.HasTOTP() {
+		// The password was right; the session is not signed in until the second factor is.
+		if err := h.sessions.RenewToken(ctx); err != nil {
+			return err
+		}
+		h.sessions.Put(ctx, keyPending, acct.ID)
+		h.sessions.Put(ctx, keyPendingAt, h.opts.Now().UnixNano())
+		redirect(w, r, "/login/2fa")
+		return nil
 	}
-	h.sessions.Put(ctx, keyActing, acct.ID)
-	h.sessions.Put(ctx, keyEffective, acct.ID)
-	h.sessions.Put(ctx, keyAuthAt, h.opts.Now().UnixNano())
-	entry.Action, entry.Outcome = "signin.success", store.OutcomeSuccess
-	h.appendAudit(ctx, entry)
-	redirect(w, r, roleHome(acct.Role))
-	return nil
+	return h.completeSignIn(w, r, acct, "")
 }
 
 // logout handles POST /logout: the session is deleted on the server and the cookie's token renewed.
@@ -132,6 +148,11 @@ func (h *Handler) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	release, err := h.hashSlot(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	errs := views.FieldErrors{}
 	if msg := auth.CheckNew(f["new_password"]); msg != "" {
 		errs["new_password"] = msg

@@ -62,8 +62,16 @@ func TestLogin_FailuresShareOneMessage(t *testing.T) {
 			t.Errorf("%s: /client after failed login: status %d, want redirect to /login", name, r.StatusCode)
 		}
 	}
-	if n := app.auditCount("signin.failure", store.OutcomeFailure); n != 2 {
-		t.Errorf("signin.failure audit rows = %d, want 2 (unknown email and wrong password)", n)
+	// Failed attempts are counted per key and hour, not written to the audit log one row each.
+	if n := app.attemptCount(countSigninFailed); n != 4 {
+		t.Errorf("counted failed sign-ins = %d, want 4", n)
+	}
+	if n := app.auditCount("signin.failure", ""); n != 0 {
+		t.Errorf("signin.failure audit rows = %d, want 0", n)
+	}
+	var raw int
+	if err := app.pool.QueryRow(context.Background(), `SELECT count(*) FROM attempt_counts WHERE key LIKE '%nobody%'`).Scan(&raw); err != nil || raw != 0 {
+		t.Errorf("the typed email of an unknown account is stored (%d rows, %v)", raw, err)
 	}
 }
 
@@ -84,8 +92,8 @@ func TestLogin_LockoutAfterRepeatedFailures(t *testing.T) {
 	if r.StatusCode != http.StatusUnauthorized || !strings.Contains(r.body, signInFailed) {
 		t.Fatalf("correct password while locked: status %d, want 401 with the generic message", r.StatusCode)
 	}
-	if n := app.auditCount("signin.failure", store.OutcomeDenied); n != 1 {
-		t.Errorf("denied sign-ins while locked = %d, want 1", n)
+	if n := app.attemptCount(countSigninLocked); n != 1 {
+		t.Errorf("counted sign-ins refused while locked = %d, want 1", n)
 	}
 	// After the lockout ends the right password works again.
 	app.now = time.Now().Add(16 * time.Minute)
@@ -103,8 +111,8 @@ func TestLogin_RateLimited(t *testing.T) {
 	if r.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("4th attempt from one IP: status %d, want 429", r.StatusCode)
 	}
-	if n := app.auditCount("signin.ratelimited", store.OutcomeDenied); n != 1 {
-		t.Errorf("signin.ratelimited audit rows = %d, want 1", n)
+	if n := app.attemptCount(countSigninLimited); n != 1 {
+		t.Errorf("counted rate-limited sign-ins = %d, want 1", n)
 	}
 
 	app2 := newApp(t, func(o *Options) { o.LoginRatePerIP = 1000; o.LoginRatePerAccount = 2 })
@@ -278,7 +286,7 @@ func TestAuditPage_FiltersAndIsAdminOnly(t *testing.T) {
 	admin := app.browser()
 	admin.mustLogin("admin@example.com", pw, "/admin")
 
-	r := admin.get("/admin/audit?action=signin.failure&account=h%40example")
+	r := admin.get("/admin/audit?action=signin.success&account=h%40example")
 	if r.StatusCode != http.StatusOK {
 		t.Fatalf("audit page: status %d", r.StatusCode)
 	}
@@ -286,8 +294,8 @@ func TestAuditPage_FiltersAndIsAdminOnly(t *testing.T) {
 		t.Errorf("filtered audit rows = %d, want 1", n)
 	}
 	r = admin.get("/admin/audit?account=h%40example")
-	if n := strings.Count(r.body, `data-testid="audit-row"`); n != 2 {
-		t.Errorf("audit rows for h@ = %d, want 2", n)
+	if n := strings.Count(r.body, `data-testid="audit-row"`); n != 1 {
+		t.Errorf("audit rows for h@ = %d, want 1 (the failed attempt is only counted)", n)
 	}
 	if r := admin.get("/admin/audit?outcome=bogus"); r.StatusCode != http.StatusBadRequest {
 		t.Errorf("bad outcome filter: status %d, want 400", r.StatusCode)

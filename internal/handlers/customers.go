@@ -142,7 +142,13 @@ func (h *Handler) customerCreate(kind store.Role, action string) func(http.Respo
 		}
 		var hash string
 		if v.Access == "password" {
-			if hash, err = h.hasher.Hash(f["password"]); err != nil {
+			release, err := h.hashSlot(ctx)
+			if err != nil {
+				return err
+			}
+			hash, err = h.hasher.Hash(f["password"])
+			release()
+			if err != nil {
 				return err
 			}
 		}
@@ -234,20 +240,12 @@ func (h *Handler) customerShow(w http.ResponseWriter, r *http.Request) error {
 		views.InviteInfo{State: inv.State, Email: inv.Email, Sent: inv.Sent, Until: inv.Until}))
 }
 
-// validContact checks a customer's contact fields, normalising the email.
+// validContact checks a customer's contact fields with the service's rules, normalising them.
 func validContact(kind store.Role, v *views.CustomerFormValues, errs views.FieldErrors) {
-	if v.Name == "" || len(v.Name) > 100 {
-		errs["name"] = "Enter a name of at most 100 characters."
-	}
-	if len(v.Company) > 100 {
-		errs["company"] = "At most 100 characters."
-	}
-	if email, err := ispapi.NormalizeEmail(v.Email); err != nil || len(email) > 254 {
-		errs["email"] = "Enter a valid email address."
-	} else if kind == store.RoleReseller && strings.Contains(email, "+") {
-		errs["email"] = "The hosting platform does not accept '+' in a reseller's email."
-	} else {
-		v.Email = email
+	var fe fail.Fields
+	v.Name, v.Company, v.Email, fe = tenancy.CheckContact(kind, v.Name, v.Company, v.Email)
+	for k, m := range fe {
+		errs[k] = m
 	}
 }
 
@@ -275,6 +273,12 @@ func (h *Handler) customerEdit(w http.ResponseWriter, r *http.Request) error {
 	v := views.CustomerFormValues{Name: strings.TrimSpace(f["name"]), Company: strings.TrimSpace(f["company"]), Email: strings.TrimSpace(f["email"])}
 	errs := views.FieldErrors{}
 	validContact(c.Kind, &v, errs)
+	if len(errs) == 0 && !strings.EqualFold(v.Email, c.Email) {
+		// A new sign-in email: the acting user proves it is them first.
+		if rendered, err := h.needConfirm(w, r, fmt.Sprintf("/customers/%d/edit", c.ID)); rendered || err != nil {
+			return err
+		}
+	}
 	if len(errs) == 0 {
 		err = h.tenancy.UpdateContact(r.Context(), c.ID, v.Name, v.Company, v.Email)
 		if te, ok := fail.As(err); ok {
@@ -393,6 +397,10 @@ func (h *Handler) customerDelete(w http.ResponseWriter, r *http.Request) error {
 	}
 	if f["confirm"] != "yes" {
 		return h.render(w, r, http.StatusUnprocessableEntity, "Delete "+c.Name, views.ConfirmDelete(c))
+	}
+	if rendered, err := h.needConfirm(w, r, fmt.Sprintf("/customers/%d/delete", c.ID)); rendered || err != nil {
+		h.audited(r, p, "customer.delete", string(c.Kind), idString(c.ID), store.OutcomeDenied, "re-authentication needed")
+		return err
 	}
 	if err := h.tenancy.Delete(r.Context(), c.ID); err != nil {
 		h.audited(r, p, "customer.delete", string(c.Kind), idString(c.ID), store.OutcomeFailure, err.Error())

@@ -29,7 +29,11 @@ func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) 
 	var mbe *http.MaxBytesError
 	var ve *ispapi.ValidationError
 	var me *ispapi.MismatchError
+	var be *busyError
 	switch {
+	case errors.As(err, &be):
+		status, msg = http.StatusServiceUnavailable, "The portal is busy. Please try again in a few seconds."
+		retryAfter(w)
 	case errors.As(err, &fe):
 		status, msg = fe.Status, fe.Msg
 	case errors.As(err, &mbe):
@@ -50,7 +54,7 @@ func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) 
 		h.log.DebugContext(r.Context(), "request canceled", "err", err)
 		return
 	}
-	if status >= 500 && status != http.StatusBadGateway {
+	if status >= 500 && status != http.StatusBadGateway && status != http.StatusServiceUnavailable {
 		h.log.ErrorContext(r.Context(), "request failed", "err", err, "status", status, "request_id", requestID(r.Context()))
 	}
 	if status == http.StatusBadGateway {

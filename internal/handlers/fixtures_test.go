@@ -70,8 +70,8 @@ func (a *testApp) fixtureMailbox(c store.Customer, mailDomainID int64, email str
 	if err != nil {
 		a.t.Fatalf("add mailbox %s: %v", email, err)
 	}
-	return a.insertObject(`INSERT INTO mailboxes (customer_id, mail_domain_id, isp_id, email, name, quota_mb, state)
-		VALUES ($1, $2, $3, $4, 'Box', 100, 'active') RETURNING id`, c.ID, mailDomainID, ispID, email)
+	return a.insertObject(`INSERT INTO mailboxes (customer_id, mail_domain_id, isp_id, email, name, quota_mb, state, password_hash)
+		VALUES ($1, $2, $3, $4, 'Box', 100, 'active', $5) RETURNING id`, c.ID, mailDomainID, ispID, email, ispapi.HashMailPassword("M4ilbox!Secret"))
 }
 
 // fixtureForward creates a forward in one of c's mail domains.

@@ -6,10 +6,10 @@ import (
 	"context"
 	"log/slog"
 	"net/netip"
+	"runtime"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/go-chi/httprate"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/access"
@@ -49,6 +49,10 @@ type Options struct {
 	LoginLockout        time.Duration // how long a lockout lasts
 	LoginRatePerIP      int           // sign-in attempts per minute from one IP
 	LoginRatePerAccount int           // sign-in attempts per minute for one email
+	HashConcurrency     int           // argon2id hashes at once (0: the number of CPUs)
+	HashWait            time.Duration // how long a request waits for a hash slot before a 503 (0: 3s)
+	HSTS                bool          // send Strict-Transport-Security (the portal is served over HTTPS)
+	RequireTOTP         []store.Role  // roles that must have a TOTP second factor before using the portal
 	TrustedProxies      []netip.Prefix
 	Now                 func() time.Time
 }
@@ -78,8 +82,7 @@ type Handler struct {
 	signup   *signup.Service
 	opts     Options
 
-	ipLimiter    *httprate.RateLimiter
-	emailLimiter *httprate.RateLimiter
+	hashSem chan struct{} // bounds concurrent argon2id hashes
 }
 
 // New returns a Handler; call Routes for its http.Handler.
@@ -93,25 +96,30 @@ func New(o Options) *Handler {
 	if len(o.Settings.PHPModes) == 0 {
 		o.Settings.PHPModes = []string{"php-fpm", "fast-cgi", "no"}
 	}
+	if o.HashConcurrency <= 0 {
+		o.HashConcurrency = runtime.NumCPU()
+	}
+	if o.HashWait <= 0 {
+		o.HashWait = 3 * time.Second
+	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Handler{
-		log:          o.Log,
-		pool:         o.Pool,
-		isp:          o.ISP,
-		sessions:     o.Sessions,
-		hasher:       o.Hasher,
-		metrics:      o.Metrics,
-		accounts:     store.NewAccounts(o.Pool),
-		audit:        store.NewAuditLog(o.Pool),
-		tenancy:      o.Tenancy,
-		hosting:      o.Hosting,
-		mail:         o.Mail,
-		access:       o.Access,
-		signup:       o.Signup,
-		opts:         o,
-		ipLimiter:    httprate.NewRateLimiter(o.LoginRatePerIP, time.Minute),
-		emailLimiter: httprate.NewRateLimiter(o.LoginRatePerAccount, time.Minute),
+		log:      o.Log,
+		pool:     o.Pool,
+		isp:      o.ISP,
+		sessions: o.Sessions,
+		hasher:   o.Hasher,
+		metrics:  o.Metrics,
+		accounts: store.NewAccounts(o.Pool),
+		audit:    store.NewAuditLog(o.Pool),
+		tenancy:  o.Tenancy,
+		hosting:  o.Hosting,
+		mail:     o.Mail,
+		access:   o.Access,
+		signup:   o.Signup,
+		opts:     o,
+		hashSem:  make(chan struct{}, o.HashConcurrency),
 	}
 }

@@ -5,11 +5,9 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/go-chi/httprate"
-
-	"portal/internal/auth"
 	"portal/internal/fail"
 	"portal/internal/hosting"
+	"portal/internal/ispapi"
 	"portal/internal/store"
 	"portal/internal/views"
 )
@@ -24,55 +22,68 @@ func (h *Handler) mailboxPasswordForm(w http.ResponseWriter, r *http.Request) er
 }
 
 // mailboxPasswordSubmit handles POST /mailbox/password (public): the owner of a mailbox proves its current
-// password (checked against ISPConfig's stored SHA-512 crypt hash) and sets a new one. Every attempt is audited.
-func (h *Handler) mailboxPasswordSubmit(w http.ResponseWriter, r *http.Request, ipLim, boxLim *httprate.RateLimiter) error {
+// password and sets a new one (hosting.ChangeMailboxPassword: the same work for every attempt, a lock per address
+// after repeated failures). The rate limits (per IP or IPv6 /64, per canonical address) live in Postgres. Failed
+// and refused attempts are counted per hashed address and hour; a change is audited.
+func (h *Handler) mailboxPasswordSubmit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	f, err := parseForm(r, "email", "current_password", "new_password", "confirm_password")
 	if err != nil {
 		return err
 	}
-	email := strings.TrimSpace(f["email"])
-	if len(email) > 254 {
-		email = email[:254]
+	typed := strings.TrimSpace(f["email"])
+	if len(typed) > 254 {
+		typed = typed[:254]
 	}
-	entry := store.AuditEntry{ActingEmail: email, EffectiveEmail: email, ObjectType: "mailbox", ObjectID: email,
-		IP: clientIP(r), Action: "mailbox.password.public"}
-	audit := func(outcome, detail string) {
-		e := entry
-		e.Outcome, e.Detail = outcome, detail
-		h.appendAudit(ctx, e)
+	addrKey := store.AttemptKey(ispapi.CanonicalAddress(typed))
+	ip := ipKey(clientIP(r))
+	limited, err := h.overLimit(ctx, scopeMailboxIP, ip, h.opts.LoginRatePerIP)
+	if err == nil && !limited {
+		limited, err = h.overLimit(ctx, scopeMailboxAddr, addrKey, h.opts.LoginRatePerAccount)
 	}
-	if ipLim.OnLimit(w, r, "ip:"+clientIP(r)) || boxLim.OnLimit(w, r, "mailbox:"+strings.ToLower(email)) {
-		audit(store.OutcomeDenied, "rate limited")
+	if err != nil {
+		return err
+	}
+	if limited {
+		h.countAttempt(ctx, countMailboxLimit, ip)
 		return userErr(http.StatusTooManyRequests, "Too many attempts. Wait a minute and try again.")
 	}
 	errs := views.FieldErrors{}
-	if m := auth.CheckNew(f["new_password"]); m != "" {
+	if m := hosting.CheckMailboxPassword(f["new_password"]); m != "" {
 		errs["new_password"] = m
 	} else if f["new_password"] != f["confirm_password"] {
 		errs["confirm_password"] = "The two new passwords differ."
 	}
 	if len(errs) > 0 {
-		audit(store.OutcomeFailure, "unusable new password")
-		return h.render(w, r, http.StatusUnprocessableEntity, "Mailbox password", views.MailboxPasswordPage(email, "", false, errs))
+		return h.render(w, r, http.StatusUnprocessableEntity, "Mailbox password", views.MailboxPasswordPage(typed, "", false, errs))
 	}
-	id, err := h.hosting.ChangeMailboxPassword(ctx, email, f["current_password"], f["new_password"])
-	if id > 0 {
-		entry.ObjectID = idString(id)
-	}
+	id, err := h.hosting.ChangeMailboxPassword(ctx, hosting.MailboxPasswordChange{
+		Email: typed, Current: f["current_password"], New: f["new_password"],
+		MaxFailures: h.opts.LoginMaxFailures, LockFor: h.opts.LoginLockout, Now: h.opts.Now(),
+	})
 	var mpe *hosting.MailboxPasswordError
 	switch {
 	case errors.As(err, &mpe):
-		audit(store.OutcomeFailure, mpe.Reason)
-		return h.render(w, r, http.StatusUnauthorized, "Mailbox password", views.MailboxPasswordPage(email, mailboxPasswordFailed, false, nil))
+		scope := countMailboxFailed
+		if mpe.Locked {
+			scope = countMailboxLocked
+		}
+		h.countAttempt(ctx, scope, addrKey)
+		if mpe.Lock && id > 0 { // an address nobody has is only counted, so strangers can't grow the log
+			h.appendAudit(ctx, store.AuditEntry{ObjectType: "mailbox", ObjectID: idString(id), IP: clientIP(r),
+				Action: "mailbox.password.public.lockout", Outcome: store.OutcomeFailure,
+				Detail: "page locked after " + idString(int64(h.opts.LoginMaxFailures)) + " failures for " + h.opts.LoginLockout.String()})
+		}
+		return h.render(w, r, http.StatusUnauthorized, "Mailbox password", views.MailboxPasswordPage(typed, mailboxPasswordFailed, false, nil))
 	case fail.FieldsOf(err) != nil:
-		audit(store.OutcomeFailure, "new password refused by ISPConfig")
 		return h.render(w, r, http.StatusUnprocessableEntity, "Mailbox password",
-			views.MailboxPasswordPage(email, "", false, views.FieldErrors(fail.FieldsOf(err))))
+			views.MailboxPasswordPage(typed, "", false, views.FieldErrors(fail.FieldsOf(err))))
 	case err != nil:
 		return err
 	}
-	audit(store.OutcomeSuccess, "")
+	email := ispapi.CanonicalAddress(typed)
+	h.appendAudit(ctx, store.AuditEntry{ActingEmail: email, EffectiveEmail: email, ObjectType: "mailbox",
+		ObjectID: idString(id), IP: clientIP(r), Action: "mailbox.password.public", Outcome: store.OutcomeSuccess})
 	return h.render(w, r, http.StatusOK, "Mailbox password", views.MailboxPasswordPage("",
 		"Your mailbox password has been changed. The mail server uses it after a short delay.", true, nil))
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -102,10 +103,14 @@ func (h *Handler) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-// securityHeaders sets the headers every response carries. The CSP allows no inline script and no framing.
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the headers every response carries. The CSP allows no inline script and no framing. With
+// secure cookies (the portal is served over HTTPS) browsers are told to use HTTPS only, for two years.
+func (h *Handler) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
+		if h.opts.HSTS {
+			hd.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
 		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 			"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 		hd.Set("X-Content-Type-Options", "nosniff")
@@ -162,6 +167,16 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 			h.serveError(w, r, userErr(http.StatusUnauthorized, "Your session has ended. Please sign in again."))
 			return
 		}
+		if slices.Contains(h.opts.RequireTOTP, p.Acting.Role) && !p.Acting.HasTOTP() && !totpSetupPaths[r.URL.Path] {
+			// The operator requires a second factor for this role: until the acting account (the real user, also
+			// while impersonating) has one, it can only set one up or leave.
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				redirect(w, r, "/account/2fa")
+				return
+			}
+			h.serveError(w, r, userErr(http.StatusForbidden, "Set up two-factor sign-in first: your operator requires it."))
+			return
+		}
 		if !safeMethod(r.Method) && !writeAnyway[r.URL.Path] {
 			if err := h.tenancy.WritesAllowed(r.Context(), p.Effective); err != nil {
 				h.serveError(w, r, err)
@@ -174,7 +189,12 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 
 // writeAnyway are the changes a suspended account (or one acted as) may still make: leaving, and its own
 // sign-in's security.
-var writeAnyway = map[string]bool{"/logout": true, "/impersonate/stop": true, "/account/password": true}
+var writeAnyway = map[string]bool{"/logout": true, "/impersonate/stop": true, "/account/password": true,
+	"/account/confirm": true, "/account/2fa/setup": true, "/account/2fa/enable": true, "/account/2fa/disable": true}
+
+// totpSetupPaths are what an account that must set up a second factor may still use.
+var totpSetupPaths = map[string]bool{"/logout": true, "/account/2fa": true, "/account/2fa/setup": true,
+	"/account/2fa/enable": true, "/impersonate/stop": true}
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
@@ -239,10 +259,16 @@ func (h *Handler) requireRole(roles ...store.Role) func(http.Handler) http.Handl
 	}
 }
 
-// clientIP is the caller's address as the trusted-proxy configuration resolves it.
+// clientIP is the caller's address as the trusted-proxy configuration resolves it. When that yields nothing (no
+// usable X-Forwarded-For), it is the connection's address without its port: with the port every new connection
+// would be a new client for the rate limits.
 func clientIP(r *http.Request) string {
-	if ip := middleware.GetClientIP(r.Context()); ip != "" {
-		return ip
+	ip := middleware.GetClientIP(r.Context())
+	if ip == "" {
+		ip = hostOnly(r.RemoteAddr)
 	}
-	return r.RemoteAddr
+	if a, err := netip.ParseAddr(ip); err == nil {
+		return a.Unmap().WithZone("").String()
+	}
+	return ip
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"portal/internal/ispapi"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 	"portal/internal/views"
@@ -65,8 +66,8 @@ func parsePlan(f form, audiences []string, ceiling *store.Plan) (store.Plan, vie
 	}
 	errs := views.FieldErrors{}
 	p := store.Plan{Name: v.Name, Audience: store.Role(v.Audience)}
-	if p.Name == "" || len(p.Name) > 60 {
-		errs["name"] = "Enter a name of at most 60 characters."
+	if m := ispapi.CheckText(p.Name, 60); p.Name == "" || m != "" {
+		errs["name"] = "Enter a name of at most 60 characters, without < >, line breaks or control characters."
 	}
 	if !slices.Contains(audiences, v.Audience) {
 		errs["audience"] = "Choose who the plan is for."

@@ -3,11 +3,9 @@ package handlers
 import (
 	"io/fs"
 	"net/http"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
-	"github.com/go-chi/httprate"
 
 	"portal/internal/store"
 	"portal/static"
@@ -36,7 +34,7 @@ func (h *Handler) router() chi.Router {
 	} else {
 		r.Use(middleware.ClientIPFromRemoteAddr)
 	}
-	r.Use(withRequestID, h.logRequests, h.recoverPanics, securityHeaders, limitBody)
+	r.Use(withRequestID, h.logRequests, h.recoverPanics, h.securityHeaders, limitBody)
 
 	r.Get("/healthz", h.healthz)
 	r.Get("/readyz", h.readyz)
@@ -48,6 +46,8 @@ func (h *Handler) router() chi.Router {
 		r.Get("/", h.wrap(h.home))
 		r.Get("/login", h.wrap(h.loginForm))
 		r.Post("/login", h.wrap(h.loginSubmit))
+		r.Get("/login/2fa", h.wrap(h.secondFactorForm))
+		r.Post("/login/2fa", h.wrap(h.secondFactorSubmit))
 		r.Post("/logout", h.wrap(h.logout))
 		h.publicMailRoutes(r)
 		r.Get("/invite/{token}", h.wrap(h.inviteForm))
@@ -73,6 +73,11 @@ func (h *Handler) router() chi.Router {
 			r.Post("/account/password", h.wrap(h.passwordSubmit))
 			r.Get("/account/email", h.wrap(h.emailForm))
 			r.Post("/account/email", h.wrap(h.emailSubmit))
+			r.Post("/account/confirm", h.wrap(h.confirmSubmit))
+			r.Get("/account/2fa", h.wrap(h.twoFactorPage))
+			r.Post("/account/2fa/setup", h.wrap(h.twoFactorSetup))
+			r.Post("/account/2fa/enable", h.wrap(h.twoFactorEnable))
+			r.Post("/account/2fa/disable", h.wrap(h.twoFactorDisable))
 
 			// Hosted objects: every role, each seeing what its scope allows.
 			h.siteRoutes(r)
@@ -225,12 +230,8 @@ func (h *Handler) mailRoutes(r chi.Router) {
 }
 
 // publicMailRoutes registers pages that need no portal account (a mailbox owner's own password change). The rate
-// limits are the sign-in's: per IP and per mailbox address.
+// limits are the sign-in's (per IP or IPv6 /64, and per mailbox address), kept in Postgres.
 func (h *Handler) publicMailRoutes(r chi.Router) {
-	ipLim := httprate.NewRateLimiter(h.opts.LoginRatePerIP, time.Minute)
-	boxLim := httprate.NewRateLimiter(h.opts.LoginRatePerAccount, time.Minute)
 	r.Get("/mailbox/password", h.wrap(h.mailboxPasswordForm))
-	r.Post("/mailbox/password", h.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		return h.mailboxPasswordSubmit(w, r, ipLim, boxLim)
-	}))
+	r.Post("/mailbox/password", h.wrap(h.mailboxPasswordSubmit))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -70,11 +71,11 @@ func (s *Service) CreateMailbox(ctx context.Context, a Actor, domainID int64, in
 	}
 	errs := fail.Fields{}
 	email := localPart(in.Local, d.Domain, "local", errs)
-	name := strings.TrimSpace(in.Name)
-	if len(name) > 200 || strings.ContainsAny(name, "<>\r\n") {
-		errs.Add("name", "Use at most 200 characters, without < > or line breaks.")
+	name, msg := ispapi.CleanText(in.Name, ispapi.MaxMailboxName, false)
+	if msg != "" {
+		errs.Add("name", msg)
 	}
-	if m := auth.CheckNew(in.Password); m != "" {
+	if m := CheckMailboxPassword(in.Password); m != "" {
 		errs.Add("password", m)
 	}
 	quota := mailboxQuota(in.QuotaMB, errs)
@@ -111,7 +112,11 @@ func (s *Service) CreateMailbox(ctx context.Context, a Actor, domainID int64, in
 			if err != nil && isConflict(err) {
 				return 0, fail.Field("local", "That mailbox already exists.")
 			}
-			return m.ID, err
+			if err != nil {
+				return 0, err
+			}
+			// The portal's copy of the hash, for the public password page.
+			return m.ID, store.NewMail(tx).SetMailboxPasswordHash(ctx, m.ID, ispapi.HashMailPassword(password))
 		},
 		add: func(ctx context.Context, isp tenancy.ISP, o owner) (int64, error) {
 			id, err := isp.AddMailUser(ctx, *o.client.ISPClientID, ispapi.MailUserParams{
@@ -130,13 +135,16 @@ func (s *Service) SetMailboxPassword(ctx context.Context, a Actor, id int64, pas
 		return err
 	}
 	label := fmt.Sprintf("mailbox %d", id)
-	if m := auth.CheckNew(password); m != "" {
+	if m := CheckMailboxPassword(password); m != "" {
 		err := fail.Field("password", "New password: %s", m)
 		s.audit(ctx, a, "mailbox.password", store.KindMailbox, id, err, label)
 		return err
 	}
 	return s.change(ctx, a, store.KindMailbox, id, "mailbox.password", label, func(ctx context.Context, t target) error {
-		return mailPlatformErr(t.isp.UpdateMailUser(ctx, *t.ref.ISPID, ispapi.MailUserUpdate{Password: &password}), "password")
+		if err := t.isp.UpdateMailUser(ctx, *t.ref.ISPID, ispapi.MailUserUpdate{Password: &password}); err != nil {
+			return mailPlatformErr(err, "password")
+		}
+		return store.NewMail(t.conn).SetMailboxPasswordHash(ctx, id, ispapi.HashMailPassword(password))
 	})
 }
 
@@ -229,36 +237,87 @@ func (s *Service) removeChecked(ctx context.Context, a Actor, kind store.Kind, i
 	return platformErr(err)
 }
 
+// CheckMailboxPassword returns "" when password may become a mailbox password, otherwise the message for its
+// field: the portal's password rules, and only characters ISO-8859-1 can represent (ISPConfig converts the
+// password to ISO-8859-1 before hashing it, so any other character would silently become "?").
+func CheckMailboxPassword(password string) string {
+	if m := auth.CheckNew(password); m != "" {
+		return m
+	}
+	return ispapi.MailPasswordProblem(password)
+}
+
 // MailboxPasswordError is every failure of the public mailbox password change that the user must not tell apart:
-// unknown mailbox, wrong password, inactive mailbox or owner, platform error. Reason is for the audit only.
-type MailboxPasswordError struct{ Reason string }
+// unknown mailbox, wrong password, locked page, inactive mailbox or owner, platform error. Reason is for the
+// counts and logs only.
+type MailboxPasswordError struct {
+	Reason string
+	Locked bool // the attempt was refused because the address's page is locked
+	Lock   bool // this failure locked the address's page
+}
 
 func (e *MailboxPasswordError) Error() string { return "mailbox password not changed: " + e.Reason }
 
-// ChangeMailboxPassword is a mailbox owner's own password change, without a portal account: the current password
-// is checked against ISPConfig's stored hash, then the new one is set. Rate limiting and the audit are the
-// caller's. It returns the mailbox id when the mailbox was found (for the audit), a *MailboxPasswordError for
-// every failure the user must not tell apart, or a field error for new_password when ISPConfig refuses it.
-// newPassword must already have passed the caller's checks.
-func (s *Service) ChangeMailboxPassword(ctx context.Context, email, current, newPassword string) (int64, error) {
-	// An unknown mailbox costs the same hashing work as a known one.
-	unknown := func(reason string) error {
-		ispapi.VerifyMailPassword(current, ispapi.DummyMailPasswordHash)
-		return &MailboxPasswordError{Reason: reason}
+// MailboxPasswordChange is a mailbox owner's request on the public page, with the lockout policy.
+type MailboxPasswordChange struct {
+	Email, Current, New string
+	MaxFailures         int           // failed attempts on one address that lock its page
+	LockFor             time.Duration // for how long
+	Now                 time.Time
+}
+
+// LockoutScope is the lockouts scope of the public mailbox page; its keys are store.AttemptKey of
+// ispapi.CanonicalAddress.
+const LockoutScope = "mailbox.page"
+
+// ChangeMailboxPassword is a mailbox owner's own password change, without a portal account. Every attempt does the
+// same work whether or not the mailbox exists: it charges one attempt to the address's lockout (one statement,
+// before any comparison, so concurrent attempts can't exceed the limit), reads the mailbox row, and compares the
+// current password with one SHA-512 crypt hash: the one the portal keeps, or a dummy. ISPConfig is called only
+// after that comparison succeeded: to confirm the password (the portal's copy may be stale) and to set the new
+// one. Repeated failures lock the page for the address (not the mailbox: IMAP and SMTP keep working). It returns
+// the mailbox id when the mailbox was found, a *MailboxPasswordError for every failure the user must not tell
+// apart, or a field error for new_password. Rate limits are the caller's.
+func (s *Service) ChangeMailboxPassword(ctx context.Context, in MailboxPasswordChange) (int64, error) {
+	newPassword := in.New
+	if m := CheckMailboxPassword(newPassword); m != "" {
+		return 0, fail.Field("new_password", "%s", m)
 	}
-	if current == "" || len(current) > auth.MaxPasswordLen {
-		return 0, unknown("no current password")
-	}
-	addr, err := ispapi.NormalizeEmail(email)
+	addr := ispapi.CanonicalAddress(in.Email)
+	key := store.AttemptKey(addr)
+	locks := store.NewLockouts(s.pool)
+	allowed, _, err := locks.Begin(ctx, LockoutScope, key, in.MaxFailures, in.Now)
 	if err != nil {
-		return 0, unknown("invalid address")
+		return 0, err
 	}
-	m, err := store.NewMail(s.pool).MailboxByEmail(ctx, addr)
-	if err != nil {
-		return 0, unknown("unknown mailbox")
+	m, hash, lookupErr := store.NewMail(s.pool).MailboxForPassword(ctx, addr)
+	if lookupErr != nil && !errors.Is(lookupErr, store.ErrNotFound) {
+		return 0, lookupErr
 	}
-	if m.State != store.StateActive || m.ISPID == nil {
-		return m.ID, unknown("mailbox not active")
+	if hash == "" {
+		hash = ispapi.DummyMailPasswordHash
+	}
+	current := in.Current
+	if len(current) > auth.MaxPasswordLen {
+		current = ""
+	}
+	ok := ispapi.VerifyMailPassword(current, hash) && current != ""
+	failed := func(reason string) error {
+		lock, err := locks.Fail(context.WithoutCancel(ctx), LockoutScope, key, in.MaxFailures, in.LockFor, in.Now)
+		if err != nil {
+			s.log.ErrorContext(ctx, "mailbox lockout", "err", err)
+		}
+		return &MailboxPasswordError{Reason: reason, Lock: lock}
+	}
+	switch {
+	case !allowed:
+		return m.ID, &MailboxPasswordError{Reason: "locked", Locked: true}
+	case lookupErr != nil:
+		return 0, failed("unknown mailbox")
+	case !ok:
+		return m.ID, failed("wrong current password")
+	case m.State != store.StateActive || m.ISPID == nil:
+		return m.ID, failed("mailbox not active")
 	}
 	err = s.ten.Locked(ctx, m.CustomerID, func(conn *pgxpool.Conn) error {
 		customers := store.NewCustomers(conn)
@@ -275,25 +334,31 @@ func (s *Service) ChangeMailboxPassword(ctx context.Context, email, current, new
 			reseller = &r
 		}
 		if writable(c, reseller) != nil {
-			return unknown("customer suspended or inactive")
+			return &MailboxPasswordError{Reason: "customer suspended or inactive"}
 		}
 		isp, err := s.ten.ISP(c.PlatformID)
 		if err != nil {
 			return &MailboxPasswordError{Reason: "platform error: " + err.Error()}
 		}
+		// The portal's copy matched; ISPConfig confirms it is still the current password (it may have been
+		// changed in ISPConfig or webmail since).
 		ok, err := isp.CheckMailUserPassword(ctx, *m.ISPID, current)
 		if err != nil {
 			s.log.WarnContext(ctx, "mailbox password check failed", "err", err, "mailbox_id", m.ID)
 			return &MailboxPasswordError{Reason: "platform error: " + err.Error()}
 		}
 		if !ok {
-			return &MailboxPasswordError{Reason: "wrong current password"}
+			_ = store.NewMail(conn).SetMailboxPasswordHash(ctx, m.ID, "")
+			return failed("stale password copy: changed outside the portal")
 		}
 		err = isp.UpdateMailUser(ctx, *m.ISPID, ispapi.MailUserUpdate{Password: &newPassword})
 		var ve *ispapi.ValidationError
 		switch {
 		case err == nil:
-			return nil
+			if err := store.NewMail(conn).SetMailboxPasswordHash(ctx, m.ID, ispapi.HashMailPassword(newPassword)); err != nil {
+				return err
+			}
+			return locks.Succeed(ctx, LockoutScope, key)
 		case errors.As(err, &ve) && !ve.Local:
 			if ve.Has(ispapi.KeyWeakPassword) {
 				return fail.Field("new_password", "The hosting platform considers that password too weak.")

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
+	"time"
 
 	"portal/internal/fail"
 	"portal/internal/hosting"
@@ -296,21 +297,26 @@ func TestMail_CrossTenantAndPublicPassword(t *testing.T) {
 
 	// The public change: wrong or unknown gives the one error; the right password changes it.
 	var mpe *hosting.MailboxPasswordError
-	if _, err := e.svc.ChangeMailboxPassword(e.ctx, "me@mine.test", "wrong", "Brand-New-Pass-1"); !errors.As(err, &mpe) {
+	if _, err := e.svc.ChangeMailboxPassword(e.ctx, pwChange("me@mine.test", "wrong", "Brand-New-Pass-1")); !errors.As(err, &mpe) {
 		t.Fatalf("wrong password: %v", err)
 	}
-	if _, err := e.svc.ChangeMailboxPassword(e.ctx, "nobody@mine.test", "x", "Brand-New-Pass-1"); !errors.As(err, &mpe) {
+	if _, err := e.svc.ChangeMailboxPassword(e.ctx, pwChange("nobody@mine.test", "x", "Brand-New-Pass-1")); !errors.As(err, &mpe) {
 		t.Fatalf("unknown mailbox: %v", err)
 	}
-	if id, err := e.svc.ChangeMailboxPassword(e.ctx, "Me@Mine.test", "Sup3r-Secret-Pw", "Brand-New-Pass-1"); err != nil || id != box {
+	if id, err := e.svc.ChangeMailboxPassword(e.ctx, pwChange("Me@Mine.test", "Sup3r-Secret-Pw", "Brand-New-Pass-1")); err != nil || id != box {
 		t.Fatalf("right password: id %d, %v", id, err)
 	}
-	if _, err := e.svc.ChangeMailboxPassword(e.ctx, "me@mine.test", "Brand-New-Pass-1", "Brand-New-Pass-2"); err != nil {
+	if _, err := e.svc.ChangeMailboxPassword(e.ctx, pwChange("me@mine.test", "Brand-New-Pass-1", "Brand-New-Pass-2")); err != nil {
 		t.Fatalf("the new password does not verify: %v", err)
 	}
 	// A suspended owner's mailbox can't change it.
 	e.suspend(mine)
-	if _, err := e.svc.ChangeMailboxPassword(e.ctx, "me@mine.test", "Brand-New-Pass-2", "Brand-New-Pass-3"); !errors.As(err, &mpe) {
+	if _, err := e.svc.ChangeMailboxPassword(e.ctx, pwChange("me@mine.test", "Brand-New-Pass-2", "Brand-New-Pass-3")); !errors.As(err, &mpe) {
 		t.Fatalf("suspended owner: %v", err)
 	}
+}
+
+func pwChange(email, current, newPassword string) hosting.MailboxPasswordChange {
+	return hosting.MailboxPasswordChange{Email: email, Current: current, New: newPassword, MaxFailures: 5,
+		LockFor: 15 * time.Minute, Now: time.Now()}
 }

@@ -215,6 +215,9 @@ func (c *Client) addClient(ctx context.Context, resellerID int64, p ClientParams
 	if strings.TrimSpace(p.ContactName) == "" {
 		return 0, localErr(fn, "contact_error_empty")
 	}
+	if err := checkClientText(fn, p.ContactName, p.CompanyName, p.ContactFirstname); err != nil {
+		return 0, err
+	}
 	if p.Language == "" {
 		return 0, &InputError{Function: fn, Field: "language", Reason: "required (ISPConfig half-creates the client without it)"}
 	}
@@ -316,6 +319,12 @@ func (c *Client) UpdateClient(ctx context.Context, id int64, u ClientUpdate) err
 		}
 		u.Email = &e
 	}
+	if u.ContactName != nil && strings.TrimSpace(*u.ContactName) == "" {
+		return localErr(fn, "contact_error_empty")
+	}
+	if err := checkClientText(fn, deref(u.ContactName), deref(u.CompanyName), deref(u.ContactFirstname)); err != nil {
+		return err
+	}
 	params := toParams(u)
 	params["password"] = "" // keep the password: without the key client_update re-hashes the stored hash
 	owner := int64(-1)
@@ -377,4 +386,23 @@ func normalizeAddress(addr string, allowPlus bool) (string, error) {
 	}
 	d, _ := NormalizeDomain(s[at+1:])
 	return strings.ToLower(s[:at]) + "@" + d, nil
+}
+
+// checkClientText refuses contact fields that ISPConfig's STRIPTAGS/STRIPNL filters would alter or its varchar(64)
+// columns would truncate.
+func checkClientText(fn, contactName, companyName, firstname string) error {
+	if err := checkTextParam(fn, "contact_name", contactName, MaxContactName); err != nil {
+		return err
+	}
+	if err := checkTextParam(fn, "company_name", companyName, MaxCompanyName); err != nil {
+		return err
+	}
+	return checkTextParam(fn, "contact_firstname", firstname, MaxContactName)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -2,6 +2,8 @@ package ispapi
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 
 	"portal/internal/ispapi/shacrypt"
@@ -29,4 +31,13 @@ func (c *Client) CheckMailUserPassword(ctx context.Context, id int64, password s
 		return false, fmt.Errorf("ispapi: mailbox %d: %w", id, err)
 	}
 	return VerifyMailPassword(password, row.Password), nil
+}
+
+// HashMailPassword hashes a mailbox password exactly as ISPConfig's CRYPTMAIL does (the password converted to
+// ISO-8859-1, SHA-512 crypt with 5000 rounds and a random 16-hex-digit salt), so the portal can keep a copy that
+// VerifyMailPassword checks without asking ISPConfig.
+func HashMailPassword(password string) string {
+	var salt [8]byte
+	_, _ = rand.Read(salt[:])
+	return shacrypt.Hash(shacrypt.Latin1(password), hex.EncodeToString(salt[:]), 5000, true)
 }

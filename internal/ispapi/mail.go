@@ -238,6 +238,12 @@ func (c *Client) AddMailUser(ctx context.Context, clientID int64, p MailUserPara
 	if err := ValidateMailQuota(p.QuotaBytes); err != nil {
 		return 0, withFunction(err, fn)
 	}
+	if err := checkTextParam(fn, "name", p.Name, MaxMailboxName); err != nil {
+		return 0, err
+	}
+	if MailPasswordProblem(p.Password) != "" {
+		return 0, localErr(fn, KeyPasswordLatin1)
+	}
 	if p.Maildir == "" || p.Homedir == "" {
 		return 0, &InputError{Function: fn, Field: "maildir/homedir", Reason: "required (ISPConfig does not derive them)"}
 	}
@@ -300,6 +306,14 @@ func (c *Client) UpdateMailUser(ctx context.Context, id int64, u MailUserUpdate)
 	}
 	if u.Password != nil && *u.Password == "" {
 		return localErr(fn, KeyWeakPassword)
+	}
+	if u.Password != nil && MailPasswordProblem(*u.Password) != "" {
+		return localErr(fn, KeyPasswordLatin1)
+	}
+	if u.Name != nil {
+		if err := checkTextParam(fn, "name", *u.Name, MaxMailboxName); err != nil {
+			return err
+		}
 	}
 	return c.simpleUpdate(ctx, fn, mailUserGet, id, u.MoveToClient, toParams(u), "password")
 }

@@ -34,6 +34,7 @@ type Account struct {
 	CustomerID        *int64 // the reseller or client this account signs in for; nil for admins
 	EmailConfirmedAt  *time.Time
 	PendingEmail      *string // a new address waiting for its confirmation link
+	TOTPSecret        string  // the TOTP second factor's base32 secret; "" when the account has none
 }
 
 // NoPassword is the password hash of an account whose owner has not chosen a password yet (an invitation is out):
@@ -42,6 +43,9 @@ const NoPassword = "!none"
 
 // HasPassword reports whether the account's owner has set a password.
 func (a Account) HasPassword() bool { return a.PasswordHash != NoPassword }
+
+// HasTOTP reports whether signing in needs a second factor.
+func (a Account) HasTOTP() bool { return a.TOTPSecret != "" }
 
 // Locked reports whether the account is temporarily locked at now.
 func (a Account) Locked(now time.Time) bool {
@@ -55,12 +59,12 @@ type Accounts struct{ db DBTX }
 func NewAccounts(db DBTX) Accounts { return Accounts{db: db} }
 
 const accountCols = `id, email, name, role, password_hash, failed_logins, locked_until, password_changed_at, created_at, customer_id,
-	email_confirmed_at, pending_email`
+	email_confirmed_at, pending_email, totp_secret`
 
 func scanAccount(row pgx.CollectableRow) (Account, error) {
 	var a Account
 	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.PasswordHash, &a.FailedLogins, &a.LockedUntil,
-		&a.PasswordChangedAt, &a.CreatedAt, &a.CustomerID, &a.EmailConfirmedAt, &a.PendingEmail)
+		&a.PasswordChangedAt, &a.CreatedAt, &a.CustomerID, &a.EmailConfirmedAt, &a.PendingEmail, &a.TOTPSecret)
 	return a, err
 }
 
@@ -116,17 +120,39 @@ func (s Accounts) Count(ctx context.Context, r Role) (int, error) {
 	return n, wrap(err, "count accounts")
 }
 
-// RecordFailure counts a failed sign-in in one statement, so concurrent failures are all counted, and locks the
-// account until now+lockFor when the count reaches maxFailures. It returns the updated account.
-func (s Accounts) RecordFailure(ctx context.Context, id int64, maxFailures int, lockFor time.Duration) (Account, error) {
-	rows, _ := s.db.Query(ctx, `
+// BeginSignIn charges one attempt to account id at now, in one statement, before its password is compared, and
+// reports whether the comparison may happen: the account is not locked and at most maxFailures attempts are charged
+// since the last success or lock. Concurrent attempts each get their own count, so no more than maxFailures
+// guesses are ever compared (checking a count read earlier let every concurrent attempt through). A lock that
+// has run out is cleared here.
+func (s Accounts) BeginSignIn(ctx context.Context, id int64, maxFailures int, now time.Time) (bool, error) {
+	var n int
+	var until *time.Time
+	err := s.db.QueryRow(ctx, `
 		UPDATE accounts SET
-			failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
-			locked_until  = CASE WHEN failed_logins + 1 >= $2 THEN now() + $3::interval ELSE locked_until END
+			failed_logins = CASE WHEN locked_until > $2 THEN failed_logins
+			                     WHEN locked_until IS NOT NULL THEN 1
+			                     ELSE failed_logins + 1 END,
+			locked_until  = CASE WHEN locked_until > $2 THEN locked_until END
 		WHERE id = $1
-		RETURNING `+accountCols, id, maxFailures, lockFor.String())
-	a, err := pgx.CollectExactlyOneRow(rows, scanAccount)
-	return a, wrap(err, "record failed sign-in %d", id)
+		RETURNING failed_logins, locked_until`, id, now).Scan(&n, &until)
+	if err != nil {
+		return false, wrap(err, "begin sign-in %d", id)
+	}
+	return (until == nil || !now.Before(*until)) && n <= maxFailures, nil
+}
+
+// FailSignIn records that a compared password was wrong: once maxFailures attempts are charged the account is
+// locked until now+lockFor (and the count starts again). It reports whether this failure locked it.
+func (s Accounts) FailSignIn(ctx context.Context, id int64, maxFailures int, lockFor time.Duration, now time.Time) (bool, error) {
+	tag, err := s.db.Exec(ctx, `
+		UPDATE accounts SET locked_until = $3::timestamptz + $4 * interval '1 microsecond', failed_logins = 0
+		WHERE id = $1 AND failed_logins >= $2 AND (locked_until IS NULL OR locked_until <= $3)`,
+		id, maxFailures, now, lockFor.Microseconds())
+	if err != nil {
+		return false, wrap(err, "failed sign-in %d", id)
+	}
+	return tag.RowsAffected() > 0, nil
 }
 
 // ResetFailures clears the failure count and any lock after a successful sign-in.
@@ -169,4 +195,64 @@ func (s Accounts) ChangeEmail(ctx context.Context, id int64, email string) error
 	_, err := s.db.Exec(ctx, `UPDATE accounts SET email = $2, pending_email = NULL, email_confirmed_at = now()
 		WHERE id = $1`, id, email)
 	return wrap(err, "change email %d", id)
+}
+
+// EnableTOTP stores a TOTP secret and replaces the account's recovery codes with the given hashes, in one
+// transaction when db is a pool. accepted is the time step of the code that proved the secret (not usable again).
+func (s Accounts) EnableTOTP(ctx context.Context, id int64, secret string, accepted int64, codeHashes []string) error {
+	return pgx.BeginFunc(ctx, s.db.(beginner), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET totp_secret = $2, totp_last_step = $3 WHERE id = $1`, id, secret, accepted); err != nil {
+			return wrap(err, "enable totp %d", id)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE account_id = $1`, id); err != nil {
+			return wrap(err, "recovery codes %d", id)
+		}
+		for _, h := range codeHashes {
+			if _, err := tx.Exec(ctx, `INSERT INTO recovery_codes (account_id, code_hash) VALUES ($1, $2)`, id, h); err != nil {
+				return wrap(err, "recovery codes %d", id)
+			}
+		}
+		return nil
+	})
+}
+
+// DisableTOTP removes the second factor and the recovery codes.
+func (s Accounts) DisableTOTP(ctx context.Context, id int64) error {
+	return pgx.BeginFunc(ctx, s.db.(beginner), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET totp_secret = '', totp_last_step = 0 WHERE id = $1`, id); err != nil {
+			return wrap(err, "disable totp %d", id)
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE account_id = $1`, id)
+		return wrap(err, "recovery codes %d", id)
+	})
+}
+
+// UseTOTPStep accepts time step for the account's TOTP once: it reports false when that step or a later one was
+// already used (a replayed code), in one statement so two concurrent uses can't both succeed.
+func (s Accounts) UseTOTPStep(ctx context.Context, id, step int64) (bool, error) {
+	tag, err := s.db.Exec(ctx, `UPDATE accounts SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2`, id, step)
+	if err != nil {
+		return false, wrap(err, "totp step %d", id)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// UseRecoveryCode marks an unused recovery code (by hash) used; false when there is none.
+func (s Accounts) UseRecoveryCode(ctx context.Context, id int64, hash string) (bool, error) {
+	tag, err := s.db.Exec(ctx, `UPDATE recovery_codes SET used_at = now() WHERE account_id = $1 AND code_hash = $2 AND used_at IS NULL`, id, hash)
+	if err != nil {
+		return false, wrap(err, "recovery code %d", id)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// RecoveryCodesLeft counts the account's unused recovery codes.
+func (s Accounts) RecoveryCodesLeft(ctx context.Context, id int64) (int, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT count(*) FROM recovery_codes WHERE account_id = $1 AND used_at IS NULL`, id).Scan(&n)
+	return n, wrap(err, "recovery codes %d", id)
+}
+
+type beginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
 }

@@ -188,6 +188,26 @@ func (s Mail) MailboxByEmail(ctx context.Context, email string) (Mailbox, error)
 	return m, wrap(err, "mailbox %q", email)
 }
 
+// MailboxForPassword returns the mailbox with address email (already normalised) and the password hash the portal
+// keeps for it ("" when the portal never set its password). Errors: ErrNotFound.
+func (s Mail) MailboxForPassword(ctx context.Context, email string) (Mailbox, string, error) {
+	var hash string
+	rows, _ := s.db.Query(ctx, `SELECT `+mailboxCols+`, password_hash FROM mailboxes WHERE lower(email) = lower($1)`, email)
+	m, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (Mailbox, error) {
+		var m Mailbox
+		err := row.Scan(&m.ID, &m.CustomerID, &m.MailDomainID, &m.ISPID, &m.Email, &m.Name, &m.QuotaMB, &m.State,
+			&m.StateDetail, &m.CreatedAt, &hash)
+		return m, err
+	})
+	return m, hash, wrap(err, "mailbox %q", email)
+}
+
+// SetMailboxPasswordHash stores the hash of a password the portal has just set (ispapi.HashMailPassword).
+func (s Mail) SetMailboxPasswordHash(ctx context.Context, id int64, hash string) error {
+	_, err := s.db.Exec(ctx, `UPDATE mailboxes SET password_hash = $2 WHERE id = $1`, id, hash)
+	return wrap(err, "set mailbox %d password hash", id)
+}
+
 // CreateMailbox records a pending mailbox. Errors: ErrConflict when the address is already recorded.
 func (s Mail) CreateMailbox(ctx context.Context, m Mailbox) (Mailbox, error) {
 	rows, _ := s.db.Query(ctx, `INSERT INTO mailboxes (customer_id, mail_domain_id, email, name, quota_mb, state)

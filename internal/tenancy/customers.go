@@ -33,6 +33,10 @@ type NewCustomer struct {
 // Limits: a reseller's plan caps its number of clients; the reseller row is locked while counting.
 func (s *Service) Create(ctx context.Context, in NewCustomer) (store.Customer, error) {
 	var created store.Customer
+	var errs fail.Fields
+	if in.Name, in.Company, in.Email, errs = CheckContact(in.Kind, in.Name, in.Company, in.Email); errs != nil {
+		return created, errs.Err()
+	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		plan, err := store.NewPlans(tx).ByID(ctx, in.PlanID)
 		if err != nil {

@@ -148,7 +148,8 @@ func NewJobs(pool *pgxpool.Pool, s *Service, log *slog.Logger, addWorkers ...fun
 	river.AddWorker(workers, &planSyncWorker{s: s})
 	river.AddWorker(workers, &settleStaleWorker{s: s})
 	river.AddWorker(workers, &queueWorker{s: s})
-	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
+	river.AddWorker(workers, &pruneWorker{s: s})
+	periodic := []*river.PeriodicJob{prunePeriodic(), river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
 		func() (river.JobArgs, *river.InsertOpts) { return SettleStaleArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
 	if s.DriftEvery > 0 {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(s.DriftEvery),

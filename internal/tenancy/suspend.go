@@ -230,6 +230,10 @@ func (s *Service) UpdateContact(ctx context.Context, id int64, name, company, em
 	if err != nil {
 		return err
 	}
+	var errs fail.Fields
+	if name, company, email, errs = CheckContact(c.Kind, name, company, email); errs != nil {
+		return errs.Err()
+	}
 	if other, err := store.NewAccounts(s.pool).ByEmail(ctx, email); err == nil && (other.CustomerID == nil || *other.CustomerID != id) {
 		return userErr("An account with the email %s already exists.", email)
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -230,3 +230,31 @@ func (s *Service) ownMarker(ctx context.Context, db store.DBTX, c store.Customer
 	err := db.QueryRow(ctx, `SELECT $1 < created_at FROM installation`, c.CreatedAt).Scan(&before)
 	return err == nil && before
 }
+
+// CheckContact validates a customer's contact fields as ISPConfig's client form stores them (contact_name and
+// company_name are varchar(64) with STRIPTAGS/STRIPNL filters) and the sign-in email, and returns them trimmed
+// and normalised, or field errors keyed name, company and email. Handlers and the service share it, so no value
+// ISPConfig would alter or refuse is ever sent.
+func CheckContact(kind store.Role, name, company, email string) (string, string, string, fail.Fields) {
+	errs := fail.Fields{}
+	name, msg := ispapi.CleanText(name, ispapi.MaxContactName, true)
+	if msg != "" {
+		errs.Add("name", msg)
+	}
+	company, msg = ispapi.CleanText(company, ispapi.MaxCompanyName, false)
+	if msg != "" {
+		errs.Add("company", msg)
+	}
+	email = strings.TrimSpace(email)
+	if e, err := ispapi.NormalizeEmail(email); err != nil || len(e) > ispapi.MaxEmail {
+		errs.Add("email", "Enter a valid email address.")
+	} else if kind == store.RoleReseller && strings.Contains(e, "+") {
+		errs.Add("email", "The hosting platform does not accept '+' in a reseller's email.")
+	} else {
+		email = e
+	}
+	if len(errs) == 0 {
+		return name, company, email, nil
+	}
+	return name, company, email, errs
+}

@@ -1,0 +1,110 @@
+package handlers
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"portal/internal/ispapi"
+)
+
+// FuzzParseForm: whatever the body, parseForm either refuses it with a 4xx *fail.Error (or the body-size error)
+// or returns only allowed fields, each once, as valid UTF-8 without NUL.
+func FuzzParseForm(f *testing.F) {
+	for _, s := range []string{"", "email=a%40b.c&password=x", "email=a&email=b", "email=%ff%fe", "email=%zz",
+		"role=admin", "name=%3Cb%3E&company=x%0Ay", "name=" + strings.Repeat("a", 1000), "name=a%00b", "=&&=", "name",
+		"name=%E2%80%AEx", "name=%25_%25"} {
+		f.Add(s, "application/x-www-form-urlencoded")
+	}
+	f.Add(`{"email":"a"}`, "application/json")
+	allowed := []string{"email", "password", "name", "company"}
+	f.Fuzz(func(t *testing.T, body, ct string) {
+		r := httptest.NewRequest(http.MethodPost, "/x", strings.NewReader(body))
+		r.Header.Set("Content-Type", ct)
+		form, err := parseForm(r, allowed...)
+		if err != nil {
+			if ue, ok := err.(interface{ Error() string }); !ok || ue.Error() == "" {
+				t.Fatalf("empty error for %q", body)
+			}
+			return
+		}
+		for k, v := range form {
+			if !slices.Contains(allowed, k) {
+				t.Fatalf("field %q not allowed, body %q", k, body)
+			}
+			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				t.Fatalf("field %q = %q: invalid", k, v)
+			}
+		}
+	})
+}
+
+// FuzzParsePlan: an accepted plan has a clean name and limits from -1 to 1e9.
+func FuzzParsePlan(f *testing.F) {
+	f.Add("Basic", "client", "0", "5", "-1", "10", "1000", "x")
+	f.Add("<b>x</b>", "reseller", "", "-2", "1e9", " 3 ", "99999999999", "")
+	f.Add("a\nb", "admin", "%", "_", "\x00", "\xff", "ＡＢＣ", "-1")
+	f.Fuzz(func(t *testing.T, name, audience, clients, sites, mailboxes, quota, disk, domains string) {
+		fm := form{"name": name, "audience": audience, "max_clients": clients, "max_sites": sites,
+			"max_mail_domains": sites, "max_mailboxes": mailboxes, "max_mail_quota_mb": quota, "max_mail_aliases": sites,
+			"max_domains": domains, "site_quota_mb": quota, "max_disk_mb": disk}
+		p, _, errs := parsePlan(fm, []string{"client", "reseller"}, nil)
+		if len(errs) > 0 {
+			return
+		}
+		if p.Name == "" || ispapi.CheckText(p.Name, 60) != "" {
+			t.Fatalf("plan name %q accepted", p.Name)
+		}
+		for _, n := range []int{p.MaxClients, p.MaxSites, p.MaxMailDomains, p.MaxMailboxes, p.MaxMailQuotaMB,
+			p.MaxMailAliases, p.MaxDomains, p.SiteQuotaMB, p.MaxDiskMB} {
+			if n < -1 || n > 1_000_000_000 {
+				t.Fatalf("limit %d accepted", n)
+			}
+		}
+	})
+}
+
+// FuzzListQuery: list pages accept only known sorts, short searches and sane page numbers.
+func FuzzListQuery(f *testing.F) {
+	for _, s := range []string{"", "q=a&sort=name&desc=1&page=2", "sort=evil", "page=-1", "page=99999999999",
+		"q=%25_%25", "q=%3Cscript%3E", "page=1e3", "q=" + strings.Repeat("a", 300)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, rawQuery string) {
+		r := httptest.NewRequest(http.MethodGet, "/x", nil)
+		r.URL.RawQuery = rawQuery
+		lq, err := listQuery(r, "name", "email")
+		if err != nil {
+			return
+		}
+		if len(lq.Q) > 200 || (lq.Sort != "" && lq.Sort != "name" && lq.Sort != "email") || lq.Page < 1 || lq.Page > 1_000_000 {
+			t.Fatalf("listQuery(%q) = %+v", rawQuery, lq)
+		}
+	})
+}
+
+// FuzzClientAddress: the client address and its rate-limit key never keep a port, and always parse back.
+func FuzzClientAddress(f *testing.F) {
+	for _, s := range []string{"192.0.2.1:80", "[2001:db8::1]:443", "[::ffff:1.2.3.4]:1", "garbage", "", "[fe80::1%eth0]:1", "1.2.3.4"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, remote string) {
+		h := hostOnly(remote)
+		if ap, err := netip.ParseAddrPort(remote); err == nil && h != ap.Addr().Unmap().WithZone("").String() {
+			t.Fatalf("hostOnly(%q) = %q", remote, h)
+		}
+		k := ipKey(h)
+		if !strings.HasPrefix(k, "ip:") && !strings.HasPrefix(k, "ip6:") {
+			t.Fatalf("ipKey(%q) = %q", h, k)
+		}
+		if a, err := netip.ParseAddr(h); err == nil && a.Unmap().Is6() {
+			if p, err := netip.ParsePrefix(strings.TrimPrefix(k, "ip6:")); err != nil || p.Bits() != 64 || !p.Contains(a.WithZone("")) {
+				t.Fatalf("ipKey(%q) = %q: not its /64", h, k)
+			}
+		}
+	})
+}
