@@ -3,10 +3,12 @@ package handlers
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +78,7 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	a := &testApp{t: t, hasher: auth.NewHasher(8 * 1024), health: &PlatformHealth{}}
 	pool := dbtest.New(t)
 	o := Options{
-		Pool: pool, Hasher: a.hasher, Health: a.health,
+		Pool: pool, Hasher: a.hasher, Health: a.health, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 		LoginMaxFailures: 5, LoginLockout: 15 * time.Minute, LoginRatePerIP: 1000, LoginRatePerAccount: 1000,
 		Now: func() time.Time {
 			if !a.now.IsZero() {

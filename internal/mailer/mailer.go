@@ -255,8 +255,8 @@ func (s *Service) Deliver(ctx context.Context, id int64, final bool) error {
 	if m.State == store.MailSent || m.State == store.MailHeld {
 		return nil
 	}
-	var inst string
-	if err := s.pool.QueryRow(ctx, `SELECT id FROM installation`).Scan(&inst); err != nil {
+	inst, err := store.InstallationID(ctx, s.pool)
+	if err != nil {
 		return err
 	}
 	sendErr := s.send(ctx, m, inst)

@@ -196,7 +196,7 @@ func (s Mail) MailboxForPassword(ctx context.Context, email string) (Mailbox, st
 	m, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (Mailbox, error) {
 		var m Mailbox
 		err := row.Scan(&m.ID, &m.CustomerID, &m.MailDomainID, &m.ISPID, &m.Email, &m.Name, &m.QuotaMB, &m.State,
-			&m.StateDetail, &m.CreatedAt, &hash)
+			&m.StateDetail, &m.CreatedAt, &m.Apply, &hash)
 		return m, err
 	})
 	return m, hash, wrap(err, "mailbox %q", email)

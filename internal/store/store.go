@@ -58,3 +58,18 @@ func countCapped(ctx context.Context, db DBTX, from string, args []any) (int, er
 	err := db.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1`+from+` LIMIT `+strconv.Itoa(CountCap+1)+`) capped`, args...).Scan(&n)
 	return n, err
 }
+
+// InstallationID returns this portal database's id, making it on first use (not in a migration: a database cloned
+// from a migrated template must not share it). Two first uses at once: the one that loses the insert may not see
+// the winner's row in its statement's snapshot, so it asks once more.
+func InstallationID(ctx context.Context, db DBTX) (string, error) {
+	var id string
+	var err error
+	for range 2 {
+		if err = db.QueryRow(ctx, `WITH made AS (INSERT INTO installation DEFAULT VALUES ON CONFLICT (singleton) DO NOTHING RETURNING id)
+			SELECT id FROM made UNION ALL SELECT id FROM installation LIMIT 1`).Scan(&id); err == nil {
+			return id, nil
+		}
+	}
+	return "", wrap(err, "installation id")
+}

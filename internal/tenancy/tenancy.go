@@ -164,18 +164,11 @@ func (s *Service) customerNo(ctx context.Context, db store.DBTX, id int64) (stri
 	s.instMu.Lock()
 	defer s.instMu.Unlock()
 	if s.inst == "" {
-		// Two first uses at once: the one that loses the insert may not see the winner's row in its statement's
-		// snapshot, so it asks once more.
-		var err error
-		for range 2 {
-			if err = db.QueryRow(ctx, `WITH made AS (INSERT INTO installation DEFAULT VALUES ON CONFLICT (singleton) DO NOTHING RETURNING id)
-				SELECT id FROM made UNION ALL SELECT id FROM installation LIMIT 1`).Scan(&s.inst); err == nil {
-				break
-			}
-		}
+		id, err := store.InstallationID(ctx, db)
 		if err != nil {
-			return "", fmt.Errorf("tenancy: installation id: %w", err)
+			return "", err
 		}
+		s.inst = id
 	}
 	return fmt.Sprintf("portal-%s-%d", s.inst, id), nil
 }
