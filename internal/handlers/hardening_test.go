@@ -289,3 +289,42 @@ func TestAttempts_PruneAfterRetention(t *testing.T) {
 		t.Fatal("fresh count pruned")
 	}
 }
+
+// Mailboxes whose password the portal never set (created before it kept a copy of the hash, or adopted), and
+// passwords changed outside the portal, get the current hash from the drift check; until then the public page
+// refuses them like any wrong password, without asking ISPConfig.
+func TestMailboxPage_DriftCheckRefreshesTheHashCopy(t *testing.T) {
+	app, ispID := publicBox(t)
+	ctx := context.Background()
+	if _, err := app.pool.Exec(ctx, `UPDATE mailboxes SET password_hash = '' WHERE email = 'me@pub.test'`); err != nil {
+		t.Fatal(err)
+	}
+	b := app.browser()
+	app.sim.ResetCalls()
+	if r := b.post("/mailbox/password", boxForm("me@pub.test", "M4ilbox!Secret", "Brand-New-Pass-1")); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("mailbox without a hash copy: status %d, want 401", r.StatusCode)
+	}
+	if n := app.sim.CallCount(); n != 0 {
+		t.Fatalf("%d ISPConfig calls", n)
+	}
+	if _, err := app.tenancy.CheckDrift(ctx, app.platform.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.post("/mailbox/password", boxForm("me@pub.test", "M4ilbox!Secret", "Brand-New-Pass-1")); r.StatusCode != http.StatusOK {
+		t.Fatalf("after the drift check: status %d, want 200; %.300s", r.StatusCode, r.body)
+	}
+	// A change in webmail: the next check follows it.
+	if err := app.isp.UpdateMailUser(ctx, int64(ispID), ispapi.MailUserUpdate{Password: ptr("Changed-In-Webmail-2")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.tenancy.CheckDrift(ctx, app.platform.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.post("/mailbox/password", boxForm("me@pub.test", "Changed-In-Webmail-2", "Brand-New-Pass-3")); r.StatusCode != http.StatusOK {
+		t.Fatalf("after a webmail change and a drift check: status %d", r.StatusCode)
+	}
+	var open int
+	if err := app.pool.QueryRow(ctx, `SELECT count(*) FROM drift_items WHERE upstream::text LIKE '%$6$%'`).Scan(&open); err != nil || open != 0 {
+		t.Fatalf("a password hash ended up in drift items (%d, %v)", open, err)
+	}
+}

@@ -181,6 +181,7 @@ type MailUser struct {
 	Email          string `json:"email"`
 	Login          string `json:"login"`
 	Name           string `json:"name"`
+	PasswordHash   string `json:"password"` // SHA-512 crypt of the ISO-8859-1 password (CRYPTMAIL)
 	QuotaBytes     Int    `json:"quota"`
 	CC             string `json:"cc"`
 	Maildir        string `json:"maildir"`

@@ -208,6 +208,12 @@ func (s Mail) SetMailboxPasswordHash(ctx context.Context, id int64, hash string)
 	return wrap(err, "set mailbox %d password hash", id)
 }
 
+// SyncMailboxPasswordHash replaces the portal's copy of a mailbox's password hash with ISPConfig's (drift check).
+func (s Mail) SyncMailboxPasswordHash(ctx context.Context, id int64, hash string) error {
+	_, err := s.db.Exec(ctx, `UPDATE mailboxes SET password_hash = $2 WHERE id = $1 AND password_hash <> $2`, id, hash)
+	return wrap(err, "sync mailbox %d password hash", id)
+}
+
 // CreateMailbox records a pending mailbox. Errors: ErrConflict when the address is already recorded.
 func (s Mail) CreateMailbox(ctx context.Context, m Mailbox) (Mailbox, error) {
 	rows, _ := s.db.Query(ctx, `INSERT INTO mailboxes (customer_id, mail_domain_id, email, name, quota_mb, state)

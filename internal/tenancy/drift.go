@@ -97,6 +97,9 @@ func addressList(s string) string {
 	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), ", ", ",")
 }
 
+// hashField carries a mailbox's password hash from upstream to CheckDrift, which removes it before comparing.
+const hashField = "\x00password_hash"
+
 // upstream reads one client's objects of kind from ISPConfig.
 func upstream(ctx context.Context, isp ISP, kind store.Kind, clientID int64) (snapshot, error) {
 	out := snapshot{}
@@ -117,7 +120,7 @@ func upstream(ctx context.Context, isp ISP, kind store.Kind, clientID int64) (sn
 		list, err := isp.MailUsersByClient(ctx, clientID)
 		for _, m := range list {
 			out[int64(m.ID)] = map[string]string{"email": strings.ToLower(m.Email), "name": m.Name,
-				"quota_mb": itoa(int64(m.QuotaBytes) >> 20), "active": yn(m.Postfix)}
+				"quota_mb": itoa(int64(m.QuotaBytes) >> 20), "active": yn(m.Postfix), hashField: m.PasswordHash}
 		}
 		return out, err
 	case store.KindMailForward:
@@ -242,6 +245,16 @@ func (s *Service) CheckDrift(ctx context.Context, platformID int64) (int, error)
 			if err != nil {
 				return 0, err
 			}
+			// Mailbox password hashes are not compared or recorded as drift: they refresh the portal's copy
+			// (which the public password page checks), so mailboxes from before the copy existed, and passwords
+			// changed outside the portal, are picked up by the next check.
+			hashes := map[int64]string{}
+			for id, u := range up {
+				if h, ok := u[hashField]; ok {
+					hashes[id] = h
+					delete(u, hashField)
+				}
+			}
 			ours, err := s.ours(ctx, dk.sql, dk.fields, c.ID)
 			if err != nil {
 				return 0, err
@@ -271,6 +284,11 @@ func (s *Service) CheckDrift(ctx context.Context, platformID int64) (int, error)
 					continue
 				}
 				delete(up, o.ispID)
+				if h := hashes[o.ispID]; dk.kind == store.KindMailbox && strings.HasPrefix(h, "$6$") {
+					if err := store.NewMail(s.pool).SyncMailboxPasswordHash(ctx, ourID, h); err != nil {
+						return 0, err
+					}
+				}
 				if diffs := differences(dk.fields, o.fields, u); len(diffs) > 0 {
 					if err := report(store.DriftItem{CustomerID: &cid, Kind: dk.kind, OurID: &ourID, ISPID: &ispID,
 						Problem: store.DriftChanged, Detail: strings.Join(diffs, "; "), Upstream: u}); err != nil {
