@@ -269,3 +269,50 @@ func hostingActor(t *testing.T, app *testApp, c store.Customer) hosting.Actor {
 func siteIn(domain string) hosting.NewSite {
 	return hosting.NewSite{Domain: domain, Active: true, SiteSettings: hosting.SiteSettings{PHP: "php-fpm", QuotaMB: "100", TrafficMB: "-1"}}
 }
+
+// The confirmation can be sent again, three times an hour per address; each resend replaces the link. An address
+// without a waiting signup gets the same answers and the same limit.
+func TestSignup_ConfirmationResendLimited(t *testing.T) {
+	w := newSignupWorld(t)
+	app := w.app
+	v := app.browser()
+	if resp := v.post(w.page, w.form("resend@example.com", "resend.example")); resp.StatusCode != http.StatusOK {
+		t.Fatalf("signup: %d", resp.StatusCode)
+	}
+	first := strings.TrimPrefix(mailtest.Link(t, w.mp.Wait("resend@example.com", 1)[0].Text, app.srv.URL+"/signup/confirm/"), app.srv.URL)
+	for _, addr := range []string{"resend@example.com", "resend-nobody@example.com"} {
+		for i := range 3 {
+			if resp := v.post("/signup/resend", url.Values{"email": {addr}}); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, "signup-sent") {
+				t.Fatalf("%s resend %d: %d", addr, i+1, resp.StatusCode)
+			}
+		}
+		if resp := v.post("/signup/resend", url.Values{"email": {addr}}); resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("%s 4th resend: %d, want 429", addr, resp.StatusCode)
+		}
+	}
+	msgs := w.mp.Wait("resend@example.com", 4)
+	if len(msgs) != 4 {
+		t.Fatalf("%d messages, want the first and 3 resends", len(msgs))
+	}
+	if resp := v.post(first, url.Values{}); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("the first link after resends: %d, want 404", resp.StatusCode)
+	}
+	newest := lastOf(msgs)
+	link := strings.TrimPrefix(mailtest.Link(t, newest.Text, app.srv.URL+"/signup/confirm/"), app.srv.URL)
+	if resp := v.post(link, url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the newest link: %d", resp.StatusCode)
+	}
+	if n := w.count(`SELECT count(*) FROM outbox WHERE to_addr = 'resend-nobody@example.com'`); n != 0 {
+		t.Fatal("mail went to an address without a signup")
+	}
+}
+
+func lastOf(msgs []mailtest.Message) mailtest.Message {
+	last := msgs[0]
+	for _, m := range msgs {
+		if mailtest.OutboxID(m) > mailtest.OutboxID(last) {
+			last = m
+		}
+	}
+	return last
+}
