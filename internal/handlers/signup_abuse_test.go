@@ -316,3 +316,42 @@ func lastOf(msgs []mailtest.Message) mailtest.Message {
 	}
 	return last
 }
+
+// The operator's own page, /signup, offers its public direct plans; the signup becomes a direct client, and the
+// admins see it under Signups.
+func TestSignup_OperatorPage(t *testing.T) {
+	mp := mailtest.Shared(t)
+	app := newApp(t, withSMTP(mp.SMTPURL))
+	app.startJobs()
+	app.account("admin@example.com", store.RoleAdmin, pw)
+	plan := app.plan(nil, store.RoleClient, "Direct", unlimited)
+	admin := app.browser()
+	admin.mustLogin("admin@example.com", pw, "/admin")
+	v := app.browser()
+	if page := v.get("/signup"); !strings.Contains(page.body, `data-testid="signup-unavailable"`) {
+		t.Fatal("the operator's page offers signup without a public plan")
+	}
+	if resp := admin.post(fmt.Sprintf("/admin/plans/%d/public", plan.ID), url.Values{"public": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("make public: %d", resp.StatusCode)
+	}
+	if page := v.get("/signup"); !strings.Contains(page.body, "Direct") || !strings.Contains(page.body, "Test Operator") {
+		t.Fatalf("operator's page:\n%.2000s", page.body)
+	}
+	w := &signupWorld{app: app, mp: mp, plan: plan, page: "/signup"}
+	w.signUpAndConfirm(t, v, "direct@example.com", "direct-site.example")
+	waitSetup(t, v, "ready")
+	acct, err := store.NewAccounts(app.pool).ByEmail(context.Background(), "direct@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := store.NewCustomers(app.pool).ByID(context.Background(), *acct.CustomerID)
+	if c.ResellerID != nil || c.State != store.StateActive {
+		t.Fatalf("direct client: reseller %v state %s", c.ResellerID, c.State)
+	}
+	if list := admin.get("/admin/signups"); !strings.Contains(list.body, "direct-site.example") {
+		t.Fatal("the admins don't see the operator's signup")
+	}
+	if m := mp.Wait("direct@example.com", 1)[0]; m.From.Name != "Test Operator" {
+		t.Fatalf("confirmation from %q, want the operator", m.From.Name)
+	}
+}
