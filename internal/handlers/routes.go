@@ -58,6 +58,7 @@ func (h *Handler) router() chi.Router {
 		r.Post("/signup/{slug}", h.wrap(h.signupSubmit))
 		r.Get("/signup/confirm/{token}", h.wrap(h.signupConfirmForm))
 		r.Post("/signup/confirm/{token}", h.wrap(h.signupConfirm))
+		r.Post("/signup/resend", h.wrap(h.signupResend))
 		r.Get("/signup/setup", h.wrap(h.signupSetup))
 		r.Post("/signup/setup/retry", h.wrap(h.signupSetupRetry))
 		r.Get("/password/forgot", h.wrap(h.forgotForm))

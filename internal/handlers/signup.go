@@ -274,3 +274,16 @@ func (h *Handler) planPublic(w http.ResponseWriter, r *http.Request) error {
 	redirect(w, r, fmt.Sprintf("%s/plans/%d", roleHome(p.Effective.Role), id))
 	return nil
 }
+
+// signupResend serves POST /signup/resend: a new confirmation link, with the same answer for any address.
+func (h *Handler) signupResend(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseForm(r, "email")
+	if err != nil {
+		return err
+	}
+	email := strings.TrimSpace(f["email"])
+	if err := h.signup.ResendConfirmation(r.Context(), email, clientIP(r)); err != nil {
+		return err
+	}
+	return h.render(w, r, http.StatusOK, "Check your mail", views.SignupSentPage(email))
+}

@@ -269,3 +269,89 @@ func hostingActor(t *testing.T, app *testApp, c store.Customer) hosting.Actor {
 func siteIn(domain string) hosting.NewSite {
 	return hosting.NewSite{Domain: domain, Active: true, SiteSettings: hosting.SiteSettings{PHP: "php-fpm", QuotaMB: "100", TrafficMB: "-1"}}
 }
+
+// The confirmation can be sent again, three times an hour per address; each resend replaces the link. An address
+// without a waiting signup gets the same answers and the same limit.
+func TestSignup_ConfirmationResendLimited(t *testing.T) {
+	w := newSignupWorld(t)
+	app := w.app
+	v := app.browser()
+	if resp := v.post(w.page, w.form("resend@example.com", "resend.example")); resp.StatusCode != http.StatusOK {
+		t.Fatalf("signup: %d", resp.StatusCode)
+	}
+	first := strings.TrimPrefix(mailtest.Link(t, w.mp.Wait("resend@example.com", 1)[0].Text, app.srv.URL+"/signup/confirm/"), app.srv.URL)
+	for _, addr := range []string{"resend@example.com", "resend-nobody@example.com"} {
+		for i := range 3 {
+			if resp := v.post("/signup/resend", url.Values{"email": {addr}}); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, "signup-sent") {
+				t.Fatalf("%s resend %d: %d", addr, i+1, resp.StatusCode)
+			}
+		}
+		if resp := v.post("/signup/resend", url.Values{"email": {addr}}); resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("%s 4th resend: %d, want 429", addr, resp.StatusCode)
+		}
+	}
+	msgs := w.mp.Wait("resend@example.com", 4)
+	if len(msgs) != 4 {
+		t.Fatalf("%d messages, want the first and 3 resends", len(msgs))
+	}
+	if resp := v.post(first, url.Values{}); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("the first link after resends: %d, want 404", resp.StatusCode)
+	}
+	newest := lastOf(msgs)
+	link := strings.TrimPrefix(mailtest.Link(t, newest.Text, app.srv.URL+"/signup/confirm/"), app.srv.URL)
+	if resp := v.post(link, url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the newest link: %d", resp.StatusCode)
+	}
+	if n := w.count(`SELECT count(*) FROM outbox WHERE to_addr = 'resend-nobody@example.com'`); n != 0 {
+		t.Fatal("mail went to an address without a signup")
+	}
+}
+
+func lastOf(msgs []mailtest.Message) mailtest.Message {
+	last := msgs[0]
+	for _, m := range msgs {
+		if mailtest.OutboxID(m) > mailtest.OutboxID(last) {
+			last = m
+		}
+	}
+	return last
+}
+
+// The operator's own page, /signup, offers its public direct plans; the signup becomes a direct client, and the
+// admins see it under Signups.
+func TestSignup_OperatorPage(t *testing.T) {
+	mp := mailtest.Shared(t)
+	app := newApp(t, withSMTP(mp.SMTPURL))
+	app.startJobs()
+	app.account("admin@example.com", store.RoleAdmin, pw)
+	plan := app.plan(nil, store.RoleClient, "Direct", unlimited)
+	admin := app.browser()
+	admin.mustLogin("admin@example.com", pw, "/admin")
+	v := app.browser()
+	if page := v.get("/signup"); !strings.Contains(page.body, `data-testid="signup-unavailable"`) {
+		t.Fatal("the operator's page offers signup without a public plan")
+	}
+	if resp := admin.post(fmt.Sprintf("/admin/plans/%d/public", plan.ID), url.Values{"public": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("make public: %d", resp.StatusCode)
+	}
+	if page := v.get("/signup"); !strings.Contains(page.body, "Direct") || !strings.Contains(page.body, "Test Operator") {
+		t.Fatalf("operator's page:\n%.2000s", page.body)
+	}
+	w := &signupWorld{app: app, mp: mp, plan: plan, page: "/signup"}
+	w.signUpAndConfirm(t, v, "direct@example.com", "direct-site.example")
+	waitSetup(t, v, "ready")
+	acct, err := store.NewAccounts(app.pool).ByEmail(context.Background(), "direct@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := store.NewCustomers(app.pool).ByID(context.Background(), *acct.CustomerID)
+	if c.ResellerID != nil || c.State != store.StateActive {
+		t.Fatalf("direct client: reseller %v state %s", c.ResellerID, c.State)
+	}
+	if list := admin.get("/admin/signups"); !strings.Contains(list.body, "direct-site.example") {
+		t.Fatal("the admins don't see the operator's signup")
+	}
+	if m := mp.Wait("direct@example.com", 1)[0]; m.From.Name != "Test Operator" {
+		t.Fatalf("confirmation from %q, want the operator", m.From.Name)
+	}
+}

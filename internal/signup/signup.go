@@ -515,3 +515,54 @@ func ipBucket(ip string) string {
 	}
 	return a.String()
 }
+
+// ResendConfirmation sends an unconfirmed signup of email a new confirmation link (the previous one stops
+// working), at most ResendsPerHour an hour per address. The answer is the same when no signup waits for the
+// address, and so is the limit.
+func (s *Service) ResendConfirmation(ctx context.Context, email, ip string) error {
+	norm, err := ispapi.NormalizeEmail(email)
+	if err != nil || len(norm) > 254 {
+		return fail.Field("email", "Enter a valid email address.")
+	}
+	raw, hash := newToken()
+	var id int64
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		ok, err := store.RateHit(ctx, tx, "signup-resend:"+norm, s.Limits.ResendsPerHour, time.Hour)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fail.New(http.StatusTooManyRequests, "The confirmation was sent several times already. Please wait an hour.")
+		}
+		var sg store.Signup
+		err = tx.QueryRow(ctx, `UPDATE signups SET token_hash = $2, token_expires_at = now() + $3::interval, updated_at = now()
+			WHERE id = (SELECT id FROM signups WHERE lower(email) = $1 AND state = 'unconfirmed' ORDER BY id DESC LIMIT 1)
+			RETURNING id, reseller_id, name, domain`, norm, hash, ConfirmTTL.String()).Scan(&sg.ID, &sg.ResellerID, &sg.Name, &sg.Domain)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		id = sg.ID
+		sender := ""
+		if sg.ResellerID != nil {
+			r, err := store.NewCustomers(tx).ByID(ctx, *sg.ResellerID)
+			if err != nil {
+				return err
+			}
+			sender = r.Name
+		}
+		_, err = s.mail.Enqueue(ctx, tx, mailer.Mail{Kind: "signup_confirm", To: norm, ToName: sg.Name, FromName: sender,
+			Subject: "Confirm your signup", Body: views.EmailBody{Greeting: "Hello " + sg.Name + ",",
+				Lines:     []string{"Here is a new link to confirm your signup for " + sg.Domain + ". Earlier links no longer work."},
+				Link:      s.baseURL + "/signup/confirm/" + raw,
+				LinkLabel: "Confirm and set up",
+				After:     []string{"The link works once and for 24 hours."}}})
+		return err
+	})
+	if err == nil && id != 0 {
+		s.audit(ctx, "signup.resend", ip, &id, store.OutcomeSuccess, "")
+	}
+	return err
+}
