@@ -28,7 +28,7 @@ var Unlimited = store.Limits{MaxClients: -1, MaxSites: -1, MaxMailDomains: -1, M
 type Env struct {
 	T        testing.TB
 	Pool     *pgxpool.Pool
-	Sim      *ispsim.Sim
+	Sim      *ispsim.Sim // nil with Options.URL
 	ISP      *ispapi.Client
 	Ten      *tenancy.Service
 	Host     *hosting.Service
@@ -42,6 +42,9 @@ type Options struct {
 	Settings hosting.Settings
 	// Wrap, when set, wraps the simulator's handler (a fault-injecting proxy, for example).
 	Wrap func(http.Handler) http.Handler
+	// URL, User and Password, when URL is set, point the services at a real ISPConfig's remote API instead of the
+	// simulator (Sim is nil then).
+	URL, User, Password string
 }
 
 // New builds an Env.
@@ -51,21 +54,27 @@ func New(t testing.TB, opts ...func(*Options)) *Env {
 	for _, f := range opts {
 		f(&o)
 	}
-	e := &Env{T: t, Pool: dbtest.New(t), Sim: ispsim.New()}
-	e.Sim.AddRemoteUser("portal", "sim-secret", "")
-	var h http.Handler = e.Sim
-	if o.Wrap != nil {
-		h = o.Wrap(h)
+	e := &Env{T: t, Pool: dbtest.New(t)}
+	url, user, pass, endpoint := o.URL, o.User, o.Password, o.URL
+	if url == "" {
+		e.Sim = ispsim.New()
+		e.Sim.AddRemoteUser("portal", "sim-secret", "")
+		var h http.Handler = e.Sim
+		if o.Wrap != nil {
+			h = o.Wrap(h)
+		}
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		e.Upstream = srv.URL
+		url, user, pass, endpoint = srv.URL+"/remote/json.php", "portal", "sim-secret", srv.URL
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	e.Upstream = srv.URL
 	var err error
-	e.ISP, err = ispapi.New(ispapi.Config{URL: srv.URL + "/remote/json.php", Username: "portal", Password: "sim-secret", ReadRetries: -1})
+	e.ISP, err = ispapi.New(ispapi.Config{URL: url, Username: user, Password: pass, ReadRetries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Platform, err = store.NewPlatforms(e.Pool).Ensure(context.Background(), store.Platform{Name: "default", Endpoint: srv.URL, WebServerID: 1, MailServerID: 1})
+	t.Cleanup(func() { _ = e.ISP.Close(context.Background()) })
+	e.Platform, err = store.NewPlatforms(e.Pool).Ensure(context.Background(), store.Platform{Name: "default", Endpoint: endpoint, WebServerID: 1, MailServerID: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
