@@ -33,7 +33,11 @@ func (s *Service) PushDrift(ctx context.Context, a Actor, driftID int64) error {
 	case d.Problem == store.DriftMissingUpstream && d.Kind != store.KindCustomer && d.OurID != nil:
 		spec, ok := kinds[d.Kind]
 		if !ok || spec.recreate == nil {
-			return fail.Conflict("ISPConfig can't get this back from the portal's record (a mailbox needs its password, which the portal doesn't keep): adopt the difference (the record goes) or forget it.")
+			why := "only sites, mail domains and domain-limit entries are created again"
+			if d.Kind == store.KindMailbox {
+				why = "a mailbox needs its password, which the portal doesn't keep"
+			}
+			return fail.Conflict("ISPConfig can't get this back from the portal's record (%s): adopt the difference (the record goes) or forget it.", why)
 		}
 		err = s.change(ctx, a, d.Kind, *d.OurID, "drift.push", fmt.Sprintf("drift %d", d.ID), func(ctx context.Context, t target) error {
 			id, err := spec.recreate(ctx, t)

@@ -32,7 +32,7 @@ func DriftPage(items []store.DriftItem) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"card wide\" data-testid=\"drift\"><div class=\"head\"><h1>Drift</h1><form method=\"post\" action=\"/admin/drift/run\"><button type=\"submit\" class=\"primary\" data-testid=\"drift-run\">Check now</button></form></div><p class=\"note\">Differences between the portal's records and ISPConfig. The check never changes anything by itself. <strong>Adopt</strong> makes the portal's record match ISPConfig; <strong>push ours back</strong> makes ISPConfig match the portal: changed values are written back (names can't be), what is missing there is created again (not mailboxes: their passwords aren't kept), what exists only there is deleted; <strong>forget</strong> ignores the difference from now on.</p><div class=\"table-scroll\"><table data-testid=\"drift-table\"><thead><tr><th>Found</th><th>Platform</th><th>Customer</th><th>What</th><th>Problem</th><th>Detail</th><th></th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"card wide\" data-testid=\"drift\"><div class=\"head\"><h1>Drift</h1><form method=\"post\" action=\"/admin/drift/run\"><button type=\"submit\" class=\"primary\" data-testid=\"drift-run\">Check now</button></form></div><p class=\"note\">Differences between the portal's records and ISPConfig. The check never changes anything by itself. <strong>Adopt</strong> makes the portal's record match ISPConfig; <strong>push ours back</strong> makes ISPConfig match the portal: changed values are written back (names can't be), a site, mail domain or domain-limit entry missing there is created again, what exists only there is deleted; <strong>forget</strong> ignores the difference from now on.</p><div class=\"table-scroll\"><table data-testid=\"drift-table\"><thead><tr><th>Found</th><th>Platform</th><th>Customer</th><th>What</th><th>Problem</th><th>Detail</th><th></th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -151,7 +151,7 @@ func DriftPage(items []store.DriftItem) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-			case d.Problem == store.DriftMissingUpstream && d.Kind != store.KindCustomer && d.Kind != store.KindMailbox:
+			case d.Problem == store.DriftMissingUpstream && (d.Kind == store.KindSite || d.Kind == store.KindMailDomain || d.Kind == store.KindDomain):
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<form method=\"post\" action=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
