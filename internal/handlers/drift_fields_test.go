@@ -204,3 +204,58 @@ func TestDrift_EveryManagedField(t *testing.T) {
 		t.Errorf("after adopting: php %s quota %d name %s domain owner %d (want no 700 Theirs %d)", php, quota, name, owner, other.ID)
 	}
 }
+
+// TestDrift_PushMissing: pushing back "missing in ISPConfig" creates the object there again (a mailbox can't be:
+// the portal doesn't keep its password), and pushing back "only in ISPConfig" deletes it there.
+func TestDrift_PushMissing(t *testing.T) {
+	app := newApp(t)
+	app.account("admin@example.com", store.RoleAdmin, pw)
+	c := app.customer(store.RoleClient, nil, "c@example.com")
+	objs := app.fullCustomer(c, "pm")
+	ctx := context.Background()
+	var siteISP, boxISP int64
+	_ = app.pool.QueryRow(ctx, `SELECT isp_id FROM sites WHERE id = $1`, objs[store.KindSite]).Scan(&siteISP)
+	_ = app.pool.QueryRow(ctx, `SELECT isp_id FROM mailboxes WHERE id = $1`, objs[store.KindMailbox]).Scan(&boxISP)
+	if err := app.isp.DeleteWebDomain(ctx, siteISP); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.isp.DeleteMailUser(ctx, boxISP); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.isp.AddDomain(ctx, *c.ISPClientID, "stray.test"); err != nil {
+		t.Fatal(err)
+	}
+	admin := app.browser()
+	admin.mustLogin("admin@example.com", pw, "/admin")
+	admin.post("/admin/drift/run", nil)
+	items, err := store.NewDrift(app.pool).Open(ctx, 10)
+	if err != nil || len(items) != 3 {
+		t.Fatalf("drift items: %d %v", len(items), err)
+	}
+	for _, d := range items {
+		resp := admin.post(fmt.Sprintf("/admin/drift/%d/push", d.ID), nil)
+		switch d.Kind {
+		case store.KindMailbox:
+			if resp.StatusCode != http.StatusConflict || !strings.Contains(resp.body, "password") {
+				t.Errorf("push a missing mailbox: %d %.300s", resp.StatusCode, resp.body)
+			}
+		default:
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Errorf("push %s %s: %d %.300s", d.Kind, d.Problem, resp.StatusCode, resp.body)
+			}
+		}
+	}
+	if app.simRowsWhere("web_domain", "domain", "pm-site.test") != 1 || app.simRowsWhere("domain", "domain", "stray.test") != 0 {
+		t.Fatalf("after pushing: sites %v, domains %v", app.sim.Rows("web_domain"), app.sim.Rows("domain"))
+	}
+	var newISP int64
+	_ = app.pool.QueryRow(ctx, `SELECT isp_id FROM sites WHERE id = $1`, objs[store.KindSite]).Scan(&newISP)
+	if newISP == siteISP || app.sim.Row("web_domain", int(newISP))["domain"] != "pm-site.test" {
+		t.Errorf("the site's record points at %d (was %d)", newISP, siteISP)
+	}
+	admin.post("/admin/drift/run", nil)
+	items, _ = store.NewDrift(app.pool).Open(ctx, 10)
+	if len(items) != 1 || items[0].Kind != store.KindMailbox {
+		t.Fatalf("after pushing, open: %+v", items)
+	}
+}

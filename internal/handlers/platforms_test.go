@@ -190,6 +190,11 @@ func TestPlatforms_TwoSideBySide(t *testing.T) {
 	if resp := clientB.post("/sites", siteForm("late-b.test")); resp.StatusCode != http.StatusBadGateway {
 		t.Errorf("write on the downed platform: %d, want 502", resp.StatusCode)
 	}
+	if !strings.Contains(clientB.get("/sites").body, `data-testid="platform-down-banner"`) ||
+		strings.Contains(clientA.get("/sites").body, `data-testid="platform-down-banner"`) ||
+		!strings.Contains(admin.get("/admin").body, `data-testid="platform-down-banner"`) {
+		t.Errorf("the down banner: want it for B's client and admins, not for A's client")
+	}
 	createdID(t, clientA.post("/sites", siteForm("still-a.test")), "/sites/")
 	simB.ClearFaults()
 

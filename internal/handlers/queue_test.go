@@ -104,6 +104,22 @@ func TestApplying_SiteFollowsTheServersQueue(t *testing.T) {
 	if status, _ := siteStatus(t, b, id); strings.Contains(status, `data-testid="applying"`) {
 		t.Fatalf("after the change was applied: status %q", status)
 	}
+
+	// A suspension disables the site in ISPConfig: applying until the server has that too.
+	if err := app.tenancy.SetSuspended(context.Background(), c.ID, true, store.SuspendedByAdmin); err != nil {
+		t.Fatal(err)
+	}
+	admin := app.browser()
+	app.account("admin@example.com", store.RoleAdmin, pw)
+	admin.mustLogin("admin@example.com", pw, "/admin")
+	if status, _ := siteStatus(t, admin, id); !strings.Contains(status, `data-testid="applying"`) {
+		t.Fatalf("after a suspension: status %q, want applying", status)
+	}
+	app.sim.AdvanceQueue(0)
+	app.checkQueues()
+	if status, _ := siteStatus(t, admin, id); strings.Contains(status, `data-testid="applying"`) {
+		t.Fatalf("after the suspension was applied: status %q", status)
+	}
 }
 
 // TestApplying_MailFollowsTheMailServersQueue: mail domains, mailboxes and forwards show applying the same way.

@@ -5,16 +5,20 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"portal/internal/fail"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 )
 
-// PushDrift resolves a changed value found by the drift check the other way round from adopting: the portal's
-// record is written back to ISPConfig, through the same lifecycle as any change (the owner's lock, the suspension
-// rules, a verified write, the settle job when the answer is lost). A name (domain, address, source) can't be
-// pushed back: ISPConfig's objects are found by it, so such a difference is adopted or forgotten. The item is
-// closed as pushed once ISPConfig has the portal's values.
+// PushDrift resolves a difference found by the drift check the other way round from adopting: ISPConfig is made
+// to match the portal's record, through the same lifecycle as any change (the owner's lock, the suspension rules,
+// a verified write). Changed values are written back; a site, mail domain or domain-limit entry missing in
+// ISPConfig is created there again (a mailbox can't be: the portal doesn't keep its password); an object only in
+// ISPConfig is deleted there. A name (domain, address, source) can't be pushed back: ISPConfig's objects are found
+// by it, so such a difference is adopted or forgotten. The item is closed as pushed once ISPConfig has it.
 func (s *Service) PushDrift(ctx context.Context, a Actor, driftID int64) error {
 	d, err := store.NewDrift(s.pool).ByID(ctx, driftID)
 	if err != nil {
@@ -23,13 +27,31 @@ func (s *Service) PushDrift(ctx context.Context, a Actor, driftID int64) error {
 	if d.Resolution != nil {
 		return fail.Conflict("This difference is already resolved.")
 	}
-	if d.Problem != store.DriftChanged || d.OurID == nil {
-		return fail.Conflict("Only a changed value can be pushed back; adopt or forget this difference.")
-	}
-	if d.Kind == store.KindCustomer {
+	switch {
+	case d.Problem == store.DriftMissingLocally && d.CustomerID != nil && d.ISPID != nil:
+		err = s.removeUpstream(ctx, a, d)
+	case d.Problem == store.DriftMissingUpstream && d.Kind != store.KindCustomer && d.OurID != nil:
+		spec, ok := kinds[d.Kind]
+		if !ok || spec.recreate == nil {
+			why := "only sites, mail domains and domain-limit entries are created again"
+			if d.Kind == store.KindMailbox {
+				why = "a mailbox needs its password, which the portal doesn't keep"
+			}
+			return fail.Conflict("ISPConfig can't get this back from the portal's record (%s): adopt the difference (the record goes) or forget it.", why)
+		}
+		err = s.change(ctx, a, d.Kind, *d.OurID, "drift.push", fmt.Sprintf("drift %d", d.ID), func(ctx context.Context, t target) error {
+			id, err := spec.recreate(ctx, t)
+			if err != nil {
+				return err
+			}
+			return store.NewObjects(t.conn).SetISPID(ctx, d.Kind, t.ref.ID, id)
+		})
+	case d.Problem != store.DriftChanged || d.OurID == nil:
+		return fail.Conflict("This difference can't be pushed back; adopt or forget it.")
+	case d.Kind == store.KindCustomer:
 		err = platformErr(s.ten.PushClient(ctx, *d.OurID))
 		s.audit(ctx, a, "drift.push", store.KindCustomer, *d.OurID, err, fmt.Sprintf("drift %d", d.ID))
-	} else {
+	default:
 		spec, ok := kinds[d.Kind]
 		if !ok || spec.push == nil {
 			return fail.Conflict("This difference can't be pushed back.")
@@ -43,6 +65,55 @@ func (s *Service) PushDrift(ctx context.Context, a Actor, driftID int64) error {
 		return err
 	}
 	return nil
+}
+
+// removeUpstream deletes in ISPConfig an object the portal doesn't have (the push side of "only in ISPConfig"),
+// under its customer's lock and the suspension rules.
+func (s *Service) removeUpstream(ctx context.Context, a Actor, d store.DriftItem) (err error) {
+	defer func() {
+		s.audit(ctx, a, "drift.push", d.Kind, 0, err, fmt.Sprintf("drift %d: delete ISPConfig id %d", d.ID, *d.ISPID))
+	}()
+	spec, ok := kinds[d.Kind]
+	if !ok {
+		return fail.Conflict("This difference can't be pushed back.")
+	}
+	err = s.ten.Locked(ctx, *d.CustomerID, func(conn *pgxpool.Conn) error {
+		var o owner
+		if err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			var err error
+			o, err = lockOwner(ctx, tx, *d.CustomerID)
+			return err
+		}); err != nil {
+			return err
+		}
+		if err := s.reachable(o.client.PlatformID); err != nil {
+			return err
+		}
+		isp, err := s.ten.ISP(o.client.PlatformID)
+		if err != nil {
+			return err
+		}
+		return spec.remove(ctx, isp, *d.ISPID)
+	})
+	return platformErr(err)
+}
+
+func recreateSite(ctx context.Context, t target) (int64, error) {
+	site, err := store.NewSites(t.conn).ByID(ctx, t.ref.ID)
+	if err != nil {
+		return 0, err
+	}
+	site.Active = t.ref.Active && t.ref.PrevActive == nil
+	return t.isp.AddWebDomain(ctx, *t.owner.client.ISPClientID, webDomainParams(t.owner.platform, site))
+}
+
+func recreateMailDomain(ctx context.Context, t target) (int64, error) {
+	return t.isp.AddMailDomain(ctx, *t.owner.client.ISPClientID, ispapi.MailDomainParams{ServerID: t.owner.platform.MailServerID,
+		Domain: t.ref.Key, Active: t.ref.Active && t.ref.PrevActive == nil, DKIMSelector: "default"})
+}
+
+func recreateDomain(ctx context.Context, t target) (int64, error) {
+	return t.isp.AddDomain(ctx, *t.owner.client.ISPClientID, t.ref.Key)
 }
 
 // renamed refuses pushing a record whose name ISPConfig has changed.

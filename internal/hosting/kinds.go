@@ -27,6 +27,9 @@ type kindSpec struct {
 	refresh func(ctx context.Context, db store.DBTX, isp tenancy.ISP, ref store.ObjectRef) error
 	// push writes the portal's record of every field the drift check compares back to ISPConfig (drift.go).
 	push func(ctx context.Context, t target) error
+	// recreate adds the object to ISPConfig again from the portal's record and returns its new id; nil when that
+	// is impossible (drift.go).
+	recreate func(ctx context.Context, t target) (int64, error)
 }
 
 func (k kindSpec) isDuplicate(ve *ispapi.ValidationError) bool {
@@ -41,6 +44,7 @@ func (k kindSpec) isDuplicate(ve *ispapi.ValidationError) bool {
 var kinds = map[store.Kind]kindSpec{
 	store.KindSite: {
 		push:      pushSite,
+		recreate:  recreateSite,
 		duplicate: []string{"domain_error_unique"},
 		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
 			list, err := isp.WebDomainsByClient(ctx, *c.ISPClientID)
@@ -69,6 +73,7 @@ var kinds = map[store.Kind]kindSpec{
 	},
 	store.KindDomain: {
 		push:      pushDomain,
+		recreate:  recreateDomain,
 		duplicate: []string{"domain_error_unique"},
 		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
 			list, err := isp.DomainsByClient(ctx, *c.ISPClientID)
@@ -78,6 +83,7 @@ var kinds = map[store.Kind]kindSpec{
 	},
 	store.KindMailDomain: {
 		push:      pushMailDomain,
+		recreate:  recreateMailDomain,
 		duplicate: []string{"domain_error_unique"},
 		find: func(ctx context.Context, isp tenancy.ISP, c store.Customer, key string) (int64, error) {
 			list, err := isp.MailDomainsByClient(ctx, *c.ISPClientID)

@@ -30,6 +30,7 @@ type DriftItem struct {
 	Resolution *string
 
 	CustomerName string
+	PlatformName string
 }
 
 // Drift reads and writes drift items.
@@ -68,13 +69,13 @@ func (s Drift) CloseGone(ctx context.Context, platformID int64, seen []int64) er
 }
 
 const driftCols = `d.id, d.platform_id, d.customer_id, d.kind, d.our_id, d.isp_id, d.problem, d.detail, d.upstream,
-	d.found_at, d.resolution, coalesce(c.name, '')`
+	d.found_at, d.resolution, coalesce(c.name, ''), coalesce(pl.name, '')`
 
 func scanDrift(row pgx.CollectableRow) (DriftItem, error) {
 	var d DriftItem
 	var up []byte
 	err := row.Scan(&d.ID, &d.PlatformID, &d.CustomerID, &d.Kind, &d.OurID, &d.ISPID, &d.Problem, &d.Detail, &up,
-		&d.FoundAt, &d.Resolution, &d.CustomerName)
+		&d.FoundAt, &d.Resolution, &d.CustomerName, &d.PlatformName)
 	if err == nil {
 		err = json.Unmarshal(up, &d.Upstream)
 	}
@@ -84,6 +85,7 @@ func scanDrift(row pgx.CollectableRow) (DriftItem, error) {
 // Open lists unresolved items, newest first.
 func (s Drift) Open(ctx context.Context, limit int) ([]DriftItem, error) {
 	rows, _ := s.db.Query(ctx, `SELECT `+driftCols+` FROM drift_items d LEFT JOIN customers c ON c.id = d.customer_id
+		LEFT JOIN platforms pl ON pl.id = d.platform_id
 		WHERE d.resolved_at IS NULL ORDER BY d.found_at DESC, d.id DESC LIMIT $1`, limit)
 	list, err := pgx.CollectRows(rows, scanDrift)
 	return list, wrap(err, "open drift")
@@ -92,6 +94,7 @@ func (s Drift) Open(ctx context.Context, limit int) ([]DriftItem, error) {
 // ByID returns one item (admins only reach it, through Resolve).
 func (s Drift) ByID(ctx context.Context, id int64) (DriftItem, error) {
 	rows, _ := s.db.Query(ctx, `SELECT `+driftCols+` FROM drift_items d LEFT JOIN customers c ON c.id = d.customer_id
+		LEFT JOIN platforms pl ON pl.id = d.platform_id
 		WHERE d.id = $1`, id)
 	d, err := pgx.CollectExactlyOneRow(rows, scanDrift)
 	return d, wrap(err, "drift %d", id)

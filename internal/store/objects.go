@@ -45,6 +45,19 @@ func tableOf(kind Kind) (objectTable, error) {
 	return t, nil
 }
 
+// SetISPID records the ISPConfig id of an object created there again (pushing back drift).
+func (s Objects) SetISPID(ctx context.Context, kind Kind, id, ispID int64) error {
+	t, err := tableOf(kind)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.Exec(ctx, `UPDATE `+t.name+` SET isp_id = $2, updated_at = now() WHERE id = $1`, id, ispID)
+	if err == nil {
+		err = s.Written(ctx, kind, id)
+	}
+	return wrap(err, "%s %d isp id", kind, id)
+}
+
 // TableOf names the table of an object kind.
 func TableOf(kind Kind) (string, error) {
 	t, err := tableOf(kind)

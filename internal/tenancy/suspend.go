@@ -176,6 +176,9 @@ func (s *Service) ApplySuspension(ctx context.Context, id int64) error {
 						if err := s.setActive(ctx, isp, kind, *o.ISPID, false); err != nil {
 							return s.waiting(ctx, db, c.ID, err)
 						}
+						if err := objects.Written(ctx, kind, o.ID); err != nil { // applying until its server has it
+							return err
+						}
 					}
 				}
 			}
@@ -199,6 +202,9 @@ func (s *Service) ApplySuspension(ctx context.Context, id int64) error {
 				if *o.PrevActive {
 					if err := s.setActive(ctx, isp, kind, *o.ISPID, true); err != nil {
 						return s.waiting(ctx, db, c.ID, err)
+					}
+					if err := objects.Written(ctx, kind, o.ID); err != nil {
+						return err
 					}
 				}
 				if err := objects.SetPrevActive(ctx, kind, o.ID, nil); err != nil {

@@ -34,7 +34,7 @@ var Unlimited = store.Limits{MaxClients: -1, MaxSites: -1, MaxMailDomains: -1, M
 type Env struct {
 	T        testing.TB
 	Pool     *pgxpool.Pool
-	Sim      *ispsim.Sim
+	Sim      *ispsim.Sim // nil with Options.URL
 	ISP      *ispapi.Client
 	Ten      *tenancy.Service
 	Host     *hosting.Service
@@ -68,6 +68,9 @@ type Options struct {
 	// BeforeJobs, when set, runs once the services exist and returns more workers for the job client (services a
 	// test builds on top of these, such as signup).
 	BeforeJobs func(e *Env) []func(*river.Workers)
+	// URL, User and Password, when URL is set, point the services at a real ISPConfig's remote API instead of the
+	// simulator (Sim is nil then).
+	URL, User, Password string
 }
 
 // New builds an Env.
@@ -77,28 +80,32 @@ func New(t testing.TB, opts ...func(*Options)) *Env {
 	for _, f := range opts {
 		f(&o)
 	}
-	e := &Env{T: t, Pool: o.Pool, Sim: o.Sim, PasswordHash: "$argon2id$unused"}
+	e := &Env{T: t, Pool: o.Pool, PasswordHash: "$argon2id$unused"}
 	if e.Pool == nil {
 		e.Pool = dbtest.New(t)
 	}
-	if e.Sim == nil {
-		e.Sim = ispsim.New()
-		e.Sim.AddRemoteUser("portal", "sim-secret", "")
+	url, user, pass, endpoint := o.URL, o.User, o.Password, o.URL
+	if url == "" {
+		if e.Sim = o.Sim; e.Sim == nil {
+			e.Sim = ispsim.New()
+			e.Sim.AddRemoteUser("portal", "sim-secret", "")
+		}
+		var h http.Handler = e.Sim
+		if o.Wrap != nil {
+			h = o.Wrap(h)
+		}
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		e.Upstream = srv.URL
+		url, user, pass, endpoint = srv.URL+"/remote/json.php", "portal", "sim-secret", srv.URL
 	}
-	var h http.Handler = e.Sim
-	if o.Wrap != nil {
-		h = o.Wrap(h)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	e.Upstream = srv.URL
 	var err error
-	e.ISP, err = ispapi.New(ispapi.Config{URL: srv.URL + "/remote/json.php", Username: "portal", Password: "sim-secret", ReadRetries: -1,
-		Observe: o.Observe})
+	e.ISP, err = ispapi.New(ispapi.Config{URL: url, Username: user, Password: pass, ReadRetries: -1, Observe: o.Observe})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Platform, err = store.NewPlatforms(e.Pool).Ensure(context.Background(), store.Platform{Name: "default", Endpoint: srv.URL, WebServerID: 1, MailServerID: 1})
+	t.Cleanup(func() { _ = e.ISP.Close(context.Background()) })
+	e.Platform, err = store.NewPlatforms(e.Pool).Ensure(context.Background(), store.Platform{Name: "default", Endpoint: endpoint, WebServerID: 1, MailServerID: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
