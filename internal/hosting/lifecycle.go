@@ -371,6 +371,19 @@ func (s *Service) remove(ctx context.Context, a Actor, kind store.Kind, id int64
 	return platformErr(err)
 }
 
+// deletableOwner returns the owner of objects about to be deleted, refusing while it is suspended (the suspension
+// must be lifted first, so that what it restores stays consistent).
+func deletableOwner(ctx context.Context, db store.DBTX, customerID int64) (store.Customer, error) {
+	c, err := store.NewCustomers(db).ByID(ctx, customerID)
+	if err != nil {
+		return c, err
+	}
+	if c.Suspended() {
+		return c, fail.Forbidden("This account is suspended: nothing can be deleted until it is unsuspended.")
+	}
+	return c, nil
+}
+
 // removeLocked is remove's work, for a caller that holds the owner's lock (a mail domain removes its mailboxes
 // and forwards first).
 func (s *Service) removeLocked(ctx context.Context, conn *pgxpool.Conn, kind store.Kind, id int64) error {
@@ -379,12 +392,9 @@ func (s *Service) removeLocked(ctx context.Context, conn *pgxpool.Conn, kind sto
 	if err != nil {
 		return err
 	}
-	c, err := store.NewCustomers(conn).ByID(ctx, ref.CustomerID)
+	c, err := deletableOwner(ctx, conn, ref.CustomerID)
 	if err != nil {
 		return err
-	}
-	if c.Suspended() {
-		return fail.Forbidden("This account is suspended: nothing can be deleted until it is unsuspended.")
 	}
 	if err := s.reachable(c.PlatformID); err != nil {
 		return err

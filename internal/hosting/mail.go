@@ -90,12 +90,9 @@ func (s *Service) DeleteMailDomain(ctx context.Context, a Actor, id int64, casca
 		if err != nil {
 			return err
 		}
-		c, err := store.NewCustomers(conn).ByID(ctx, d.CustomerID)
+		_, err = deletableOwner(ctx, conn, d.CustomerID)
 		if err != nil {
 			return err
-		}
-		if c.Suspended() {
-			return fail.Forbidden("This account is suspended: nothing can be deleted until it is unsuspended.")
 		}
 		switch {
 		case d.State == store.StateDeleting:
