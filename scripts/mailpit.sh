@@ -21,34 +21,44 @@ install() {
 	echo "$bin"
 }
 
+# free_port prints a port nothing listens on, below Linux's ephemeral range (32768 and up), where outgoing
+# connections can't be holding it either.
 free_port() {
 	local p
 	for _ in $(seq 1 100); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((20000 + RANDOM % 12000))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
 	done
 	echo "mailpit.sh: no free port found" >&2; return 1
 }
 
 start() {
-	local dir=$1 bin smtp http
+	local dir=$1 bin smtp http try
 	bin=$(install)
 	mkdir -p "$dir"
-	smtp=127.0.0.1:$(free_port)
-	http=127.0.0.1:$(free_port)
-	"$bin" --smtp "$smtp" --listen "$http" --database "$dir/mailpit.db" --disable-version-check \
-		--smtp-auth-accept-any --smtp-auth-allow-insecure --quiet >"$dir/mailpit.log" 2>&1 &
-	echo $! > "$dir/mailpit.pid"
-	for _ in $(seq 1 300); do
-		if (exec 3<>"/dev/tcp/${smtp%:*}/${smtp#*:}") 2>/dev/null && (exec 3<>"/dev/tcp/${http%:*}/${http#*:}") 2>/dev/null; then
-			echo "$smtp $http"; return
-		fi
-		if ! kill -0 "$(cat "$dir/mailpit.pid")" 2>/dev/null; then
-			echo "mailpit.sh: mailpit exited:" >&2; cat "$dir/mailpit.log" >&2; return 1
-		fi
-		sleep 0.1
+	# A port that was free when checked can be taken before mailpit binds it: then it tries other ports.
+	for try in 1 2 3 4 5; do
+		smtp=127.0.0.1:$(free_port)
+		http=127.0.0.1:$(free_port)
+		[ "$smtp" != "$http" ] || continue
+		"$bin" --smtp "$smtp" --listen "$http" --database "$dir/mailpit.db" --disable-version-check \
+			--smtp-auth-accept-any --smtp-auth-allow-insecure --quiet >"$dir/mailpit.log" 2>&1 &
+		echo $! > "$dir/mailpit.pid"
+		for _ in $(seq 1 300); do
+			if (exec 3<>"/dev/tcp/${smtp%:*}/${smtp#*:}") 2>/dev/null && (exec 3<>"/dev/tcp/${http%:*}/${http#*:}") 2>/dev/null; then
+				echo "$smtp $http"; return
+			fi
+			if ! kill -0 "$(cat "$dir/mailpit.pid")" 2>/dev/null; then
+				if grep -q "address already in use" "$dir/mailpit.log" && [ "$try" -lt 5 ]; then
+					continue 2
+				fi
+				echo "mailpit.sh: mailpit exited:" >&2; cat "$dir/mailpit.log" >&2; return 1
+			fi
+			sleep 0.1
+		done
+		echo "mailpit.sh: mailpit did not answer on $smtp / $http" >&2; return 1
 	done
-	echo "mailpit.sh: mailpit did not answer on $smtp / $http" >&2; return 1
+	echo "mailpit.sh: no free ports for mailpit" >&2; return 1
 }
 
 stop() {
