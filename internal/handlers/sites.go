@@ -12,18 +12,6 @@ import (
 	"portal/internal/views"
 )
 
-// flag reads a checkbox: absent is false, "y"/"on" true, anything else an error.
-func flag(f form, name string, errs views.FieldErrors) bool {
-	switch f[name] {
-	case "":
-		return false
-	case "y", "on", "true", "1":
-		return true
-	}
-	errs[name] = "Tick or untick this box."
-	return false
-}
-
 func (h *Handler) sitesData(ctx context.Context, r *http.Request, p Principal) (views.SitesData, error) {
 	lq, err := listQuery(r)
 	if err != nil {
@@ -86,20 +74,6 @@ func (h *Handler) siteList(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "Web sites", views.SitesPage(d))
 }
 
-// siteFormError re-renders the create form with inline errors (422), as a fragment for htmx or within the list.
-func (h *Handler) siteFormError(w http.ResponseWriter, r *http.Request, p Principal, in views.SiteForm) error {
-	d, err := h.sitesData(r.Context(), r, p)
-	if err != nil {
-		return err
-	}
-	d.Form = in
-	d.CanCreate = true
-	if isPartial(r) {
-		return h.renderFragment(w, r, http.StatusUnprocessableEntity, views.SiteCreateForm(d))
-	}
-	return h.render(w, r, http.StatusUnprocessableEntity, "Web sites", views.SitesPage(d))
-}
-
 // siteCreate handles POST /sites (every role; admins and resellers name one of their active clients).
 func (h *Handler) siteCreate(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
@@ -139,14 +113,6 @@ func (h *Handler) siteCreate(w http.ResponseWriter, r *http.Request) error {
 func siteSettings(f form) hosting.SiteSettings {
 	return hosting.SiteSettings{PHP: f["php"], SSL: checked(f["ssl"]), LetsEncrypt: checked(f["letsencrypt"]),
 		QuotaMB: f["quota_mb"], TrafficMB: f["traffic_mb"]}
-}
-
-func keys(m views.FieldErrors) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // siteFromRoute loads the site the choke point resolved.

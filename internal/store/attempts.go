@@ -50,16 +50,6 @@ func (a Attempts) Rate(ctx context.Context, scope, key string, win time.Duration
 	return float64(cur) + float64(prev)*(1-min(max(elapsed, 0), 1)), nil
 }
 
-// Count returns the count of scope and key in the window of length win that contains now.
-func (a Attempts) Count(ctx context.Context, scope, key string, win time.Duration, now time.Time) (int, error) {
-	secs := max(int64(win/time.Second), 1)
-	start := time.Unix(now.Unix()/secs*secs, 0)
-	var n int
-	err := a.db.QueryRow(ctx, `SELECT coalesce(sum(count), 0) FROM attempt_counts WHERE scope = $1 AND key = $2 AND window_start = $3`,
-		scope, key, start).Scan(&n)
-	return n, wrap(err, "attempt count %s", scope)
-}
-
 // Prune deletes windows that ended before now-retention and lockouts that ended and were last touched before it.
 // It returns how many rows went.
 func (a Attempts) Prune(ctx context.Context, retention time.Duration, now time.Time) (int64, error) {

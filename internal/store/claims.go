@@ -61,13 +61,6 @@ func (s Claims) Release(ctx context.Context, customerID int64, name string) erro
 	return wrap(err, "release claim %q", name)
 }
 
-// Owner returns the customer holding exactly name. Errors: ErrNotFound.
-func (s Claims) Owner(ctx context.Context, name string) (int64, error) {
-	var id int64
-	err := s.db.QueryRow(ctx, `SELECT customer_id FROM domain_claims WHERE name = $1`, name).Scan(&id)
-	return id, wrap(err, "owner of %q", name)
-}
-
 // ClaimConflictRow is a conflict the registry's migration found in existing records.
 type ClaimConflictRow struct {
 	ID            int64

@@ -66,40 +66,12 @@ func (s Domains) Create(ctx context.Context, customerID int64, domain string) (D
 	return s.ByID(ctx, id)
 }
 
-// SetProvisioned records ISPConfig's id and activates a pending entry. It reports false when the row is gone or
-// no longer pending: the caller must then undo the ISPConfig side.
-func (s Domains) SetProvisioned(ctx context.Context, id, ispID int64) (bool, error) {
-	tag, err := s.db.Exec(ctx, `UPDATE domains SET isp_id = $2, state = 'active', state_detail = '', updated_at = now()
-		WHERE id = $1 AND state = 'pending'`, id, ispID)
-	return tag.RowsAffected() == 1, wrap(err, "domain %d provisioned", id)
-}
-
 // SetOwner assigns an entry to a customer with a state and detail (a move records 'pending' first, then the
 // outcome).
 func (s Domains) SetOwner(ctx context.Context, id, customerID int64, state, detail string) error {
 	_, err := s.db.Exec(ctx, `UPDATE domains SET customer_id = $2, state = $3, state_detail = $4, updated_at = now()
 		WHERE id = $1`, id, customerID, state, detail)
 	return wrap(err, "domain %d owner", id)
-}
-
-// SetState moves an entry to state with a detail, only from one of the states in from.
-func (s Domains) SetState(ctx context.Context, id int64, state, detail string, from ...string) (bool, error) {
-	tag, err := s.db.Exec(ctx, `UPDATE domains SET state = $2, state_detail = $3, updated_at = now()
-		WHERE id = $1 AND state = ANY($4)`, id, state, detail, from)
-	return tag.RowsAffected() == 1, wrap(err, "domain %d state %s", id, state)
-}
-
-// SetFailed marks an entry failed, keeping what ISPConfig id it has (isp_id stays when ispID is nil).
-func (s Domains) SetFailed(ctx context.Context, id int64, ispID *int64, detail string) error {
-	_, err := s.db.Exec(ctx, `UPDATE domains SET state = 'failed', isp_id = coalesce($2, isp_id), state_detail = $3,
-		updated_at = now() WHERE id = $1`, id, ispID, detail)
-	return wrap(err, "domain %d failed", id)
-}
-
-// Delete removes an entry's row.
-func (s Domains) Delete(ctx context.Context, id int64) error {
-	_, err := s.db.Exec(ctx, `DELETE FROM domains WHERE id = $1`, id)
-	return wrap(err, "delete domain %d", id)
 }
 
 // Allows reports whether customerID holds an active entry for domain (lower-case punycode) or, with subdomains,

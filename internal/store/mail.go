@@ -181,13 +181,6 @@ func (s Mail) Mailbox(ctx context.Context, id int64) (Mailbox, error) {
 	return m, wrap(err, "mailbox %d", id)
 }
 
-// MailboxByEmail returns the mailbox with address email (already normalised). Errors: ErrNotFound.
-func (s Mail) MailboxByEmail(ctx context.Context, email string) (Mailbox, error) {
-	rows, _ := s.db.Query(ctx, `SELECT `+mailboxCols+` FROM mailboxes WHERE lower(email) = lower($1)`, email)
-	m, err := pgx.CollectExactlyOneRow(rows, scanMailbox)
-	return m, wrap(err, "mailbox %q", email)
-}
-
 // MailboxForPassword returns the mailbox with address email (already normalised) and the password hash the portal
 // keeps for it ("" when the portal never set its password). Errors: ErrNotFound.
 func (s Mail) MailboxForPassword(ctx context.Context, email string) (Mailbox, string, error) {

@@ -70,29 +70,6 @@ func (s Sites) Create(ctx context.Context, in Site) (Site, error) {
 	return s.ByID(ctx, id)
 }
 
-// SetProvisioned records ISPConfig's id and activates a pending site. It reports false when the row is gone or
-// no longer pending (deleted meanwhile): the caller must then undo the ISPConfig side.
-func (s Sites) SetProvisioned(ctx context.Context, id, ispID int64) (bool, error) {
-	tag, err := s.db.Exec(ctx, `UPDATE sites SET isp_id = $2, state = 'active', state_detail = '', updated_at = now()
-		WHERE id = $1 AND state = 'pending'`, id, ispID)
-	return tag.RowsAffected() == 1, wrap(err, "site %d provisioned", id)
-}
-
-// SetState moves a site to state with a user-visible detail, only from one of the states in from. It reports
-// whether the row changed.
-func (s Sites) SetState(ctx context.Context, id int64, state, detail string, from ...string) (bool, error) {
-	tag, err := s.db.Exec(ctx, `UPDATE sites SET state = $2, state_detail = $3, updated_at = now()
-		WHERE id = $1 AND state = ANY($4)`, id, state, detail, from)
-	return tag.RowsAffected() == 1, wrap(err, "site %d state %s", id, state)
-}
-
-// SetFailed marks a site failed, keeping what ISPConfig id it has (isp_id stays when ispID is nil).
-func (s Sites) SetFailed(ctx context.Context, id int64, ispID *int64, detail string) error {
-	_, err := s.db.Exec(ctx, `UPDATE sites SET state = 'failed', isp_id = coalesce($2, isp_id), state_detail = $3,
-		updated_at = now() WHERE id = $1`, id, ispID, detail)
-	return wrap(err, "site %d failed", id)
-}
-
 // SetSettings stores the settings ISPConfig confirmed for a site.
 func (s Sites) SetSettings(ctx context.Context, in Site) error {
 	_, err := s.db.Exec(ctx, `UPDATE sites SET php_mode = $2, ssl = $3, letsencrypt = $4, quota_mb = $5,
@@ -105,18 +82,6 @@ func (s Sites) SetSettings(ctx context.Context, in Site) error {
 func (s Sites) SetActive(ctx context.Context, id int64, active bool) error {
 	_, err := s.db.Exec(ctx, `UPDATE sites SET active = $2, state_detail = '', updated_at = now() WHERE id = $1`, id, active)
 	return wrap(err, "site %d active", id)
-}
-
-// SetDetail updates a site's user-visible detail.
-func (s Sites) SetDetail(ctx context.Context, id int64, detail string) error {
-	_, err := s.db.Exec(ctx, `UPDATE sites SET state_detail = $2, updated_at = now() WHERE id = $1`, id, detail)
-	return wrap(err, "site %d detail", id)
-}
-
-// Delete removes a site's row.
-func (s Sites) Delete(ctx context.Context, id int64) error {
-	_, err := s.db.Exec(ctx, `DELETE FROM sites WHERE id = $1`, id)
-	return wrap(err, "delete site %d", id)
 }
 
 // ListFilter selects one page of a list of hosted objects.
