@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"portal/internal/fail"
-	"portal/internal/hosting"
 	"portal/internal/ispapi"
 	"portal/internal/tenancy"
 
@@ -101,23 +100,4 @@ func (h *Handler) formError(w http.ResponseWriter, r *http.Request, err error, r
 		return err
 	}
 	return render(views.FieldErrors(fields))
-}
-
-// actor is who the request acts as, for the services.
-func (h *Handler) actor(r *http.Request) hosting.Actor {
-	p, _ := principalFrom(r.Context())
-	return hosting.Actor{Acting: p.Acting, Effective: p.Effective, IP: clientIP(r)}
-}
-
-// checked reads a checkbox: absent or empty is false, anything else true.
-func checked(v string) bool { return v != "" }
-
-// clientOptions lists the clients an admin or reseller may create objects for.
-func (h *Handler) clientOptions(ctx context.Context, r *http.Request) ([]views.ClientOption, error) {
-	list, err := h.hosting.PickableClients(ctx, h.actor(r))
-	out := make([]views.ClientOption, len(list))
-	for i, c := range list {
-		out[i] = views.ClientOption{ID: c.ID, Name: c.Name}
-	}
-	return out, err
 }

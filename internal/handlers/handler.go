@@ -5,6 +5,7 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"runtime"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"portal/internal/signup"
 	"portal/internal/store"
 	"portal/internal/tenancy"
+	"portal/internal/views"
 )
 
 // ISP is the part of the ISPConfig client the handlers call.
@@ -122,4 +124,23 @@ func New(o Options) *Handler {
 		opts:     o,
 		hashSem:  make(chan struct{}, o.HashConcurrency),
 	}
+}
+
+// actor is who the request acts as, for the services.
+func (h *Handler) actor(r *http.Request) hosting.Actor {
+	p, _ := principalFrom(r.Context())
+	return hosting.Actor{Acting: p.Acting, Effective: p.Effective, IP: clientIP(r)}
+}
+
+// checked reads a checkbox: absent or empty is false, anything else true.
+func checked(v string) bool { return v != "" }
+
+// clientOptions lists the clients an admin or reseller may create objects for.
+func (h *Handler) clientOptions(ctx context.Context, r *http.Request) ([]views.ClientOption, error) {
+	list, err := h.hosting.PickableClients(ctx, h.actor(r))
+	out := make([]views.ClientOption, len(list))
+	for i, c := range list {
+		out[i] = views.ClientOption{ID: c.ID, Name: c.Name}
+	}
+	return out, err
 }

@@ -365,10 +365,7 @@ func (s *Service) remove(ctx context.Context, a Actor, kind store.Kind, id int64
 	err = s.ten.Locked(ctx, ref.CustomerID, func(conn *pgxpool.Conn) error {
 		return s.removeLocked(ctx, conn, kind, id)
 	})
-	if errors.Is(err, errUnsettled) {
-		return err
-	}
-	return platformErr(err)
+	return platformErr(err) // errUnsettled is a fail.Error and passes as it is
 }
 
 // deletableOwner returns the owner of objects about to be deleted, refusing while it is suspended (the suspension
