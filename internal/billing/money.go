@@ -1,0 +1,95 @@
+package billing
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Money is an amount in a currency's minor units (cents for EUR) with its ISO 4217 code. There are no floats
+// anywhere in billing: columns are BIGINT plus a CHAR(3) currency, and arithmetic is integer arithmetic.
+type Money struct {
+	Minor    int64
+	Currency string // ISO 4217, upper case, e.g. "EUR"
+}
+
+// minorDigits is the number of minor-unit digits per currency; anything not listed has 2.
+var minorDigits = map[string]int{"JPY": 0, "KRW": 0, "ISK": 0, "HUF": 2, "BHD": 3, "KWD": 3, "OMR": 3, "TND": 3}
+
+// MinorDigits is how many decimal places currency's minor unit has.
+func MinorDigits(currency string) int {
+	if d, ok := minorDigits[currency]; ok {
+		return d
+	}
+	return 2
+}
+
+// MulDivHalfUp returns a*num/den rounded half away from zero, in integers only. den must be positive.
+// It is the one rounding rule billing uses: tax per line (num = rate in basis points, den = 10000) and
+// proration (num = days left, den = days in the cycle).
+func MulDivHalfUp(a, num, den int64) int64 {
+	p := a * num
+	q, r := p/den, p%den
+	if r < 0 {
+		r = -r
+	}
+	if 2*r >= den {
+		if p < 0 {
+			q--
+		} else {
+			q++
+		}
+	}
+	return q
+}
+
+// String formats m with its currency's decimals and code, e.g. "12.34 EUR" or "-0.50 EUR".
+func (m Money) String() string { return FormatMinor(m.Minor, m.Currency) + " " + m.Currency }
+
+// FormatMinor formats minor units as a plain decimal with the currency's number of digits.
+func FormatMinor(minor int64, currency string) string {
+	d := MinorDigits(currency)
+	neg := minor < 0
+	if neg {
+		minor = -minor
+	}
+	s := strconv.FormatInt(minor, 10)
+	if d > 0 {
+		if len(s) <= d {
+			s = strings.Repeat("0", d-len(s)+1) + s
+		}
+		s = s[:len(s)-d] + "." + s[len(s)-d:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// ParseMinor parses a decimal amount typed by a person ("12", "12.5", "12.50") into minor units of currency.
+// It refuses more decimals than the currency has, signs, exponents and anything that isn't digits and one dot.
+func ParseMinor(s, currency string) (int64, error) {
+	s = strings.TrimSpace(s)
+	d := MinorDigits(currency)
+	whole, frac, hasDot := strings.Cut(s, ".")
+	if whole == "" && (!hasDot || frac == "") {
+		return 0, fmt.Errorf("enter an amount such as 12.50")
+	}
+	if len(frac) > d || (hasDot && frac == "") {
+		return 0, fmt.Errorf("use at most %d decimal places", d)
+	}
+	for _, c := range whole + frac {
+		if c < '0' || c > '9' {
+			return 0, fmt.Errorf("enter an amount such as 12.50, with digits and a dot only")
+		}
+	}
+	if len(whole) > 12 {
+		return 0, fmt.Errorf("that amount is too large")
+	}
+	frac += strings.Repeat("0", d-len(frac))
+	n, err := strconv.ParseInt(whole+frac, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("that amount is too large")
+	}
+	return n, nil
+}
