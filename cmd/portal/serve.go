@@ -149,6 +149,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	signups.SetJobs(jobs)
 	acc := access.New(pool, mail, hasher, cfg.BaseURL, log)
 	ten.Invite = acc.InviteTx
+	ten.Hasher = hasher // limited to PORTAL_ARGON2_CONCURRENCY at once by handlers.New
 	ten.SuspensionNotice = acc.SuspensionNoticeTx
 	if err := jobs.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: %w", err)

@@ -2,10 +2,13 @@
 package auth
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
@@ -17,6 +20,46 @@ type Hasher struct {
 
 	dummyOnce sync.Once
 	dummy     string
+
+	sem  chan struct{} // bounds concurrent hashes (Limit); nil: unbounded
+	wait time.Duration
+}
+
+// ErrBusy is returned when no hash slot freed up in time: the caller answers 503 and asks to retry.
+var ErrBusy = errors.New("auth: too many password hashes at once")
+
+// Limit bounds how many hashes run at once through Slot and HashCtx to n (each takes the hasher's memory), and
+// how long a caller waits for a slot. Call it once, before use.
+func (h *Hasher) Limit(n int, wait time.Duration) {
+	h.sem, h.wait = make(chan struct{}, n), wait
+}
+
+// Slot waits for a hash slot and returns its release; after the Limit wait it gives up with ErrBusy, so a burst
+// of sign-ins can't exhaust memory.
+func (h *Hasher) Slot(ctx context.Context) (func(), error) {
+	if h.sem == nil {
+		return func() {}, nil
+	}
+	t := time.NewTimer(h.wait)
+	defer t.Stop()
+	select {
+	case h.sem <- struct{}{}:
+		return func() { <-h.sem }, nil
+	case <-t.C:
+		return nil, ErrBusy
+	case <-ctx.Done():
+		return nil, ErrBusy
+	}
+}
+
+// HashCtx is Hash within a slot.
+func (h *Hasher) HashCtx(ctx context.Context, password string) (string, error) {
+	release, err := h.Slot(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return h.Hash(password)
 }
 
 // NewHasher returns a Hasher using memoryKiB of memory per hash (64 MiB is the production default; tests use less).

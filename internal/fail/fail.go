@@ -87,3 +87,7 @@ func FieldsOf(err error) Fields {
 	}
 	return out
 }
+
+// ErrReauth refuses an action that needs the acting person to have confirmed their password (and second factor)
+// within the last few minutes. Handlers answer it with the confirmation step, which returns to the same page.
+var ErrReauth = &Error{Status: http.StatusForbidden, Msg: "Please confirm it's you first."}

@@ -104,6 +104,7 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 		eo.BeforeJobs = func(e *testenv.Env) []func(*river.Workers) {
 			a.access = access.New(pool, e.Mail, a.hasher, o.BaseURL, nil)
 			e.Ten.Invite = a.access.InviteTx
+			e.Ten.Hasher = a.hasher
 			e.Ten.SuspensionNotice = a.access.SuspensionNoticeTx
 			a.signup = signup.New(pool, e.Ten, e.Host, e.Mail, a.hasher, e.Platform.ID, o.BaseURL, nil)
 			a.signup.Limits.MinFill = 0 // tests that check the fill time set it

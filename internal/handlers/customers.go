@@ -7,9 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"portal/internal/auth"
 	"portal/internal/fail"
-	"portal/internal/ispapi"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 	"portal/internal/views"
@@ -59,131 +57,60 @@ func (h *Handler) customerList(kind store.Role, title, base, newURL string) func
 	}
 }
 
-// creatable says which customers the effective account may create at a form URL, and on which plans.
-type creatable struct {
-	kind       store.Role
-	resellerID *int64 // the new client's reseller
-	title      string
-}
-
-// creatableFor returns what the effective account may create: admins create resellers or direct clients, a
-// reseller creates its own clients. The plans are the owner's plans for that audience.
-func (h *Handler) creatableFor(r *http.Request, kind store.Role) (creatable, []store.Plan, error) {
-	p, _ := principalFrom(r.Context())
-	c := creatable{kind: kind, title: "New " + string(kind)}
-	if p.Effective.Role == store.RoleReseller {
-		if kind != store.RoleClient || p.Effective.CustomerID == nil {
-			return c, nil, errNotFound
-		}
-		c.resellerID = p.Effective.CustomerID
-	}
-	plans, err := store.NewPlans(h.pool).Owned(r.Context(), c.resellerID, kind)
-	return c, plans, err
-}
-
 // customerNew serves GET /admin/resellers/new, /admin/clients/new and /reseller/clients/new.
 func (h *Handler) customerNew(kind store.Role, action string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		c, plans, err := h.creatableFor(r, kind)
+		c, err := h.tenancy.CreatableFor(r.Context(), h.actor(r), kind)
 		if err != nil {
 			return err
 		}
-		return h.render(w, r, http.StatusOK, c.title, views.CustomerForm(c.title, action, plans, views.CustomerFormValues{}, nil))
+		title := "New " + string(kind)
+		return h.render(w, r, http.StatusOK, title, views.CustomerForm(title, action, c.Plans, views.CustomerFormValues{}, nil))
 	}
 }
 
-// customerCreate serves POST /admin/resellers, /admin/clients and /reseller/clients: validate, record, provision.
+// customerCreate serves POST /admin/resellers, /admin/clients and /reseller/clients.
 func (h *Handler) customerCreate(kind store.Role, action string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		ctx := r.Context()
-		p, _ := principalFrom(ctx)
-		c, plans, err := h.creatableFor(r, kind)
-		if err != nil {
-			return err
-		}
 		f, err := parseForm(r, "name", "company", "email", "username", "access", "password", "plan_id")
 		if err != nil {
 			return err
 		}
-		v := views.CustomerFormValues{Name: strings.TrimSpace(f["name"]), Company: strings.TrimSpace(f["company"]),
-			Email: strings.TrimSpace(f["email"]), Username: strings.TrimSpace(f["username"]), Access: f["access"]}
-		if v.Access == "" { // a form without the choice: a password given means "set it now"
-			v.Access = "invite"
-			if f["password"] != "" {
-				v.Access = "password"
+		d := tenancy.CustomerDraft{Name: f["name"], Company: f["company"], Email: f["email"], Username: f["username"],
+			Access: f["access"], Password: f["password"], PlanID: f["plan_id"]}
+		if d.Access == "" { // a form without the choice: a password given means "set it now"
+			d.Access = "invite"
+			if d.Password != "" {
+				d.Access = "password"
 			}
 		}
-		errs := views.FieldErrors{}
-		validContact(kind, &v, errs)
-		if err := ispapi.ValidateUsername(v.Username); err != nil {
-			errs["username"] = "Use 1 to 64 letters, digits, dots, dashes or underscores (not web followed by a digit)."
-		} else {
-			v.Username = strings.ToLower(v.Username)
-		}
-		switch v.Access {
-		case "password":
-			if msg := auth.CheckNew(f["password"]); msg != "" {
-				errs["password"] = msg
+		cust, err := h.tenancy.CreateCustomer(r.Context(), h.actor(r), kind, d)
+		if fe, ok := fail.As(err); ok && fe.Status != http.StatusNotFound {
+			c, cerr := h.tenancy.CreatableFor(r.Context(), h.actor(r), kind)
+			if cerr != nil {
+				return cerr
 			}
-		case "invite":
-			if f["password"] != "" {
-				errs["password"] = "Leave the password empty when inviting: the owner chooses it."
-			}
-		default:
-			errs["access"] = "Choose to invite by email or to set a password."
-		}
-		planID, _ := strconv.ParseInt(f["plan_id"], 10, 64)
-		if !planIn(plans, planID) {
-			errs["plan_id"] = "Choose one of the plans."
-		}
-		v.PlanID = planID
-		if len(errs) > 0 {
-			return h.render(w, r, http.StatusUnprocessableEntity, c.title, views.CustomerForm(c.title, action, plans, v, errs))
-		}
-		var hash string
-		if v.Access == "password" {
-			release, err := h.hashSlot(ctx)
-			if err != nil {
-				return err
-			}
-			hash, err = h.hasher.Hash(f["password"])
-			release()
-			if err != nil {
-				return err
-			}
-		}
-		cust, err := h.tenancy.Create(ctx, tenancy.NewCustomer{
-			Kind: kind, ResellerID: c.resellerID, PlanID: planID, // on the default platform, or the reseller's
-			Name: v.Name, Company: v.Company, Email: v.Email, Username: v.Username, PasswordHash: hash,
-			Invite: v.Access == "invite",
-		})
-		if te, ok := fail.As(err); ok {
-			h.audited(r, p, "customer.create", string(kind), v.Username, store.OutcomeDenied, te.Msg)
-			errs["form"] = te.Msg
-			return h.render(w, r, http.StatusUnprocessableEntity, c.title, views.CustomerForm(c.title, action, plans, v, errs))
+			planID, _ := strconv.ParseInt(d.PlanID, 10, 64)
+			v := views.CustomerFormValues{Name: d.Name, Company: d.Company, Email: d.Email, Username: d.Username,
+				Access: d.Access, PlanID: planID}
+			title := "New " + string(kind)
+			return h.render(w, r, http.StatusUnprocessableEntity, title, views.CustomerForm(title, action, c.Plans, v, formFields(fe)))
 		}
 		if err != nil {
-			h.audited(r, p, "customer.create", string(kind), v.Username, store.OutcomeFailure, err.Error())
 			return err
 		}
-		outcome := store.OutcomeSuccess
-		if cust.State == store.StateFailed {
-			outcome = store.OutcomeFailure
-		}
-		h.audited(r, p, "customer.create", string(kind), idString(cust.ID), outcome, cust.State+" "+cust.StateDetail)
 		h.flash(r, stateMessage(cust))
 		redirect(w, r, fmt.Sprintf("/customers/%d", cust.ID))
 		return nil
 	}
 }
 
-func planIn(plans []store.Plan, id int64) bool {
-	for _, p := range plans {
-		if p.ID == id {
-			return true
-		}
+// formFields is a refusal as a form shows it: its field errors, or its message above the form.
+func formFields(fe *fail.Error) views.FieldErrors {
+	if fields := fail.FieldsOf(fe); fields != nil {
+		return views.FieldErrors(fields)
 	}
-	return false
+	return views.FieldErrors{"form": fe.Msg}
 }
 
 func stateMessage(c store.Customer) string {
@@ -198,55 +125,23 @@ func stateMessage(c store.Customer) string {
 	return c.Name + ": " + c.State
 }
 
-// customerFromRoute loads the customer named by {customerID} after the choke point checked it.
-func (h *Handler) customerFromRoute(r *http.Request) (store.Customer, error) {
-	id, err := ownedID(r, "customerID")
-	if err != nil {
-		return store.Customer{}, err
-	}
-	return store.NewCustomers(h.pool).ByID(r.Context(), id)
-}
-
-// plansFor lists the plans a customer may move to: its owner's plans for its kind.
-func (h *Handler) plansFor(r *http.Request, c store.Customer) ([]store.Plan, error) {
-	return store.NewPlans(h.pool).Owned(r.Context(), c.ResellerID, c.Kind)
-}
-
 // customerShow serves GET /customers/{customerID} (admins: any customer; resellers: their clients).
 func (h *Handler) customerShow(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	p, _ := principalFrom(ctx)
-	c, err := h.customerFromRoute(r)
+	id, err := ownedID(r, "customerID")
 	if err != nil {
 		return err
 	}
-	plan, err := store.NewPlans(h.pool).ByID(ctx, c.PlanID)
+	a := h.actor(r)
+	v, err := h.tenancy.Customer(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
-	u, err := store.NewCustomers(h.pool).UsageOf(ctx, c)
+	inv, err := h.access.StateOf(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	plans, err := h.plansFor(r, c)
-	if err != nil {
-		return err
-	}
-	inv, err := h.access.StateOf(ctx, c.ID)
-	if err != nil {
-		return err
-	}
-	return h.render(w, r, http.StatusOK, c.Name, views.CustomerDetail(c, plan, u, plans, !p.Impersonating(),
+	return h.render(w, r, http.StatusOK, v.Customer.Name, views.CustomerDetail(v.Customer, v.Plan, v.Usage, v.Plans, !a.Impersonating(),
 		views.InviteInfo{State: inv.State, Email: inv.Email, Sent: inv.Sent, Until: inv.Until}))
-}
-
-// validContact checks a customer's contact fields with the service's rules, normalising them.
-func validContact(kind store.Role, v *views.CustomerFormValues, errs views.FieldErrors) {
-	var fe fail.Fields
-	v.Name, v.Company, v.Email, fe = tenancy.CheckContact(kind, v.Name, v.Company, v.Email)
-	for k, m := range fe {
-		errs[k] = m
-	}
 }
 
 // customerEditForm serves GET /customers/{customerID}/edit.
@@ -259,10 +154,19 @@ func (h *Handler) customerEditForm(w http.ResponseWriter, r *http.Request) error
 	return h.render(w, r, http.StatusOK, "Edit "+c.Name, views.CustomerEditForm(c, v, nil))
 }
 
+// customerFromRoute loads the customer named by {customerID} for the acting account.
+func (h *Handler) customerFromRoute(r *http.Request) (store.Customer, error) {
+	id, err := ownedID(r, "customerID")
+	if err != nil {
+		return store.Customer{}, err
+	}
+	v, err := h.tenancy.Customer(r.Context(), h.actor(r), id)
+	return v.Customer, err
+}
+
 // customerEdit serves POST /customers/{customerID}/edit: contact details and sign-in email, in ISPConfig first.
 func (h *Handler) customerEdit(w http.ResponseWriter, r *http.Request) error {
-	p, _ := principalFrom(r.Context())
-	c, err := h.customerFromRoute(r)
+	id, err := ownedID(r, "customerID")
 	if err != nil {
 		return err
 	}
@@ -270,37 +174,26 @@ func (h *Handler) customerEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := views.CustomerFormValues{Name: strings.TrimSpace(f["name"]), Company: strings.TrimSpace(f["company"]), Email: strings.TrimSpace(f["email"])}
-	errs := views.FieldErrors{}
-	validContact(c.Kind, &v, errs)
-	if len(errs) == 0 && !strings.EqualFold(v.Email, c.Email) {
-		// A new sign-in email: the acting user proves it is them first.
-		if rendered, err := h.needConfirm(w, r, fmt.Sprintf("/customers/%d/edit", c.ID)); rendered || err != nil {
-			return err
+	err = h.tenancy.EditCustomer(r.Context(), h.actor(r), id, f["name"], f["company"], f["email"])
+	if fe, ok := fail.As(err); ok && fe != fail.ErrReauth && fe.Status != http.StatusNotFound {
+		c, cerr := h.customerFromRoute(r)
+		if cerr != nil {
+			return cerr
 		}
+		v := views.CustomerFormValues{Name: f["name"], Company: f["company"], Email: f["email"]}
+		return h.render(w, r, http.StatusUnprocessableEntity, "Edit "+c.Name, views.CustomerEditForm(c, v, formFields(fe)))
 	}
-	if len(errs) == 0 {
-		err = h.tenancy.UpdateContact(r.Context(), c.ID, v.Name, v.Company, v.Email)
-		if te, ok := fail.As(err); ok {
-			errs["form"] = te.Msg
-		} else if err != nil {
-			h.audited(r, p, "customer.edit", string(c.Kind), idString(c.ID), store.OutcomeFailure, err.Error())
-			return err
-		}
+	if err != nil {
+		return err
 	}
-	if len(errs) > 0 {
-		return h.render(w, r, http.StatusUnprocessableEntity, "Edit "+c.Name, views.CustomerEditForm(c, v, errs))
-	}
-	h.audited(r, p, "customer.edit", string(c.Kind), idString(c.ID), store.OutcomeSuccess, v.Email)
 	h.flash(r, "Saved.")
-	redirect(w, r, fmt.Sprintf("/customers/%d", c.ID))
+	redirect(w, r, fmt.Sprintf("/customers/%d", id))
 	return nil
 }
 
 // customerPlan serves POST /customers/{customerID}/plan: move to another of the owner's plans.
 func (h *Handler) customerPlan(w http.ResponseWriter, r *http.Request) error {
-	p, _ := principalFrom(r.Context())
-	c, err := h.customerFromRoute(r)
+	id, err := ownedID(r, "customerID")
 	if err != nil {
 		return err
 	}
@@ -308,20 +201,7 @@ func (h *Handler) customerPlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	plans, err := h.plansFor(r, c)
-	if err != nil {
-		return err
-	}
-	planID, _ := strconv.ParseInt(f["plan_id"], 10, 64)
-	if !planIn(plans, planID) {
-		return userErr(http.StatusUnprocessableEntity, "Choose one of the plans.")
-	}
-	if err := h.tenancy.ChangePlan(r.Context(), c.ID, planID); err != nil {
-		h.audited(r, p, "customer.plan", string(c.Kind), idString(c.ID), store.OutcomeFailure, err.Error())
-		return err
-	}
-	h.audited(r, p, "customer.plan", string(c.Kind), idString(c.ID), store.OutcomeSuccess, "plan "+idString(planID))
-	over, err := h.tenancy.OverCeiling(r.Context(), c.ID)
+	over, err := h.tenancy.ChangeCustomerPlan(r.Context(), h.actor(r), id, f["plan_id"])
 	if err != nil {
 		return err
 	}
@@ -330,35 +210,21 @@ func (h *Handler) customerPlan(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		h.flash(r, "The plan was changed.")
 	}
-	redirect(w, r, fmt.Sprintf("/customers/%d", c.ID))
+	redirect(w, r, fmt.Sprintf("/customers/%d", id))
 	return nil
 }
 
 // customerSuspend serves POST /customers/{customerID}/suspend and /unsuspend.
 func (h *Handler) customerSuspend(suspend bool) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p, _ := principalFrom(r.Context())
-		c, err := h.customerFromRoute(r)
+		id, err := ownedID(r, "customerID")
 		if err != nil {
 			return err
 		}
 		if _, err := parseForm(r); err != nil {
 			return err
 		}
-		action := "customer.unsuspend"
-		if suspend {
-			action = "customer.suspend"
-		}
-		by := store.SuspendedByAdmin
-		if p.Effective.Role == store.RoleReseller {
-			by = store.SuspendedByReseller
-		}
-		if err := h.tenancy.SetSuspended(r.Context(), c.ID, suspend, by); err != nil {
-			h.audited(r, p, action, string(c.Kind), idString(c.ID), store.OutcomeFailure, err.Error())
-			return err
-		}
-		h.audited(r, p, action, string(c.Kind), idString(c.ID), store.OutcomeSuccess, "")
-		c, err = store.NewCustomers(h.pool).ByID(r.Context(), c.ID)
+		c, err := h.tenancy.SuspendCustomer(r.Context(), h.actor(r), id, suspend)
 		if err != nil {
 			return err
 		}
@@ -386,7 +252,6 @@ func (h *Handler) customerDeleteConfirm(w http.ResponseWriter, r *http.Request) 
 
 // customerDelete serves POST /customers/{customerID}/delete with confirm=yes.
 func (h *Handler) customerDelete(w http.ResponseWriter, r *http.Request) error {
-	p, _ := principalFrom(r.Context())
 	c, err := h.customerFromRoute(r)
 	if err != nil {
 		return err
@@ -398,22 +263,17 @@ func (h *Handler) customerDelete(w http.ResponseWriter, r *http.Request) error {
 	if f["confirm"] != "yes" {
 		return h.render(w, r, http.StatusUnprocessableEntity, "Delete "+c.Name, views.ConfirmDelete(c))
 	}
-	if rendered, err := h.needConfirm(w, r, fmt.Sprintf("/customers/%d/delete", c.ID)); rendered || err != nil {
-		h.audited(r, p, "customer.delete", string(c.Kind), idString(c.ID), store.OutcomeDenied, "re-authentication needed")
+	a := h.actor(r)
+	after, err := h.tenancy.DeleteCustomer(r.Context(), a, c.ID)
+	if err != nil {
 		return err
 	}
-	if err := h.tenancy.Delete(r.Context(), c.ID); err != nil {
-		h.audited(r, p, "customer.delete", string(c.Kind), idString(c.ID), store.OutcomeFailure, err.Error())
-		return err
-	}
-	h.audited(r, p, "customer.delete", string(c.Kind), idString(c.ID), store.OutcomeSuccess, c.ISPUsername)
-	after, err := store.NewCustomers(h.pool).ByID(r.Context(), c.ID)
-	if err == nil && after.State == store.StateDeleted {
+	if after.State == store.StateDeleted {
 		h.flash(r, c.Name+" was deleted.")
 	} else {
 		h.flash(r, c.Name+" is being deleted; the hosting platform is still being cleaned up.")
 	}
-	redirect(w, r, listURL(p.Effective.Role, c.Kind))
+	redirect(w, r, listURL(a.Effective.Role, c.Kind))
 	return nil
 }
 
@@ -426,22 +286,17 @@ func listURL(role, kind store.Role) string {
 
 // customerRetry serves POST /customers/{customerID}/retry for a failed customer.
 func (h *Handler) customerRetry(w http.ResponseWriter, r *http.Request) error {
-	p, _ := principalFrom(r.Context())
-	c, err := h.customerFromRoute(r)
+	id, err := ownedID(r, "customerID")
 	if err != nil {
 		return err
 	}
 	if _, err := parseForm(r); err != nil {
 		return err
 	}
-	if err := h.tenancy.Retry(r.Context(), c.ID); err != nil {
-		return err
-	}
-	c, err = store.NewCustomers(h.pool).ByID(r.Context(), c.ID)
+	c, err := h.tenancy.RetryCustomer(r.Context(), h.actor(r), id)
 	if err != nil {
 		return err
 	}
-	h.audited(r, p, "customer.retry", string(c.Kind), idString(c.ID), store.OutcomeSuccess, c.State)
 	h.flash(r, stateMessage(c))
 	redirect(w, r, fmt.Sprintf("/customers/%d", c.ID))
 	return nil

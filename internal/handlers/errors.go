@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"portal/internal/auth"
 	"portal/internal/fail"
 	"portal/internal/ispapi"
 	"portal/internal/tenancy"
@@ -28,9 +29,16 @@ func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) 
 	var mbe *http.MaxBytesError
 	var ve *ispapi.ValidationError
 	var me *ispapi.MismatchError
-	var be *busyError
+	if errors.Is(err, fail.ErrReauth) { // the confirmation step, returning to the page the request came from
+		if isHTMX(r) {
+			w.Header().Set("HX-Retarget", "body")
+			w.Header().Set("HX-Reswap", "innerHTML")
+		}
+		_ = h.confirmStep(w, r, r.URL.Path)
+		return
+	}
 	switch {
-	case errors.As(err, &be):
+	case errors.Is(err, auth.ErrBusy):
 		status, msg = http.StatusServiceUnavailable, "The portal is busy. Please try again in a few seconds."
 		retryAfter(w)
 	case errors.As(err, &fe):

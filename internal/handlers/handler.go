@@ -83,8 +83,6 @@ type Handler struct {
 	access   *access.Service
 	signup   *signup.Service
 	opts     Options
-
-	hashSem chan struct{} // bounds concurrent argon2id hashes
 }
 
 // New returns a Handler; call Routes for its http.Handler.
@@ -107,6 +105,7 @@ func New(o Options) *Handler {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	o.Hasher.Limit(o.HashConcurrency, o.HashWait) // shared with the services that hash passwords
 	return &Handler{
 		log:      o.Log,
 		pool:     o.Pool,
@@ -122,14 +121,13 @@ func New(o Options) *Handler {
 		access:   o.Access,
 		signup:   o.Signup,
 		opts:     o,
-		hashSem:  make(chan struct{}, o.HashConcurrency),
 	}
 }
 
 // actor is who the request acts as, for the services.
 func (h *Handler) actor(r *http.Request) hosting.Actor {
 	p, _ := principalFrom(r.Context())
-	return hosting.Actor{Acting: p.Acting, Effective: p.Effective, IP: clientIP(r)}
+	return hosting.Actor{Acting: p.Acting, Effective: p.Effective, IP: clientIP(r), Recent: h.confirmedRecently(r)}
 }
 
 // checked reads a checkbox: absent or empty is false, anything else true.

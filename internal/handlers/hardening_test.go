@@ -51,12 +51,15 @@ func TestLogin_ConcurrentGuessesCannotOutrunTheLock(t *testing.T) {
 func TestLogin_HashSlotsBoundedThen503(t *testing.T) {
 	app := newApp(t, func(o *Options) { o.HashConcurrency = 1; o.HashWait = 50 * time.Millisecond })
 	app.account("busy@example.com", store.RoleClient, pw)
-	app.h.hashSem <- struct{}{} // another request is hashing
+	release, err := app.h.hasher.Slot(context.Background()) // another request is hashing
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := app.browser().login("busy@example.com", pw)
 	if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("sign-in with every hash slot taken: status %d, Retry-After %q; want 503 with Retry-After", r.StatusCode, r.Header.Get("Retry-After"))
 	}
-	<-app.h.hashSem
+	release()
 	app.browser().mustLogin("busy@example.com", pw, "/client")
 }
 

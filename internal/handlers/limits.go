@@ -70,23 +70,7 @@ func hostOnly(addr string) string {
 	return addr
 }
 
-// hashSlot waits for one of the slots that bound concurrent argon2id hashes (each takes PORTAL_ARGON2_MEMORY_KIB),
-// at most HashWait; then it gives up with a 503, so a burst of sign-ins can't exhaust memory.
-func (h *Handler) hashSlot(ctx context.Context) (func(), error) {
-	t := time.NewTimer(h.opts.HashWait)
-	defer t.Stop()
-	select {
-	case h.hashSem <- struct{}{}:
-		return func() { <-h.hashSem }, nil
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	return nil, &busyError{}
-}
-
-// busyError is answered with 503 and Retry-After.
-type busyError struct{}
-
-func (*busyError) Error() string { return "too many password checks at once" }
+// hashSlot waits for one of the hasher's slots that bound concurrent argon2id hashes (auth.Hasher.Limit).
+func (h *Handler) hashSlot(ctx context.Context) (func(), error) { return h.hasher.Slot(ctx) }
 
 func retryAfter(w http.ResponseWriter) { w.Header().Set("Retry-After", "5") }

@@ -230,12 +230,22 @@ const reauthWithin = 5 * time.Minute
 // needConfirm renders the re-authentication page (403) unless the acting user proved it is them within the last 5
 // minutes; next is where to go back to afterwards. It returns true when it rendered.
 func (h *Handler) needConfirm(w http.ResponseWriter, r *http.Request, next string) (bool, error) {
-	at := h.sessions.GetInt64(r.Context(), keyConfirmedAt)
-	if at != 0 && h.opts.Now().Sub(time.Unix(0, at)) <= reauthWithin {
+	if h.confirmedRecently(r) {
 		return false, nil
 	}
+	return true, h.confirmStep(w, r, next)
+}
+
+// confirmedRecently reports whether the acting person confirmed their password within the re-authentication window.
+func (h *Handler) confirmedRecently(r *http.Request) bool {
+	at := h.sessions.GetInt64(r.Context(), keyConfirmedAt)
+	return at != 0 && h.opts.Now().Sub(time.Unix(0, at)) <= reauthWithin
+}
+
+// confirmStep shows the confirmation form, which returns to next.
+func (h *Handler) confirmStep(w http.ResponseWriter, r *http.Request, next string) error {
 	p, _ := principalFrom(r.Context())
-	return true, h.render(w, r, http.StatusForbidden, "Confirm it's you", views.ConfirmPage(next, p.Acting.HasTOTP(), nil))
+	return h.render(w, r, http.StatusForbidden, "Confirm it's you", views.ConfirmPage(next, p.Acting.HasTOTP(), nil))
 }
 
 // confirmSubmit handles POST /account/confirm: the acting user's password (and TOTP code, when it has one) again.

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -33,15 +32,8 @@ type Settings struct {
 	PHPModes              []string // PHP modes clients may choose for a site
 }
 
-// Actor is who asks: the signed-in account, the account it acts as, and where the request came from.
-type Actor struct {
-	Acting    store.Account
-	Effective store.Account
-	IP        string
-}
-
-// Scope is what the actor may see.
-func (a Actor) Scope() store.Scope { return store.ScopeOf(a.Effective) }
+// Actor is who asks; the same for every service.
+type Actor = tenancy.Actor
 
 // Service runs hosted-object operations.
 type Service struct {
@@ -92,17 +84,7 @@ func (s *Service) audit(ctx context.Context, a Actor, action string, kind store.
 		outcome = store.OutcomeFailure
 		detail += ": " + err.Error()
 	}
-	objID := ""
-	if id > 0 {
-		objID = strconv.FormatInt(id, 10)
-	}
-	e := store.AuditEntry{Action: action, ObjectType: string(kind), ObjectID: objID, IP: a.IP, Outcome: outcome, Detail: detail}
-	if a.Acting.ID != 0 {
-		e.ActingAccountID, e.ActingEmail = &a.Acting.ID, a.Acting.Email
-	}
-	if a.Effective.ID != 0 {
-		e.EffectiveAccountID, e.EffectiveEmail = &a.Effective.ID, a.Effective.Email
-	}
+	e := a.Entry(action, string(kind), id, outcome, detail)
 	if aerr := store.NewAuditLog(s.pool).Append(context.WithoutCancel(ctx), e); aerr != nil {
 		s.log.ErrorContext(ctx, "audit append failed", "err", aerr, "action", action)
 	}

@@ -231,77 +231,82 @@ func (s *Service) waiting(ctx context.Context, db store.DBTX, id int64, err erro
 // UpdateContact changes a customer's name, company and email (its sign-in) in ISPConfig, then in Postgres. A
 // taken email is refused before anything changes.
 func (s *Service) UpdateContact(ctx context.Context, id int64, name, company, email string) error {
-	customers := store.NewCustomers(s.pool)
-	c, err := customers.ByID(ctx, id)
-	if err != nil {
-		return err
-	}
-	var errs fail.Fields
-	if name, company, email, errs = CheckContact(c.Kind, name, company, email); errs != nil {
-		return errs.Err()
-	}
-	if other, err := store.NewAccounts(s.pool).ByEmail(ctx, email); err == nil && (other.CustomerID == nil || *other.CustomerID != id) {
-		return userErr("An account with the email %s already exists.", email)
-	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	if c.State == store.StateActive && c.ISPClientID != nil {
-		isp, err := s.ISP(c.PlatformID)
+	return s.withCustomerLock(ctx, id, func(conn *pgxpool.Conn) error {
+		customers := store.NewCustomers(conn)
+		c, err := customers.ByID(ctx, id)
 		if err != nil {
 			return err
 		}
-		if err := isp.UpdateClient(ctx, *c.ISPClientID, ispapi.ClientUpdate{ContactName: &name, CompanyName: &company, Email: &email}); err != nil {
-			if errors.Is(err, ispapi.ErrUnavailable) {
-				return userErr("The hosting platform isn't responding; nothing was changed.")
-			}
+		var errs fail.Fields
+		if name, company, email, errs = CheckContact(c.Kind, name, company, email); errs != nil {
+			return errs.Err()
+		}
+		if other, err := store.NewAccounts(conn).ByEmail(ctx, email); err == nil && (other.CustomerID == nil || *other.CustomerID != id) {
+			return userErr("An account with the email %s already exists.", email)
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		return store.NewCustomers(tx).SetContact(ctx, id, name, company, email)
+		if c.State == store.StateActive && c.ISPClientID != nil {
+			isp, err := s.ISP(c.PlatformID)
+			if err != nil {
+				return err
+			}
+			if err := isp.UpdateClient(ctx, *c.ISPClientID, ispapi.ClientUpdate{ContactName: &name, CompanyName: &company, Email: &email}); err != nil {
+				if errors.Is(err, ispapi.ErrUnavailable) {
+					return userErr("The hosting platform isn't responding; nothing was changed.")
+				}
+				return err
+			}
+		}
+		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			return store.NewCustomers(tx).SetContact(ctx, id, name, company, email)
+		})
+		if errors.Is(err, store.ErrConflict) {
+			return userErr("An account with the email %s already exists.", email)
+		}
+		return err
 	})
-	if errors.Is(err, store.ErrConflict) {
-		return userErr("An account with the email %s already exists.", email)
-	}
-	return err
 }
 
 // ChangePlan moves a customer to another plan of the same owner and audience, refusing when its current usage
-// does not fit. The plan's limits are mirrored to ISPConfig first, then recorded.
+// does not fit. It holds the customer's lock, so no object write can grow the usage between the check and the
+// change. The plan's limits are mirrored to ISPConfig first, then recorded.
 func (s *Service) ChangePlan(ctx context.Context, id, planID int64) error {
-	customers := store.NewCustomers(s.pool)
-	c, err := customers.ByID(ctx, id)
-	if err != nil {
-		return err
-	}
-	plan, err := store.NewPlans(s.pool).ByID(ctx, planID)
-	if err != nil {
-		return err
-	}
-	if plan.Audience != c.Kind || !sameOwner(plan.ResellerID, c.ResellerID) {
-		return userErr("That plan can't be used for this customer.")
-	}
-	u, err := customers.UsageOf(ctx, c)
-	if err != nil {
-		return err
-	}
-	if over := Exceeds(u, plan.Limits, c.Kind); len(over) > 0 {
-		return userErr("The customer already uses more than that plan allows: %v.", over)
-	}
-	if c.State == store.StateActive && c.ISPClientID != nil {
-		isp, err := s.ISP(c.PlatformID)
+	return s.withCustomerLock(ctx, id, func(conn *pgxpool.Conn) error {
+		customers := store.NewCustomers(conn)
+		c, err := customers.ByID(ctx, id)
 		if err != nil {
 			return err
 		}
-		l := ispLimits(plan)
-		if err := isp.UpdateClient(ctx, *c.ISPClientID, ispapi.ClientUpdate{Limits: &l}); err != nil {
-			if errors.Is(err, ispapi.ErrUnavailable) {
-				return userErr("The hosting platform isn't responding; the plan was not changed.")
-			}
+		plan, err := store.NewPlans(conn).ByID(ctx, planID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && (plan.Audience != c.Kind || !sameOwner(plan.ResellerID, c.ResellerID))) {
+			return fail.Field("plan_id", "Choose one of the plans.")
+		}
+		if err != nil {
 			return err
 		}
-	}
-	return customers.SetPlan(ctx, id, planID)
+		u, err := customers.UsageOf(ctx, c)
+		if err != nil {
+			return err
+		}
+		if over := Exceeds(u, plan.Limits, c.Kind); len(over) > 0 {
+			return userErr("The customer already uses more than that plan allows: %s.", strings.Join(over, ", "))
+		}
+		if c.State == store.StateActive && c.ISPClientID != nil {
+			isp, err := s.ISP(c.PlatformID)
+			if err != nil {
+				return err
+			}
+			l := ispLimits(plan)
+			if err := isp.UpdateClient(ctx, *c.ISPClientID, ispapi.ClientUpdate{Limits: &l}); err != nil {
+				if errors.Is(err, ispapi.ErrUnavailable) {
+					return userErr("The hosting platform isn't responding; the plan was not changed.")
+				}
+				return err
+			}
+		}
+		return customers.SetPlan(ctx, id, planID)
+	})
 }
 
 // PlanChanged queues mirroring a plan's new limits to ISPConfig for every customer on it. The portal enforces

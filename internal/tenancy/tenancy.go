@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
+	"portal/internal/auth"
 	"portal/internal/fail"
 	"portal/internal/ispapi"
 	"portal/internal/secret"
@@ -51,6 +52,9 @@ type Service struct {
 	Objects ObjectOps
 	// Invite sends a new account's owner an invitation in the transaction that creates it (the access service).
 	Invite func(ctx context.Context, tx pgx.Tx, acct store.Account) error
+	// Hasher hashes the passwords set for new customers, within the argon2id concurrency limit it shares with
+	// sign-in.
+	Hasher *auth.Hasher
 	// SuspensionNotice tells a customer, in the transaction that changes it, that it was suspended or unsuspended.
 	SuspensionNotice func(ctx context.Context, tx pgx.Tx, customerID int64, suspended bool) error
 

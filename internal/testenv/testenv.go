@@ -125,7 +125,9 @@ func New(t testing.TB, opts ...func(*Options)) *Env {
 		}
 		e.Mail.RetryBase, e.Mail.RetryMax = 100*time.Millisecond, time.Second
 	}
-	e.Access = access.New(e.Pool, e.Mail, auth.NewHasher(8*1024), "http://portal.test", nil)
+	hasher := auth.NewHasher(8 * 1024)
+	e.Access = access.New(e.Pool, e.Mail, hasher, "http://portal.test", nil)
+	e.Ten.Hasher = hasher
 	e.Ten.Invite = e.Access.InviteTx
 	e.Ten.SuspensionNotice = e.Access.SuspensionNoticeTx
 	workers := []func(*river.Workers){e.Host.AddWorkers, e.Mail.AddWorkers}
