@@ -99,9 +99,12 @@ func TestCustomerOperations_OtherTenantsAreNotFound(t *testing.T) {
 	a := e.As(r1)
 	a.Recent = true
 	ops := map[string]func() error{
-		"page":    func() error { _, err := e.Ten.Customer(ctx, a, victim.ID); return err },
-		"edit":    func() error { return e.Ten.EditCustomer(ctx, a, victim.ID, "X", "", victim.Email) },
-		"plan":    func() error { _, err := e.Ten.ChangeCustomerPlan(ctx, a, victim.ID, strconv.FormatInt(plan.ID, 10)); return err },
+		"page": func() error { _, err := e.Ten.Customer(ctx, a, victim.ID); return err },
+		"edit": func() error { return e.Ten.EditCustomer(ctx, a, victim.ID, "X", "", victim.Email) },
+		"plan": func() error {
+			_, err := e.Ten.ChangeCustomerPlan(ctx, a, victim.ID, strconv.FormatInt(plan.ID, 10))
+			return err
+		},
 		"suspend": func() error { _, err := e.Ten.SuspendCustomer(ctx, a, victim.ID, true); return err },
 		"delete":  func() error { _, err := e.Ten.DeleteCustomer(ctx, a, victim.ID); return err },
 		"retry":   func() error { _, err := e.Ten.RetryCustomer(ctx, a, victim.ID); return err },
