@@ -45,7 +45,7 @@ func (s *Service) CreateDomain(ctx context.Context, a Actor, customer, name stri
 	})
 }
 
-// MoveDomain gives a domain-limit entry to another of the actor's clients. Under the target's lock its limits are
+// MoveDomain gives a domain-limit entry to another of the actor's clients. Under both clients' locks its limits are
 // checked, the entry and its claim are re-assigned (the entry pending) — refused while the current owner still
 // uses the name for a site or mail, or for something under it — then ISPConfig moves it; a failure moves
 // everything back.
@@ -72,7 +72,9 @@ func (s *Service) MoveDomain(ctx context.Context, a Actor, id int64, customer st
 		return err
 	}
 	label = fmt.Sprintf("%s from customer %d to %d", entry.Domain, source.ID, targetID)
-	err = s.ten.Locked(ctx, targetID, func(conn *pgxpool.Conn) error {
+	// Both customers change: the source gives the entry up, the target takes it. Both locks, so neither a
+	// suspension nor another write of either can run in between.
+	err = s.ten.LockedAll(ctx, []int64{source.ID, targetID}, func(conn *pgxpool.Conn) error {
 		var target owner
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			var err error

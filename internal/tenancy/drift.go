@@ -551,6 +551,6 @@ func (s *Service) PushClient(ctx context.Context, id int64) error {
 			return err
 		}
 		l := ispLimits(plan)
-		return isp.UpdateClient(ctx, *c.ISPClientID, ispapi.ClientUpdate{Limits: &l})
+		return s.updateClient(ctx, conn, isp, c, ispapi.ClientUpdate{Limits: &l})
 	})
 }

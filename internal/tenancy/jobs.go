@@ -98,6 +98,23 @@ func (w *settleStaleWorker) Work(ctx context.Context, _ *river.Job[SettleStaleAr
 	return w.s.SettleStale(ctx)
 }
 
+// ReconcileArgs is the durable job that switches a customer's objects back after a client update (updateClient).
+type ReconcileArgs struct {
+	CustomerID int64 `json:"customer_id"`
+}
+
+// Kind names the job.
+func (ReconcileArgs) Kind() string { return "reconcile_objects" }
+
+type reconcileWorker struct {
+	river.WorkerDefaults[ReconcileArgs]
+	s *Service
+}
+
+func (w *reconcileWorker) Work(ctx context.Context, j *river.Job[ReconcileArgs]) error {
+	return w.s.Reconcile(ctx, j.Args.CustomerID)
+}
+
 type provisionWorker struct {
 	river.WorkerDefaults[ProvisionArgs]
 	s *Service
@@ -146,6 +163,7 @@ func NewJobs(pool *pgxpool.Pool, s *Service, log *slog.Logger, addWorkers ...fun
 	river.AddWorker(workers, &deleteWorker{s: s})
 	river.AddWorker(workers, &driftWorker{s: s})
 	river.AddWorker(workers, &planSyncWorker{s: s})
+	river.AddWorker(workers, &reconcileWorker{s: s})
 	river.AddWorker(workers, &settleStaleWorker{s: s})
 	river.AddWorker(workers, &queueWorker{s: s})
 	river.AddWorker(workers, &pruneWorker{s: s})

@@ -212,6 +212,11 @@ func (s *Service) ApplySuspension(ctx context.Context, id int64) error {
 				}
 			}
 		}
+		// ISPConfig forgets what it switched off when the client was updated while locked (updateClient): put
+		// mailboxes and forwards back as the portal has them too.
+		if err := s.Objects.Reconcile(ctx, db, isp, c); err != nil {
+			return s.waiting(ctx, db, c.ID, err)
+		}
 		if err := customers.SetDetail(ctx, c.ID, ""); err != nil {
 			return err
 		}
@@ -251,7 +256,7 @@ func (s *Service) UpdateContact(ctx context.Context, id int64, name, company, em
 			if err != nil {
 				return err
 			}
-			if err := isp.UpdateClient(ctx, *c.ISPClientID, ispapi.ClientUpdate{ContactName: &name, CompanyName: &company, Email: &email}); err != nil {
+			if err := s.updateClient(ctx, conn, isp, c, ispapi.ClientUpdate{ContactName: &name, CompanyName: &company, Email: &email}); err != nil {
 				if errors.Is(err, ispapi.ErrUnavailable) {
 					return userErr("The hosting platform isn't responding; nothing was changed.")
 				}
@@ -298,7 +303,7 @@ func (s *Service) ChangePlan(ctx context.Context, id, planID int64) error {
 				return err
 			}
 			l := ispLimits(plan)
-			if err := isp.UpdateClient(ctx, *c.ISPClientID, ispapi.ClientUpdate{Limits: &l}); err != nil {
+			if err := s.updateClient(ctx, conn, isp, c, ispapi.ClientUpdate{Limits: &l}); err != nil {
 				if errors.Is(err, ispapi.ErrUnavailable) {
 					return userErr("The hosting platform isn't responding; the plan was not changed.")
 				}
@@ -322,31 +327,69 @@ func (s *Service) PlanChanged(ctx context.Context, planID int64) error {
 // SyncPlanLimits writes a plan's limits to every active customer on it in ISPConfig. It is idempotent; a failure
 // leaves the rest for the job's retry.
 func (s *Service) SyncPlanLimits(ctx context.Context, planID int64) error {
-	plan, err := store.NewPlans(s.pool).ByID(ctx, planID)
-	if err != nil {
-		return err
-	}
-	rows, err := s.pool.Query(ctx, `SELECT platform_id, isp_client_id FROM customers
+	rows, _ := s.pool.Query(ctx, `SELECT id FROM customers
 		WHERE plan_id = $1 AND state = 'active' AND isp_client_id IS NOT NULL ORDER BY id`, planID)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
 		return err
 	}
-	type target struct{ PlatformID, ISPClientID int64 }
-	targets, err := pgx.CollectRows(rows, pgx.RowToStructByPos[target])
-	if err != nil {
-		return err
-	}
-	l := ispLimits(plan)
-	for _, t := range targets {
-		isp, err := s.ISP(t.PlatformID)
+	for _, id := range ids {
+		err := s.withCustomerLock(ctx, id, func(conn *pgxpool.Conn) error {
+			c, err := store.NewCustomers(conn).ByID(ctx, id)
+			if err != nil || c.PlanID != planID || c.State != store.StateActive || c.ISPClientID == nil {
+				return err // moved to another plan or gone meanwhile: that change synced it
+			}
+			plan, err := store.NewPlans(conn).ByID(ctx, planID)
+			if err != nil {
+				return err
+			}
+			isp, err := s.ISP(c.PlatformID)
+			if err != nil {
+				return err
+			}
+			l := ispLimits(plan)
+			return s.updateClient(ctx, conn, isp, c, ispapi.ClientUpdate{Limits: &l})
+		})
 		if err != nil {
-			return err
-		}
-		if err := isp.UpdateClient(ctx, t.ISPClientID, ispapi.ClientUpdate{Limits: &l}); err != nil {
-			return fmt.Errorf("tenancy: sync plan %d to client %d: %w", planID, t.ISPClientID, err)
+			return fmt.Errorf("tenancy: sync plan %d to customer %d: %w", planID, id, err)
 		}
 	}
 	return nil
+}
+
+// updateClient changes a client's record in ISPConfig (never its lock: ApplySuspension does that). ISPConfig's
+// client_update also runs its lock routine on every update. For an unlocked client that switches every site, mail
+// domain, mailbox and forward back on, so they are put back as the portal recorded them at once. For a locked
+// (suspended) client it overwrites ISPConfig's memory of what was off with "everything"; the unsuspension
+// reconciles then. The caller holds the customer's lock and does its database work on db.
+// When putting them back fails, the update still stands and a durable job (ReconcileArgs) finishes it.
+func (s *Service) updateClient(ctx context.Context, conn *pgxpool.Conn, isp ISP, c store.Customer, u ispapi.ClientUpdate) error {
+	if err := isp.UpdateClient(ctx, *c.ISPClientID, u); err != nil {
+		return err
+	}
+	if c.Suspension != store.SuspensionNone || s.Objects == nil {
+		return nil
+	}
+	if err := s.Objects.Reconcile(ctx, conn, isp, c); err != nil {
+		s.log.WarnContext(ctx, "switching objects back after a client update failed; the job will retry", "customer_id", c.ID, "err", err)
+		return s.EnqueueOn(ctx, conn, ReconcileArgs{CustomerID: c.ID})
+	}
+	return nil
+}
+
+// Reconcile switches a customer's objects in ISPConfig back to the portal's record, unless a suspension owns them.
+func (s *Service) Reconcile(ctx context.Context, id int64) error {
+	return s.withCustomerLock(ctx, id, func(conn *pgxpool.Conn) error {
+		c, err := store.NewCustomers(conn).ByID(ctx, id)
+		if err != nil || c.State != store.StateActive || c.ISPClientID == nil || c.Suspension != store.SuspensionNone {
+			return err
+		}
+		isp, err := s.ISP(c.PlatformID)
+		if err != nil {
+			return err
+		}
+		return s.Objects.Reconcile(ctx, conn, isp, c)
+	})
 }
 
 func sameOwner(a, b *int64) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }

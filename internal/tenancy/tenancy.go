@@ -71,6 +71,8 @@ type ObjectOps interface {
 	SetActive(ctx context.Context, isp ISP, kind store.Kind, ispID int64, active bool) error
 	// Find returns the ISPConfig id of the client's object of kind with natural key key, 0 when it has none.
 	Find(ctx context.Context, isp ISP, c store.Customer, kind store.Kind, key string) (int64, error)
+	// Reconcile switches the customer's objects in ISPConfig on or off as the portal recorded them.
+	Reconcile(ctx context.Context, db store.DBTX, isp ISP, c store.Customer) error
 }
 
 // New returns a Service. Call SetJobs with the river client before use (the workers need the Service first).
@@ -115,16 +117,28 @@ var ErrWaiting = errors.New("tenancy: waiting for ISPConfig")
 // dedicated connection (not a transaction: ISPConfig calls happen inside). fn does all its database work on that
 // connection, so an operation holds exactly one pool connection and concurrent operations can't starve the pool.
 func (s *Service) withCustomerLock(ctx context.Context, id int64, fn func(conn *pgxpool.Conn) error) error {
+	return s.LockedAll(ctx, []int64{id}, fn)
+}
+
+// LockedAll runs fn holding the locks of several customers at once (an operation that changes two, such as moving
+// a domain between clients), taken on one connection in one global order so that two such operations can't deadlock.
+func (s *Service) LockedAll(ctx context.Context, ids []int64, fn func(conn *pgxpool.Conn) error) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Release()
-	key := lockKey(id)
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
-		return err
+	keys := make([]int64, len(ids))
+	for i, id := range ids {
+		keys[i] = lockKey(id)
 	}
-	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key)
+	slices.Sort(keys)
+	for _, key := range slices.Compact(keys) {
+		if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+			return err
+		}
+		defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key)
+	}
 	return fn(conn)
 }
 
