@@ -13,3 +13,5 @@ ${GO:-go} test -count=1 -run '^TestDifferentialPeer$' -v ./internal/ispapi/
 # Drift against the real panel: rows changed in its MariaDB behind the API's back are reported field by field and
 # pushed back; its job queue (no server daemon consumes it) keeps a written site applying.
 scripts/test-env.sh ${GO:-go} test -count=1 -run '^TestDriftPeer$' -v ./internal/hosting/
+# ISPConfig's client_update runs its lock routine on every update: switches must survive it on the real panel.
+scripts/test-env.sh ${GO:-go} test -count=1 -run '^TestClientLockPeer$' -v ./internal/tenancy/
