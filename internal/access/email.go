@@ -30,7 +30,13 @@ func (s *Service) RequestEmailChange(ctx context.Context, a Actor, currentPasswo
 	case strings.EqualFold(norm, a.Acting.Email):
 		f.Add("email", "That is already your address.")
 	}
-	if len(currentPassword) > auth.MaxPasswordLen || !s.hasher.Verify(currentPassword, a.Acting.PasswordHash) {
+	ok := len(currentPassword) <= auth.MaxPasswordLen
+	if ok {
+		if ok, err = s.hasher.VerifyCtx(ctx, currentPassword, a.Acting.PasswordHash); err != nil {
+			return err
+		}
+	}
+	if !ok {
 		f.Add("current_password", "That is not your current password.")
 		s.audit(ctx, nil, a, "email.change.request", &a.Acting, store.OutcomeFailure, "wrong current password")
 	}

@@ -99,7 +99,7 @@ func (s *Service) AcceptInvite(ctx context.Context, raw, password, confirm, ip s
 	if err := checkPassword(password, confirm); err != nil {
 		return store.Account{}, err
 	}
-	hash, err := s.hasher.Hash(password)
+	hash, err := s.hasher.HashCtx(ctx, password)
 	if err != nil {
 		return store.Account{}, err
 	}

@@ -110,7 +110,7 @@ func (s *Service) Reset(ctx context.Context, raw, password, confirm, ip string) 
 	if err := checkPassword(password, confirm); err != nil {
 		return store.Account{}, err
 	}
-	hash, err := s.hasher.Hash(password)
+	hash, err := s.hasher.HashCtx(ctx, password)
 	if err != nil {
 		return store.Account{}, err
 	}

@@ -52,6 +52,16 @@ func (h *Hasher) Slot(ctx context.Context) (func(), error) {
 	}
 }
 
+// VerifyCtx is Verify within a slot.
+func (h *Hasher) VerifyCtx(ctx context.Context, password, hash string) (bool, error) {
+	release, err := h.Slot(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	return h.Verify(password, hash), nil
+}
+
 // HashCtx is Hash within a slot.
 func (h *Hasher) HashCtx(ctx context.Context, password string) (string, error) {
 	release, err := h.Slot(ctx)

@@ -212,7 +212,7 @@ func (s *Service) Submit(ctx context.Context, slug string, in Form) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	hash, err := s.hasher.Hash(in.Password)
+	hash, err := s.hasher.HashCtx(ctx, in.Password)
 	if err != nil {
 		return err
 	}
