@@ -49,6 +49,9 @@ func (s Passkeys) Add(ctx context.Context, p Passkey) (Passkey, error) {
 	if p.Transports == nil {
 		p.Transports = []string{}
 	}
+	if p.AAGUID == nil {
+		p.AAGUID = []byte{}
+	}
 	rows, _ := s.db.Query(ctx, `
 		INSERT INTO passkeys (account_id, credential_id, public_key, attestation_type, aaguid, sign_count, transports,
 			user_present, user_verified, backup_eligible, backup_state, name)
