@@ -74,7 +74,7 @@ func CheckPasskeyName(name string) (string, error) {
 		return "", fail.Field("name", "Give the passkey a name, such as the device it is on.")
 	case utf8.RuneCountInString(name) > MaxPasskeyName:
 		return "", fail.Field("name", "At most %d characters.", MaxPasskeyName)
-	case strings.IndexFunc(name, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) >= 0:
+	case !utf8.ValidString(name) || strings.IndexFunc(name, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) >= 0:
 		return "", fail.Field("name", "Use letters, digits, spaces and punctuation only.")
 	}
 	return name, nil
