@@ -84,11 +84,16 @@ func (s *Service) secretOf(acct store.Account) (string, error) {
 }
 
 // CheckTOTP reports whether code is the account's current TOTP code, accepting each time step once. A secret still
-// stored in the clear is sealed on its first successful use (when PORTAL_SECRET_KEY is set).
+// stored in the clear is sealed on its first successful use (when PORTAL_SECRET_KEY is set). A secret that can't
+// be opened (PORTAL_SECRET_KEY changed or missing) matches no code and is logged: recovery codes still work.
 func (s *Service) CheckTOTP(ctx context.Context, acct store.Account, code string, now time.Time) (bool, error) {
 	secret, err := s.secretOf(acct)
-	if err != nil || secret == "" {
-		return false, err
+	if err != nil {
+		s.log.ErrorContext(ctx, "TOTP secret can't be opened", "err", err, "account_id", acct.ID)
+		return false, nil
+	}
+	if secret == "" {
+		return false, nil
 	}
 	step, ok := auth.CheckTOTP(secret, code, now)
 	if !ok {

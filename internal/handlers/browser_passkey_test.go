@@ -3,6 +3,7 @@ package handlers
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"portal/internal/browsertest"
 	"portal/internal/store"
@@ -55,6 +56,15 @@ func TestBrowser_PasskeyRegisterAndSignIn(t *testing.T) {
 	if err := app.pool.QueryRow(t.Context(), `SELECT sign_count, last_used_at IS NOT NULL FROM passkeys WHERE account_id = $1`, acct.ID).Scan(&count, &used); err != nil || count == 0 || !used {
 		t.Fatalf("after the passkey sign-in: sign_count %d, used %t (%v); want a counter and a last use", count, used, err)
 	}
+
+	// Re-authenticating later asks for the password and the passkey.
+	app.now = time.Now().Add(6 * time.Minute)
+	b.Step("a password change 6 minutes later needs the password and the passkey again", func() {
+		b.Go(base+"/account/password", browsertest.Visible(`[data-testid="reauth-passkey"]`))
+		b.Fill(`#f-current_password`, pw)
+		b.Click(`[data-testid="reauth-passkey"]`, browsertest.Visible(`[data-testid="password-form"]`))
+	})
+	app.now = time.Time{}
 
 	// A counter that does not grow means a cloned authenticator: the passkey is refused.
 	if _, err := app.pool.Exec(t.Context(), `UPDATE passkeys SET sign_count = 1000000 WHERE account_id = $1`, acct.ID); err != nil {

@@ -118,8 +118,8 @@ func TestTOTP_SecretSealedAtRest(t *testing.T) {
 	c := app.browser()
 	c.mustLogin("copy@example.com", pw, "/login/2fa")
 	code, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
-	if r := c.post("/login/2fa", url.Values{"code": {code}}); r.StatusCode == http.StatusSeeOther {
-		t.Fatalf("a sealed secret copied to another account opened there")
+	if r := c.post("/login/2fa", url.Values{"code": {code}}); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a sealed secret copied to another account: status %d, want 401 (it does not open there)", r.StatusCode)
 	}
 	// The owner still signs in with it.
 	d := app.browser()

@@ -20,11 +20,12 @@ const (
 	keyPendingAt = "pending_at" // unix nanoseconds of that password check
 	keyTOTPSetup = "totp_setup" // a new TOTP secret shown to the acting account, not yet confirmed
 	// The state (webauthn.SessionData as JSON: the challenge, what it is for) of a passkey ceremony under way.
-	keyPasskeySetup = "passkey_setup" // adding a passkey to the acting account
-	keyPasskeyLogin = "passkey_login" // the second step of a sign-in
-	pendingFor      = 5 * time.Minute
-	totpScope       = "signin.totp" // lockouts scope of second-factor attempts, per account
-	countTOTPFail   = "signin.totp.failed"
+	keyPasskeySetup   = "passkey_setup"   // adding a passkey to the acting account
+	keyPasskeyLogin   = "passkey_login"   // the second step of a sign-in
+	keyPasskeyConfirm = "passkey_confirm" // a re-authentication (Confirm it's you)
+	pendingFor        = 5 * time.Minute
+	totpScope         = "signin.totp" // lockouts scope of second-factor attempts, per account
+	countTOTPFail     = "signin.totp.failed"
 )
 
 // factorsActor is the factors service's view of the signed-in principal.
@@ -363,18 +364,35 @@ func (h *Handler) needConfirm(w http.ResponseWriter, r *http.Request, next strin
 	if at != 0 && h.opts.Now().Sub(time.Unix(0, at)) <= reauthWithin {
 		return false, nil
 	}
-	p, _ := principalFrom(r.Context())
-	return true, h.render(w, r, http.StatusForbidden, "Confirm it's you", views.ConfirmPage(next, p.Acting.HasTOTP(), nil))
+	return true, h.renderConfirm(w, r, http.StatusForbidden, next, nil)
 }
 
-// confirmSubmit handles POST /account/confirm: the acting user's password (and TOTP code, when it has one) again.
+// renderConfirm renders the re-authentication page: the password, and the acting account's second factor (a TOTP
+// code, or else a passkey, whose challenge is kept in the session).
+func (h *Handler) renderConfirm(w http.ResponseWriter, r *http.Request, status int, next string, errs views.FieldErrors) error {
+	p, _ := principalFrom(r.Context())
+	options := ""
+	if !p.Acting.HasTOTP() && p.Acting.Passkeys > 0 && h.factors.PasskeysAvailable() {
+		opts, state, err := h.factors.BeginPasskeySignIn(r.Context(), p.Acting)
+		if err != nil {
+			return err
+		}
+		h.sessions.Put(r.Context(), keyPasskeyConfirm, state)
+		options = string(opts)
+	}
+	return h.render(w, r, status, "Confirm it's you", views.ConfirmPage(next, p.Acting.HasTOTP(), options, errs))
+}
+
+// confirmSubmit handles POST /account/confirm: the acting user's password again, and its second factor (its TOTP
+// code, or else a passkey), when it has one.
 func (h *Handler) confirmSubmit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p, _ := principalFrom(ctx)
-	f, err := parseForm(r, "next", "current_password", "code")
+	f, err := parseForm(r, "next", "current_password", "code", "credential")
 	if err != nil {
 		return err
 	}
+	passkeyState := h.sessions.PopString(ctx, keyPasskeyConfirm)
 	next := f["next"]
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
 		next = roleHome(p.Effective.Role)
@@ -397,6 +415,14 @@ func (h *Handler) confirmSubmit(w http.ResponseWriter, r *http.Request) error {
 		if !fresh {
 			errs = views.FieldErrors{"code": "That code did not work. Use the current code."}
 		}
+	} else if errs == nil && p.Acting.Passkeys > 0 && h.factors.PasskeysAvailable() {
+		ok, err := h.factors.FinishPasskeySignIn(ctx, p.Acting, passkeyState, []byte(f["credential"]))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			errs = views.FieldErrors{"credential": "That passkey did not work. Try again."}
+		}
 	}
 	if !allowed && errs == nil {
 		errs = views.FieldErrors{"current_password": "Too many attempts. Try again later."}
@@ -408,7 +434,7 @@ func (h *Handler) confirmSubmit(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		h.audited(r, p, "reauth", "account", idString(p.Acting.ID), store.OutcomeFailure, "")
-		return h.render(w, r, http.StatusUnprocessableEntity, "Confirm it's you", views.ConfirmPage(next, p.Acting.HasTOTP(), errs))
+		return h.renderConfirm(w, r, http.StatusUnprocessableEntity, next, errs)
 	}
 	if err := locks.Succeed(ctx, "confirm", key); err != nil {
 		return err
