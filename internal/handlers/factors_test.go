@@ -317,3 +317,20 @@ func TestResetSecondFactors(t *testing.T) {
 	// The account signs in with its password alone again.
 	app.browser().mustLogin("lost@example.com", pw, "/client")
 }
+
+// An account whose only second factor is a passkey, at an address where passkeys can't work (an IP address), is
+// told what to do instead of getting a step it can't complete.
+func TestPasskeys_UnusableAddressSaysSo(t *testing.T) {
+	app := newApp(t) // http://127.0.0.1:port
+	a := app.account("ip@example.com", store.RoleClient, pw)
+	insertPasskey(t, app, a.ID, "Phone")
+	b := app.browser()
+	b.mustLogin("ip@example.com", pw, "/login/2fa")
+	r := b.get("/login/2fa")
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, `data-testid="no-usable-factor"`) || strings.Contains(r.body, `data-testid="passkey-signin"`) {
+		t.Fatalf("second step with passkeys unavailable: status %d, no explanation", r.StatusCode)
+	}
+	if r := b.get("/client"); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("dashboard before the second factor: status %d, want a redirect to sign in", r.StatusCode)
+	}
+}
