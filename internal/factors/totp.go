@@ -2,6 +2,7 @@ package factors
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"time"
 
@@ -20,18 +21,35 @@ func (s *Service) TOTPAvailable() bool { return s.box != nil }
 // errNoKey explains why no authenticator app can be set up.
 var errNoKey = fail.Conflict("Authenticator apps can't be set up: the operator has not configured PORTAL_SECRET_KEY, which protects their secrets. Use a passkey, or ask the operator.")
 
-// NewTOTP returns a new secret for the acting account to set up, with a QR code of it as a data: URL. Nothing is
-// stored until ConfirmTOTP.
-func (s *Service) NewTOTP(a Actor) (secret, qr string, err error) {
+// NewTOTP returns a new secret for the acting account to set up, with a QR code of it as a data: URL, and the
+// secret sealed for the caller to keep until the first code confirms it (sessions live in Postgres too: it never
+// holds the secret in the clear). Nothing is stored until ConfirmTOTP.
+func (s *Service) NewTOTP(a Actor) (secret, qr, pending string, err error) {
 	if a.impersonating() {
-		return "", "", errImpersonating
+		return "", "", "", errImpersonating
 	}
 	if s.box == nil {
-		return "", "", errNoKey
+		return "", "", "", errNoKey
 	}
 	secret, _, qr, err = auth.NewTOTP("Portal", a.Acting.Email)
-	return secret, qr, err
+	if err != nil {
+		return "", "", "", err
+	}
+	return secret, qr, base64.RawStdEncoding.EncodeToString(s.box.Seal(secret, pendingContext(a.Acting.ID))), nil
 }
+
+// PendingTOTP opens what NewTOTP returned as pending for the same acting account; false when it can't.
+func (s *Service) PendingTOTP(a Actor, pending string) (string, bool) {
+	sealed, err := base64.RawStdEncoding.DecodeString(pending)
+	if err != nil || s.box == nil || pending == "" {
+		return "", false
+	}
+	secret, err := s.box.Open(sealed, pendingContext(a.Acting.ID))
+	return secret, err == nil
+}
+
+// pendingContext binds a TOTP secret being set up to its account.
+func pendingContext(accountID int64) string { return fmt.Sprintf("totp-setup:account:%d", accountID) }
 
 // ConfirmTOTP turns TOTP on for the acting account when code matches secret (the one NewTOTP gave), sealing the
 // secret, and returns ten new recovery codes to show once. A wrong code is a field error on "code".

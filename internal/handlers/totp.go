@@ -18,7 +18,7 @@ import (
 const (
 	keyPending   = "pending_id" // the account whose password was right, waiting for its second factor
 	keyPendingAt = "pending_at" // unix nanoseconds of that password check
-	keyTOTPSetup = "totp_setup" // a new TOTP secret shown to the acting account, not yet confirmed
+	keyTOTPSetup = "totp_setup" // a new TOTP secret shown to the acting account, not yet confirmed (sealed)
 	// The state (webauthn.SessionData as JSON: the challenge, what it is for) of a passkey ceremony under way.
 	keyPasskeySetup   = "passkey_setup"   // adding a passkey to the acting account
 	keyPasskeyLogin   = "passkey_login"   // the second step of a sign-in
@@ -215,11 +215,11 @@ func (h *Handler) twoFactorSetup(w http.ResponseWriter, r *http.Request) error {
 	if done, err := h.confirmedFactorChange(w, r, "totp.enable"); done || err != nil {
 		return err
 	}
-	secret, qr, err := h.factors.NewTOTP(h.factorsActor(r))
+	secret, qr, pending, err := h.factors.NewTOTP(h.factorsActor(r))
 	if err != nil {
 		return err
 	}
-	h.sessions.Put(r.Context(), keyTOTPSetup, secret)
+	h.sessions.Put(r.Context(), keyTOTPSetup, pending)
 	return h.render(w, r, http.StatusOK, "Set up two-factor sign-in", views.TwoFactorSetupPage(secret, qr, nil))
 }
 
@@ -234,8 +234,8 @@ func (h *Handler) twoFactorEnable(w http.ResponseWriter, r *http.Request) error 
 	if done, err := h.confirmedFactorChange(w, r, "totp.enable"); done || err != nil {
 		return err
 	}
-	secret := h.sessions.GetString(ctx, keyTOTPSetup)
-	if secret == "" {
+	secret, ok := h.factors.PendingTOTP(h.factorsActor(r), h.sessions.GetString(ctx, keyTOTPSetup))
+	if !ok {
 		redirect(w, r, "/account/2fa")
 		return nil
 	}

@@ -28,6 +28,11 @@ func enableTOTP(t *testing.T, b *browser) (string, []string) {
 		t.Fatalf("setup: status %d, no secret or QR code: %.400s", r.StatusCode, r.body)
 	}
 	secret := m[1]
+	// Sessions live in Postgres: the one setting the secret up keeps it sealed.
+	var clear int
+	if err := b.app.pool.QueryRow(t.Context(), `SELECT count(*) FROM sessions WHERE position(convert_to($1, 'UTF8') in data) > 0`, secret).Scan(&clear); err != nil || clear != 0 {
+		t.Fatalf("%d sessions hold the TOTP secret being set up in the clear (%v)", clear, err)
+	}
 	if r := b.post("/account/2fa/enable", url.Values{"code": {"000000"}}); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("enable with a wrong code: status %d", r.StatusCode)
 	}
