@@ -89,9 +89,20 @@ func (s *Service) audit(ctx context.Context, db store.DBTX, a Actor, action stri
 	}
 }
 
-// RecoveryCodesLeft counts the account's unused recovery codes.
-func (s *Service) RecoveryCodesLeft(ctx context.Context, accountID int64) (int, error) {
-	return store.NewAccounts(s.pool).RecoveryCodesLeft(ctx, accountID)
+// Overview is what an account sees of its second factors.
+type Overview struct {
+	CodesLeft int // unused recovery codes
+	Passkeys  []store.Passkey
+}
+
+// Overview returns the account's unused recovery codes and its passkeys.
+func (s *Service) Overview(ctx context.Context, accountID int64) (Overview, error) {
+	left, err := store.NewAccounts(s.pool).RecoveryCodesLeft(ctx, accountID)
+	if err != nil {
+		return Overview{}, err
+	}
+	keys, err := store.NewPasskeys(s.pool).ForAccount(ctx, accountID)
+	return Overview{CodesLeft: left, Passkeys: keys}, err
 }
 
 // RegenerateRecoveryCodes replaces the acting account's recovery codes with ten new ones, returned to show once.

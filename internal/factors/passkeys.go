@@ -61,11 +61,6 @@ func (s *Service) loadUser(ctx context.Context, acct store.Account) (user, []sto
 	return u, keys, nil
 }
 
-// Passkeys lists the account's passkeys.
-func (s *Service) Passkeys(ctx context.Context, accountID int64) ([]store.Passkey, error) {
-	return store.NewPasskeys(s.pool).ForAccount(ctx, accountID)
-}
-
 // CheckPasskeyName validates the name a user gives a new passkey; a field error on "name".
 func CheckPasskeyName(name string) (string, error) {
 	name = strings.TrimSpace(name)

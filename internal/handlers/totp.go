@@ -176,16 +176,12 @@ func (h *Handler) twoFactorPage(w http.ResponseWriter, r *http.Request) error {
 // renderTwoFactor renders the acting account's second factors, with errs about the passkey name typed as name.
 func (h *Handler) renderTwoFactor(w http.ResponseWriter, r *http.Request, status int, name string, errs views.FieldErrors) error {
 	p, _ := principalFrom(r.Context())
-	left, err := h.factors.RecoveryCodesLeft(r.Context(), p.Acting.ID)
-	if err != nil {
-		return err
-	}
-	keys, err := h.factors.Passkeys(r.Context(), p.Acting.ID)
+	o, err := h.factors.Overview(r.Context(), p.Acting.ID)
 	if err != nil {
 		return err
 	}
 	return h.render(w, r, status, "Two-factor sign-in", views.TwoFactorPage(views.TwoFactor{TOTP: p.Acting.HasTOTP(),
-		TOTPAvailable: h.factors.TOTPAvailable(), CodesLeft: left, Passkeys: keys,
+		TOTPAvailable: h.factors.TOTPAvailable(), CodesLeft: o.CodesLeft, Passkeys: o.Passkeys,
 		PasskeysAvailable: h.factors.PasskeysAvailable(), Name: name}, errs))
 }
 
