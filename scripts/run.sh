@@ -41,6 +41,11 @@ if [ -z "${PORTAL_SECRET_KEY:-}${PORTAL_SECRET_KEY_FILE:-}" ]; then
 	[ -s "$data/secret-key" ] || (umask 077 && head -c 32 /dev/urandom | base64 > "$data/secret-key")
 	export PORTAL_SECRET_KEY_FILE=$data/secret-key
 fi
+# Passkeys need a host name as the portal's address (WebAuthn refuses IP addresses): localhost, on the listen port.
+if [ -z "${PORTAL_BASE_URL:-}" ]; then
+	listen=${PORTAL_LISTEN:-127.0.0.1:8080}
+	export PORTAL_BASE_URL=http://localhost:${listen##*:}
+fi
 
 "$bin" serve &
 pid=$!

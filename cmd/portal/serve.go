@@ -19,6 +19,7 @@ import (
 
 	"portal/internal/access"
 	"portal/internal/auth"
+	"portal/internal/factors"
 	"portal/internal/handlers"
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
@@ -151,6 +152,18 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	ten.Invite = acc.InviteTx
 	ten.Hasher = hasher // limited to PORTAL_ARGON2_CONCURRENCY at once by handlers.New
 	ten.SuspensionNotice = acc.SuspensionNoticeTx
+	fac := factors.New(pool, box, mail, cfg.BaseURL, log)
+	if n, err := fac.SealPlainTOTP(ctx); err != nil {
+		return fmt.Errorf("sealing TOTP secrets: %w", err)
+	} else if n > 0 {
+		log.Info("sealed TOTP secrets stored in the clear", "accounts", n)
+	}
+	if box == nil {
+		log.Warn("PORTAL_SECRET_KEY is not set: authenticator apps (TOTP) can't be set up, and platforms can't be added")
+	}
+	if !fac.PasskeysAvailable() {
+		log.Warn("passkeys are unavailable: PORTAL_BASE_URL must name a host, not an IP address", "base_url", cfg.BaseURL)
+	}
 	if err := jobs.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
@@ -170,7 +183,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		Health: health, LoginMaxFailures: cfg.LoginMaxFailures, LoginLockout: cfg.LoginLockout,
 		LoginRatePerIP: cfg.LoginRatePerIP, LoginRatePerAccount: cfg.LoginRatePerEmail,
 		HashConcurrency: cfg.Argon2Concurrency, HSTS: cfg.CookieSecure, RequireTOTP: requiredRoles(cfg.RequireTOTP),
-		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Mail: mail, Access: acc, Signup: signups, BaseURL: cfg.BaseURL, Platform: platform,
+		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Mail: mail, Access: acc, Signup: signups, Factors: fac, BaseURL: cfg.BaseURL, Platform: platform,
 		Settings: handlers.Settings{ImpersonateFor: cfg.ImpersonateFor, DomainLimit: cfg.DomainLimit,
 			DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes},
 	})

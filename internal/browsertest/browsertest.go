@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/page"
+	cdpwebauthn "github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 )
 
@@ -440,4 +441,45 @@ func (b *Browser) failureScreenshot(ctx context.Context) string {
 func jsString(s string) string {
 	q, _ := json.Marshal(s)
 	return string(q)
+}
+
+// VirtualAuthenticator is a WebAuthn authenticator that Chromium emulates for the test's tab (the DevTools
+// WebAuthn domain), so passkey ceremonies run without a person or a device.
+type VirtualAuthenticator struct {
+	b  *Browser
+	id cdpwebauthn.AuthenticatorID
+}
+
+// AddPasskeyAuthenticator enables the WebAuthn domain and adds a CTAP2 platform authenticator (internal
+// transport) that keeps resident keys, verifies the user and answers presence tests at once: a device with a
+// passkey store and a fingerprint reader whose owner always agrees.
+func (b *Browser) AddPasskeyAuthenticator() *VirtualAuthenticator {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, StepTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, cdpwebauthn.Enable, cdpwebauthn.EnableParams{}); err != nil {
+		b.fail("enable WebAuthn", err)
+	}
+	res, err := chromedp.Call(ctx, cdpwebauthn.AddVirtualAuthenticator, cdpwebauthn.AddVirtualAuthenticatorParams{
+		Options: &cdpwebauthn.VirtualAuthenticatorOptions{
+			Protocol: cdpwebauthn.AuthenticatorProtocolCtap2, Ctap2version: cdpwebauthn.Ctap2versionCtap21,
+			Transport: cdpwebauthn.AuthenticatorTransportInternal, HasResidentKey: true, HasUserVerification: true,
+			IsUserVerified: true, AutomaticPresenceSimulation: true,
+		}})
+	if err != nil {
+		b.fail("add a virtual authenticator", err)
+	}
+	return &VirtualAuthenticator{b: b, id: res.AuthenticatorID}
+}
+
+// Credentials returns the credentials the authenticator holds.
+func (v *VirtualAuthenticator) Credentials() []*cdpwebauthn.Credential {
+	v.b.t.Helper()
+	ctx, cancel := context.WithTimeout(v.b.ctx, StepTimeout)
+	defer cancel()
+	res, err := chromedp.Call(ctx, cdpwebauthn.GetCredentials, cdpwebauthn.GetCredentialsParams{AuthenticatorID: v.id})
+	if err != nil {
+		v.b.fail("read the virtual authenticator's credentials", err)
+	}
+	return res.Credentials
 }

@@ -2,8 +2,11 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -21,10 +24,12 @@ import (
 	"portal/internal/access"
 	"portal/internal/auth"
 	"portal/internal/dbtest"
+	"portal/internal/factors"
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
 	"portal/internal/mailer"
+	"portal/internal/secret"
 	"portal/internal/signup"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -48,6 +53,7 @@ type testApp struct {
 	mail     *mailer.Service
 	access   *access.Service
 	signup   *signup.Service
+	factors  *factors.Service
 	jobs     *river.Client[pgx.Tx]
 	platform store.Platform
 	env      *testenv.Env
@@ -73,6 +79,13 @@ func newMailer(pool *pgxpool.Pool, smtpURL string) *mailer.Service {
 
 type appOption func(*Options)
 
+// onLocalhost as the BaseURL an option sets makes the app's public address http://localhost:port (passkeys need a
+// host name) instead of http://127.0.0.1:port.
+const onLocalhost = "localhost"
+
+// withLocalhost makes the app's public address http://localhost:port.
+func withLocalhost(o *Options) { o.BaseURL = onLocalhost }
+
 func newApp(t testing.TB, opts ...appOption) *testApp {
 	t.Helper()
 	a := &testApp{t: t, hasher: auth.NewHasher(8 * 1024), health: &PlatformHealth{}}
@@ -96,7 +109,13 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	// The services are wired as serve wires them (internal/testenv), with the health flag fed by every call, and
 	// the portal's own links pointing at this server.
 	a.srv = httptest.NewUnstartedServer(nil)
-	o.BaseURL = "http://" + a.srv.Listener.Addr().String()
+	addr := a.srv.Listener.Addr().(*net.TCPAddr)
+	if o.BaseURL == onLocalhost {
+		// WebAuthn accepts no IP address as the relying party: browsers reach the server as localhost.
+		o.BaseURL = fmt.Sprintf("http://localhost:%d", addr.Port)
+	} else {
+		o.BaseURL = "http://" + addr.String()
+	}
 	a.env = testenv.New(t, func(eo *testenv.Options) {
 		eo.Pool, eo.Mail, eo.Observe = pool, o.Mail, a.health.Observe
 		eo.Settings = hosting.Settings{DomainLimit: o.Settings.DomainLimit,
@@ -126,11 +145,27 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	o.Sessions, _ = NewSessions(db, 30*time.Minute, 12*time.Hour, false, 0)
 	o.Pool, o.ISP, o.Tenancy, o.Hosting, o.Platform = a.pool, a.isp, a.tenancy, a.hosting, a.platform
 	o.Mail, o.Access, o.Signup = a.mail, a.access, a.signup
+	if o.Factors == nil {
+		a.factors = factors.New(a.pool, testBox(t), a.mail, o.BaseURL, nil)
+		o.Factors = a.factors
+	}
 	a.h = New(o)
 	a.srv.Config.Handler = a.h.Routes()
 	a.srv.Start()
 	t.Cleanup(a.srv.Close)
 	return a
+}
+
+// testBox is a secret.Box under a fresh random key.
+func testBox(t testing.TB) *secret.Box {
+	t.Helper()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	box, err := secret.NewBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return box
 }
 
 // startJobs works river jobs (mail delivery among them) until the test ends.

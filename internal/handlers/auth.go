@@ -101,7 +101,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := h.accounts.ResetFailures(ctx, acct.ID); err != nil {
 		return err
 	}
-	if acct.HasTOTP() {
+	if acct.HasSecondFactor() {
 		// The password was right; the session is not signed in until the second factor is.
 		if err := h.sessions.RenewToken(ctx); err != nil {
 			return err
@@ -130,13 +130,17 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// passwordForm handles GET /account/password for any signed-in user.
+// passwordForm handles GET /account/password for any signed-in user, after a recent confirmation of identity.
 func (h *Handler) passwordForm(w http.ResponseWriter, r *http.Request) error {
+	if done, err := h.needConfirm(w, r, "/account/password"); done || err != nil {
+		return err
+	}
 	return h.render(w, r, http.StatusOK, "Change password", views.PasswordPage(nil))
 }
 
-// passwordSubmit handles POST /account/password: the acting user changes their own password, proving the current
-// one. Refused while impersonating: nobody changes another account's sign-in through impersonation.
+// passwordSubmit handles POST /account/password: the acting user changes their own password, having confirmed it
+// is them within the last 5 minutes (otherwise the confirmation page comes first). Refused while impersonating:
+// nobody changes another account's sign-in through impersonation.
 func (h *Handler) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p, _ := principalFrom(ctx)
@@ -144,8 +148,12 @@ func (h *Handler) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 		h.audited(r, p, "password.change", "account", idString(p.Effective.ID), store.OutcomeDenied, "while impersonating")
 		return userErr(http.StatusForbidden, "Passwords can't be changed while acting as another account.")
 	}
-	f, err := parseForm(r, "current_password", "new_password", "confirm_password")
+	f, err := parseForm(r, "new_password", "confirm_password")
 	if err != nil {
+		return err
+	}
+	if done, err := h.needConfirm(w, r, "/account/password"); done || err != nil {
+		h.audited(r, p, "password.change", "account", idString(p.Acting.ID), store.OutcomeDenied, "re-authentication needed")
 		return err
 	}
 	release, err := h.hashSlot(ctx)
@@ -158,10 +166,6 @@ func (h *Handler) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 		errs["new_password"] = msg
 	} else if f["new_password"] != f["confirm_password"] {
 		errs["confirm_password"] = "The two new passwords differ."
-	}
-	if len(f["current_password"]) > auth.MaxPasswordLen || !h.hasher.Verify(f["current_password"], p.Acting.PasswordHash) {
-		errs["current_password"] = "That is not your current password."
-		h.audited(r, p, "password.change", "account", idString(p.Acting.ID), store.OutcomeFailure, "wrong current password")
 	}
 	if len(errs) > 0 {
 		return h.render(w, r, http.StatusUnprocessableEntity, "Change password", views.PasswordPage(errs))

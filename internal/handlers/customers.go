@@ -141,7 +141,31 @@ func (h *Handler) customerShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return h.render(w, r, http.StatusOK, v.Customer.Name, views.CustomerDetail(v.Customer, v.Plan, v.Usage, v.Plans, !a.Impersonating(),
-		views.InviteInfo{State: inv.State, Email: inv.Email, Sent: inv.Sent, Until: inv.Until}))
+		views.InviteInfo{State: inv.State, Email: inv.Email, Sent: inv.Sent, Until: inv.Until},
+		a.Effective.Role == store.RoleAdmin && !a.Impersonating()))
+}
+
+// customerResetFactors serves POST /customers/{customerID}/second-factors/reset: an admin (acting as itself, having
+// confirmed it is them within the last 5 minutes) removes the customer's authenticator app, recovery codes and
+// passkeys; the customer is told by mail.
+func (h *Handler) customerResetFactors(w http.ResponseWriter, r *http.Request) error {
+	id, err := ownedID(r, "customerID")
+	if err != nil {
+		return err
+	}
+	if _, err := parseForm(r); err != nil {
+		return err
+	}
+	if done, err := h.needConfirm(w, r, fmt.Sprintf("/customers/%d", id)); done || err != nil {
+		return err
+	}
+	res, err := h.factors.Reset(r.Context(), h.factorsActor(r), id)
+	if err != nil {
+		return err
+	}
+	h.flash(r, "The second factors of "+res.Account.Email+" are removed; they were told by email.")
+	redirect(w, r, fmt.Sprintf("/customers/%d", id))
+	return nil
 }
 
 // customerEditForm serves GET /customers/{customerID}/edit.

@@ -34,7 +34,7 @@ func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) 
 			w.Header().Set("HX-Retarget", "body")
 			w.Header().Set("HX-Reswap", "innerHTML")
 		}
-		_ = h.confirmStep(w, r, r.URL.Path)
+		_ = h.renderConfirm(w, r, http.StatusForbidden, r.URL.Path, nil)
 		return
 	}
 	switch {

@@ -15,6 +15,7 @@ import (
 
 	"portal/internal/access"
 	"portal/internal/auth"
+	"portal/internal/factors"
 	"portal/internal/hosting"
 	"portal/internal/mailer"
 	"portal/internal/signup"
@@ -43,6 +44,7 @@ type Options struct {
 	Mail     *mailer.Service
 	Access   *access.Service
 	Signup   *signup.Service
+	Factors  *factors.Service
 	BaseURL  string         // the portal's public address, for links shown on pages
 	Platform store.Platform // the platform new customers are created on
 	Settings Settings
@@ -54,7 +56,7 @@ type Options struct {
 	HashConcurrency     int           // argon2id hashes at once (0: the number of CPUs)
 	HashWait            time.Duration // how long a request waits for a hash slot before a 503 (0: 3s)
 	HSTS                bool          // send Strict-Transport-Security (the portal is served over HTTPS)
-	RequireTOTP         []store.Role  // roles that must have a TOTP second factor before using the portal
+	RequireTOTP         []store.Role  // roles that must have a second factor (TOTP or a passkey) before using the portal
 	TrustedProxies      []netip.Prefix
 	Now                 func() time.Time
 }
@@ -82,6 +84,7 @@ type Handler struct {
 	mail     *mailer.Service
 	access   *access.Service
 	signup   *signup.Service
+	factors  *factors.Service
 	opts     Options
 }
 
@@ -120,6 +123,7 @@ func New(o Options) *Handler {
 		mail:     o.Mail,
 		access:   o.Access,
 		signup:   o.Signup,
+		factors:  o.Factors,
 		opts:     o,
 	}
 }

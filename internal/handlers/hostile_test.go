@@ -77,7 +77,7 @@ func TestCustomerEdit_MarkupAndLineBreaksAreFieldErrors(t *testing.T) {
 // TestHostileInput_EveryForm sends every hostile input through every text field of every form the portal has:
 // no answer is a 5xx, and no ISPConfig call carries a value ISPConfig would alter.
 func TestHostileInput_EveryForm(t *testing.T) {
-	w := newMailWorld(t)
+	w := newMailWorld(t, withLocalhost) // a host name as the portal's address, so the passkey forms run their checks
 	app := w.app
 	md := app.fixtureMailDomain(w.client, "hostile.test", true)
 	box := app.fixtureMailbox(w.client, md, "box@hostile.test")
@@ -103,11 +103,14 @@ func TestHostileInput_EveryForm(t *testing.T) {
 		{w.cb, "/sites", siteForm("site.test"), []string{"domain", "php", "quota_mb", "traffic_mb"}},
 		{w.rb, "/domains", url.Values{"domain": {"d.test"}, "customer_id": {fmt.Sprint(w.client.ID)}}, []string{"domain", "customer_id"}},
 		{w.admin, "/admin/plans", url.Values{"name": {"P"}, "audience": {"client"}}, []string{"name", "audience", "max_sites"}},
-		{w.cb, "/account/password", url.Values{"current_password": {pw}, "new_password": {"x"}, "confirm_password": {"x"}},
-			[]string{"current_password", "new_password"}},
+		{w.cb, "/account/password", url.Values{"new_password": {"x"}, "confirm_password": {"x"}},
+			[]string{"new_password", "confirm_password"}},
 		{app.browser(), "/mailbox/password", url.Values{"email": {"box@hostile.test"}, "current_password": {"x"}, "new_password": {"Very-Good-Pass-1"}, "confirm_password": {"Very-Good-Pass-1"}},
 			[]string{"email", "current_password", "new_password"}},
 		{app.browser(), "/login", url.Values{"email": {"a@example.com"}, "password": {"x"}}, []string{"email", "password"}},
+		{w.cb, "/account/passkeys/new", url.Values{"name": {"Laptop"}}, []string{"name"}},
+		{w.cb, "/account/passkeys", url.Values{"name": {"Laptop"}, "credential": {"{}"}}, []string{"name", "credential"}},
+		{app.browser(), "/login/2fa/passkey", url.Values{"credential": {"{}"}}, []string{"credential"}},
 	}
 	sent := 0
 	for _, f := range forms {

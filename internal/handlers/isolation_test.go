@@ -127,6 +127,17 @@ func TestIsolationSweep(t *testing.T) {
 	if len(routes) < 10 {
 		t.Fatalf("only %d id routes found; the walk is broken", len(routes))
 	}
+	// Routes whose refusal matters most must be in the walk (an admin's reset of another account's second
+	// factors: resellers may not reset even their own clients'; that is TestResetSecondFactors).
+	for _, must := range []string{"POST /customers/{customerID}/second-factors/reset", "POST /customers/{customerID}/delete"} {
+		found := false
+		for _, rt := range routes {
+			found = found || rt.method+" "+rt.pattern == must
+		}
+		if !found {
+			t.Fatalf("the walk misses %s", must)
+		}
+	}
 	app.sim.ResetCalls()
 	tried := 0
 	for _, rt := range routes {

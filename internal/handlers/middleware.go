@@ -167,7 +167,7 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 			h.serveError(w, r, userErr(http.StatusUnauthorized, "Your session has ended. Please sign in again."))
 			return
 		}
-		if slices.Contains(h.opts.RequireTOTP, p.Acting.Role) && !p.Acting.HasTOTP() && !totpSetupPaths[r.URL.Path] {
+		if slices.Contains(h.opts.RequireTOTP, p.Acting.Role) && !p.Acting.HasSecondFactor() && !totpSetupPaths[r.URL.Path] {
 			// The operator requires a second factor for this role: until the acting account (the real user, also
 			// while impersonating) has one, it can only set one up or leave.
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -190,11 +190,13 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 // writeAnyway are the changes a suspended account (or one acted as) may still make: leaving, and its own
 // sign-in's security.
 var writeAnyway = map[string]bool{"/logout": true, "/impersonate/stop": true, "/account/password": true,
-	"/account/confirm": true, "/account/2fa/setup": true, "/account/2fa/enable": true, "/account/2fa/disable": true}
+	"/account/confirm": true, "/account/2fa/setup": true, "/account/2fa/enable": true, "/account/2fa/disable": true,
+	"/account/2fa/recovery": true, "/account/passkeys/new": true, "/account/passkeys": true, "/account/passkeys/delete": true}
 
 // totpSetupPaths are what an account that must set up a second factor may still use.
 var totpSetupPaths = map[string]bool{"/logout": true, "/account/2fa": true, "/account/2fa/setup": true,
-	"/account/2fa/enable": true, "/impersonate/stop": true}
+	"/account/2fa/enable": true, "/account/confirm": true, "/account/passkeys/new": true, "/account/passkeys": true,
+	"/impersonate/stop": true}
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions

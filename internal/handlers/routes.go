@@ -48,6 +48,7 @@ func (h *Handler) router() chi.Router {
 		r.Post("/login", h.wrap(h.loginSubmit))
 		r.Get("/login/2fa", h.wrap(h.secondFactorForm))
 		r.Post("/login/2fa", h.wrap(h.secondFactorSubmit))
+		r.Post("/login/2fa/passkey", h.wrap(h.secondFactorPasskey))
 		r.Post("/logout", h.wrap(h.logout))
 		h.publicMailRoutes(r)
 		r.Get("/invite/{token}", h.wrap(h.inviteForm))
@@ -79,6 +80,10 @@ func (h *Handler) router() chi.Router {
 			r.Post("/account/2fa/setup", h.wrap(h.twoFactorSetup))
 			r.Post("/account/2fa/enable", h.wrap(h.twoFactorEnable))
 			r.Post("/account/2fa/disable", h.wrap(h.twoFactorDisable))
+			r.Post("/account/2fa/recovery", h.wrap(h.recoveryCodesRegenerate))
+			r.Post("/account/passkeys/new", h.wrap(h.passkeyNew))
+			r.Post("/account/passkeys", h.wrap(h.passkeyCreate))
+			r.Post("/account/passkeys/delete", h.wrap(h.passkeyDelete))
 
 			// Hosted objects: every role, each seeing what its scope allows.
 			h.siteRoutes(r)
@@ -139,6 +144,7 @@ func (h *Handler) router() chi.Router {
 				r.Post("/retry", h.wrap(h.customerRetry))
 				r.Post("/invite", h.wrap(h.customerInvite))
 				r.Post("/impersonate", h.wrap(h.impersonateStart))
+				r.With(h.requireRole(store.RoleAdmin)).Post("/second-factors/reset", h.wrap(h.customerResetFactors))
 			})
 			r.Route("/signups/{signupID}", func(r chi.Router) {
 				r.Use(h.requireRole(store.RoleAdmin, store.RoleReseller))

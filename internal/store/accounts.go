@@ -34,7 +34,9 @@ type Account struct {
 	CustomerID        *int64 // the reseller or client this account signs in for; nil for admins
 	EmailConfirmedAt  *time.Time
 	PendingEmail      *string // a new address waiting for its confirmation link
-	TOTPSecret        string  // the TOTP second factor's base32 secret; "" when the account has none
+	TOTPSecret        string  // a TOTP secret in base32 from before secrets were sealed; "" when none (or sealed)
+	TOTPSealed        []byte  // the TOTP secret sealed with PORTAL_SECRET_KEY (internal/secret); nil when none
+	Passkeys          int     // how many passkeys the account has
 }
 
 // NoPassword is the password hash of an account whose owner has not chosen a password yet (an invitation is out):
@@ -44,8 +46,11 @@ const NoPassword = "!none"
 // HasPassword reports whether the account's owner has set a password.
 func (a Account) HasPassword() bool { return a.PasswordHash != NoPassword }
 
-// HasTOTP reports whether signing in needs a second factor.
-func (a Account) HasTOTP() bool { return a.TOTPSecret != "" }
+// HasTOTP reports whether the account has a TOTP authenticator.
+func (a Account) HasTOTP() bool { return a.TOTPSecret != "" || len(a.TOTPSealed) > 0 }
+
+// HasSecondFactor reports whether signing in needs a second factor (TOTP or a passkey).
+func (a Account) HasSecondFactor() bool { return a.HasTOTP() || a.Passkeys > 0 }
 
 // Locked reports whether the account is temporarily locked at now.
 func (a Account) Locked(now time.Time) bool {
@@ -59,12 +64,13 @@ type Accounts struct{ db DBTX }
 func NewAccounts(db DBTX) Accounts { return Accounts{db: db} }
 
 const accountCols = `id, email, name, role, password_hash, failed_logins, locked_until, password_changed_at, created_at, customer_id,
-	email_confirmed_at, pending_email, totp_secret`
+	email_confirmed_at, pending_email, totp_secret, totp_secret_enc,
+	(SELECT count(*) FROM passkeys p WHERE p.account_id = accounts.id)`
 
 func scanAccount(row pgx.CollectableRow) (Account, error) {
 	var a Account
 	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.PasswordHash, &a.FailedLogins, &a.LockedUntil,
-		&a.PasswordChangedAt, &a.CreatedAt, &a.CustomerID, &a.EmailConfirmedAt, &a.PendingEmail, &a.TOTPSecret)
+		&a.PasswordChangedAt, &a.CreatedAt, &a.CustomerID, &a.EmailConfirmedAt, &a.PendingEmail, &a.TOTPSecret, &a.TOTPSealed, &a.Passkeys)
 	return a, err
 }
 
@@ -197,34 +203,84 @@ func (s Accounts) ChangeEmail(ctx context.Context, id int64, email string) error
 	return wrap(err, "change email %d", id)
 }
 
-// EnableTOTP stores a TOTP secret and replaces the account's recovery codes with the given hashes, in one
+// EnableTOTP stores a sealed TOTP secret and replaces the account's recovery codes with the given hashes, in one
 // transaction when db is a pool. accepted is the time step of the code that proved the secret (not usable again).
-func (s Accounts) EnableTOTP(ctx context.Context, id int64, secret string, accepted int64, codeHashes []string) error {
+func (s Accounts) EnableTOTP(ctx context.Context, id int64, sealed []byte, accepted int64, codeHashes []string) error {
 	return pgx.BeginFunc(ctx, s.db.(beginner), func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE accounts SET totp_secret = $2, totp_last_step = $3 WHERE id = $1`, id, secret, accepted); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET totp_secret = '', totp_secret_enc = $2, totp_last_step = $3 WHERE id = $1`, id, sealed, accepted); err != nil {
 			return wrap(err, "enable totp %d", id)
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE account_id = $1`, id); err != nil {
-			return wrap(err, "recovery codes %d", id)
-		}
-		for _, h := range codeHashes {
-			if _, err := tx.Exec(ctx, `INSERT INTO recovery_codes (account_id, code_hash) VALUES ($1, $2)`, id, h); err != nil {
-				return wrap(err, "recovery codes %d", id)
-			}
-		}
-		return nil
+		return NewAccounts(tx).ReplaceRecoveryCodes(ctx, id, codeHashes)
 	})
 }
 
-// DisableTOTP removes the second factor and the recovery codes.
+// ReplaceRecoveryCodes deletes the account's recovery codes, used or not, and stores the given hashes instead.
+func (s Accounts) ReplaceRecoveryCodes(ctx context.Context, id int64, codeHashes []string) error {
+	if _, err := s.db.Exec(ctx, `DELETE FROM recovery_codes WHERE account_id = $1`, id); err != nil {
+		return wrap(err, "recovery codes %d", id)
+	}
+	_, err := s.db.Exec(ctx, `INSERT INTO recovery_codes (account_id, code_hash) SELECT $1, unnest($2::text[])`, id, codeHashes)
+	return wrap(err, "recovery codes %d", id)
+}
+
+// DisableTOTP removes the TOTP secret and the recovery codes.
 func (s Accounts) DisableTOTP(ctx context.Context, id int64) error {
 	return pgx.BeginFunc(ctx, s.db.(beginner), func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE accounts SET totp_secret = '', totp_last_step = 0 WHERE id = $1`, id); err != nil {
-			return wrap(err, "disable totp %d", id)
-		}
-		_, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE account_id = $1`, id)
-		return wrap(err, "recovery codes %d", id)
+		return disableTOTP(ctx, tx, id)
 	})
+}
+
+func disableTOTP(ctx context.Context, tx pgx.Tx, id int64) error {
+	if _, err := tx.Exec(ctx, `UPDATE accounts SET totp_secret = '', totp_secret_enc = NULL, totp_last_step = 0 WHERE id = $1`, id); err != nil {
+		return wrap(err, "disable totp %d", id)
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE account_id = $1`, id)
+	return wrap(err, "recovery codes %d", id)
+}
+
+// ResetSecondFactors removes every second factor of the account (TOTP, recovery codes, passkeys) in one
+// transaction, and reports how many passkeys were removed.
+func (s Accounts) ResetSecondFactors(ctx context.Context, id int64) (int64, error) {
+	var n int64
+	err := pgx.BeginFunc(ctx, s.db.(beginner), func(tx pgx.Tx) error {
+		if err := disableTOTP(ctx, tx, id); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM passkeys WHERE account_id = $1`, id)
+		n = tag.RowsAffected()
+		return wrap(err, "passkeys %d", id)
+	})
+	return n, err
+}
+
+// PlainTOTP lists the accounts whose TOTP secret is still stored in base32, by id.
+func (s Accounts) PlainTOTP(ctx context.Context) (map[int64]string, error) {
+	rows, err := s.db.Query(ctx, `SELECT id, totp_secret FROM accounts WHERE totp_secret <> ''`)
+	if err != nil {
+		return nil, wrap(err, "plain totp secrets")
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var s string
+		if err := rows.Scan(&id, &s); err != nil {
+			return nil, wrap(err, "plain totp secrets")
+		}
+		out[id] = s
+	}
+	return out, wrap(rows.Err(), "plain totp secrets")
+}
+
+// SealTOTP replaces the plain TOTP secret of the account with its sealed form, if the plain secret is still plain
+// (a concurrent change or re-seal wins); it reports whether it did.
+func (s Accounts) SealTOTP(ctx context.Context, id int64, plain string, sealed []byte) (bool, error) {
+	tag, err := s.db.Exec(ctx, `UPDATE accounts SET totp_secret = '', totp_secret_enc = $3
+		WHERE id = $1 AND totp_secret = $2 AND totp_secret <> ''`, id, plain, sealed)
+	if err != nil {
+		return false, wrap(err, "seal totp %d", id)
+	}
+	return tag.RowsAffected() == 1, nil
 }
 
 // UseTOTPStep accepts time step for the account's TOTP once: it reports false when that step or a later one was
