@@ -20,6 +20,7 @@ import (
 
 	"portal/internal/access"
 	"portal/internal/auth"
+	"portal/internal/billing/stripepay"
 	"portal/internal/dbtest"
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
@@ -125,6 +126,9 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	o.Sessions, _ = NewSessions(db, 30*time.Minute, 12*time.Hour, false, 0)
 	o.Pool, o.ISP, o.Tenancy, o.Hosting, o.Platform = a.pool, a.isp, a.tenancy, a.hosting, a.platform
 	o.Mail, o.Access, o.Signup = a.mail, a.access, a.signup
+	if o.Payments == nil {
+		o.Payments = stripepay.New(a.pool, nil, nil, stripepay.Config{BaseURL: o.BaseURL, Now: o.Now})
+	}
 	a.h = New(o)
 	a.srv.Config.Handler = a.h.Routes()
 	a.srv.Start()

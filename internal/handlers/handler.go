@@ -15,6 +15,7 @@ import (
 
 	"portal/internal/access"
 	"portal/internal/auth"
+	"portal/internal/billing/stripepay"
 	"portal/internal/hosting"
 	"portal/internal/mailer"
 	"portal/internal/signup"
@@ -43,8 +44,9 @@ type Options struct {
 	Mail     *mailer.Service
 	Access   *access.Service
 	Signup   *signup.Service
-	BaseURL  string         // the portal's public address, for links shown on pages
-	Platform store.Platform // the platform new customers are created on
+	Payments *stripepay.Service // issuers' Stripe settings, webhook events, checkout
+	BaseURL  string             // the portal's public address, for links shown on pages
+	Platform store.Platform     // the platform new customers are created on
 	Settings Settings
 
 	LoginMaxFailures    int           // consecutive failures before a lockout
@@ -82,6 +84,7 @@ type Handler struct {
 	mail     *mailer.Service
 	access   *access.Service
 	signup   *signup.Service
+	payments *stripepay.Service
 	opts     Options
 
 	hashSem chan struct{} // bounds concurrent argon2id hashes
@@ -121,6 +124,7 @@ func New(o Options) *Handler {
 		mail:     o.Mail,
 		access:   o.Access,
 		signup:   o.Signup,
+		payments: o.Payments,
 		opts:     o,
 		hashSem:  make(chan struct{}, o.HashConcurrency),
 	}

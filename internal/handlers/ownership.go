@@ -15,25 +15,27 @@ import (
 // paramKinds maps every parameter that routes may use to the kind of object it names. A route parameter that is
 // not listed here makes Routes panic at start-up, so no id can bypass the ownership check.
 var paramKinds = map[string]store.Kind{
-	"customerID":    store.KindCustomer,
-	"planID":        store.KindPlan,
-	"siteID":        store.KindSite,
-	"mailDomainID":  store.KindMailDomain,
-	"mailboxID":     store.KindMailbox,
-	"mailForwardID": store.KindMailForward,
-	"domainID":      store.KindDomain,
-	"driftID":       store.KindDrift,
-	"outboxID":      store.KindOutbox,
-	"signupID":      store.KindSignup,
-	"platformID":    store.KindPlatform,
+	"customerID":     store.KindCustomer,
+	"planID":         store.KindPlan,
+	"siteID":         store.KindSite,
+	"mailDomainID":   store.KindMailDomain,
+	"mailboxID":      store.KindMailbox,
+	"mailForwardID":  store.KindMailForward,
+	"domainID":       store.KindDomain,
+	"driftID":        store.KindDrift,
+	"outboxID":       store.KindOutbox,
+	"signupID":       store.KindSignup,
+	"platformID":     store.KindPlatform,
+	"paymentEventID": store.KindPaymentEvent,
 }
 
 // secretParams are route parameters that are not ids but link secrets (invitations, resets, address
 // confirmations): their own service checks them, and they are never logged.
 var secretParams = map[string]bool{"token": true}
 
-// publicParams are route parameters that name public pages (a reseller's signup page), not objects.
-var publicParams = map[string]bool{"slug": true}
+// publicParams are route parameters that name public pages (a reseller's signup page) or endpoints (the issuer of
+// a Stripe webhook, authenticated by its signature), not objects.
+var publicParams = map[string]bool{"slug": true, "issuer": true}
 
 type ownedKey string
 
