@@ -37,8 +37,12 @@ func (tallyLedger) ApplyPayment(ctx context.Context, tx pgx.Tx, p billing.Paymen
 	_, err := tx.Exec(ctx, `INSERT INTO tally (invoice_id, minor, reference) VALUES ($1, $2, $3)`, p.InvoiceID, p.Amount.Minor, p.Reference)
 	return err
 }
-func (tallyLedger) MarkPaymentPending(context.Context, pgx.Tx, int64, string, string) error  { return nil }
-func (tallyLedger) ClearPaymentPending(context.Context, pgx.Tx, int64, string, string) error { return nil }
+func (tallyLedger) MarkPaymentPending(context.Context, pgx.Tx, int64, string, string) error {
+	return nil
+}
+func (tallyLedger) ClearPaymentPending(context.Context, pgx.Tx, int64, string, string) error {
+	return nil
+}
 func (tallyLedger) InvoiceIssuer(context.Context, pgx.Tx, int64) (stripepay.Issuer, error) {
 	return stripepay.Operator, nil
 }
