@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -162,38 +160,22 @@ type PaymentEventFilter struct {
 
 // List returns events newest first, plus whether more follow.
 func (s PaymentEvents) List(ctx context.Context, f PaymentEventFilter) ([]PaymentEvent, bool, error) {
-	if f.Limit <= 0 || f.Limit > 200 {
-		f.Limit = 50
-	}
-	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	q := newNewestFirst(f.Limit, f.Before)
 	if !f.AllIssuers {
-		where = append(where, "coalesce(reseller_id, 0) = coalesce("+arg(f.ResellerID)+"::bigint, 0)")
+		q.add("coalesce(reseller_id, 0) = coalesce(" + q.arg(f.ResellerID) + "::bigint, 0)")
 	}
 	if f.Type != "" {
-		where = append(where, "type = "+arg(f.Type))
+		q.add("type = " + q.arg(f.Type))
 	}
 	if f.Outcome != "" {
-		where = append(where, "outcome = "+arg(f.Outcome))
+		q.add("outcome = " + q.arg(f.Outcome))
 	}
-	if f.Before > 0 {
-		where = append(where, "id < "+arg(f.Before))
-	}
-	q := `SELECT ` + eventCols + ` FROM payment_events`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id DESC LIMIT " + arg(f.Limit+1)
-	rows, _ := s.db.Query(ctx, q, args...)
+	rows, _ := q.query(ctx, s.db, `SELECT `+eventCols+` FROM payment_events`)
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[PaymentEvent])
 	if err != nil {
 		return nil, false, wrap(err, "list payment events")
 	}
-	more := len(list) > f.Limit
-	if more {
-		list = list[:f.Limit]
-	}
+	list, more := page(q, list)
 	return list, more, nil
 }
 
