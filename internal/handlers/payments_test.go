@@ -54,9 +54,8 @@ func TestStripeSettings_Screens(t *testing.T) {
 	app := newApp(t)
 	app.account("admin@example.com", store.RoleAdmin, pw)
 	r1 := app.customer(store.RoleReseller, nil, "r1@example.com")
-	app.customer(store.RoleReseller, nil, "r2@example.com")
-	c1 := app.customer(store.RoleClient, &r1, "c1@example.com")
-	_ = c1
+	r2 := app.customer(store.RoleReseller, nil, "r2@example.com")
+	app.customer(store.RoleClient, &r1, "c1@example.com")
 	admin, rb1, rb2, cb := app.browser(), app.browser(), app.browser(), app.browser()
 	admin.mustLogin("admin@example.com", pw, "/admin")
 	rb1.mustLogin("r1@example.com", pw, "/reseller")
@@ -104,11 +103,20 @@ func TestStripeSettings_Screens(t *testing.T) {
 	if resp := rb2.get("/reseller/billing/stripe"); strings.Contains(resp.body, "pk_live_reseller1public00") || strings.Contains(resp.body, `data-testid="stripe-enabled"`) {
 		t.Fatal("r2 sees r1's Stripe account")
 	}
-	// r2 saving changes r2's row only, whatever it sends.
-	rb2.post("/reseller/billing/stripe", url.Values{"publishable_key": {"pk_test_reseller2public00"}, "secret_key": {"sk_test_RESELLER2SECRET000"},
-		"webhook_secret": {"whsec_RESELLER2SIGNING000"}, "reseller_id": {fmt.Sprint(r1.ID)}})
+	// r2 can't name another issuer: the field is refused, and its own save changes its own row only.
+	if resp := rb2.post("/reseller/billing/stripe", url.Values{"publishable_key": {"pk_test_reseller2public00"},
+		"reseller_id": {fmt.Sprint(r1.ID)}}); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("r2 naming r1 in the form: %d, want 400", resp.StatusCode)
+	}
+	if resp := rb2.post("/reseller/billing/stripe", url.Values{"publishable_key": {"pk_test_reseller2public00"}, "secret_key": {"sk_test_RESELLER2SECRET000"},
+		"webhook_secret": {"whsec_RESELLER2SIGNING000"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("r2 saving: %d", resp.StatusCode)
+	}
 	if n := app.env.Count(`SELECT count(*) FROM payment_providers WHERE reseller_id = $1 AND publishable_key = 'pk_live_reseller1public00'`, r1.ID); n != 1 {
 		t.Fatal("r2's save changed r1's settings")
+	}
+	if n := app.env.Count(`SELECT count(*) FROM payment_providers WHERE reseller_id = $1 AND publishable_key = 'pk_test_reseller2public00'`, r2.ID); n != 1 {
+		t.Fatal("r2's save is not r2's")
 	}
 	for _, b := range []*browser{rb1, cb} {
 		if resp := b.get("/admin/billing/stripe"); resp.StatusCode != http.StatusNotFound {
