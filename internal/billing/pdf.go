@@ -102,8 +102,13 @@ func (r renderer) header(title string) {
 	if !d.DueOn.IsZero() {
 		kv = append(kv, [2]string{"Due", date(d.DueOn)})
 	}
-	if !d.PeriodFrom.IsZero() || !d.PeriodTo.IsZero() {
+	switch {
+	case !d.PeriodFrom.IsZero() && !d.PeriodTo.IsZero():
 		kv = append(kv, [2]string{"Period", date(d.PeriodFrom) + " – " + date(d.PeriodTo)})
+	case !d.PeriodFrom.IsZero():
+		kv = append(kv, [2]string{"Period from", date(d.PeriodFrom)})
+	case !d.PeriodTo.IsZero():
+		kv = append(kv, [2]string{"Period until", date(d.PeriodTo)})
 	}
 	if d.Credits != "" {
 		kv = append(kv, [2]string{"Corrects invoice", d.Credits})

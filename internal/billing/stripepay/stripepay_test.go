@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stripe/stripe-go/v82"
+
 	"portal/internal/billing"
 	"portal/internal/billing/stripepay/stripefake"
 	"portal/internal/fail"
@@ -41,6 +43,17 @@ func TestCreateCheckout_Fake(t *testing.T) {
 	}
 	if s.CustomerEmail != req.CustomerEmail || s.SuccessURL != req.SuccessURL || s.CancelURL != req.CancelURL || s.ProductName != "Invoice R7-2026-00042" {
 		t.Errorf("session %+v does not carry the request %+v", s, req)
+	}
+
+	// The fake answers stripe-go's read of a session as Stripe does.
+	read, err := stripe.NewClient("sk_test_right", stripe.WithBackends(stripe.NewBackendsWithConfig(&stripe.BackendConfig{URL: stripe.String(fake.URL)}))).
+		V1CheckoutSessions.Retrieve(context.Background(), id, nil)
+	if err != nil || read.ID != id || read.AmountTotal != 12345 || read.Metadata["invoice_id"] != "42" || read.PaymentStatus != "unpaid" {
+		t.Fatalf("retrieve: %+v %v", read, err)
+	}
+	fake.Complete(id, "paid")
+	if read, err = NewClient("sk_test_right", Backend{URL: fake.URL}).sc.V1CheckoutSessions.Retrieve(context.Background(), id, nil); err != nil || read.PaymentStatus != "paid" {
+		t.Fatalf("retrieve after payment: %+v %v", read, err)
 	}
 
 	// A double click: the same invoice and amount is the same session.
