@@ -127,7 +127,7 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	o.Pool, o.ISP, o.Tenancy, o.Hosting, o.Platform = a.pool, a.isp, a.tenancy, a.hosting, a.platform
 	o.Mail, o.Access, o.Signup = a.mail, a.access, a.signup
 	if o.Payments == nil {
-		o.Payments = stripepay.New(a.pool, nil, nil, stripepay.Config{Box: testBox(t), BaseURL: o.BaseURL, Now: o.Now})
+		o.Payments = stripepay.New(a.pool, nil, nil, stripepay.Config{Box: testBox(t), Backend: testStripe(t), BaseURL: o.BaseURL, Now: o.Now})
 	}
 	a.h = New(o)
 	a.srv.Config.Handler = a.h.Routes()

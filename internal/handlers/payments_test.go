@@ -20,6 +20,12 @@ import (
 	"portal/internal/store"
 )
 
+// testStripe is a fake Stripe for the handler tests, knowing the secret keys they enter.
+func testStripe(t testing.TB) stripepay.Backend {
+	t.Helper()
+	return stripepay.Backend{URL: stripefake.New(t, "sk_test_OPERATORSECRET0000001", "sk_live_RESELLER1SECRET000", "sk_test_RESELLER2SECRET000").URL}
+}
+
 func testBox(t testing.TB) *secret.Box {
 	t.Helper()
 	b, err := secret.NewBox([]byte("handlers-test-key-32-bytes-long!"))
@@ -89,6 +95,15 @@ func TestStripeSettings_Screens(t *testing.T) {
 		t.Fatalf("a bad secret key: %d", resp.StatusCode)
 	}
 
+	// A key Stripe refuses is a field error too.
+	resp = admin.post("/admin/billing/stripe", url.Values{"publishable_key": {"pk_test_operatorpublic000"}, "secret_key": {"sk_test_UNKNOWNKEY0000000000"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.body, "does not accept this secret key") {
+		t.Fatalf("a key Stripe refuses: %d", resp.StatusCode)
+	}
+	if app.auditCount("payment.settings", "") != 1 {
+		t.Fatal("a refused save is audited as a change")
+	}
+
 	// A reseller has its own account, under its own webhook address; it never sees the operator's or another's.
 	resp = rb1.get("/reseller/billing/stripe")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, fmt.Sprintf("/webhooks/stripe/%d", r1.ID)) ||
@@ -136,7 +151,7 @@ func TestStripeWebhook_Endpoint(t *testing.T) {
 	box := testBox(t)
 	now := time.Now().UTC().Truncate(time.Second) // the webhook's clock: fixed, so signing times are exact
 	app := newApp(t, func(o *Options) {
-		o.Payments = stripepay.New(o.Pool, tallyLedger{}, tallyLedger{}, stripepay.Config{Box: box, Now: func() time.Time { return now }})
+		o.Payments = stripepay.New(o.Pool, tallyLedger{}, tallyLedger{}, stripepay.Config{Box: box, Backend: testStripe(t), Now: func() time.Time { return now }})
 	})
 	if _, err := app.pool.Exec(context.Background(), `CREATE TABLE tally (invoice_id bigint, minor bigint, reference text)`); err != nil {
 		t.Fatal(err)

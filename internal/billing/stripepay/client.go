@@ -19,6 +19,7 @@ import (
 	"github.com/stripe/stripe-go/v82"
 
 	"portal/internal/billing"
+	"portal/internal/fail"
 )
 
 // Backend says where the Stripe API is: URL "" is Stripe's own; tests point it at stripefake.
@@ -100,4 +101,36 @@ func (c *Client) CreateCheckout(ctx context.Context, req CheckoutRequest) (sessi
 		return "", "", fmt.Errorf("stripepay: checkout for invoice %d: %w: no session id or url", req.InvoiceID, ErrStripe)
 	}
 	return s.ID, s.URL, nil
+}
+
+// Check asks Stripe for at most one Checkout Session with the key: it fails unless the key is valid and may read
+// Checkout Sessions (a restricted key needs Checkout access). The error is a *fail.Error at the secret_key field.
+func (c *Client) Check(ctx context.Context) error {
+	p := &stripe.CheckoutSessionListParams{}
+	p.Limit = stripe.Int64(1)
+	p.Single = true
+	for _, err := range c.sc.V1CheckoutSessions.List(ctx, p) {
+		if err == nil {
+			break
+		}
+		var se *stripe.Error
+		switch {
+		case errors.As(err, &se) && se.HTTPStatusCode == http.StatusUnauthorized:
+			return fail.Field("secret_key", "Stripe does not accept this secret key. Nothing was saved.")
+		case errors.As(err, &se) && se.HTTPStatusCode == http.StatusForbidden:
+			return fail.Field("secret_key", "This key may not use Checkout; give the restricted key write access to Checkout Sessions. Nothing was saved.")
+		default:
+			return fail.Field("secret_key", "Stripe did not answer the key check (%v). Nothing was saved; please try again.", shortErr(err))
+		}
+	}
+	return nil
+}
+
+// shortErr is the message of a Stripe error, or a generic phrase for a transport failure.
+func shortErr(err error) string {
+	var se *stripe.Error
+	if errors.As(err, &se) && se.Msg != "" {
+		return se.Msg
+	}
+	return "no answer"
 }

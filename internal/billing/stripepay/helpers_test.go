@@ -154,6 +154,7 @@ func (w *world) advance(d time.Duration) {
 // configure stores an issuer's keys through the service, as its admin or reseller would.
 func (w *world) configure(a hosting.Actor, sk, whsec string) {
 	w.t.Helper()
+	w.stripe.AddKey(sk)
 	if _, err := w.svc.SaveSettings(context.Background(), a, SettingsInput{PublishableKey: "pk_test_abcdefghijklmnop", SecretKey: sk, WebhookSecret: whsec}); err != nil {
 		w.t.Fatalf("save settings: %v", err)
 	}

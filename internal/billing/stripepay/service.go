@@ -177,8 +177,8 @@ type SettingsInput struct {
 }
 
 // SaveSettings stores the actor's issuer's Stripe keys, the secrets sealed. Each key's form is checked (pk_…,
-// sk_… or rk_…, whsec_…; test and live keys not mixed); a secret left empty keeps the stored one, and the first
-// save needs both. Audited, without the secrets.
+// sk_… or rk_…, whsec_…; test and live keys not mixed) and a new secret key is tried against Stripe; a secret left
+// empty keeps the stored one, and the first save needs both. Audited, without the secrets.
 func (s *Service) SaveSettings(ctx context.Context, a hosting.Actor, in SettingsInput) (Settings, error) {
 	issuer, err := issuerOf(a)
 	if err != nil {
@@ -213,6 +213,12 @@ func (s *Service) SaveSettings(ctx context.Context, a hosting.Actor, in Settings
 	}
 	if err := errs.Err(); err != nil {
 		return Settings{}, err
+	}
+	// A new secret key is tried first, like a platform's login: a wrong key is a field error and nothing is saved.
+	if in.SecretKey != "" {
+		if err := NewClient(in.SecretKey, s.cfg.Backend).Check(ctx); err != nil {
+			return Settings{}, err
+		}
 	}
 	p := store.PaymentProvider{ResellerID: issuer.ResellerID(), Provider: Provider, PublishableKey: in.PublishableKey}
 	var changed []string

@@ -406,6 +406,15 @@ func TestSettings_SealedAndValidated(t *testing.T) {
 	ctx := context.Background()
 	admin := w.env.Admin()
 	in := SettingsInput{PublishableKey: "pk_test_publishable000000", SecretKey: "sk_test_VERYSECRETVALUE123456", WebhookSecret: "whsec_SIGNINGSECRETVALUE123456"}
+	// A key Stripe does not know is a field error, found before anything is saved.
+	_, err := w.svc.SaveSettings(ctx, admin, in)
+	if f := fail.FieldsOf(err); !strings.Contains(f["secret_key"], "does not accept") {
+		t.Fatalf("an unknown key: %v, want a secret_key error", err)
+	}
+	if n := w.count(`SELECT count(*) FROM payment_providers`); n != 0 {
+		t.Fatal("an unknown key was saved")
+	}
+	w.stripe.AddKey(in.SecretKey)
 	got, err := w.svc.SaveSettings(ctx, admin, in)
 	if err != nil {
 		t.Fatal(err)

@@ -46,12 +46,12 @@ type Session struct {
 	IdempotencyKey        string            `json:"-"`
 }
 
-// Server is the fake Stripe API. Key is the secret key it accepts.
+// Server is the fake Stripe API; it accepts the secret keys it was given (AddKey adds more).
 type Server struct {
 	*httptest.Server
-	Key string
 
 	mu       sync.Mutex
+	keys     map[string]bool
 	sessions []*Session
 	idem     map[string]idemEntry
 	creates  int // POSTs that made a new session
@@ -63,11 +63,15 @@ type idemEntry struct {
 	body   []byte
 }
 
-// New starts a fake that accepts secretKey, closed when the test ends.
-func New(t testing.TB, secretKey string) *Server {
-	s := &Server{Key: secretKey, idem: map[string]idemEntry{}}
+// New starts a fake that accepts secretKeys, closed when the test ends.
+func New(t testing.TB, secretKeys ...string) *Server {
+	s := &Server{keys: map[string]bool{}, idem: map[string]idemEntry{}}
+	for _, k := range secretKeys {
+		s.keys[k] = true
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/checkout/sessions", s.authed(s.createSession))
+	mux.HandleFunc("GET /v1/checkout/sessions", s.authed(s.listSessions))
 	mux.HandleFunc("GET /v1/checkout/sessions/{id}", s.authed(s.getSession))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		stripeError(w, http.StatusNotFound, "invalid_request_error", "Unrecognized request URL ("+r.Method+": "+r.URL.Path+").", "")
@@ -75,6 +79,13 @@ func New(t testing.TB, secretKey string) *Server {
 	s.Server = httptest.NewServer(mux)
 	t.Cleanup(s.Close)
 	return s
+}
+
+// AddKey makes the fake accept another secret key (another issuer's account).
+func (s *Server) AddKey(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys[key] = true
 }
 
 // Sessions returns every session created so far, oldest first.
@@ -123,13 +134,16 @@ func (s *Server) authed(next func(http.ResponseWriter, *http.Request)) http.Hand
 				"You did not provide an API key. You need to provide your API key in the Authorization header.", "")
 			return
 		}
-		if !hmac.Equal([]byte(key), []byte(s.Key)) {
+		s.mu.Lock()
+		known := s.keys[key]
+		if known {
+			s.requests++
+		}
+		s.mu.Unlock()
+		if !known {
 			stripeError(w, http.StatusUnauthorized, "invalid_request_error", "Invalid API Key provided: "+redact(key), "")
 			return
 		}
-		s.mu.Lock()
-		s.requests++
-		s.mu.Unlock()
 		next(w, r)
 	}
 }
@@ -220,6 +234,29 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 	if key != "" {
 		s.idem[key] = idemEntry{params: params, body: body}
 	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// listSessions serves GET /v1/checkout/sessions: the newest sessions, at most limit (default 10).
+// (One fake account: every key sees every session.)
+func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) {
+	limit := 10
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			stripeError(w, http.StatusBadRequest, "invalid_request_error", "Invalid integer: "+v, "limit")
+			return
+		}
+		limit = n
+	}
+	s.mu.Lock()
+	data := []*Session{}
+	for i := len(s.sessions) - 1; i >= 0 && len(data) < limit; i-- {
+		data = append(data, s.sessions[i])
+	}
+	body, _ := json.Marshal(map[string]any{"object": "list", "url": "/v1/checkout/sessions", "data": data,
+		"has_more": len(s.sessions) > len(data)})
+	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, body)
 }
 
