@@ -44,10 +44,11 @@ type Options struct {
 	Mail     *mailer.Service
 	Access   *access.Service
 	Signup   *signup.Service
-	Payments *stripepay.Service // issuers' Stripe settings, webhook events, checkout
-	BaseURL  string             // the portal's public address, for links shown on pages
-	Platform store.Platform     // the platform new customers are created on
+	BaseURL  string         // the portal's public address, for links shown on pages
+	Platform store.Platform // the platform new customers are created on
 	Settings Settings
+
+	Payments *stripepay.Service // issuers' Stripe settings, webhook events, checkout
 
 	LoginMaxFailures    int           // consecutive failures before a lockout
 	LoginLockout        time.Duration // how long a lockout lasts

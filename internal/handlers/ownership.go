@@ -15,17 +15,18 @@ import (
 // paramKinds maps every parameter that routes may use to the kind of object it names. A route parameter that is
 // not listed here makes Routes panic at start-up, so no id can bypass the ownership check.
 var paramKinds = map[string]store.Kind{
-	"customerID":     store.KindCustomer,
-	"planID":         store.KindPlan,
-	"siteID":         store.KindSite,
-	"mailDomainID":   store.KindMailDomain,
-	"mailboxID":      store.KindMailbox,
-	"mailForwardID":  store.KindMailForward,
-	"domainID":       store.KindDomain,
-	"driftID":        store.KindDrift,
-	"outboxID":       store.KindOutbox,
-	"signupID":       store.KindSignup,
-	"platformID":     store.KindPlatform,
+	"customerID":    store.KindCustomer,
+	"planID":        store.KindPlan,
+	"siteID":        store.KindSite,
+	"mailDomainID":  store.KindMailDomain,
+	"mailboxID":     store.KindMailbox,
+	"mailForwardID": store.KindMailForward,
+	"domainID":      store.KindDomain,
+	"driftID":       store.KindDrift,
+	"outboxID":      store.KindOutbox,
+	"signupID":      store.KindSignup,
+	"platformID":    store.KindPlatform,
+
 	"paymentEventID": store.KindPaymentEvent,
 }
 

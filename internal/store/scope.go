@@ -26,17 +26,18 @@ type Kind string
 
 // The kinds of objects that have id routes.
 const (
-	KindCustomer     Kind = "customer"
-	KindPlan         Kind = "plan"
-	KindSite         Kind = "site"
-	KindMailDomain   Kind = "mail_domain"
-	KindMailbox      Kind = "mailbox"
-	KindMailForward  Kind = "mail_forward"
-	KindDomain       Kind = "domain"
-	KindDrift        Kind = "drift"         // a drift item: admins only
-	KindOutbox       Kind = "outbox"        // an outgoing email: admins only
-	KindSignup       Kind = "signup"        // a public signup: its reseller's, or (the operator's page) the admins'
-	KindPlatform     Kind = "platform"      // an ISPConfig installation: admins only
+	KindCustomer    Kind = "customer"
+	KindPlan        Kind = "plan"
+	KindSite        Kind = "site"
+	KindMailDomain  Kind = "mail_domain"
+	KindMailbox     Kind = "mailbox"
+	KindMailForward Kind = "mail_forward"
+	KindDomain      Kind = "domain"
+	KindDrift       Kind = "drift"    // a drift item: admins only
+	KindOutbox      Kind = "outbox"   // an outgoing email: admins only
+	KindSignup      Kind = "signup"   // a public signup: its reseller's, or (the operator's page) the admins'
+	KindPlatform    Kind = "platform" // an ISPConfig installation: admins only
+
 	KindPaymentEvent Kind = "payment_event" // a provider's webhook event: admins, and the reseller whose endpoint received it
 )
 
@@ -65,6 +66,7 @@ var resolveSQL = map[Kind]string{
 		($2::text = 'reseller' AND s.reseller_id = $3::bigint))`,
 	KindOutbox:   `SELECT o.id FROM outbox o WHERE o.id = $1 AND $2::text = 'admin' AND $3::bigint IS NULL`,
 	KindPlatform: `SELECT p.id FROM platforms p WHERE p.id = $1 AND $2::text = 'admin' AND $3::bigint IS NULL`,
+
 	KindPaymentEvent: `SELECT e.id FROM payment_events e WHERE e.id = $1 AND (($2::text = 'admin' AND $3::bigint IS NULL) OR
 		($2::text = 'reseller' AND e.reseller_id = $3::bigint))`,
 	KindPlan: `SELECT p.id FROM plans p WHERE p.id = $1 AND (($2::text = 'admin' AND p.reseller_id IS NULL) OR
