@@ -19,6 +19,7 @@ import (
 
 	"portal/internal/access"
 	"portal/internal/auth"
+	"portal/internal/billing/stripepay"
 	"portal/internal/factors"
 	"portal/internal/handlers"
 	"portal/internal/hosting"
@@ -178,12 +179,16 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	sessions, stopSessions := handlers.NewSessions(db, cfg.SessionIdle, cfg.SessionMaxAge, cfg.CookieSecure, 5*time.Minute)
 	defer stopSessions()
 
+	// TODO(merge): billing's service is the ledger and the invoice source (nil, nil until it exists: webhook
+	// events are then answered 500 and Stripe retries them; nothing can be paid).
+	payments := stripepay.New(pool, nil, nil, stripepay.Config{Box: box, BaseURL: cfg.BaseURL, Log: log})
+
 	h := handlers.New(handlers.Options{
 		Log: log, Pool: pool, ISP: isp, Sessions: sessions, Hasher: hasher, Metrics: metrics,
 		Health: health, LoginMaxFailures: cfg.LoginMaxFailures, LoginLockout: cfg.LoginLockout,
 		LoginRatePerIP: cfg.LoginRatePerIP, LoginRatePerAccount: cfg.LoginRatePerEmail,
 		HashConcurrency: cfg.Argon2Concurrency, HSTS: cfg.CookieSecure, RequireTOTP: requiredRoles(cfg.RequireTOTP),
-		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Mail: mail, Access: acc, Signup: signups, Factors: fac, BaseURL: cfg.BaseURL, Platform: platform,
+		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Mail: mail, Access: acc, Signup: signups, Factors: fac, Payments: payments, BaseURL: cfg.BaseURL, Platform: platform,
 		Settings: handlers.Settings{ImpersonateFor: cfg.ImpersonateFor, DomainLimit: cfg.DomainLimit,
 			DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes},
 	})

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,13 +22,13 @@ import (
 
 	"portal/internal/access"
 	"portal/internal/auth"
+	"portal/internal/billing/stripepay"
 	"portal/internal/dbtest"
 	"portal/internal/factors"
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
 	"portal/internal/ispapi/ispsim"
 	"portal/internal/mailer"
-	"portal/internal/secret"
 	"portal/internal/signup"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -149,6 +148,9 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 		a.factors = factors.New(a.pool, testBox(t), a.mail, o.BaseURL, nil)
 		o.Factors = a.factors
 	}
+	if o.Payments == nil {
+		o.Payments = stripepay.New(a.pool, nil, nil, stripepay.Config{Box: testBox(t), Backend: testStripe(t), BaseURL: o.BaseURL, Now: o.Now})
+	}
 	a.h = New(o)
 	a.srv.Config.Handler = a.h.Routes()
 	a.srv.Start()
@@ -157,17 +159,6 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 }
 
 // testBox is a secret.Box under a fresh random key.
-func testBox(t testing.TB) *secret.Box {
-	t.Helper()
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	box, err := secret.NewBox(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return box
-}
-
 // startJobs works river jobs (mail delivery among them) until the test ends.
 func (a *testApp) startJobs() {
 	a.t.Helper()

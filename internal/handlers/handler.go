@@ -16,6 +16,7 @@ import (
 	"portal/internal/access"
 	"portal/internal/auth"
 	"portal/internal/factors"
+	"portal/internal/billing/stripepay"
 	"portal/internal/hosting"
 	"portal/internal/mailer"
 	"portal/internal/signup"
@@ -48,6 +49,8 @@ type Options struct {
 	BaseURL  string         // the portal's public address, for links shown on pages
 	Platform store.Platform // the platform new customers are created on
 	Settings Settings
+
+	Payments *stripepay.Service // issuers' Stripe settings, webhook events, checkout
 
 	LoginMaxFailures    int           // consecutive failures before a lockout
 	LoginLockout        time.Duration // how long a lockout lasts
@@ -85,6 +88,7 @@ type Handler struct {
 	access   *access.Service
 	signup   *signup.Service
 	factors  *factors.Service
+	payments *stripepay.Service
 	opts     Options
 }
 
@@ -124,6 +128,7 @@ func New(o Options) *Handler {
 		access:   o.Access,
 		signup:   o.Signup,
 		factors:  o.Factors,
+		payments: o.Payments,
 		opts:     o,
 	}
 }

@@ -86,11 +86,17 @@ func TestIsolationSweep(t *testing.T) {
 	signupID := app.insertObject(`INSERT INTO signups (plan_id, name, email, password_hash, domain, username, terms_version,
 		terms_accepted_at, terms_ip, token_hash, token_expires_at, state) VALUES ($1, 'V', 'v@example.com', 'x', 'v.example',
 		'vexample', '1', now(), '192.0.2.1', sha256('v'::bytea), now(), 'failed') RETURNING id`, opPlan.ID)
+	// Webhook events: each reseller's endpoint's are that reseller's (and the admins').
+	eventOf := map[string]int64{}
+	for tag, r := range map[string]store.Customer{"c1": r1, "c2": r2} {
+		eventOf[tag] = app.insertObject(`INSERT INTO payment_events (provider, event_id, reseller_id, type, payload, outcome)
+			VALUES ('stripe', $1, $2, 'checkout.session.completed', '{}', 'applied') RETURNING id`, "evt_"+tag, r.ID)
+	}
 	// A victim tuple is a foreign customer, a foreign owner's hosted objects, a plan and a drift item the attacker
 	// may not see. Resellers own no hosted objects: their tuples borrow another foreign client's.
 	victim := func(customer, objectsOf string, plan int64) objects {
 		o := objects{store.KindPlan: plan, store.KindDrift: driftID, store.KindOutbox: outboxID, store.KindSignup: signupID,
-			store.KindPlatform: app.platform.ID}
+			store.KindPlatform: app.platform.ID, store.KindPaymentEvent: eventOf[objectsOf[:2]]}
 		for k, v := range owned[objectsOf] {
 			o[k] = v
 		}

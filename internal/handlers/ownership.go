@@ -26,14 +26,17 @@ var paramKinds = map[string]store.Kind{
 	"outboxID":      store.KindOutbox,
 	"signupID":      store.KindSignup,
 	"platformID":    store.KindPlatform,
+
+	"paymentEventID": store.KindPaymentEvent,
 }
 
 // secretParams are route parameters that are not ids but link secrets (invitations, resets, address
 // confirmations): their own service checks them, and they are never logged.
 var secretParams = map[string]bool{"token": true}
 
-// publicParams are route parameters that name public pages (a reseller's signup page), not objects.
-var publicParams = map[string]bool{"slug": true}
+// publicParams are route parameters that name public pages (a reseller's signup page) or endpoints (the issuer of
+// a Stripe webhook, authenticated by its signature), not objects.
+var publicParams = map[string]bool{"slug": true, "issuer": true}
 
 type ownedKey string
 

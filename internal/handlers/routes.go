@@ -40,6 +40,8 @@ func (h *Handler) router() chi.Router {
 	r.Get("/readyz", h.readyz)
 	staticFS, _ := fs.Sub(static.FS, ".")
 	r.Handle("/static/*", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(staticFS))))
+	// Stripe's servers: no session; the webhook signature is the authentication.
+	r.Post("/webhooks/stripe/{issuer}", h.stripeWebhook)
 
 	r.Group(func(r chi.Router) {
 		r.Use(h.sessions.LoadAndSave)
@@ -112,6 +114,8 @@ func (h *Handler) router() chi.Router {
 				r.Post("/platforms", h.wrap(h.platformAdd))
 				r.Post("/platforms/{platformID}/test", h.wrap(h.platformTest))
 				r.Post("/platforms/{platformID}/default", h.wrap(h.platformDefault))
+				h.paymentRoutes(r)
+				r.Post("/billing/events/{paymentEventID}/replay", h.wrap(h.paymentEventReplay))
 				r.Get("/resellers", h.wrap(h.customerList(store.RoleReseller, "Resellers", "/admin/resellers", "/admin/resellers/new")))
 				r.Get("/resellers/new", h.wrap(h.customerNew(store.RoleReseller, "/admin/resellers")))
 				r.Post("/resellers", h.wrap(h.customerCreate(store.RoleReseller, "/admin/resellers")))
@@ -129,6 +133,7 @@ func (h *Handler) router() chi.Router {
 				r.Get("/signups", h.wrap(h.signupsList))
 				r.Post("/signups/settings", h.wrap(h.signupsSettings))
 				h.planRoutes(r)
+				h.paymentRoutes(r)
 			})
 			// One customer: admins (any) and resellers (their clients); the choke point checks {customerID}.
 			r.Route("/customers/{customerID}", func(r chi.Router) {
@@ -196,6 +201,15 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
 
 func roleHome(role store.Role) string {
 	return "/" + string(role)
+}
+
+// paymentRoutes registers the Stripe screens under /admin (the operator's account, every issuer's events) or
+// /reseller (its own account and events).
+func (h *Handler) paymentRoutes(r chi.Router) {
+	r.Get("/billing/stripe", h.wrap(h.stripeSettings))
+	r.Post("/billing/stripe", h.wrap(h.stripeSettingsSave))
+	r.Get("/billing/events", h.wrap(h.paymentEvents))
+	r.Get("/billing/events/{paymentEventID}", h.wrap(h.paymentEventShow))
 }
 
 // siteRoutes registers the web-site screens (signed-in, any role; ownership via the choke point).

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -61,32 +60,19 @@ type AuditFilter struct {
 
 // List returns entries newest first, plus whether more rows follow.
 func (s AuditLog) List(ctx context.Context, f AuditFilter) ([]AuditEntry, bool, error) {
-	if f.Limit <= 0 || f.Limit > 200 {
-		f.Limit = 50
-	}
-	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	q := newNewestFirst(f.Limit, f.Before)
 	if f.Action != "" {
-		where = append(where, "action LIKE "+arg(escapeLike(f.Action)+"%"))
+		q.add("action LIKE " + q.arg(escapeLike(f.Action)+"%"))
 	}
 	if f.Account != "" {
-		p := arg("%" + escapeLike(strings.ToLower(f.Account)) + "%")
-		where = append(where, "(lower(acting_email) LIKE "+p+" OR lower(effective_email) LIKE "+p+")")
+		p := q.arg("%" + escapeLike(strings.ToLower(f.Account)) + "%")
+		q.add("(lower(acting_email) LIKE " + p + " OR lower(effective_email) LIKE " + p + ")")
 	}
 	if f.Outcome != "" {
-		where = append(where, "outcome = "+arg(f.Outcome))
+		q.add("outcome = " + q.arg(f.Outcome))
 	}
-	if f.Before > 0 {
-		where = append(where, "id < "+arg(f.Before))
-	}
-	q := `SELECT id, at, acting_account_id, acting_email, effective_account_id, effective_email, action, object_type,
-		object_id, ip, outcome, detail FROM audit_log`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id DESC LIMIT " + arg(f.Limit+1)
-	rows, _ := s.db.Query(ctx, q, args...)
+	rows, _ := q.query(ctx, s.db, `SELECT id, at, acting_account_id, acting_email, effective_account_id, effective_email,
+		action, object_type, object_id, ip, outcome, detail FROM audit_log`)
 	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (AuditEntry, error) {
 		var e AuditEntry
 		err := row.Scan(&e.ID, &e.At, &e.ActingAccountID, &e.ActingEmail, &e.EffectiveAccountID, &e.EffectiveEmail,
@@ -96,10 +82,7 @@ func (s AuditLog) List(ctx context.Context, f AuditFilter) ([]AuditEntry, bool, 
 	if err != nil {
 		return nil, false, wrap(err, "list audit")
 	}
-	more := len(list) > f.Limit
-	if more {
-		list = list[:f.Limit]
-	}
+	list, more := page(q, list)
 	return list, more, nil
 }
 

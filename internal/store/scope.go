@@ -37,6 +37,8 @@ const (
 	KindOutbox      Kind = "outbox"   // an outgoing email: admins only
 	KindSignup      Kind = "signup"   // a public signup: its reseller's, or (the operator's page) the admins'
 	KindPlatform    Kind = "platform" // an ISPConfig installation: admins only
+
+	KindPaymentEvent Kind = "payment_event" // a provider's webhook event: admins, and the reseller whose endpoint received it
 )
 
 // visibleTo is the one ownership rule, over a customers row aliased c, with the placeholders of the scope's role
@@ -64,6 +66,9 @@ var resolveSQL = map[Kind]string{
 		($2::text = 'reseller' AND s.reseller_id = $3::bigint))`,
 	KindOutbox:   `SELECT o.id FROM outbox o WHERE o.id = $1 AND $2::text = 'admin' AND $3::bigint IS NULL`,
 	KindPlatform: `SELECT p.id FROM platforms p WHERE p.id = $1 AND $2::text = 'admin' AND $3::bigint IS NULL`,
+
+	KindPaymentEvent: `SELECT e.id FROM payment_events e WHERE e.id = $1 AND (($2::text = 'admin' AND $3::bigint IS NULL) OR
+		($2::text = 'reseller' AND e.reseller_id = $3::bigint))`,
 	KindPlan: `SELECT p.id FROM plans p WHERE p.id = $1 AND (($2::text = 'admin' AND p.reseller_id IS NULL) OR
 		($2::text = 'reseller' AND p.reseller_id = $3::bigint))`,
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -72,4 +73,49 @@ func InstallationID(ctx context.Context, db DBTX) (string, error) {
 		}
 	}
 	return "", wrap(err, "installation id")
+}
+
+// newestFirst builds a keyset-paginated list query, newest id first: conditions are ANDed, Before keeps ids below
+// it, and one row more than the page is asked for, so collect can tell whether more follow.
+type newestFirst struct {
+	where []string
+	args  []any
+	limit int
+}
+
+// newNewestFirst starts a list of at most limit rows (1 to 200; otherwise 50) with ids below before (0: any).
+func newNewestFirst(limit int, before int64) *newestFirst {
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	q := &newestFirst{limit: limit}
+	if before > 0 {
+		q.add("id < " + q.arg(before))
+	}
+	return q
+}
+
+// arg adds a parameter and returns its placeholder.
+func (q *newestFirst) arg(v any) string {
+	q.args = append(q.args, v)
+	return "$" + strconv.Itoa(len(q.args))
+}
+
+func (q *newestFirst) add(cond string) { q.where = append(q.where, cond) }
+
+// query runs selectFrom ("SELECT … FROM table") with the conditions, the order and the limit.
+func (q *newestFirst) query(ctx context.Context, db DBTX, selectFrom string) (pgx.Rows, error) {
+	if len(q.where) > 0 {
+		selectFrom += " WHERE " + strings.Join(q.where, " AND ")
+	}
+	selectFrom += " ORDER BY id DESC LIMIT " + q.arg(q.limit+1)
+	return db.Query(ctx, selectFrom, q.args...)
+}
+
+// page cuts the extra row off and reports whether there was one.
+func page[T any](q *newestFirst, list []T) ([]T, bool) {
+	if len(list) > q.limit {
+		return list[:q.limit], true
+	}
+	return list, false
 }
