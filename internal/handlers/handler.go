@@ -15,8 +15,8 @@ import (
 
 	"portal/internal/access"
 	"portal/internal/auth"
-	"portal/internal/factors"
 	"portal/internal/billing/stripepay"
+	"portal/internal/factors"
 	"portal/internal/hosting"
 	"portal/internal/mailer"
 	"portal/internal/signup"
