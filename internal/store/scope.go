@@ -37,6 +37,7 @@ const (
 	KindOutbox      Kind = "outbox"   // an outgoing email: admins only
 	KindSignup      Kind = "signup"   // a public signup: its reseller's, or (the operator's page) the admins'
 	KindPlatform    Kind = "platform" // an ISPConfig installation: admins only
+	KindInvoice     Kind = "invoice"  // an invoice or credit note: its issuer's and its buyer's (admins: all)
 )
 
 // visibleTo is the one ownership rule, over a customers row aliased c, with the placeholders of the scope's role
@@ -64,6 +65,7 @@ var resolveSQL = map[Kind]string{
 		($2::text = 'reseller' AND s.reseller_id = $3::bigint))`,
 	KindOutbox:   `SELECT o.id FROM outbox o WHERE o.id = $1 AND $2::text = 'admin' AND $3::bigint IS NULL`,
 	KindPlatform: `SELECT p.id FROM platforms p WHERE p.id = $1 AND $2::text = 'admin' AND $3::bigint IS NULL`,
+	KindInvoice:  `SELECT i.id FROM invoices i WHERE i.id = $1 AND i.state <> 'draft' AND ` + visibleInvoice("$2", "$3"),
 	KindPlan: `SELECT p.id FROM plans p WHERE p.id = $1 AND (($2::text = 'admin' AND p.reseller_id IS NULL) OR
 		($2::text = 'reseller' AND p.reseller_id = $3::bigint))`,
 }
