@@ -2,6 +2,7 @@ package billing_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -185,4 +186,12 @@ func siteActiveInISP(e *env, id int64) string {
 		e.T.Fatal(err)
 	}
 	return fmt.Sprint(e.Sim.Row("web_domain", ispID)["active"])
+}
+
+func jsonRoundTrip(d billing.Document, out *billing.Document) error {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
 }

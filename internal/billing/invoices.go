@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -273,48 +275,59 @@ func (s *Service) OnPlanChange(ctx context.Context, tx pgx.Tx, customerID, oldPl
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
+	// Each period still running (or invoiced in advance) is one cycle ending on its invoices' period end: the
+	// old plan's lines are credited for the days left of each invoice, the new plan charged once for the days
+	// left of the cycle.
+	var ends []time.Time
 	for _, inv := range covering {
-		if inv.CreditedMinor >= inv.TotalMinor || inv.PeriodFrom == nil || inv.PeriodTo == nil {
-			continue
+		if inv.PeriodTo != nil && !slices.ContainsFunc(ends, inv.PeriodTo.Equal) {
+			ends = append(ends, *inv.PeriodTo)
 		}
-		from, to := *inv.PeriodFrom, *inv.PeriodTo
-		start := from
-		if today.After(from) {
-			start = today
-		}
-		left, total := int64(days(start, to)), int64(days(from, to))
-		d, err := DocumentOf(inv)
-		if err != nil {
-			return err
-		}
-		for _, l := range d.Lines {
-			if l.Description != planLine(oldPlan, sub.Cycle) {
+	}
+	for _, to := range ends {
+		cycleFrom := subCycle(to, sub.Cycle)
+		start := maxDate(today, cycleFrom)
+		for _, inv := range covering {
+			if inv.PeriodTo == nil || !inv.PeriodTo.Equal(to) || inv.CreditedMinor >= inv.TotalMinor {
 				continue
 			}
-			unused := MulDivHalfUp(l.NetMinor, left, total)
-			if unused == 0 {
-				continue
-			}
-			desc := fmt.Sprintf("Unused time on %s, %s to %s (%d of %d days)", l.Description,
-				start.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly), left, total)
-			if _, err := s.creditNote(ctx, tx, inv, []Line{{Description: desc, Quantity: 1, UnitMinor: unused}}); err != nil {
+			from := *inv.PeriodFrom
+			invStart := maxDate(today, from)
+			left, total := int64(days(invStart, to)), int64(days(from, to))
+			d, err := DocumentOf(inv)
+			if err != nil {
 				return err
 			}
+			var credit []Line
+			for _, l := range d.Lines {
+				if !strings.HasPrefix(l.Description, planLine(oldPlan, sub.Cycle)) {
+					continue
+				}
+				if unused := MulDivHalfUp(l.NetMinor, left, total); unused > 0 {
+					credit = append(credit, Line{Description: fmt.Sprintf("Unused time on %s, %s (%d of %d days)",
+						planLine(oldPlan, sub.Cycle), span(invStart, to), left, total), Quantity: 1, UnitMinor: unused})
+				}
+			}
+			if len(credit) > 0 {
+				if _, err := s.creditNote(ctx, tx, inv, credit); err != nil {
+					return err
+				}
+			}
 		}
-		if newPrice.AmountMinor == 0 {
+		left, total := int64(days(start, to)), int64(days(cycleFrom, to))
+		charge := MulDivHalfUp(newPrice.AmountMinor, left, total)
+		if charge == 0 {
 			continue
 		}
-		charge := MulDivHalfUp(newPrice.AmountMinor, left, total)
-		desc := fmt.Sprintf("%s, %s to %s (%d of %d days)", planLine(newPlan, sub.Cycle),
-			start.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly), left, total)
+		desc := fmt.Sprintf("%s, %s (%d of %d days)", planLine(newPlan, sub.Cycle), span(start, to), left, total)
 		nd, err := s.newDocument(ctx, tx, iss, c, KindInvoice, []Line{{Description: desc, Quantity: 1, UnitMinor: charge}})
 		if err != nil {
 			return err
 		}
 		nd.PeriodFrom, nd.PeriodTo = start, to
 		due := today.AddDate(0, 0, iss.PaymentTermsDays)
-		if from.After(today) {
-			due = from
+		if cycleFrom.After(today) {
+			due = cycleFrom
 		}
 		id, err := draft(ctx, tx, iss, c, &sub.ID, "proration", nil, nd, due)
 		if err != nil {
@@ -325,4 +338,16 @@ func (s *Service) OnPlanChange(ctx context.Context, tx pgx.Tx, customerID, oldPl
 		}
 	}
 	return b.SetSubscriptionPlan(ctx, sub.ID, newPlan.ID)
+}
+
+// span is a period [from, to) as printed: its first and last day.
+func span(from, to time.Time) string {
+	return from.Format(time.DateOnly) + " to " + to.AddDate(0, 0, -1).Format(time.DateOnly)
+}
+
+func maxDate(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

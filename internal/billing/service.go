@@ -74,6 +74,19 @@ func addCycle(d time.Time, cycle string) time.Time {
 	return time.Date(first.Year(), first.Month(), min(day, last), 0, 0, 0, 0, time.UTC)
 }
 
+// subCycle is the start of the cycle that ends on d (addCycle's inverse; a month-end clamp maps back to the
+// same day of the earlier month where it has it).
+func subCycle(d time.Time, cycle string) time.Time {
+	months := 1
+	if cycle == store.CycleYearly {
+		months = 12
+	}
+	y, m, day := d.Date()
+	first := time.Date(y, m-time.Month(months), 1, 0, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	return time.Date(first.Year(), first.Month(), min(day, last), 0, 0, 0, 0, time.UTC)
+}
+
 // issuerOf is who invoices a customer: a reseller's client its reseller, everyone else the operator.
 func issuerOf(c store.Customer) *int64 {
 	if c.Kind == store.RoleClient {
@@ -130,6 +143,9 @@ func (s *Service) Subscribe(ctx context.Context, customerID int64, cycle string,
 	}
 	c, err := store.NewCustomers(s.pool).ByID(ctx, customerID)
 	if err != nil {
+		return store.Subscription{}, err
+	}
+	if _, err := store.NewBilling(s.pool).Issuer(ctx, issuerOf(c), false); err != nil { // the run joins on it
 		return store.Subscription{}, err
 	}
 	sub, err := store.NewBilling(s.pool).CreateSubscription(ctx, store.Subscription{CustomerID: c.ID, PlanID: c.PlanID,
