@@ -303,4 +303,3 @@ func TestTax_ReverseChargeAndVATFormat(t *testing.T) {
 		t.Fatalf("reverse-charge document: %+v", d)
 	}
 }
-

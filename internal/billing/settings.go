@@ -291,4 +291,3 @@ func (s *Service) SaveProfile(ctx context.Context, a hosting.Actor, customerID i
 		return auditObj(ctx, tx, a, "billing.profile", string(store.KindCustomer), customerID)
 	})
 }
-
