@@ -19,6 +19,7 @@ import (
 
 	"portal/internal/access"
 	"portal/internal/auth"
+	"portal/internal/billing"
 	"portal/internal/handlers"
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
@@ -141,12 +142,17 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 			return fmt.Errorf("PORTAL_SIGNUP_BLOCKLIST_FILE: %w", err)
 		}
 	}
-	jobs, err := tenancy.NewJobs(pool, ten, log, host.AddWorkers, mail.AddWorkers, signups.AddWorkers)
+	bill := billing.New(pool, ten, mail, cfg.BaseURL, log)
+	bill.RunEvery = cfg.BillingEvery
+	ten.PlanChange = bill.OnPlanChange
+	jobs, err := tenancy.NewJobs(pool, ten, log, host.AddWorkers, mail.AddWorkers, signups.AddWorkers, bill.AddWorkers)
 	if err != nil {
 		return err
 	}
 	mail.SetJobs(jobs)
 	signups.SetJobs(jobs)
+	bill.SetJobs(jobs)
+	bill.AddPeriodic(jobs)
 	acc := access.New(pool, mail, hasher, cfg.BaseURL, log)
 	ten.Invite = acc.InviteTx
 	ten.SuspensionNotice = acc.SuspensionNoticeTx
@@ -169,7 +175,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		Health: health, LoginMaxFailures: cfg.LoginMaxFailures, LoginLockout: cfg.LoginLockout,
 		LoginRatePerIP: cfg.LoginRatePerIP, LoginRatePerAccount: cfg.LoginRatePerEmail,
 		HashConcurrency: cfg.Argon2Concurrency, HSTS: cfg.CookieSecure, RequireTOTP: requiredRoles(cfg.RequireTOTP),
-		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Mail: mail, Access: acc, Signup: signups, BaseURL: cfg.BaseURL, Platform: platform,
+		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Mail: mail, Access: acc, Signup: signups, Billing: bill, BaseURL: cfg.BaseURL, Platform: platform,
 		Settings: handlers.Settings{ImpersonateFor: cfg.ImpersonateFor, DomainLimit: cfg.DomainLimit,
 			DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes},
 	})

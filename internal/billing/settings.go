@@ -195,9 +195,16 @@ func (s *Service) Prices(ctx context.Context, a hosting.Actor) ([]PriceRow, stor
 	return out, iss, nil
 }
 
-// SetPrice sets (or, with an empty amount, removes) a price of one of the actor's own plans, in its issuer's
-// currency. Wholesale prices exist only on the operator's reseller plans (what a reseller pays per client).
-func (s *Service) SetPrice(ctx context.Context, a hosting.Actor, planID int64, kind, cycle, amount, setupFee string) error {
+// PlanPricesInput is one plan's row on the prices screen, amounts as typed ("" for none).
+type PlanPricesInput struct {
+	Monthly, Yearly, SetupFee          string
+	WholesaleMonthly, WholesaleYearly string
+}
+
+// SetPlanPrices sets (an empty amount: removes) the prices of one of the actor's own plans, in its issuer's
+// currency, all or none. Wholesale prices exist only on the operator's reseller plans (what a reseller pays per
+// client and cycle).
+func (s *Service) SetPlanPrices(ctx context.Context, a hosting.Actor, planID int64, in PlanPricesInput) error {
 	rid, err := issuerScope(a)
 	if err != nil {
 		return err
@@ -213,40 +220,59 @@ func (s *Service) SetPrice(ctx context.Context, a hosting.Actor, planID int64, k
 		if (plan.ResellerID == nil) != (rid == nil) || (rid != nil && *plan.ResellerID != *rid) {
 			return store.ErrNotFound
 		}
-		errs := fail.Fields{}
-		if cycle != store.CycleMonthly && cycle != store.CycleYearly {
-			errs.Add("cycle", "Choose monthly or yearly.")
-		}
-		switch {
-		case kind == store.PriceRetail:
-		case kind == store.PriceWholesale && plan.ResellerID == nil && plan.Audience == store.RoleReseller:
-		default:
-			errs.Add("kind", "Wholesale prices are set on the operator's reseller plans only.")
-		}
-		iss, err := store.NewBilling(tx).Issuer(ctx, rid, false)
+		b := store.NewBilling(tx)
+		iss, err := b.Issuer(ctx, rid, false)
 		if err != nil {
 			return err
 		}
+		errs := fail.Fields{}
+		amount := func(field, v string) (int64, bool) {
+			if strings.TrimSpace(v) == "" {
+				return 0, false
+			}
+			n, err := ParseMinor(v, iss.Currency)
+			if err != nil {
+				errs.Add(field, err.Error()+".")
+			}
+			return n, true
+		}
+		wholesale := plan.ResellerID == nil && plan.Audience == store.RoleReseller
+		if !wholesale && (in.WholesaleMonthly != "" || in.WholesaleYearly != "") {
+			errs.Add("wholesale_monthly", "Wholesale prices are set on the operator's reseller plans only.")
+		}
+		setup, _ := amount("setup_fee", in.SetupFee)
+		type row struct {
+			kind, cycle, field, value string
+		}
+		rows := []row{{store.PriceRetail, store.CycleMonthly, "monthly", in.Monthly}, {store.PriceRetail, store.CycleYearly, "yearly", in.Yearly},
+			{store.PriceWholesale, store.CycleMonthly, "wholesale_monthly", in.WholesaleMonthly},
+			{store.PriceWholesale, store.CycleYearly, "wholesale_yearly", in.WholesaleYearly}}
+		var set []store.Price
+		var del []row
+		for _, r := range rows {
+			n, ok := amount(r.field, r.value)
+			if !ok {
+				del = append(del, r)
+				continue
+			}
+			p := store.Price{PlanID: planID, Kind: r.kind, Cycle: r.cycle, Currency: iss.Currency, AmountMinor: n}
+			if r.kind == store.PriceRetail {
+				p.SetupFeeMinor = setup
+			}
+			set = append(set, p)
+		}
 		if len(errs) > 0 {
 			return errs.Err()
 		}
-		if strings.TrimSpace(amount) == "" {
-			return store.NewBilling(tx).DeletePrice(ctx, planID, kind, cycle)
-		}
-		p := store.Price{PlanID: planID, Kind: kind, Cycle: cycle, Currency: iss.Currency}
-		if p.AmountMinor, err = ParseMinor(amount, iss.Currency); err != nil {
-			errs.Add("amount", err.Error()+".")
-		}
-		if strings.TrimSpace(setupFee) != "" {
-			if p.SetupFeeMinor, err = ParseMinor(setupFee, iss.Currency); err != nil {
-				errs.Add("setup_fee", err.Error()+".")
+		for _, p := range set {
+			if err := b.SetPrice(ctx, p); err != nil {
+				return err
 			}
 		}
-		if len(errs) > 0 {
-			return errs.Err()
-		}
-		if err := store.NewBilling(tx).SetPrice(ctx, p); err != nil {
-			return err
+		for _, r := range del {
+			if err := b.DeletePrice(ctx, planID, r.kind, r.cycle); err != nil {
+				return err
+			}
 		}
 		return auditObj(ctx, tx, a, "billing.price", string(store.KindPlan), planID)
 	})

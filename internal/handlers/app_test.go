@@ -20,6 +20,7 @@ import (
 
 	"portal/internal/access"
 	"portal/internal/auth"
+	"portal/internal/billing"
 	"portal/internal/dbtest"
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
@@ -48,6 +49,7 @@ type testApp struct {
 	mail     *mailer.Service
 	access   *access.Service
 	signup   *signup.Service
+	billing  *billing.Service
 	jobs     *river.Client[pgx.Tx]
 	platform store.Platform
 	env      *testenv.Env
@@ -107,12 +109,15 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 			e.Ten.SuspensionNotice = a.access.SuspensionNoticeTx
 			a.signup = signup.New(pool, e.Ten, e.Host, e.Mail, a.hasher, e.Platform.ID, o.BaseURL, nil)
 			a.signup.Limits.MinFill = 0 // tests that check the fill time set it
-			return []func(*river.Workers){a.signup.AddWorkers}
+			a.billing = billing.New(pool, e.Ten, e.Mail, o.BaseURL, nil)
+			e.Ten.PlanChange = a.billing.OnPlanChange
+			return []func(*river.Workers){a.signup.AddWorkers, a.billing.AddWorkers}
 		}
 	})
 	a.pool, a.sim, a.isp, a.platform = a.env.Pool, a.env.Sim, a.env.ISP, a.env.Platform
 	a.tenancy, a.hosting, a.mail, a.jobs = a.env.Ten, a.env.Host, a.env.Mail, a.env.Jobs
 	a.signup.SetJobs(a.jobs)
+	a.billing.SetJobs(a.jobs)
 	hash, err := a.hasher.Hash(pw)
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +129,7 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	t.Cleanup(func() { db.Close() })
 	o.Sessions, _ = NewSessions(db, 30*time.Minute, 12*time.Hour, false, 0)
 	o.Pool, o.ISP, o.Tenancy, o.Hosting, o.Platform = a.pool, a.isp, a.tenancy, a.hosting, a.platform
-	o.Mail, o.Access, o.Signup = a.mail, a.access, a.signup
+	o.Mail, o.Access, o.Signup, o.Billing = a.mail, a.access, a.signup, a.billing
 	a.h = New(o)
 	a.srv.Config.Handler = a.h.Routes()
 	a.srv.Start()

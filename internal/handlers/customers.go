@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"portal/internal/auth"
 	"portal/internal/fail"
 	"portal/internal/ispapi"
@@ -236,8 +238,16 @@ func (h *Handler) customerShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, http.StatusOK, c.Name, views.CustomerDetail(c, plan, u, plans, !p.Impersonating(),
-		views.InviteInfo{State: inv.State, Email: inv.Email, Sent: inv.Sent, Until: inv.Until}))
+	page := views.CustomerDetail(c, plan, u, plans, !p.Impersonating(),
+		views.InviteInfo{State: inv.State, Email: inv.Email, Sent: inv.Sent, Until: inv.Until})
+	if h.billing != nil && c.State != store.StateDeleted {
+		bd, err := h.customerBillingData(r, c.ID)
+		if err != nil {
+			return err
+		}
+		page = templ.Join(page, views.CustomerBilling(bd))
+	}
+	return h.render(w, r, http.StatusOK, c.Name, page)
 }
 
 // validContact checks a customer's contact fields with the service's rules, normalising them.

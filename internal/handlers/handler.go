@@ -15,6 +15,7 @@ import (
 
 	"portal/internal/access"
 	"portal/internal/auth"
+	"portal/internal/billing"
 	"portal/internal/hosting"
 	"portal/internal/mailer"
 	"portal/internal/signup"
@@ -43,6 +44,7 @@ type Options struct {
 	Mail     *mailer.Service
 	Access   *access.Service
 	Signup   *signup.Service
+	Billing  *billing.Service
 	BaseURL  string         // the portal's public address, for links shown on pages
 	Platform store.Platform // the platform new customers are created on
 	Settings Settings
@@ -82,6 +84,7 @@ type Handler struct {
 	mail     *mailer.Service
 	access   *access.Service
 	signup   *signup.Service
+	billing  *billing.Service
 	opts     Options
 
 	hashSem chan struct{} // bounds concurrent argon2id hashes
@@ -121,6 +124,7 @@ func New(o Options) *Handler {
 		mail:     o.Mail,
 		access:   o.Access,
 		signup:   o.Signup,
+		billing:  o.Billing,
 		opts:     o,
 		hashSem:  make(chan struct{}, o.HashConcurrency),
 	}

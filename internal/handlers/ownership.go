@@ -26,6 +26,7 @@ var paramKinds = map[string]store.Kind{
 	"outboxID":      store.KindOutbox,
 	"signupID":      store.KindSignup,
 	"platformID":    store.KindPlatform,
+	"invoiceID":     store.KindInvoice,
 }
 
 // secretParams are route parameters that are not ids but link secrets (invitations, resets, address
