@@ -2,6 +2,7 @@ package billing_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -301,5 +302,96 @@ func TestTax_ReverseChargeAndVATFormat(t *testing.T) {
 	d, _ := billing.DocumentOf(e.invoices(c)[0])
 	if !d.ReverseCharge || d.TaxMinor != 0 || d.TotalMinor != 10000 || !strings.Contains(strings.Join(d.Notes, " "), "Article 196") {
 		t.Fatalf("reverse-charge document: %+v", d)
+	}
+}
+
+// TestWholesale_OperatorBillsResellerPerClient: the operator's invoice to a reseller carries the reseller plan's
+// retail fee and one wholesale line per billed client; the reseller's own invoices to its clients are issued in
+// its name with its own number series.
+func TestWholesale_OperatorBillsResellerPerClient(t *testing.T) {
+	e := newEnv(t, "", false)
+	ctx := context.Background()
+	rp := e.Plan(nil, store.RoleReseller, "Reseller M", testenv.Unlimited)
+	e.price(rp, store.PriceRetail, 5000, 0)
+	e.price(rp, store.PriceWholesale, 300, 0)
+	r := e.Customer(store.RoleReseller, nil, unique("ws-r"), rp)
+	cp := e.Plan(&r, store.RoleClient, "Client S", testenv.Unlimited)
+	e.price(cp, store.PriceRetail, 900, 0)
+	b := store.NewBilling(e.Pool)
+	iss, _ := b.Issuer(ctx, &r.ID, false)
+	iss.LegalName, iss.NumberPrefix = "Reseller Ltd", "RS-"
+	if err := b.SaveIssuer(ctx, iss); err != nil {
+		t.Fatal(err)
+	}
+	c1 := e.Customer(store.RoleClient, &r, unique("ws-c1"), cp)
+	c2 := e.Customer(store.RoleClient, &r, unique("ws-c2"), cp)
+	e.Customer(store.RoleClient, &r, unique("ws-c3"), cp) // not billed: no wholesale line either
+	e.subscribe(c1, "2026-01-01")
+	e.subscribe(c2, "2026-01-01")
+	e.subscribe(r, "2026-01-01")
+	e.run()
+	bill := e.invoices(r)
+	if len(bill) != 1 {
+		t.Fatalf("reseller's bills: %d, want 1", len(bill))
+	}
+	d, _ := billing.DocumentOf(bill[0])
+	if len(d.Lines) != 3 || d.TotalMinor != 5600 || bill[0].IssuerResellerID != nil {
+		t.Fatalf("wholesale bill: %d lines total %d issuer %v, want 3 lines 5600 from the operator", len(d.Lines), d.TotalMinor, bill[0].IssuerResellerID)
+	}
+	ci := e.invoices(c1)[0]
+	cd, _ := billing.DocumentOf(ci)
+	if cd.Seller.Name != "Reseller Ltd" || ci.Number != "RS-000001" || *ci.IssuerResellerID != r.ID {
+		t.Fatalf("client invoice: seller %q number %s, want Reseller Ltd RS-000001", cd.Seller.Name, ci.Number)
+	}
+	if bill[0].Number != "INV-000001" {
+		t.Fatalf("operator's number %s, want INV-000001 (its own series)", bill[0].Number)
+	}
+}
+
+// TestNumbers_GaplessUnderConcurrency: many invoices issued at once by one issuer get consecutive numbers, and the
+// stored hash is the hash of the stored document (stable across decoding and re-encoding, as every re-render does).
+func TestNumbers_GaplessUnderConcurrency(t *testing.T) {
+	e := newEnv(t, "", false)
+	ctx := context.Background()
+	p := e.Plan(nil, store.RoleClient, "P", testenv.Unlimited)
+	e.price(p, store.PriceRetail, 1234, 0)
+	const n = 12
+	for range n {
+		c := e.Customer(store.RoleClient, nil, unique("gap"), p)
+		e.subscribe(c, "2026-01-01")
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if err := e.B.Generate(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	rows, _ := e.Pool.Query(ctx, `SELECT number FROM invoices ORDER BY number`)
+	nums, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nums) != n {
+		t.Fatalf("%d invoices from 4 concurrent runs over %d subscriptions, want %d", len(nums), n, n)
+	}
+	for i, num := range nums {
+		if want := fmt.Sprintf("INV-%06d", i+1); num != want {
+			t.Fatalf("number %d is %s, want %s (gapless)", i, num, want)
+		}
+	}
+	rows, _ = e.Pool.Query(ctx, `SELECT id FROM invoices`)
+	ids, _ := pgx.CollectRows(rows, pgx.RowTo[int64])
+	for _, id := range ids {
+		inv := e.invoice(id)
+		d, err := billing.DocumentOf(inv)
+		if err != nil || d.Hash() != inv.Hash {
+			t.Fatalf("invoice %d: stored hash %s, document hashes to %s (%v)", id, inv.Hash, d.Hash(), err)
+		}
+		if d2, _ := billing.DocumentOf(e.invoice(id)); d2.Hash() != inv.Hash {
+			t.Fatalf("invoice %d: hash changed on a second read", id)
+		}
 	}
 }
