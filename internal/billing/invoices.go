@@ -351,3 +351,86 @@ func maxDate(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// signupCycle is the cycle a signup is billed in: monthly when the plan has a monthly price, else yearly.
+func signupCycle(ctx context.Context, b store.Billing, planID int64) (store.Price, bool, error) {
+	for _, cycle := range []string{store.CycleMonthly, store.CycleYearly} {
+		p, err := b.Price(ctx, planID, store.PriceRetail, cycle)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return p, false, err
+		}
+		if p.AmountMinor > 0 || p.SetupFeeMinor > 0 {
+			return p, true, nil
+		}
+	}
+	return store.Price{}, false, nil
+}
+
+// PlanPaid reports whether a plan has a retail price: its signups pay their first invoice before provisioning.
+func (s *Service) PlanPaid(ctx context.Context, planID int64) (bool, error) {
+	_, paid, err := signupCycle(ctx, store.NewBilling(s.pool), planID)
+	return paid, err
+}
+
+// AwaitSignupPayment issues a new customer's first invoice (the first period and the setup fee) once, with its
+// subscription starting today, and reports whether the invoice is still unpaid. A free plan has nothing to pay.
+func (s *Service) AwaitSignupPayment(ctx context.Context, customerID int64) (bool, error) {
+	wait := false
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := store.NewBilling(tx)
+		c, err := store.NewCustomers(tx).Lock(ctx, customerID)
+		if err != nil {
+			return err
+		}
+		var state string
+		err = tx.QueryRow(ctx, `SELECT state FROM invoices WHERE customer_id = $1 AND purpose = 'signup'`, customerID).Scan(&state)
+		if err == nil {
+			wait = state != store.InvoicePaid
+			return nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		price, paid, err := signupCycle(ctx, b, c.PlanID)
+		if err != nil || !paid {
+			return err
+		}
+		iss, err := b.Issuer(ctx, issuerOf(c), false)
+		if err != nil {
+			return err
+		}
+		from := s.today()
+		to := addCycle(from, price.Cycle)
+		sub, err := b.SubscriptionOf(ctx, c.ID, true)
+		if errors.Is(err, store.ErrNotFound) {
+			sub, err = b.CreateSubscription(ctx, store.Subscription{CustomerID: c.ID, PlanID: c.PlanID, Cycle: price.Cycle,
+				PeriodStart: from, NextDueOn: to})
+		}
+		if err != nil {
+			return err
+		}
+		if err := b.AdvanceSubscription(ctx, sub.ID, from, to); err != nil {
+			return err
+		}
+		lines, err := s.periodLines(ctx, tx, c, price.Cycle, true)
+		if err != nil || len(lines) == 0 {
+			return err
+		}
+		d, err := s.newDocument(ctx, tx, iss, c, KindInvoice, lines)
+		if err != nil {
+			return err
+		}
+		d.PeriodFrom, d.PeriodTo = from, to
+		id, err := draft(ctx, tx, iss, c, &sub.ID, "signup", nil, d, from)
+		if err != nil {
+			return err
+		}
+		inv, err := s.issue(ctx, tx, id)
+		wait = inv.State != store.InvoicePaid
+		return err
+	})
+	return wait, err
+}

@@ -111,6 +111,8 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 			a.signup.Limits.MinFill = 0 // tests that check the fill time set it
 			a.billing = billing.New(pool, e.Ten, e.Mail, o.BaseURL, nil)
 			e.Ten.PlanChange = a.billing.OnPlanChange
+			a.billing.OnPaid = a.signup.InvoicePaid
+			a.signup.Payment = a.billing
 			return []func(*river.Workers){a.signup.AddWorkers, a.billing.AddWorkers}
 		}
 	})

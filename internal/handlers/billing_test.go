@@ -7,7 +7,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"portal/internal/mailtest"
 	"portal/internal/store"
 )
 
@@ -158,5 +160,71 @@ func TestBillingIsolation_Resellers(t *testing.T) {
 	}
 	if _, err := app.billing.InvoiceForCheckout(ctx, app.env.As(r2), i2); err == nil {
 		t.Fatal("r2 (the issuer) got a checkout for its client's invoice; only the buyer pays")
+	}
+}
+
+// TestSignup_PaidPlanWaitsForPayment: a signup to a priced plan gets its first invoice (period and setup fee) and
+// nothing is provisioned until it is paid; the visitor, signed in, sees the invoice; once the reseller records the
+// payment, the set-up continues to a ready site.
+func TestSignup_PaidPlanWaitsForPayment(t *testing.T) {
+	w := newSignupWorld(t)
+	app := w.app
+	ctx := context.Background()
+	if err := store.NewBilling(app.pool).SetPrice(ctx, store.Price{PlanID: w.plan.ID, Kind: store.PriceRetail,
+		Cycle: store.CycleMonthly, Currency: "EUR", AmountMinor: 1500, SetupFeeMinor: 500}); err != nil {
+		t.Fatal(err)
+	}
+	email := fmt.Sprintf("payer-%d@example.com", time.Now().UnixNano())
+	v := app.browser()
+	if resp := v.post(w.page, w.form(email, "payer-site.example")); resp.StatusCode != http.StatusOK {
+		t.Fatalf("signup: %d %.500s", resp.StatusCode, resp.body)
+	}
+	msg := w.mp.Wait(email, 1)[0]
+	link := strings.TrimPrefix(mailtest.Link(t, msg.Text, app.srv.URL+"/signup/confirm/"), app.srv.URL)
+	if resp := v.post(link, url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm: %d", resp.StatusCode)
+	}
+	poll := func(want string) string {
+		t.Helper()
+		deadline := time.Now().Add(45 * time.Second)
+		for {
+			v.hdrs["HX-Request"] = "true"
+			st := v.get("/signup/setup")
+			delete(v.hdrs, "HX-Request")
+			if strings.Contains(st.body, want) {
+				return st.body
+			}
+			if time.Now().After(deadline) || strings.Contains(st.body, "setup-failed") {
+				t.Fatalf("set-up never showed %s:\n%s", want, st.body)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	poll(`data-testid="step-payment"`)
+	acct, err := store.NewAccounts(app.pool).ByEmail(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := store.NewCustomers(app.pool).ByID(ctx, *acct.CustomerID)
+	if c.State != store.StatePending || c.ISPClientID != nil || app.simRowsWhere("client", "username", c.ISPUsername) != 0 {
+		t.Fatalf("before payment: customer %s isp id %v, want pending and nothing in ISPConfig", c.State, c.ISPClientID)
+	}
+	var invID int64
+	var total int64
+	if err := app.pool.QueryRow(ctx, `SELECT id, total_minor FROM invoices WHERE customer_id = $1 AND purpose = 'signup'`, c.ID).Scan(&invID, &total); err != nil || total != 2000 {
+		t.Fatalf("signup invoice: %v total %d, want 2000", err, total)
+	}
+	if resp := v.get(fmt.Sprintf("/invoices/%d", invID)); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, `data-testid="pay-now"`) {
+		t.Fatalf("the visitor's invoice page: %d, want it with a pay-now button", resp.StatusCode)
+	}
+	rAcct, _ := store.NewAccounts(app.pool).ByCustomer(ctx, w.reseller.ID)
+	rb := app.browser()
+	rb.mustLogin(rAcct.Email, pw, "/reseller")
+	if resp := rb.post(fmt.Sprintf("/invoices/%d/payments", invID), url.Values{"provider": {"bank"}, "amount": {"20.00"}, "reference": {"SIGNUP-1"}, "paid_on": {""}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("record payment: %d %.500s", resp.StatusCode, resp.body)
+	}
+	poll(`data-testid="setup-state">ready<`)
+	if c, _ := store.NewCustomers(app.pool).ByID(ctx, c.ID); c.State != store.StateActive {
+		t.Fatalf("after payment: customer %s, want active", c.State)
 	}
 }
