@@ -197,7 +197,7 @@ func (s *Service) Prices(ctx context.Context, a hosting.Actor) ([]PriceRow, stor
 
 // PlanPricesInput is one plan's row on the prices screen, amounts as typed ("" for none).
 type PlanPricesInput struct {
-	Monthly, Yearly, SetupFee          string
+	Monthly, Yearly, SetupFee         string
 	WholesaleMonthly, WholesaleYearly string
 }
 
