@@ -395,3 +395,50 @@ func TestNumbers_GaplessUnderConcurrency(t *testing.T) {
 		}
 	}
 }
+
+// TestDunning_EachStepOnce: reminders before and after the due date are each recorded and mailed once however
+// often the job runs; termination, when enabled, cancels the subscription once.
+func TestDunning_EachStepOnce(t *testing.T) {
+	e := newEnv(t, "", false)
+	ctx := context.Background()
+	b := store.NewBilling(e.Pool)
+	iss, _ := b.Issuer(ctx, nil, false)
+	iss.TerminateEnabled = true
+	if err := b.SaveIssuer(ctx, iss); err != nil {
+		t.Fatal(err)
+	}
+	p := e.Plan(nil, store.RoleClient, "P", testenv.Unlimited)
+	e.price(p, store.PriceRetail, 5000, 0)
+	c := e.Customer(store.RoleClient, nil, unique("dun"), p)
+	e.subscribe(c, "2026-01-20")
+	reminders := func() int {
+		return e.Count(`SELECT count(*) FROM outbox WHERE kind = 'invoice_reminder' AND customer_id = $1`, c.ID)
+	}
+	for _, step := range []struct {
+		day  string
+		want int
+	}{{"2026-01-06", 0}, {"2026-01-13", 1}, {"2026-01-20", 1}, {"2026-01-21", 2}, {"2026-01-22", 2}, {"2026-01-23", 3}, {"2026-01-24", 3}} {
+		e.Clock.Set(step.day)
+		e.run()
+		e.run()
+		if n := reminders(); n != step.want {
+			t.Fatalf("%s: %d reminders, want %d", step.day, n, step.want)
+		}
+	}
+	e.Clock.Set("2026-02-19") // 30 days late
+	e.run()
+	e.run()
+	sub, _ := b.SubscriptionOf(ctx, c.ID, false)
+	if sub.State != store.SubCancelled || e.Count(`SELECT count(*) FROM dunning_steps WHERE step = 'terminate'`) != 1 {
+		t.Fatalf("30 days late: subscription %s, want cancelled once", sub.State)
+	}
+	if got := e.Reload(c); got.SuspendedBy != store.SuspendedByBilling {
+		t.Fatalf("a terminated customer is suspended by %q, want billing", got.SuspendedBy)
+	}
+	before := len(e.invoices(c))
+	e.Clock.Set("2026-04-10")
+	e.run()
+	if n := len(e.invoices(c)); n != before {
+		t.Fatalf("a cancelled subscription got %d more invoices, want none", n-before)
+	}
+}

@@ -87,6 +87,10 @@ func (s *Service) applyPayment(ctx context.Context, tx pgx.Tx, p Payment, by *in
 		return err
 	}
 	if state == store.InvoicePaid && inv.State != store.InvoicePaid {
+		// Whatever else was on its way for this invoice (another checkout) no longer holds anything up.
+		if _, err := tx.Exec(ctx, `DELETE FROM payments_pending WHERE invoice_id = $1`, inv.ID); err != nil {
+			return err
+		}
 		inv.State, inv.PaidMinor = state, paid
 		if s.OnPaid != nil {
 			if err := s.OnPaid(ctx, tx, inv); err != nil {
