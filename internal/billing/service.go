@@ -117,20 +117,23 @@ func (s *Service) locked(ctx context.Context, id int64, fn func(conn *pgxpool.Co
 	return fn(conn)
 }
 
-// audit appends to the audit log in tx, so the entry exists exactly when the change does.
+// audit appends to the audit log in tx, so the entry exists exactly when the change does; a nil actor is billing's
+// own jobs.
 func audit(ctx context.Context, tx pgx.Tx, a *hosting.Actor, action string, id int64, detail string) error {
-	e := store.AuditEntry{Action: action, ObjectType: string(store.KindInvoice), ObjectID: strconv.FormatInt(id, 10),
-		Outcome: store.OutcomeSuccess, Detail: detail}
+	return auditObj(ctx, tx, a, action, string(store.KindInvoice), id, detail)
+}
+
+func auditObj(ctx context.Context, tx pgx.Tx, a *hosting.Actor, action, kind string, id int64, detail string) error {
+	e := store.AuditEntry{Action: action, ObjectType: kind, ObjectID: strconv.FormatInt(id, 10),
+		Outcome: store.OutcomeSuccess, Detail: detail, ActingEmail: "billing"}
 	if a != nil {
-		e.IP = a.IP
+		e.IP, e.ActingEmail = a.IP, ""
 		if a.Acting.ID != 0 {
 			e.ActingAccountID, e.ActingEmail = &a.Acting.ID, a.Acting.Email
 		}
 		if a.Effective.ID != 0 {
 			e.EffectiveAccountID, e.EffectiveEmail = &a.Effective.ID, a.Effective.Email
 		}
-	} else {
-		e.ActingEmail = "billing"
 	}
 	return store.NewAuditLog(tx).Append(ctx, e)
 }

@@ -141,21 +141,8 @@ func (s *Service) SaveIssuer(ctx context.Context, a hosting.Actor, in IssuerInpu
 		if err := b.SaveIssuer(ctx, iss); err != nil {
 			return err
 		}
-		return auditObj(ctx, tx, a, "billing.settings", "issuer", cur.ID)
+		return auditObj(ctx, tx, &a, "billing.settings", "issuer", cur.ID, "")
 	})
-}
-
-// auditObj audits a settings change on a non-invoice object.
-func auditObj(ctx context.Context, tx pgx.Tx, a hosting.Actor, action, kind string, id int64) error {
-	e := store.AuditEntry{Action: action, ObjectType: kind, ObjectID: strconv.FormatInt(id, 10), IP: a.IP,
-		Outcome: store.OutcomeSuccess}
-	if a.Acting.ID != 0 {
-		e.ActingAccountID, e.ActingEmail = &a.Acting.ID, a.Acting.Email
-	}
-	if a.Effective.ID != 0 {
-		e.EffectiveAccountID, e.EffectiveEmail = &a.Effective.ID, a.Effective.Email
-	}
-	return store.NewAuditLog(tx).Append(ctx, e)
 }
 
 // PriceRow is one plan's prices as the prices screen shows them.
@@ -274,7 +261,7 @@ func (s *Service) SetPlanPrices(ctx context.Context, a hosting.Actor, planID int
 				return err
 			}
 		}
-		return auditObj(ctx, tx, a, "billing.price", string(store.KindPlan), planID)
+		return auditObj(ctx, tx, &a, "billing.price", string(store.KindPlan), planID, "")
 	})
 }
 
@@ -314,6 +301,6 @@ func (s *Service) SaveProfile(ctx context.Context, a hosting.Actor, customerID i
 		if err := store.NewBilling(tx).SaveProfile(ctx, p); err != nil {
 			return err
 		}
-		return auditObj(ctx, tx, a, "billing.profile", string(store.KindCustomer), customerID)
+		return auditObj(ctx, tx, &a, "billing.profile", string(store.KindCustomer), customerID, "")
 	})
 }

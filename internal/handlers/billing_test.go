@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"portal/internal/mailtest"
 	"portal/internal/store"
 )
 
@@ -176,31 +175,8 @@ func TestSignup_PaidPlanWaitsForPayment(t *testing.T) {
 	}
 	email := fmt.Sprintf("payer-%d@example.com", time.Now().UnixNano())
 	v := app.browser()
-	if resp := v.post(w.page, w.form(email, "payer-site.example")); resp.StatusCode != http.StatusOK {
-		t.Fatalf("signup: %d %.500s", resp.StatusCode, resp.body)
-	}
-	msg := w.mp.Wait(email, 1)[0]
-	link := strings.TrimPrefix(mailtest.Link(t, msg.Text, app.srv.URL+"/signup/confirm/"), app.srv.URL)
-	if resp := v.post(link, url.Values{}); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("confirm: %d", resp.StatusCode)
-	}
-	poll := func(want string) string {
-		t.Helper()
-		deadline := time.Now().Add(45 * time.Second)
-		for {
-			v.hdrs["HX-Request"] = "true"
-			st := v.get("/signup/setup")
-			delete(v.hdrs, "HX-Request")
-			if strings.Contains(st.body, want) {
-				return st.body
-			}
-			if time.Now().After(deadline) || strings.Contains(st.body, "setup-failed") {
-				t.Fatalf("set-up never showed %s:\n%s", want, st.body)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	poll(`data-testid="step-payment"`)
+	w.signUpAndConfirm(t, v, email, "payer-site.example")
+	waitSetupShows(t, v, `data-testid="step-payment"`)
 	acct, err := store.NewAccounts(app.pool).ByEmail(ctx, email)
 	if err != nil {
 		t.Fatal(err)
@@ -223,7 +199,7 @@ func TestSignup_PaidPlanWaitsForPayment(t *testing.T) {
 	if resp := rb.post(fmt.Sprintf("/invoices/%d/payments", invID), url.Values{"provider": {"bank"}, "amount": {"20.00"}, "reference": {"SIGNUP-1"}, "paid_on": {""}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("record payment: %d %.500s", resp.StatusCode, resp.body)
 	}
-	poll(`data-testid="setup-state">ready<`)
+	waitSetup(t, v, "ready")
 	if c, _ := store.NewCustomers(app.pool).ByID(ctx, c.ID); c.State != store.StateActive {
 		t.Fatalf("after payment: customer %s, want active", c.State)
 	}
