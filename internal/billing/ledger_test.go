@@ -442,3 +442,40 @@ func TestDunning_EachStepOnce(t *testing.T) {
 		t.Fatalf("a cancelled subscription got %d more invoices, want none", n-before)
 	}
 }
+
+// TestProperty_IssuedAndCredited: random prices, setup fees and VAT rates (fixed seeds) through the real issuing
+// path: every stored document's lines add up to its stored totals, and its full credit note plus the invoice is
+// zero in net, tax and total.
+func TestProperty_IssuedAndCredited(t *testing.T) {
+	e := newEnv(t, "", false)
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(7, 11))
+	for i := range 20 {
+		e.vat(nil, "DE", []int64{0, 700, 1900, 2100, 2550}[r.IntN(5)])
+		p := e.Plan(nil, store.RoleClient, fmt.Sprintf("rnd %d", i), testenv.Unlimited)
+		e.price(p, store.PriceRetail, 1+r.Int64N(100_000), r.Int64N(20_000))
+		c := e.Customer(store.RoleClient, nil, unique("rnd"), p)
+		e.subscribe(c, "2026-01-01")
+		e.run()
+		inv := e.invoices(c)[0]
+		cn, err := e.B.CreditInvoice(ctx, e.Admin(), inv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range []store.Invoice{inv, cn} {
+			d, _ := billing.DocumentOf(x)
+			var net, tax int64
+			for _, l := range d.Lines {
+				net += l.NetMinor
+				tax += l.TaxMinor
+			}
+			if net != x.NetMinor || tax != x.TaxMinor || net+tax != x.TotalMinor {
+				t.Fatalf("case %d %s: lines %d+%d, stored %d+%d=%d", i, x.Number, net, tax, x.NetMinor, x.TaxMinor, x.TotalMinor)
+			}
+		}
+		if inv.NetMinor+cn.NetMinor != 0 || inv.TaxMinor+cn.TaxMinor != 0 || inv.TotalMinor+cn.TotalMinor != 0 {
+			t.Fatalf("case %d: invoice %d/%d/%d and credit note %d/%d/%d don't cancel", i, inv.NetMinor, inv.TaxMinor,
+				inv.TotalMinor, cn.NetMinor, cn.TaxMinor, cn.TotalMinor)
+		}
+	}
+}

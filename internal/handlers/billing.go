@@ -72,17 +72,13 @@ func (h *Handler) invoiceList(w http.ResponseWriter, r *http.Request) error {
 	if pg, err := strconv.Atoi(q.Get("page")); err == nil {
 		f.Page = pg
 	}
-	status := http.StatusOK
-	if len(d.Errs) > 0 {
-		status = http.StatusUnprocessableEntity
-		f = store.InvoiceFilter{State: "-"} // nothing matches an unreadable filter
+	if len(d.Errs) > 0 { // an unreadable filter lists nothing rather than everything
+		return h.render(w, r, http.StatusUnprocessableEntity, "Invoices", views.InvoicesPage(d))
 	}
 	list, err := h.billing.Invoices(r.Context(), h.actor(r), f)
 	if fe := fail.FieldsOf(err); fe != nil {
-		for _, m := range fe {
-			d.Errs["form"] = m
-		}
-		status = http.StatusUnprocessableEntity
+		d.Errs["form"] = fe["state"]
+		return h.render(w, r, http.StatusUnprocessableEntity, "Invoices", views.InvoicesPage(d))
 	} else if err != nil {
 		return err
 	}
@@ -94,7 +90,7 @@ func (h *Handler) invoiceList(w http.ResponseWriter, r *http.Request) error {
 	for _, c := range list.Credit {
 		d.Credit = append(d.Credit, c.String())
 	}
-	return h.render(w, r, status, "Invoices", views.InvoicesPage(d))
+	return h.render(w, r, http.StatusOK, "Invoices", views.InvoicesPage(d))
 }
 
 func party(p billing.Party) views.PartyView {

@@ -63,6 +63,12 @@ func TestBillingScreens_ResellerLedger(t *testing.T) {
 		!strings.Contains(page.body, "29.75") {
 		t.Fatalf("invoice page: status %d, want the hash, seller and total; %.800s", page.StatusCode, page.body)
 	}
+	if resp := rb.get("/invoices?from=yesterday"); resp.StatusCode != http.StatusUnprocessableEntity || strings.Contains(resp.body, "R1-000001") {
+		t.Fatalf("an unreadable date filter: status %d, want 422 listing nothing", resp.StatusCode)
+	}
+	if resp := rb.get("/invoices?state=bogus"); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("an unknown state filter: status %d, want 422", resp.StatusCode)
+	}
 	list := rb.get("/invoices?state=issued")
 	if !strings.Contains(list.body, "R1-000001") || !strings.Contains(list.body, `data-testid="total-row"`) {
 		t.Fatalf("invoice list lacks the invoice or its totals")
