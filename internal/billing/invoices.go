@@ -131,7 +131,7 @@ func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, 
 		if cl.State != store.StateActive {
 			continue
 		}
-		if _, err := b.SubscriptionOf(ctx, cl.ID, false); errors.Is(err, store.ErrNotFound) {
+		if sub, err := b.SubscriptionOf(ctx, cl.ID, false); errors.Is(err, store.ErrNotFound) || (err == nil && sub.State == store.SubCancelled) {
 			continue // not billed, so not charged wholesale either
 		} else if err != nil {
 			return nil, err
@@ -283,6 +283,11 @@ func (s *Service) OnPlanChange(ctx context.Context, tx pgx.Tx, customerID, oldPl
 		if inv.PeriodTo != nil && !slices.ContainsFunc(ends, inv.PeriodTo.Equal) {
 			ends = append(ends, *inv.PeriodTo)
 		}
+	}
+	// The last period the subscription went through is charged at the new plan even when the old one cost nothing
+	// (no invoice covers it).
+	if sub.PeriodStart.Before(sub.NextDueOn) && sub.NextDueOn.After(today) && !slices.ContainsFunc(ends, sub.NextDueOn.Equal) {
+		ends = append(ends, sub.NextDueOn)
 	}
 	for _, to := range ends {
 		cycleFrom := subCycle(to, sub.Cycle)

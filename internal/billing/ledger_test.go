@@ -479,3 +479,27 @@ func TestProperty_IssuedAndCredited(t *testing.T) {
 		}
 	}
 }
+
+// TestProration_FromFreePlan: moving from a free plan to a paid one mid-cycle charges the paid plan's days left,
+// though no invoice covered the free period.
+func TestProration_FromFreePlan(t *testing.T) {
+	e := newEnv(t, "", false)
+	ctx := context.Background()
+	free := e.Plan(nil, store.RoleClient, "Free", testenv.Unlimited)
+	paid := e.Plan(nil, store.RoleClient, "Paid", testenv.Unlimited)
+	e.price(paid, store.PriceRetail, 3100, 0)
+	c := e.Customer(store.RoleClient, nil, unique("free"), free)
+	e.subscribe(c, "2026-01-01")
+	e.run()
+	if n := len(e.invoices(c)); n != 0 {
+		t.Fatalf("a free plan got %d invoices", n)
+	}
+	e.Clock.Set("2026-01-22") // 10 of 31 days left
+	if err := e.Ten.ChangePlan(ctx, c.ID, paid.ID); err != nil {
+		t.Fatal(err)
+	}
+	invs := e.invoices(c)
+	if len(invs) != 1 || invs[0].TotalMinor != 1000 {
+		t.Fatalf("after the upgrade: %d invoices, want one over 1000 (3100*10/31)", len(invs))
+	}
+}
