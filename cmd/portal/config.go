@@ -60,7 +60,8 @@ type Config struct {
 
 	SignupBlocklistFile string // email domains refused for public signup, one a line
 	QueueEvery          time.Duration
-	SecretKey           []byte // PORTAL_SECRET_KEY: encrypts the passwords of platforms added by admins; nil: none can be added
+	BillingEvery        time.Duration // PORTAL_BILLING_INTERVAL: invoice generation and dunning; 0: off
+	SecretKey           []byte        // PORTAL_SECRET_KEY: encrypts the passwords of platforms added by admins; nil: none can be added
 }
 
 type envReader struct {
@@ -178,6 +179,9 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if v := e.str("PORTAL_DRIFT_INTERVAL", "30m"); v != "off" {
 		c.DriftEvery = e.duration("PORTAL_DRIFT_INTERVAL", 30*time.Minute)
+	}
+	if v := e.str("PORTAL_BILLING_INTERVAL", "1h"); v != "off" {
+		c.BillingEvery = e.duration("PORTAL_BILLING_INTERVAL", time.Hour)
 	}
 	if v := e.str("PORTAL_QUEUE_INTERVAL", "20s"); v != "off" {
 		c.QueueEvery = e.duration("PORTAL_QUEUE_INTERVAL", 20*time.Second)

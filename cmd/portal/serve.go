@@ -19,6 +19,7 @@ import (
 
 	"portal/internal/access"
 	"portal/internal/auth"
+	"portal/internal/billing"
 	"portal/internal/billing/stripepay"
 	"portal/internal/factors"
 	"portal/internal/handlers"
@@ -143,12 +144,19 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 			return fmt.Errorf("PORTAL_SIGNUP_BLOCKLIST_FILE: %w", err)
 		}
 	}
-	jobs, err := tenancy.NewJobs(pool, ten, log, host.AddWorkers, mail.AddWorkers, signups.AddWorkers)
+	bill := billing.New(pool, ten, mail, cfg.BaseURL, log)
+	bill.RunEvery = cfg.BillingEvery
+	ten.PlanChange = bill.OnPlanChange
+	bill.OnPaid = signups.InvoicePaid // a paid plan's signup is set up once its first invoice is paid
+	signups.Payment = bill
+	jobs, err := tenancy.NewJobs(pool, ten, log, host.AddWorkers, mail.AddWorkers, signups.AddWorkers, bill.AddWorkers)
 	if err != nil {
 		return err
 	}
 	mail.SetJobs(jobs)
 	signups.SetJobs(jobs)
+	bill.SetJobs(jobs)
+	bill.AddPeriodic(jobs)
 	acc := access.New(pool, mail, hasher, cfg.BaseURL, log)
 	ten.Invite = acc.InviteTx
 	ten.Hasher = hasher // limited to PORTAL_ARGON2_CONCURRENCY at once by handlers.New
@@ -179,16 +187,15 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	sessions, stopSessions := handlers.NewSessions(db, cfg.SessionIdle, cfg.SessionMaxAge, cfg.CookieSecure, 5*time.Minute)
 	defer stopSessions()
 
-	// TODO(merge): billing's service is the ledger and the invoice source (nil, nil until it exists: webhook
-	// events are then answered 500 and Stripe retries them; nothing can be paid).
-	payments := stripepay.New(pool, nil, nil, stripepay.Config{Box: box, BaseURL: cfg.BaseURL, Log: log})
+	// Stripe payments land in the billing ledger, in the transaction that stores their event.
+	payments := stripepay.New(pool, bill, stripepay.Invoices(bill), stripepay.Config{Box: box, BaseURL: cfg.BaseURL, Log: log})
 
 	h := handlers.New(handlers.Options{
 		Log: log, Pool: pool, ISP: isp, Sessions: sessions, Hasher: hasher, Metrics: metrics,
 		Health: health, LoginMaxFailures: cfg.LoginMaxFailures, LoginLockout: cfg.LoginLockout,
 		LoginRatePerIP: cfg.LoginRatePerIP, LoginRatePerAccount: cfg.LoginRatePerEmail,
 		HashConcurrency: cfg.Argon2Concurrency, HSTS: cfg.CookieSecure, RequireTOTP: requiredRoles(cfg.RequireTOTP),
-		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Mail: mail, Access: acc, Signup: signups, Factors: fac, Payments: payments, BaseURL: cfg.BaseURL, Platform: platform,
+		TrustedProxies: cfg.TrustedProxies, Tenancy: ten, Hosting: host, Mail: mail, Access: acc, Signup: signups, Factors: fac, Payments: payments, Billing: bill, BaseURL: cfg.BaseURL, Platform: platform,
 		Settings: handlers.Settings{ImpersonateFor: cfg.ImpersonateFor, DomainLimit: cfg.DomainLimit,
 			DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes},
 	})

@@ -22,6 +22,7 @@ import (
 
 	"portal/internal/access"
 	"portal/internal/auth"
+	"portal/internal/billing"
 	"portal/internal/billing/stripepay"
 	"portal/internal/dbtest"
 	"portal/internal/factors"
@@ -53,6 +54,7 @@ type testApp struct {
 	access   *access.Service
 	signup   *signup.Service
 	factors  *factors.Service
+	billing  *billing.Service
 	jobs     *river.Client[pgx.Tx]
 	platform store.Platform
 	env      *testenv.Env
@@ -126,12 +128,17 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 			e.Ten.SuspensionNotice = a.access.SuspensionNoticeTx
 			a.signup = signup.New(pool, e.Ten, e.Host, e.Mail, a.hasher, e.Platform.ID, o.BaseURL, nil)
 			a.signup.Limits.MinFill = 0 // tests that check the fill time set it
-			return []func(*river.Workers){a.signup.AddWorkers}
+			a.billing = billing.New(pool, e.Ten, e.Mail, o.BaseURL, nil)
+			e.Ten.PlanChange = a.billing.OnPlanChange
+			a.billing.OnPaid = a.signup.InvoicePaid
+			a.signup.Payment = a.billing
+			return []func(*river.Workers){a.signup.AddWorkers, a.billing.AddWorkers}
 		}
 	})
 	a.pool, a.sim, a.isp, a.platform = a.env.Pool, a.env.Sim, a.env.ISP, a.env.Platform
 	a.tenancy, a.hosting, a.mail, a.jobs = a.env.Ten, a.env.Host, a.env.Mail, a.env.Jobs
 	a.signup.SetJobs(a.jobs)
+	a.billing.SetJobs(a.jobs)
 	hash, err := a.hasher.Hash(pw)
 	if err != nil {
 		t.Fatal(err)
@@ -143,13 +150,13 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	t.Cleanup(func() { db.Close() })
 	o.Sessions, _ = NewSessions(db, 30*time.Minute, 12*time.Hour, false, 0)
 	o.Pool, o.ISP, o.Tenancy, o.Hosting, o.Platform = a.pool, a.isp, a.tenancy, a.hosting, a.platform
-	o.Mail, o.Access, o.Signup = a.mail, a.access, a.signup
+	o.Mail, o.Access, o.Signup, o.Billing = a.mail, a.access, a.signup, a.billing
 	if o.Factors == nil {
 		a.factors = factors.New(a.pool, testBox(t), a.mail, o.BaseURL, nil)
 		o.Factors = a.factors
 	}
 	if o.Payments == nil {
-		o.Payments = stripepay.New(a.pool, nil, nil, stripepay.Config{Box: testBox(t), Backend: testStripe(t), BaseURL: o.BaseURL, Now: o.Now})
+		o.Payments = stripepay.New(a.pool, a.billing, stripepay.Invoices(a.billing), stripepay.Config{Box: testBox(t), Backend: testStripe(t), BaseURL: o.BaseURL, Now: o.Now})
 	}
 	a.h = New(o)
 	a.srv.Config.Handler = a.h.Routes()
@@ -158,7 +165,6 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	return a
 }
 
-// testBox is a secret.Box under a fresh random key.
 // startJobs works river jobs (mail delivery among them) until the test ends.
 func (a *testApp) startJobs() {
 	a.t.Helper()

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"portal/internal/fail"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -140,9 +142,17 @@ func (h *Handler) customerShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, http.StatusOK, v.Customer.Name, views.CustomerDetail(v.Customer, v.Plan, v.Usage, v.Plans, !a.Impersonating(),
+	page := views.CustomerDetail(v.Customer, v.Plan, v.Usage, v.Plans, !a.Impersonating(),
 		views.InviteInfo{State: inv.State, Email: inv.Email, Sent: inv.Sent, Until: inv.Until},
-		a.Effective.Role == store.RoleAdmin && !a.Impersonating()))
+		a.Effective.Role == store.RoleAdmin && !a.Impersonating())
+	if h.billing != nil && v.Customer.State != store.StateDeleted {
+		bd, err := h.customerBillingData(r, id)
+		if err != nil {
+			return err
+		}
+		page = templ.Join(page, views.CustomerBilling(bd))
+	}
+	return h.render(w, r, http.StatusOK, v.Customer.Name, page)
 }
 
 // customerResetFactors serves POST /customers/{customerID}/second-factors/reset: an admin (acting as itself, having

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/a-h/templ"
+
 	"portal/internal/store"
 	"portal/internal/views"
 )
@@ -44,7 +46,15 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return h.render(w, r, http.StatusOK, "Dashboard", views.DashboardPage(string(p.Effective.Role), p.Effective.Name, c, plan, u, stats, sites))
+	page := views.DashboardPage(string(p.Effective.Role), p.Effective.Name, c, plan, u, stats, sites)
+	if h.billing != nil && c != nil && c.Kind == store.RoleReseller {
+		box, err := h.resellerBilling(r)
+		if err != nil {
+			return err
+		}
+		page = templ.Join(page, box)
+	}
+	return h.render(w, r, http.StatusOK, "Dashboard", page)
 }
 
 // auditList handles GET /admin/audit (admins only): the audit log, filtered and paginated by id.

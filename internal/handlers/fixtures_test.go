@@ -109,7 +109,30 @@ func (a *testApp) fullCustomer(c store.Customer, tag string) objects {
 		store.KindMailbox:     a.fixtureMailbox(c, md, "box@"+tag+"-mail.test"),
 		store.KindMailForward: a.fixtureForward(c, md, "fwd@"+tag+"-mail.test", "someone@elsewhere.test"),
 		store.KindDomain:      a.fixtureDomain(c, tag+"-domain.test"),
+		store.KindInvoice:     a.fixtureInvoice(c),
 	}
+}
+
+// fixtureInvoice bills c monthly on its plan (priced at 10.00 EUR if it has no price yet) and returns its first
+// invoice, issued by c's reseller (or the operator).
+func (a *testApp) fixtureInvoice(c store.Customer) int64 {
+	a.t.Helper()
+	ctx := context.Background()
+	if _, err := a.pool.Exec(ctx, `INSERT INTO plan_prices (plan_id, kind, cycle, currency, amount_minor)
+		VALUES ($1, 'retail', 'monthly', 'EUR', 1000) ON CONFLICT DO NOTHING`, c.PlanID); err != nil {
+		a.t.Fatal(err)
+	}
+	if _, err := a.billing.Subscribe(ctx, c.ID, store.CycleMonthly, a.billing.Now()); err != nil {
+		a.t.Fatal(err)
+	}
+	if err := a.billing.Generate(ctx); err != nil {
+		a.t.Fatal(err)
+	}
+	var id int64
+	if err := a.pool.QueryRow(ctx, `SELECT id FROM invoices WHERE customer_id = $1 ORDER BY id LIMIT 1`, c.ID).Scan(&id); err != nil {
+		a.t.Fatalf("invoice of %d: %v", c.ID, err)
+	}
+	return id
 }
 
 // simRowsWhere counts simulator rows of table whose column equals value.

@@ -15,6 +15,7 @@ import (
 
 	"portal/internal/access"
 	"portal/internal/auth"
+	"portal/internal/billing"
 	"portal/internal/billing/stripepay"
 	"portal/internal/factors"
 	"portal/internal/hosting"
@@ -46,6 +47,7 @@ type Options struct {
 	Access   *access.Service
 	Signup   *signup.Service
 	Factors  *factors.Service
+	Billing  *billing.Service
 	BaseURL  string         // the portal's public address, for links shown on pages
 	Platform store.Platform // the platform new customers are created on
 	Settings Settings
@@ -89,6 +91,7 @@ type Handler struct {
 	signup   *signup.Service
 	factors  *factors.Service
 	payments *stripepay.Service
+	billing  *billing.Service
 	opts     Options
 }
 
@@ -129,6 +132,7 @@ func New(o Options) *Handler {
 		signup:   o.Signup,
 		factors:  o.Factors,
 		payments: o.Payments,
+		billing:  o.Billing,
 		opts:     o,
 	}
 }

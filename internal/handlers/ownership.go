@@ -28,6 +28,7 @@ var paramKinds = map[string]store.Kind{
 	"platformID":    store.KindPlatform,
 
 	"paymentEventID": store.KindPaymentEvent,
+	"invoiceID":      store.KindInvoice,
 }
 
 // secretParams are route parameters that are not ids but link secrets (invitations, resets, address

@@ -170,10 +170,6 @@ func (h *Handler) stripeWebhook(w http.ResponseWriter, r *http.Request) {
 
 // invoicePay serves POST /invoices/{invoiceID}/pay (the invoice's client): a Stripe Checkout Session for what is
 // due, then a redirect (HX-Redirect for htmx) to Stripe's payment page.
-//
-// TODO(merge): register it in routes.go, r.Post("/invoices/{invoiceID}/pay", h.wrap(h.invoicePay)) in the
-// signed-in group, once billing's invoices exist: "invoiceID" needs its paramKinds entry (billing's KindInvoice,
-// resolved in SQL), and stripepay.New needs billing's service as the InvoiceSource.
 func (h *Handler) invoicePay(w http.ResponseWriter, r *http.Request) error {
 	id, err := ownedID(r, "invoiceID")
 	if err != nil {

@@ -91,6 +91,7 @@ func (h *Handler) router() chi.Router {
 			h.siteRoutes(r)
 			h.mailRoutes(r)
 			h.domainRoutes(r)
+			h.billingRoutes(r)
 
 			r.Post("/impersonate/stop", h.wrap(h.impersonateStop))
 
@@ -147,6 +148,8 @@ func (h *Handler) router() chi.Router {
 				r.Get("/delete", h.wrap(h.customerDeleteConfirm))
 				r.Post("/delete", h.wrap(h.customerDelete))
 				r.Post("/retry", h.wrap(h.customerRetry))
+				r.Post("/subscription", h.wrap(h.customerSubscribe))
+				r.Post("/billing-profile", h.wrap(h.customerBillingProfile))
 				r.Post("/invite", h.wrap(h.customerInvite))
 				r.Post("/impersonate", h.wrap(h.impersonateStart))
 				r.With(h.requireRole(store.RoleAdmin)).Post("/second-factors/reset", h.wrap(h.customerResetFactors))
@@ -248,6 +251,31 @@ func (h *Handler) mailRoutes(r chi.Router) {
 	r.Post("/mail/mailboxes/{mailboxID}/delete", h.wrap(h.mailboxDelete))
 	r.Post("/mail/forwards/{mailForwardID}/active", h.wrap(h.mailForwardSetActive))
 	r.Post("/mail/forwards/{mailForwardID}/delete", h.wrap(h.mailForwardDelete))
+}
+
+// billingRoutes registers the billing screens (signed-in; ownership of {invoiceID} and {planID} via the choke
+// point). Invoices: every role sees its own (issued by it or to it); prices and settings: admins and resellers, for
+// their own plans and issuer profile; billing details: clients and resellers, their own. POST /invoices/{id}/pay
+// (the "pay now" button) belongs to the Stripe checkout.
+func (h *Handler) billingRoutes(r chi.Router) {
+	r.Get("/invoices", h.wrap(h.invoiceList))
+	r.Get("/invoices/{invoiceID}", h.wrap(h.invoiceShow))
+	r.Get("/invoices/{invoiceID}/pdf", h.wrap(h.invoicePDF))
+	r.Post("/invoices/{invoiceID}/pay", h.wrap(h.invoicePay))
+	r.Group(func(r chi.Router) {
+		r.Use(h.requireRole(store.RoleAdmin, store.RoleReseller))
+		r.Post("/invoices/{invoiceID}/payments", h.wrap(h.invoicePayment))
+		r.Post("/invoices/{invoiceID}/credit", h.wrap(h.invoiceCredit))
+		r.Get("/billing/prices", h.wrap(h.priceList))
+		r.Post("/billing/prices/{planID}", h.wrap(h.priceSet))
+		r.Get("/billing/settings", h.wrap(h.billingSettings))
+		r.Post("/billing/settings", h.wrap(h.billingSettingsSave))
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(h.requireRole(store.RoleClient, store.RoleReseller))
+		r.Get("/account/billing", h.wrap(h.accountBilling))
+		r.Post("/account/billing", h.wrap(h.accountBillingSave))
+	})
 }
 
 // publicMailRoutes registers pages that need no portal account (a mailbox owner's own password change). The rate

@@ -110,7 +110,9 @@ func (h *Handler) signupSetup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if sg.State == store.SignupReady && sg.CustomerID != nil {
+	// Ready, or waiting for the first invoice's payment: this browser is signed in as the new client (to see and pay
+	// its invoice).
+	if (sg.State == store.SignupReady || (sg.State == store.SignupSettingUp && sg.Step == "payment")) && sg.CustomerID != nil {
 		acct, err := h.accounts.ByCustomer(ctx, *sg.CustomerID)
 		if err != nil {
 			return err

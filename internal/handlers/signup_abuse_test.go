@@ -31,16 +31,22 @@ func (w *signupWorld) count(q string, args ...any) int {
 // waitSetup polls a visitor's set-up page until it shows state.
 func waitSetup(t *testing.T, v *browser, state string) string {
 	t.Helper()
+	return waitSetupShows(t, v, `data-testid="setup-state">`+state+`<`)
+}
+
+// waitSetupShows polls a visitor's set-up page until its HTML contains want.
+func waitSetupShows(t *testing.T, v *browser, want string) string {
+	t.Helper()
 	deadline := time.Now().Add(45 * time.Second)
 	for {
 		v.hdrs["HX-Request"] = "true"
 		st := v.get("/signup/setup")
 		delete(v.hdrs, "HX-Request")
-		if strings.Contains(st.body, `data-testid="setup-state">`+state+`<`) {
+		if strings.Contains(st.body, want) {
 			return st.body
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("set-up did not reach %q:\n%s", state, st.body)
+			t.Fatalf("set-up never showed %s:\n%s", want, st.body)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -78,9 +78,15 @@ func (s *Service) Setup(ctx context.Context, id int64) error {
 		switch {
 		case err == nil: // our own earlier attempt
 		case errors.Is(err, pgx.ErrNoRows):
+			hold := false
+			if s.Payment != nil {
+				if hold, err = s.Payment.PlanPaid(ctx, sg.PlanID); err != nil {
+					return err
+				}
+			}
 			c, cerr := s.ten.Create(ctx, tenancy.NewCustomer{Kind: store.RoleClient, ResellerID: sg.ResellerID,
 				PlatformID: s.platform, PlanID: sg.PlanID, Name: sg.Name, Email: sg.Email, Username: sg.Username,
-				PasswordHash: sg.PasswordHash})
+				PasswordHash: sg.PasswordHash, Hold: hold})
 			if fe, ok := fail.As(cerr); ok {
 				return failWith("client", fe.Msg)
 			}
@@ -99,6 +105,22 @@ func (s *Service) Setup(ctx context.Context, id int64) error {
 	c, err := store.NewCustomers(s.pool).ByID(ctx, *sg.CustomerID)
 	if err != nil {
 		return err
+	}
+	// A paid plan: the first invoice is issued once, and provisioning waits until it is paid (InvoicePaid
+	// starts this job again).
+	if c.State == store.StatePending && s.Payment != nil {
+		wait, err := s.Payment.AwaitSignupPayment(ctx, c.ID)
+		if fe, ok := fail.As(err); ok {
+			return failWith("payment", fe.Msg)
+		}
+		if err != nil {
+			return err
+		}
+		if wait {
+			_, err := store.NewSignups(s.pool).SetState(ctx, id, store.SignupSettingUp, "payment",
+				"Waiting for the payment of your first invoice; set-up continues as soon as it is paid.", store.SignupSettingUp)
+			return err
+		}
 	}
 	switch c.State {
 	case store.StatePending:
@@ -179,4 +201,37 @@ func (s *Service) Setup(ctx context.Context, id int64) error {
 		s.audit(ctx, "signup.setup", "", &id, store.OutcomeSuccess, "ready")
 		return nil
 	})
+}
+
+// Payment is billing's part in a signup to a paid plan.
+type Payment interface {
+	// PlanPaid reports whether a plan has a price (its signups wait for their first invoice to be paid).
+	PlanPaid(ctx context.Context, planID int64) (bool, error)
+	// AwaitSignupPayment issues the new customer's first invoice (once) and reports whether it is still unpaid.
+	AwaitSignupPayment(ctx context.Context, customerID int64) (bool, error)
+}
+
+// InvoicePaid continues, in tx, the set-up of the signup whose first invoice was just paid: billing calls it in
+// the transaction that records the payment, so the set-up job exists exactly when the payment does.
+func (s *Service) InvoicePaid(ctx context.Context, tx pgx.Tx, inv store.Invoice) error {
+	if inv.Purpose != "signup" {
+		return nil
+	}
+	var id int64
+	err := tx.QueryRow(ctx, `SELECT id FROM signups WHERE customer_id = $1 AND state = 'setting_up' AND step = 'payment'
+		ORDER BY id DESC LIMIT 1`, inv.CustomerID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := store.NewSignups(tx).SetState(ctx, id, store.SignupSettingUp, "client", "", store.SignupSettingUp); err != nil {
+		return err
+	}
+	if s.jobs == nil {
+		return errors.New("signup: no job client configured")
+	}
+	_, err = s.jobs.InsertTx(ctx, tx, SetupArgs{ID: id}, nil)
+	return err
 }

@@ -62,6 +62,8 @@ type Service struct {
 	Limits Limits
 	// Blocked are email domains refused for signup (PORTAL_SIGNUP_BLOCKLIST_FILE), lower-case.
 	Blocked map[string]bool
+	// Payment, when set, makes signups to paid plans wait for their first invoice to be paid (billing).
+	Payment Payment
 }
 
 // New returns a Service creating clients on platformID.

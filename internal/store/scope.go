@@ -39,6 +39,7 @@ const (
 	KindPlatform    Kind = "platform" // an ISPConfig installation: admins only
 
 	KindPaymentEvent Kind = "payment_event" // a provider's webhook event: admins, and the reseller whose endpoint received it
+	KindInvoice      Kind = "invoice"       // an invoice or credit note: its issuer's and its buyer's (admins: all)
 )
 
 // visibleTo is the one ownership rule, over a customers row aliased c, with the placeholders of the scope's role
@@ -69,6 +70,7 @@ var resolveSQL = map[Kind]string{
 
 	KindPaymentEvent: `SELECT e.id FROM payment_events e WHERE e.id = $1 AND (($2::text = 'admin' AND $3::bigint IS NULL) OR
 		($2::text = 'reseller' AND e.reseller_id = $3::bigint))`,
+	KindInvoice: `SELECT i.id FROM invoices i WHERE i.id = $1 AND i.state <> 'draft' AND ` + visibleInvoice("$2", "$3"),
 	KindPlan: `SELECT p.id FROM plans p WHERE p.id = $1 AND (($2::text = 'admin' AND p.reseller_id IS NULL) OR
 		($2::text = 'reseller' AND p.reseller_id = $3::bigint))`,
 }

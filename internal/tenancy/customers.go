@@ -26,6 +26,9 @@ type NewCustomer struct {
 	PasswordHash string // the portal sign-in's argon2id hash; ignored with Invite
 	// Invite: the owner chooses the password through an emailed invitation (Service.Invite) instead.
 	Invite bool
+	// Hold records the customer (pending, with its sign-in) without provisioning it: a signup to a paid plan waits
+	// for its first invoice to be paid, then calls Provision.
+	Hold bool
 }
 
 // Create records a pending customer with its sign-in and a durable provisioning job, then provisions it in
@@ -117,10 +120,16 @@ func (s *Service) Create(ctx context.Context, in NewCustomer) (store.Customer, e
 			}
 		}
 		created = c
+		if in.Hold {
+			return nil
+		}
 		return s.enqueue(ctx, tx, ProvisionArgs{CustomerID: c.ID})
 	})
 	if err != nil {
 		return store.Customer{}, err
+	}
+	if in.Hold {
+		return created, nil
 	}
 	if err := s.Provision(ctx, created.ID); err != nil && !errors.Is(err, ErrWaiting) {
 		s.log.WarnContext(ctx, "provision now failed; the job will retry", "customer_id", created.ID, "err", err)

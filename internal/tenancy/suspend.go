@@ -41,6 +41,11 @@ func (s *Service) SetSuspended(ctx context.Context, id int64, suspend bool, by s
 			if c.SuspendedSelf == suspend && (!suspend || c.SuspendedBy == by) {
 				return nil
 			}
+			// Billing neither takes over a reseller's suspension nor lifts one: lifting its own must give back
+			// exactly the state before it, and a customer its reseller suspended stays suspended.
+			if by == store.SuspendedByBilling && c.SuspendedSelf && c.SuspendedBy != store.SuspendedByBilling {
+				return nil
+			}
 			self := ""
 			if suspend {
 				self = by
@@ -310,7 +315,16 @@ func (s *Service) ChangePlan(ctx context.Context, id, planID int64) error {
 				return err
 			}
 		}
-		return customers.SetPlan(ctx, id, planID)
+		if s.PlanChange == nil {
+			return customers.SetPlan(ctx, id, planID)
+		}
+		// Billing prorates in the transaction that records the change.
+		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if err := store.NewCustomers(tx).SetPlan(ctx, id, planID); err != nil {
+				return err
+			}
+			return s.PlanChange(ctx, tx, id, c.PlanID, planID)
+		})
 	})
 }
 

@@ -227,3 +227,43 @@ func TestCeiling_ResellerPlanCapsTheSumAndReportsClientPlans(t *testing.T) {
 		t.Fatalf("over the ceiling: %v (%v), want both clients", over, err)
 	}
 }
+
+// TestSuspension_BillingLeavesOthersAlone: billing neither takes over a reseller's suspension of its client nor
+// lifts it, so lifting billing's own suspension later gives back exactly the state before; a reseller can't lift
+// billing's suspension, an admin can.
+func TestSuspension_BillingLeavesOthersAlone(t *testing.T) {
+	e := testenv.New(t)
+	ctx := context.Background()
+	r := e.Customer(store.RoleReseller, nil, "r@example.test")
+	c := e.Customer(store.RoleClient, &r, "c@example.test")
+	if err := e.Ten.SetSuspended(ctx, c.ID, true, store.SuspendedByReseller); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Ten.SetSuspended(ctx, c.ID, true, store.SuspendedByBilling); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Reload(c); got.SuspendedBy != store.SuspendedByReseller {
+		t.Fatalf("billing over a reseller's suspension: by %q, want reseller (unchanged)", got.SuspendedBy)
+	}
+	if err := e.Ten.SetSuspended(ctx, c.ID, false, store.SuspendedByBilling); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Reload(c); !got.SuspendedSelf || got.SuspendedBy != store.SuspendedByReseller {
+		t.Fatalf("billing lifting: self %v by %q, want the reseller's suspension kept", got.SuspendedSelf, got.SuspendedBy)
+	}
+	if err := e.Ten.SetSuspended(ctx, c.ID, false, store.SuspendedByReseller); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Ten.SetSuspended(ctx, c.ID, true, store.SuspendedByBilling); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Ten.SetSuspended(ctx, c.ID, false, store.SuspendedByReseller); status(err) != http.StatusForbidden {
+		t.Fatalf("reseller lifting billing's suspension: %v, want 403", err)
+	}
+	if err := e.Ten.SetSuspended(ctx, c.ID, false, store.SuspendedByAdmin); err != nil {
+		t.Fatalf("admin lifting billing's suspension: %v", err)
+	}
+	if got := e.Reload(c); got.Suspended() {
+		t.Fatal("still suspended after the admin lifted billing's suspension")
+	}
+}

@@ -57,6 +57,8 @@ type Service struct {
 	Hasher *auth.Hasher
 	// SuspensionNotice tells a customer, in the transaction that changes it, that it was suspended or unsuspended.
 	SuspensionNotice func(ctx context.Context, tx pgx.Tx, customerID int64, suspended bool) error
+	// PlanChange, when set, runs in the transaction that records a customer's new plan (billing prorates there).
+	PlanChange func(ctx context.Context, tx pgx.Tx, customerID, oldPlanID, newPlanID int64) error
 
 	instMu sync.Mutex
 	inst   string

@@ -39,13 +39,15 @@ func Nav(role string) []NavItem {
 	case "admin":
 		return []NavItem{{"/admin", "Dashboard"}, {"/admin/resellers", "Resellers"}, {"/admin/clients", "Clients"},
 			{"/admin/plans", "Plans"}, {"/sites", "Sites"}, {"/mail", "Mail"}, {"/domains", "Domains"},
-			{"/admin/platform", "Platform"}, {"/admin/platforms", "Platforms"}, {"/admin/drift", "Drift"}, {"/admin/signups", "Signups"}, {"/admin/mail", "Outbox"}, {"/admin/billing/stripe", "Stripe"}, {"/admin/audit", "Audit log"}, {"/account/password", "Password"}}
+			{"/invoices", "Invoices"}, {"/billing/prices", "Prices"}, {"/billing/settings", "Billing"}, {"/admin/billing/stripe", "Stripe"},
+			{"/admin/platform", "Platform"}, {"/admin/platforms", "Platforms"}, {"/admin/drift", "Drift"}, {"/admin/signups", "Signups"}, {"/admin/mail", "Outbox"}, {"/admin/audit", "Audit log"}, {"/account/password", "Password"}}
 	case "reseller":
 		return []NavItem{{"/reseller", "Dashboard"}, {"/reseller/clients", "Clients"}, {"/reseller/plans", "Plans"}, {"/reseller/signups", "Signups"},
-			{"/reseller/billing/stripe", "Stripe"}, {"/sites", "Sites"}, {"/mail", "Mail"}, {"/domains", "Domains"}, {"/account/password", "Password"}}
+			{"/invoices", "Invoices"}, {"/billing/prices", "Prices"}, {"/billing/settings", "Billing"}, {"/reseller/billing/stripe", "Stripe"},
+			{"/sites", "Sites"}, {"/mail", "Mail"}, {"/domains", "Domains"}, {"/account/password", "Password"}}
 	case "client":
 		return []NavItem{{"/client", "Dashboard"}, {"/sites", "Sites"}, {"/mail", "Mail"}, {"/domains", "Domains"},
-			{"/account/password", "Password"}}
+			{"/invoices", "Invoices"}, {"/account/billing", "Billing details"}, {"/account/password", "Password"}}
 	}
 	return nil
 }

@@ -1,0 +1,232 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"portal/internal/fail"
+	"portal/internal/mailer"
+	"portal/internal/store"
+	"portal/internal/views"
+)
+
+// Dunning steps on an issued, unpaid invoice, each done once (recorded in dunning_steps in the transaction that
+// does it), with the issuer's settings: reminders (by default 7 days before the due date, 1 and 3 days after),
+// suspension (5 days after; never while a provider payment is pending) and, when enabled, termination (30 days).
+// Running it twice, or at once with itself, does nothing twice.
+func (s *Service) Dunning(ctx context.Context) error {
+	today := s.today()
+	open, err := store.NewBilling(s.pool).OpenInvoices(ctx, today.AddDate(0, 0, 60))
+	if err != nil {
+		return err
+	}
+	issuers := map[int64]store.Issuer{}
+	var errs []error
+	for _, inv := range open {
+		iss, ok := issuers[inv.IssuerID]
+		if !ok {
+			if iss, err = store.NewBilling(s.pool).IssuerByID(ctx, inv.IssuerID); err != nil {
+				return err
+			}
+			issuers[inv.IssuerID] = iss
+		}
+		if err := s.dun(ctx, inv, iss); err != nil {
+			errs = append(errs, fmt.Errorf("billing: dunning invoice %d: %w", inv.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Service) dun(ctx context.Context, inv store.Invoice, iss store.Issuer) error {
+	late := days(*inv.DueOn, s.today()) // negative before the due date
+	reminders := slices.Clone(iss.ReminderDays)
+	slices.Sort(reminders)
+	due := -1
+	for i, r := range reminders {
+		if int(r) <= late {
+			due = i
+		}
+	}
+	if due >= 0 {
+		if err := s.remind(ctx, inv.ID, reminders[:due+1], late); err != nil {
+			return err
+		}
+	}
+	if late >= iss.SuspendAfterDays {
+		if err := s.suspend(ctx, inv.ID, inv.CustomerID); err != nil {
+			return err
+		}
+	}
+	if iss.TerminateEnabled && late >= iss.TerminateAfterDays {
+		return s.terminate(ctx, inv.ID)
+	}
+	return nil
+}
+
+// stillOwed locks an invoice and reports whether it is still issued and unpaid: every dunning step checks it
+// under the row lock, so a payment being recorded at the same moment is either seen or waits.
+func stillOwed(ctx context.Context, tx pgx.Tx, id int64) (store.Invoice, bool, error) {
+	inv, err := store.NewBilling(tx).Invoice(ctx, id, true)
+	if err != nil {
+		return inv, false, err
+	}
+	return inv, inv.State == store.InvoiceIssued && inv.Open() > 0, nil
+}
+
+// remind sends the latest reminder due and records it with every earlier one (a run that missed days sends one
+// reminder, not several).
+func (s *Service) remind(ctx context.Context, id int64, steps []int32, late int) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		inv, owed, err := stillOwed(ctx, tx, id)
+		if err != nil || !owed {
+			return err
+		}
+		b := store.NewBilling(tx)
+		fresh, err := b.StepDone(ctx, id, "reminder:"+strconv.Itoa(int(steps[len(steps)-1])))
+		if err != nil || !fresh {
+			return err
+		}
+		for _, r := range steps[:len(steps)-1] {
+			if _, err := b.StepDone(ctx, id, "reminder:"+strconv.Itoa(int(r))); err != nil {
+				return err
+			}
+		}
+		if late > 0 && inv.SubscriptionID != nil {
+			if _, err := tx.Exec(ctx, `UPDATE subscriptions SET state = 'past_due', updated_at = now()
+				WHERE id = $1 AND state = 'active'`, *inv.SubscriptionID); err != nil {
+				return err
+			}
+		}
+		to, name, err := recipient(ctx, tx, inv.CustomerID)
+		if err != nil || to == "" {
+			return err
+		}
+		open := Money{inv.Open(), inv.Currency}
+		subject := "Reminder: invoice " + inv.Number + " is due on " + inv.DueOn.Format("2 January 2006")
+		line := fmt.Sprintf("Invoice %s over %s is due on %s.", inv.Number, open, inv.DueOn.Format("2 January 2006"))
+		if late > 0 {
+			subject = "Overdue: invoice " + inv.Number
+			line = fmt.Sprintf("Invoice %s over %s was due on %s and is not paid yet.", inv.Number, open, inv.DueOn.Format("2 January 2006"))
+		}
+		_, err = s.mail.Enqueue(ctx, tx, mailer.Mail{Kind: "invoice_reminder", CustomerID: &inv.CustomerID, To: to,
+			ToName: name, Subject: subject, Body: views.EmailBody{Greeting: greet(name), Lines: []string{line},
+				Link: fmt.Sprintf("%s/invoices/%d", s.baseURL, inv.ID), LinkLabel: "View and pay it",
+				After: []string{"If you have paid it already, thank you, and please ignore this message."}}})
+		return err
+	})
+}
+
+// suspend suspends the buyer for an overdue invoice through tenancy's suspension with the level billing, holding
+// the customer's billing lock (so the unsuspension after a payment waits for it), unless the invoice was paid
+// meanwhile or a provider payment for it is pending.
+func (s *Service) suspend(ctx context.Context, id, customerID int64) error {
+	return s.locked(ctx, customerID, func(conn *pgxpool.Conn) error {
+		goAhead := false
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			inv, owed, err := stillOwed(ctx, tx, id)
+			if err != nil || !owed {
+				return err
+			}
+			b := store.NewBilling(tx)
+			if done, err := b.HasStep(ctx, id, "suspend"); err != nil || done {
+				return err
+			}
+			if pending, err := b.HasPending(ctx, id); err != nil || pending {
+				return err
+			}
+			if inv.SubscriptionID != nil {
+				if err := b.SetSubscriptionState(ctx, *inv.SubscriptionID, store.SubSuspended); err != nil {
+					return err
+				}
+			}
+			goAhead = true
+			return nil
+		})
+		if err != nil || !goAhead {
+			return err
+		}
+		if err := s.ten.SetSuspended(ctx, customerID, true, store.SuspendedByBilling); err != nil && !higherLevel(err) {
+			return err
+		}
+		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := store.NewBilling(tx).StepDone(ctx, id, "suspend"); err != nil {
+				return err
+			}
+			return audit(ctx, tx, nil, "invoice.dunning_suspend", id, "customer "+strconv.FormatInt(customerID, 10))
+		})
+	})
+}
+
+// higherLevel is tenancy's refusal because an admin's suspension covers the customer: billing leaves it alone.
+func higherLevel(err error) bool {
+	fe, ok := fail.As(err)
+	return ok && fe.Status == 403
+}
+
+// Reinstate lifts billing's suspension of a customer (restoring exactly what was active before, which tenancy
+// remembers) once none of its invoices is overdue past the suspension threshold, and marks its subscription active
+// again. It is what the job enqueued with a payment runs; it is safe to run twice.
+func (s *Service) Reinstate(ctx context.Context, customerID int64) error {
+	return s.locked(ctx, customerID, func(conn *pgxpool.Conn) error {
+		b := store.NewBilling(conn)
+		sub, err := b.SubscriptionOf(ctx, customerID, false)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil || (sub.State != store.SubSuspended && sub.State != store.SubPastDue) {
+			return err
+		}
+		c, err := store.NewCustomers(conn).ByID(ctx, customerID)
+		if err != nil {
+			return err
+		}
+		iss, err := b.Issuer(ctx, issuerOf(c), false)
+		if err != nil {
+			return err
+		}
+		if n, err := b.OverdueOf(ctx, customerID, s.today(), iss.SuspendAfterDays); err != nil || n > 0 {
+			return err // still owes what it was suspended for
+		}
+		if sub.State == store.SubSuspended {
+			if err := s.ten.SetSuspended(ctx, customerID, false, store.SuspendedByBilling); err != nil && !higherLevel(err) {
+				return err
+			}
+		}
+		state := store.SubActive
+		if n, err := b.OverdueOf(ctx, customerID, s.today(), 1); err != nil {
+			return err
+		} else if n > 0 {
+			state = store.SubPastDue
+		}
+		return b.SetSubscriptionState(ctx, sub.ID, state)
+	})
+}
+
+// terminate cancels the subscription of an invoice unpaid for the issuer's termination days (when enabled). The
+// customer stays suspended; deleting its hosting is left to a person.
+func (s *Service) terminate(ctx context.Context, id int64) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		inv, owed, err := stillOwed(ctx, tx, id)
+		if err != nil || !owed {
+			return err
+		}
+		b := store.NewBilling(tx)
+		if pending, err := b.HasPending(ctx, id); err != nil || pending {
+			return err
+		}
+		fresh, err := b.StepDone(ctx, id, "terminate")
+		if err != nil || !fresh || inv.SubscriptionID == nil {
+			return err
+		}
+		if err := b.SetSubscriptionState(ctx, *inv.SubscriptionID, store.SubCancelled); err != nil {
+			return err
+		}
+		return audit(ctx, tx, nil, "invoice.dunning_terminate", id, "subscription cancelled")
+	})
+}

@@ -1,0 +1,441 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"portal/internal/fail"
+	"portal/internal/hosting"
+	"portal/internal/store"
+)
+
+// planLine is the description of a plan's line for a cycle; proration finds the line it credits by it.
+func planLine(plan store.Plan, cycle string) string { return fmt.Sprintf("%s (%s)", plan.Name, cycle) }
+
+// Generate makes the invoices that are due: for every live subscription whose next period starts within its
+// issuer's days before, one invoice for that period. It is safe to run twice and at once with itself: the
+// subscription row is locked and each period has one invoice (a unique index).
+func (s *Service) Generate(ctx context.Context) error {
+	ids, err := store.NewBilling(s.pool).DueSubscriptions(ctx, s.today())
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		for range 36 { // catch up at most three years of missed runs per call
+			more, err := s.generateOne(ctx, id)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("billing: subscription %d: %w", id, err))
+			}
+			if err != nil || !more {
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// generateOne invoices the next period of subscription id when it is due; it reports whether it did.
+func (s *Service) generateOne(ctx context.Context, id int64) (bool, error) {
+	did := false
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := store.NewBilling(tx)
+		sub, err := b.LockSubscription(ctx, id)
+		if err != nil || sub.State == store.SubCancelled {
+			return err
+		}
+		c, err := store.NewCustomers(tx).ByID(ctx, sub.CustomerID)
+		if err != nil || c.State != store.StateActive {
+			return err
+		}
+		iss, err := b.Issuer(ctx, issuerOf(c), false)
+		if err != nil {
+			return err
+		}
+		if sub.NextDueOn.AddDate(0, 0, -iss.DaysBefore).After(s.today()) {
+			return nil
+		}
+		from, to := sub.NextDueOn, addCycle(sub.NextDueOn, sub.Cycle)
+		first := sub.PeriodStart.Equal(sub.NextDueOn) // nothing invoiced yet: the setup fee is due too
+		lines, err := s.periodLines(ctx, tx, c, sub.Cycle, first)
+		if err != nil {
+			return err
+		}
+		did = true
+		if err := b.SetSubscriptionPlan(ctx, sub.ID, c.PlanID); err != nil {
+			return err
+		}
+		if err := b.AdvanceSubscription(ctx, sub.ID, from, to); err != nil {
+			return err
+		}
+		if len(lines) == 0 { // a free plan: nothing to invoice
+			return nil
+		}
+		d, err := s.newDocument(ctx, tx, iss, c, KindInvoice, lines)
+		if err != nil {
+			return err
+		}
+		d.PeriodFrom, d.PeriodTo = from, to
+		invID, err := draft(ctx, tx, iss, c, &sub.ID, "renewal", nil, d, from)
+		if err != nil {
+			return err
+		}
+		_, err = s.issue(ctx, tx, invID)
+		return err
+	})
+	return did, err
+}
+
+// periodLines are the lines of one full period of c's plan: its retail price (and setup fee on the first
+// invoice) and, for a reseller, the wholesale price of its plan for each of its subscribed clients.
+func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, cycle string, first bool) ([]Line, error) {
+	b := store.NewBilling(tx)
+	plan, err := store.NewPlans(tx).ByID(ctx, c.PlanID)
+	if err != nil {
+		return nil, err
+	}
+	var lines []Line
+	price, err := b.Price(ctx, plan.ID, store.PriceRetail, cycle)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if err == nil {
+		if price.AmountMinor > 0 {
+			lines = append(lines, Line{Description: planLine(plan, cycle), Quantity: 1, UnitMinor: price.AmountMinor})
+		}
+		if first && price.SetupFeeMinor > 0 {
+			lines = append(lines, Line{Description: "Setup fee: " + plan.Name, Quantity: 1, UnitMinor: price.SetupFeeMinor})
+		}
+	}
+	if c.Kind != store.RoleReseller {
+		return lines, nil
+	}
+	ws, err := b.Price(ctx, plan.ID, store.PriceWholesale, cycle)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && ws.AmountMinor == 0) {
+		return lines, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	clients, err := store.NewCustomers(tx).LiveClients(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, cl := range clients {
+		if cl.State != store.StateActive {
+			continue
+		}
+		if sub, err := b.SubscriptionOf(ctx, cl.ID, false); errors.Is(err, store.ErrNotFound) || (err == nil && sub.State == store.SubCancelled) {
+			continue // not billed, so not charged wholesale either
+		} else if err != nil {
+			return nil, err
+		}
+		lines = append(lines, Line{Description: fmt.Sprintf("Wholesale: %s, client %s (%s)", cl.PlanName, cl.Name, cycle),
+			Quantity: 1, UnitMinor: ws.AmountMinor})
+	}
+	return lines, nil
+}
+
+// creditNote issues, in tx, a credit note against inv (locked by the caller) for lines given with positive
+// amounts, and settles it: it reduces what inv still owes, and what inv no longer owes (it was paid) goes to the
+// buyer's credit balance. A credit note never exceeds what is left of the invoice.
+func (s *Service) creditNote(ctx context.Context, tx pgx.Tx, inv store.Invoice, lines []Line) (store.Invoice, error) {
+	b := store.NewBilling(tx)
+	orig, err := DocumentOf(inv)
+	if err != nil {
+		return store.Invoice{}, err
+	}
+	d := Document{Kind: KindCreditNote, Credits: orig.Number, Seller: orig.Seller, Buyer: orig.Buyer,
+		Currency: orig.Currency, ReverseCharge: orig.ReverseCharge, PeriodFrom: orig.PeriodFrom, PeriodTo: orig.PeriodTo}
+	if orig.ReverseCharge {
+		d.Notes = []string{ReverseChargeNote}
+	}
+	for _, l := range lines {
+		l.UnitMinor = -l.UnitMinor
+		d.Lines = append(d.Lines, l)
+	}
+	d.Compute()
+	credit := -d.TotalMinor
+	if credit <= 0 || credit > inv.TotalMinor-inv.CreditedMinor {
+		return store.Invoice{}, fail.Invalid("A credit note can be at most what is left of the invoice (%s).",
+			Money{inv.TotalMinor - inv.CreditedMinor, inv.Currency})
+	}
+	iss, err := b.IssuerByID(ctx, inv.IssuerID)
+	if err != nil {
+		return store.Invoice{}, err
+	}
+	c, err := store.NewCustomers(tx).ByID(ctx, inv.CustomerID)
+	if err != nil {
+		return store.Invoice{}, err
+	}
+	id, err := draft(ctx, tx, iss, c, inv.SubscriptionID, "credit", &inv.ID, d, s.today())
+	if err != nil {
+		return store.Invoice{}, err
+	}
+	cn, err := s.issue(ctx, tx, id)
+	if err != nil {
+		return cn, err
+	}
+	reduce := min(credit, inv.Open())
+	if rest := credit - reduce; rest > 0 {
+		if err := b.AddCredit(ctx, inv.CustomerID, inv.Currency, rest, cn.ID, "credit note "+cn.Number); err != nil {
+			return cn, err
+		}
+	}
+	credited := inv.CreditedMinor + credit
+	state := inv.State
+	var paidAt *time.Time
+	switch {
+	case credited == inv.TotalMinor:
+		state = store.InvoiceVoid
+	case inv.TotalMinor-credited-inv.PaidMinor <= 0 && state == store.InvoiceIssued:
+		state, paidAt = store.InvoicePaid, ptr(s.Now())
+	}
+	if err := b.SetInvoiceAmounts(ctx, inv.ID, inv.PaidMinor, credited, state, paidAt); err != nil {
+		return cn, err
+	}
+	if state != inv.State && s.jobs != nil {
+		if err := s.enqueueReinstate(ctx, tx, inv.CustomerID); err != nil {
+			return cn, err
+		}
+	}
+	return cn, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// CreditInvoice issues a credit note for all of an invoice that no credit note corrected yet: an issued invoice
+// is never edited, it is cancelled this way. Only its issuer (or an admin) may.
+func (s *Service) CreditInvoice(ctx context.Context, a hosting.Actor, invoiceID int64) (store.Invoice, error) {
+	var cn store.Invoice
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		inv, err := manageable(ctx, tx, a, invoiceID)
+		if err != nil {
+			return err
+		}
+		if inv.Kind != store.KindInvoiceDoc {
+			return fail.Invalid("A credit note can't be credited.")
+		}
+		if inv.CreditedMinor != 0 {
+			return fail.Invalid("This invoice was partly credited already; its remaining amount can't be credited as a whole.")
+		}
+		d, err := DocumentOf(inv)
+		if err != nil {
+			return err
+		}
+		if cn, err = s.creditNote(ctx, tx, inv, d.Lines); err != nil {
+			return err
+		}
+		return audit(ctx, tx, &a, "invoice.credit", inv.ID, "credit note "+cn.Number)
+	})
+	return cn, err
+}
+
+// OnPlanChange prorates a plan change by day, in tx (the transaction that records the new plan, so both happen or
+// neither): each invoiced period not over yet is credited for its unused days at the old plan, and the same days are
+// charged at the new plan in a new invoice; the subscription's due date stays. Credit the buyer had is applied to
+// that invoice, and what is left carries over to the next ones. A customer without subscription is not billed.
+func (s *Service) OnPlanChange(ctx context.Context, tx pgx.Tx, customerID, oldPlanID, newPlanID int64) error {
+	b := store.NewBilling(tx)
+	sub, err := b.SubscriptionOf(ctx, customerID, true)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && sub.State == store.SubCancelled) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c, err := store.NewCustomers(tx).ByID(ctx, customerID)
+	if err != nil {
+		return err
+	}
+	oldPlan, err := store.NewPlans(tx).ByID(ctx, oldPlanID)
+	if err != nil {
+		return err
+	}
+	newPlan, err := store.NewPlans(tx).ByID(ctx, newPlanID)
+	if err != nil {
+		return err
+	}
+	today := s.today()
+	covering, err := b.CoveringInvoices(ctx, sub.ID, today)
+	if err != nil {
+		return err
+	}
+	iss, err := b.Issuer(ctx, issuerOf(c), false)
+	if err != nil {
+		return err
+	}
+	newPrice, err := b.Price(ctx, newPlan.ID, store.PriceRetail, sub.Cycle)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	// Each period still running (or invoiced in advance) is one cycle ending on its invoices' period end: the
+	// old plan's lines are credited for the days left of each invoice, the new plan charged once for the days
+	// left of the cycle.
+	var ends []time.Time
+	for _, inv := range covering {
+		if inv.PeriodTo != nil && !slices.ContainsFunc(ends, inv.PeriodTo.Equal) {
+			ends = append(ends, *inv.PeriodTo)
+		}
+	}
+	// The last period the subscription went through is charged at the new plan even when the old one cost nothing
+	// (no invoice covers it).
+	if sub.PeriodStart.Before(sub.NextDueOn) && sub.NextDueOn.After(today) && !slices.ContainsFunc(ends, sub.NextDueOn.Equal) {
+		ends = append(ends, sub.NextDueOn)
+	}
+	for _, to := range ends {
+		cycleFrom := subCycle(to, sub.Cycle)
+		start := maxDate(today, cycleFrom)
+		for _, inv := range covering {
+			if inv.PeriodTo == nil || !inv.PeriodTo.Equal(to) || inv.CreditedMinor >= inv.TotalMinor {
+				continue
+			}
+			from := *inv.PeriodFrom
+			invStart := maxDate(today, from)
+			left, total := int64(days(invStart, to)), int64(days(from, to))
+			d, err := DocumentOf(inv)
+			if err != nil {
+				return err
+			}
+			var credit []Line
+			for _, l := range d.Lines {
+				if !strings.HasPrefix(l.Description, planLine(oldPlan, sub.Cycle)) {
+					continue
+				}
+				if unused := MulDivHalfUp(l.NetMinor, left, total); unused > 0 {
+					credit = append(credit, Line{Description: fmt.Sprintf("Unused time on %s, %s (%d of %d days)",
+						planLine(oldPlan, sub.Cycle), span(invStart, to), left, total), Quantity: 1, UnitMinor: unused})
+				}
+			}
+			if len(credit) > 0 {
+				if _, err := s.creditNote(ctx, tx, inv, credit); err != nil {
+					return err
+				}
+			}
+		}
+		left, total := int64(days(start, to)), int64(days(cycleFrom, to))
+		charge := MulDivHalfUp(newPrice.AmountMinor, left, total)
+		if charge == 0 {
+			continue
+		}
+		desc := fmt.Sprintf("%s, %s (%d of %d days)", planLine(newPlan, sub.Cycle), span(start, to), left, total)
+		nd, err := s.newDocument(ctx, tx, iss, c, KindInvoice, []Line{{Description: desc, Quantity: 1, UnitMinor: charge}})
+		if err != nil {
+			return err
+		}
+		nd.PeriodFrom, nd.PeriodTo = start, to
+		due := today.AddDate(0, 0, iss.PaymentTermsDays)
+		if cycleFrom.After(today) {
+			due = cycleFrom
+		}
+		id, err := draft(ctx, tx, iss, c, &sub.ID, "proration", nil, nd, due)
+		if err != nil {
+			return err
+		}
+		if _, err := s.issue(ctx, tx, id); err != nil {
+			return err
+		}
+	}
+	return b.SetSubscriptionPlan(ctx, sub.ID, newPlan.ID)
+}
+
+// span is a period [from, to) as printed: its first and last day.
+func span(from, to time.Time) string {
+	return from.Format(time.DateOnly) + " to " + to.AddDate(0, 0, -1).Format(time.DateOnly)
+}
+
+func maxDate(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// signupCycle is the cycle a signup is billed in: monthly when the plan has a monthly price, else yearly.
+func signupCycle(ctx context.Context, b store.Billing, planID int64) (store.Price, bool, error) {
+	for _, cycle := range []string{store.CycleMonthly, store.CycleYearly} {
+		p, err := b.Price(ctx, planID, store.PriceRetail, cycle)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return p, false, err
+		}
+		if p.AmountMinor > 0 || p.SetupFeeMinor > 0 {
+			return p, true, nil
+		}
+	}
+	return store.Price{}, false, nil
+}
+
+// PlanPaid reports whether a plan has a retail price: its signups pay their first invoice before provisioning.
+func (s *Service) PlanPaid(ctx context.Context, planID int64) (bool, error) {
+	_, paid, err := signupCycle(ctx, store.NewBilling(s.pool), planID)
+	return paid, err
+}
+
+// AwaitSignupPayment issues a new customer's first invoice (the first period and the setup fee) once, with its
+// subscription starting today, and reports whether the invoice is still unpaid. A free plan has nothing to pay.
+func (s *Service) AwaitSignupPayment(ctx context.Context, customerID int64) (bool, error) {
+	wait := false
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := store.NewBilling(tx)
+		c, err := store.NewCustomers(tx).Lock(ctx, customerID)
+		if err != nil {
+			return err
+		}
+		var state string
+		err = tx.QueryRow(ctx, `SELECT state FROM invoices WHERE customer_id = $1 AND purpose = 'signup'`, customerID).Scan(&state)
+		if err == nil {
+			wait = state != store.InvoicePaid
+			return nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		price, paid, err := signupCycle(ctx, b, c.PlanID)
+		if err != nil || !paid {
+			return err
+		}
+		iss, err := b.Issuer(ctx, issuerOf(c), false)
+		if err != nil {
+			return err
+		}
+		from := s.today()
+		to := addCycle(from, price.Cycle)
+		sub, err := b.SubscriptionOf(ctx, c.ID, true)
+		if errors.Is(err, store.ErrNotFound) {
+			sub, err = b.CreateSubscription(ctx, store.Subscription{CustomerID: c.ID, PlanID: c.PlanID, Cycle: price.Cycle,
+				PeriodStart: from, NextDueOn: to})
+		}
+		if err != nil {
+			return err
+		}
+		if err := b.AdvanceSubscription(ctx, sub.ID, from, to); err != nil {
+			return err
+		}
+		lines, err := s.periodLines(ctx, tx, c, price.Cycle, true)
+		if err != nil || len(lines) == 0 {
+			return err
+		}
+		d, err := s.newDocument(ctx, tx, iss, c, KindInvoice, lines)
+		if err != nil {
+			return err
+		}
+		d.PeriodFrom, d.PeriodTo = from, to
+		id, err := draft(ctx, tx, iss, c, &sub.ID, "signup", nil, d, from)
+		if err != nil {
+			return err
+		}
+		inv, err := s.issue(ctx, tx, id)
+		wait = inv.State != store.InvoicePaid
+		return err
+	})
+	return wait, err
+}

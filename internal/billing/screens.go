@@ -1,0 +1,222 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"portal/internal/fail"
+	"portal/internal/hosting"
+	"portal/internal/store"
+)
+
+// InvoiceList is the invoices screen: a page of the invoices the actor sees, totals per state, and the actor's own
+// credit balance (clients and resellers, as buyers).
+type InvoiceList struct {
+	Invoices []store.Invoice
+	Totals   []store.InvoiceTotals
+	Credit   []Money
+}
+
+// Invoices lists what the actor sees: admins every invoice, a reseller those it issued and its own wholesale
+// bills, a client its own. The filter narrows by state, customer and issue date.
+func (s *Service) Invoices(ctx context.Context, a hosting.Actor, f store.InvoiceFilter) (InvoiceList, error) {
+	switch f.State {
+	case "", store.InvoiceIssued, store.InvoicePaid, store.InvoiceVoid:
+	default:
+		return InvoiceList{}, fail.Field("state", "Choose issued, paid or void.")
+	}
+	b := store.NewBilling(s.pool)
+	list, totals, err := b.Invoices(ctx, a.Scope(), f)
+	if err != nil {
+		return InvoiceList{}, err
+	}
+	out := InvoiceList{Invoices: list, Totals: totals}
+	if id := a.Scope().CustomerID; id != 0 {
+		rows, err := s.pool.Query(ctx, `SELECT currency, sum(amount_minor)::bigint FROM credit_entries WHERE customer_id = $1
+			GROUP BY currency HAVING sum(amount_minor) <> 0 ORDER BY currency`, id)
+		if err != nil {
+			return out, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var m Money
+			if err := rows.Scan(&m.Currency, &m.Minor); err != nil {
+				return out, err
+			}
+			out.Credit = append(out.Credit, m)
+		}
+		if err := rows.Err(); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// InvoiceView is one invoice with what happened to it.
+type InvoiceView struct {
+	Invoice     store.Invoice
+	Document    Document
+	Payments    []store.Payment
+	CreditNotes []store.Invoice
+	CanManage   bool // its issuer or an admin: record payments, issue credit notes
+	CanPay      bool // its buyer, while something is owed
+}
+
+// Invoice returns an invoice the actor may see (checked in SQL).
+func (s *Service) Invoice(ctx context.Context, a hosting.Actor, id int64) (InvoiceView, error) {
+	scope := a.Scope()
+	if err := store.Resolve(ctx, s.pool, scope, store.KindInvoice, id); err != nil {
+		return InvoiceView{}, err
+	}
+	b := store.NewBilling(s.pool)
+	inv, err := b.Invoice(ctx, id, false)
+	if err != nil {
+		return InvoiceView{}, err
+	}
+	v := InvoiceView{Invoice: inv}
+	if v.Document, err = DocumentOf(inv); err != nil {
+		return v, err
+	}
+	if v.Payments, err = b.Payments(ctx, id); err != nil {
+		return v, err
+	}
+	if v.CreditNotes, err = b.CreditNotesOf(ctx, id); err != nil {
+		return v, err
+	}
+	v.CanManage = scope.Role == store.RoleAdmin || (inv.IssuerResellerID != nil && *inv.IssuerResellerID == scope.CustomerID)
+	v.CanPay = inv.CustomerID == scope.CustomerID && inv.State == store.InvoiceIssued && inv.Open() > 0
+	return v, nil
+}
+
+// InvoicePDF renders an invoice the actor may see as PDF, from its frozen document and stored hash.
+func (s *Service) InvoicePDF(ctx context.Context, a hosting.Actor, id int64) ([]byte, string, error) {
+	v, err := s.Invoice(ctx, a, id)
+	if err != nil {
+		return nil, "", err
+	}
+	pdf, err := RenderPDF(v.Document, v.Invoice.Hash)
+	if err != nil {
+		return nil, "", fmt.Errorf("billing: pdf of invoice %d: %w", id, err)
+	}
+	return pdf, v.Invoice.Number + ".pdf", nil
+}
+
+// Summary is a reseller's billing at a glance: what its clients paid it, what they still owe, and its own bills
+// from the operator (the wholesale bill) still open.
+type Summary struct {
+	Revenue       []Money // paid to it, per currency
+	Open          []Money // owed to it
+	WholesaleOpen []Money // it owes the operator
+	LastBill      *store.Invoice
+}
+
+// ResellerSummary is the dashboard's billing box for a reseller.
+func (s *Service) ResellerSummary(ctx context.Context, a hosting.Actor) (Summary, error) {
+	scope := a.Scope()
+	if scope.Role != store.RoleReseller || scope.CustomerID == 0 {
+		return Summary{}, store.ErrNotFound
+	}
+	var out Summary
+	sum := func(q string, dst *[]Money) error {
+		rows, err := s.pool.Query(ctx, q, scope.CustomerID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var m Money
+			if err := rows.Scan(&m.Currency, &m.Minor); err != nil {
+				return err
+			}
+			*dst = append(*dst, m)
+		}
+		return rows.Err()
+	}
+	if err := sum(`SELECT currency, sum(paid_minor)::bigint FROM invoices WHERE issuer_reseller_id = $1
+		AND kind = 'invoice' AND state <> 'draft' GROUP BY currency ORDER BY currency`, &out.Revenue); err != nil {
+		return out, err
+	}
+	if err := sum(`SELECT currency, sum(total_minor - paid_minor - credited_minor)::bigint FROM invoices
+		WHERE issuer_reseller_id = $1 AND kind = 'invoice' AND state = 'issued' GROUP BY currency ORDER BY currency`, &out.Open); err != nil {
+		return out, err
+	}
+	if err := sum(`SELECT currency, sum(total_minor - paid_minor - credited_minor)::bigint FROM invoices
+		WHERE customer_id = $1 AND kind = 'invoice' AND state = 'issued' GROUP BY currency ORDER BY currency`, &out.WholesaleOpen); err != nil {
+		return out, err
+	}
+	var id int64
+	err := s.pool.QueryRow(ctx, `SELECT id FROM invoices WHERE customer_id = $1 AND kind = 'invoice' AND state <> 'draft'
+		ORDER BY issued_on DESC, id DESC LIMIT 1`, scope.CustomerID).Scan(&id)
+	if err == nil {
+		inv, err := store.NewBilling(s.pool).Invoice(ctx, id, false)
+		if err != nil {
+			return out, err
+		}
+		out.LastBill = &inv
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return out, err
+	}
+	return out, nil
+}
+
+// CustomerBilling is the billing box of a customer's page.
+type CustomerBilling struct {
+	Subscription *store.Subscription
+	Profile      store.BillingProfile
+	Credit       int64
+	Currency     string
+}
+
+// CustomerBilling returns a visible customer's subscription, billing details and credit.
+func (s *Service) CustomerBilling(ctx context.Context, a hosting.Actor, customerID int64) (CustomerBilling, error) {
+	if err := store.Resolve(ctx, s.pool, a.Scope(), store.KindCustomer, customerID); err != nil {
+		return CustomerBilling{}, err
+	}
+	b := store.NewBilling(s.pool)
+	var out CustomerBilling
+	sub, err := b.SubscriptionOf(ctx, customerID, false)
+	if err == nil {
+		out.Subscription = &sub
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return out, err
+	}
+	if out.Profile, err = b.Profile(ctx, customerID); err != nil {
+		return out, err
+	}
+	c, err := store.NewCustomers(s.pool).ByID(ctx, customerID)
+	if err != nil {
+		return out, err
+	}
+	iss, err := b.Issuer(ctx, issuerOf(c), false)
+	if err != nil {
+		return out, err
+	}
+	out.Currency = iss.Currency
+	out.Credit, err = b.CreditBalance(ctx, customerID, iss.Currency)
+	return out, err
+}
+
+// SubscribeCustomer starts billing a customer the actor may see (admins: any; resellers: their clients) on its
+// plan, monthly or yearly, from start (a date, YYYY-MM-DD; empty: today).
+func (s *Service) SubscribeCustomer(ctx context.Context, a hosting.Actor, customerID int64, cycle, start string) error {
+	if err := store.Resolve(ctx, s.pool, a.Scope(), store.KindCustomer, customerID); err != nil {
+		return err
+	}
+	if a.Scope().Role == store.RoleClient {
+		return store.ErrNotFound
+	}
+	day := s.today()
+	if start != "" {
+		t, err := time.Parse(time.DateOnly, start)
+		if err != nil {
+			return fail.Field("start", "Enter a date as YYYY-MM-DD.")
+		}
+		day = t
+	}
+	_, err := s.Subscribe(ctx, customerID, cycle, day)
+	return err
+}

@@ -1,0 +1,212 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"portal/internal/store"
+)
+
+// TestBillingScreens_ResellerLedger: a reseller sets its issuer profile and prices, bills its client, sees the
+// invoice (document, hash) and its totals, records a payment (a bad amount is a field error and records nothing),
+// and cancels another invoice with a credit note. The client sees its invoices and pays nothing it doesn't owe.
+func TestBillingScreens_ResellerLedger(t *testing.T) {
+	app := newApp(t)
+	ctx := context.Background()
+	r1 := app.customer(store.RoleReseller, nil, "r1@example.com")
+	plan := app.plan(&r1, store.RoleClient, "Web S", unlimited)
+	c := app.customer(store.RoleClient, &r1, "c@example.com", plan.ID)
+	rb := app.browser()
+	rb.mustLogin("r1@example.com", pw, "/reseller")
+
+	settings := url.Values{"legal_name": {"R One GmbH"}, "address": {"Hauptstr. 1\n10115 Berlin"}, "country": {"DE"},
+		"tax_id": {"DE123"}, "email": {""}, "vat_rate": {"19"}, "number_prefix": {"R1-"}, "currency": {"EUR"},
+		"days_before": {"14"}, "payment_terms_days": {"14"}, "reminder_days": {"-7, 1, 3"}, "suspend_after_days": {"5"},
+		"terminate_after_days": {"30"}}
+	if resp := rb.post("/billing/settings", settings); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.body, `data-testid="error-tax_id"`) {
+		t.Fatalf("settings with a malformed VAT id: status %d, want 422 with an error at tax_id", resp.StatusCode)
+	}
+	settings.Set("tax_id", "DE123456789")
+	if resp := rb.post("/billing/settings", settings); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("settings: status %d, want 303; %.500s", resp.StatusCode, resp.body)
+	}
+	if resp := rb.post(fmt.Sprintf("/billing/prices/%d", plan.ID), url.Values{"monthly": {"12.345"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("price with three decimals: status %d, want 422", resp.StatusCode)
+	}
+	if resp := rb.post(fmt.Sprintf("/billing/prices/%d", plan.ID), url.Values{"monthly": {"20.00"}, "yearly": {"200"}, "setup_fee": {"5"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("prices: status %d, want 303; %.500s", resp.StatusCode, resp.body)
+	}
+	if resp := rb.get("/billing/prices"); !strings.Contains(resp.body, `value="20.00"`) || !strings.Contains(resp.body, `value="200.00"`) {
+		t.Fatalf("prices page does not show the saved prices")
+	}
+	if resp := rb.post(fmt.Sprintf("/customers/%d/subscription", c.ID), url.Values{"cycle": {"monthly"}, "start": {""}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("subscribe: status %d; %.500s", resp.StatusCode, resp.body)
+	}
+	if err := app.billing.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var invID int64
+	if err := app.pool.QueryRow(ctx, `SELECT id FROM invoices WHERE customer_id = $1`, c.ID).Scan(&invID); err != nil {
+		t.Fatal(err)
+	}
+	inv, _ := store.NewBilling(app.pool).Invoice(ctx, invID, false)
+	if inv.Number != "R1-000001" || inv.TotalMinor != 2975 { // (20.00 + 5.00 setup) * 1.19
+		t.Fatalf("invoice %s total %d, want R1-000001 2975", inv.Number, inv.TotalMinor)
+	}
+	page := rb.get(fmt.Sprintf("/invoices/%d", invID))
+	if page.StatusCode != http.StatusOK || !strings.Contains(page.body, inv.Hash) || !strings.Contains(page.body, "R One GmbH") ||
+		!strings.Contains(page.body, "29.75") {
+		t.Fatalf("invoice page: status %d, want the hash, seller and total; %.800s", page.StatusCode, page.body)
+	}
+	if resp := rb.get("/invoices?from=yesterday"); resp.StatusCode != http.StatusUnprocessableEntity || strings.Contains(resp.body, "R1-000001") {
+		t.Fatalf("an unreadable date filter: status %d, want 422 listing nothing", resp.StatusCode)
+	}
+	if resp := rb.get("/invoices?state=bogus"); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("an unknown state filter: status %d, want 422", resp.StatusCode)
+	}
+	list := rb.get("/invoices?state=issued")
+	if !strings.Contains(list.body, "R1-000001") || !strings.Contains(list.body, `data-testid="total-row"`) {
+		t.Fatalf("invoice list lacks the invoice or its totals")
+	}
+
+	// A bad amount: a field error, nothing recorded.
+	resp := rb.post(fmt.Sprintf("/invoices/%d/payments", invID), url.Values{"provider": {"bank"}, "amount": {"abc"}, "reference": {"T-1"}, "paid_on": {""}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.body, `data-testid="error-amount"`) {
+		t.Fatalf("payment with a bad amount: status %d, want 422 with an amount error", resp.StatusCode)
+	}
+	if n := countRows(t, app, `SELECT count(*) FROM payments`); n != 0 {
+		t.Fatalf("%d payments recorded after a refused form", n)
+	}
+	resp = rb.post(fmt.Sprintf("/invoices/%d/payments", invID), url.Values{"provider": {"bank"}, "amount": {"29.75"}, "reference": {"T-1"}, "paid_on": {""}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("payment: status %d; %.500s", resp.StatusCode, resp.body)
+	}
+	if got, _ := store.NewBilling(app.pool).Invoice(ctx, invID, false); got.State != store.InvoicePaid {
+		t.Fatalf("invoice after payment: %s, want paid", got.State)
+	}
+
+	// The client sees its invoice, can't record payments or credit notes, and its paid invoice has no pay button.
+	cb := app.browser()
+	cb.mustLogin("c@example.com", pw, "/client")
+	if resp := cb.get(fmt.Sprintf("/invoices/%d", invID)); resp.StatusCode != http.StatusOK || strings.Contains(resp.body, `data-testid="pay-now"`) ||
+		strings.Contains(resp.body, `data-testid="payment-form"`) {
+		t.Fatalf("client's view of its paid invoice: status %d, want 200 without pay or payment forms", resp.StatusCode)
+	}
+	if resp := cb.post(fmt.Sprintf("/invoices/%d/payments", invID), url.Values{"provider": {"cash"}, "amount": {"1"}, "reference": {"x"}}); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("client recording a payment: status %d, want 404", resp.StatusCode)
+	}
+
+	// The reseller cancels the paid invoice: a credit note, and the client's credit balance.
+	resp = rb.post(fmt.Sprintf("/invoices/%d/credit", invID), url.Values{})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("credit note: status %d; %.500s", resp.StatusCode, resp.body)
+	}
+	if resp := cb.get("/invoices"); !strings.Contains(resp.body, `data-testid="credit-balance"`) || !strings.Contains(resp.body, "29.75 EUR") {
+		t.Fatalf("client's invoices do not show its credit balance of 29.75 EUR")
+	}
+	if resp := rb.get("/reseller"); !strings.Contains(resp.body, `data-testid="reseller-billing"`) {
+		t.Fatalf("reseller dashboard lacks the billing box")
+	}
+}
+
+// TestBillingIsolation_Resellers: a reseller never sees another reseller's invoices in its list, nor its issuer
+// settings, and can't price another reseller's plan (the sweep covers every id route; this covers the lists and
+// the pages without ids).
+func TestBillingIsolation_Resellers(t *testing.T) {
+	app := newApp(t)
+	ctx := context.Background()
+	r1 := app.customer(store.RoleReseller, nil, "r1@example.com")
+	r2 := app.customer(store.RoleReseller, nil, "r2@example.com")
+	c1 := app.customer(store.RoleClient, &r1, "c1@example.com")
+	c2 := app.customer(store.RoleClient, &r2, "c2@example.com")
+	for _, x := range []struct {
+		r    store.Customer
+		name string
+	}{{r1, "Reseller One Ltd"}, {r2, "Reseller Two Ltd"}} {
+		b := store.NewBilling(app.pool)
+		iss, err := b.Issuer(ctx, &x.r.ID, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		iss.LegalName, iss.NumberPrefix = x.name, strings.ToUpper(x.name[:12])
+		if err := b.SaveIssuer(ctx, iss); err != nil {
+			t.Fatal(err)
+		}
+	}
+	i1, i2 := app.fixtureInvoice(c1), app.fixtureInvoice(c2)
+	n1, _ := store.NewBilling(app.pool).Invoice(ctx, i1, false)
+	n2, _ := store.NewBilling(app.pool).Invoice(ctx, i2, false)
+	r2b := app.browser()
+	r2b.mustLogin("r2@example.com", pw, "/reseller")
+	list := r2b.get("/invoices")
+	if !strings.Contains(list.body, n2.Number) || strings.Contains(list.body, n1.Number) {
+		t.Fatalf("r2's invoice list: has own %v, has r1's %v; want only its own", strings.Contains(list.body, n2.Number), strings.Contains(list.body, n1.Number))
+	}
+	if resp := r2b.get(fmt.Sprintf("/invoices?customer=%d", c1.ID)); strings.Contains(resp.body, n1.Number) {
+		t.Fatal("r2 filtering by r1's client sees r1's invoice")
+	}
+	if resp := r2b.get("/billing/settings"); strings.Contains(resp.body, "Reseller One") || !strings.Contains(resp.body, "Reseller Two") {
+		t.Fatal("r2's billing settings show r1's profile, or not its own")
+	}
+	if resp := r2b.get("/invoices/" + fmt.Sprint(i1) + "/pdf"); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("r2 fetching r1's PDF: status %d, want 404", resp.StatusCode)
+	}
+	ch, err := app.billing.InvoiceForCheckout(ctx, app.env.As(c2), i2)
+	if err != nil || ch.Amount.Minor != 1000 || ch.IssuerResellerID == nil || *ch.IssuerResellerID != r2.ID {
+		t.Fatalf("checkout of c2's own invoice: %+v %v", ch, err)
+	}
+	if _, err := app.billing.InvoiceForCheckout(ctx, app.env.As(c2), i1); err == nil {
+		t.Fatal("c2 got a checkout for c1's invoice")
+	}
+	if _, err := app.billing.InvoiceForCheckout(ctx, app.env.As(r2), i2); err == nil {
+		t.Fatal("r2 (the issuer) got a checkout for its client's invoice; only the buyer pays")
+	}
+}
+
+// TestSignup_PaidPlanWaitsForPayment: a signup to a priced plan gets its first invoice (period and setup fee) and
+// nothing is provisioned until it is paid; the visitor, signed in, sees the invoice; once the reseller records the
+// payment, the set-up continues to a ready site.
+func TestSignup_PaidPlanWaitsForPayment(t *testing.T) {
+	w := newSignupWorld(t)
+	app := w.app
+	ctx := context.Background()
+	if err := store.NewBilling(app.pool).SetPrice(ctx, store.Price{PlanID: w.plan.ID, Kind: store.PriceRetail,
+		Cycle: store.CycleMonthly, Currency: "EUR", AmountMinor: 1500, SetupFeeMinor: 500}); err != nil {
+		t.Fatal(err)
+	}
+	email := fmt.Sprintf("payer-%d@example.com", time.Now().UnixNano())
+	v := app.browser()
+	w.signUpAndConfirm(t, v, email, "payer-site.example")
+	waitSetupShows(t, v, `data-testid="step-payment"`)
+	acct, err := store.NewAccounts(app.pool).ByEmail(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := store.NewCustomers(app.pool).ByID(ctx, *acct.CustomerID)
+	if c.State != store.StatePending || c.ISPClientID != nil || app.simRowsWhere("client", "username", c.ISPUsername) != 0 {
+		t.Fatalf("before payment: customer %s isp id %v, want pending and nothing in ISPConfig", c.State, c.ISPClientID)
+	}
+	var invID int64
+	var total int64
+	if err := app.pool.QueryRow(ctx, `SELECT id, total_minor FROM invoices WHERE customer_id = $1 AND purpose = 'signup'`, c.ID).Scan(&invID, &total); err != nil || total != 2000 {
+		t.Fatalf("signup invoice: %v total %d, want 2000", err, total)
+	}
+	if resp := v.get(fmt.Sprintf("/invoices/%d", invID)); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, `data-testid="pay-now"`) {
+		t.Fatalf("the visitor's invoice page: %d, want it with a pay-now button", resp.StatusCode)
+	}
+	rAcct, _ := store.NewAccounts(app.pool).ByCustomer(ctx, w.reseller.ID)
+	rb := app.browser()
+	rb.mustLogin(rAcct.Email, pw, "/reseller")
+	if resp := rb.post(fmt.Sprintf("/invoices/%d/payments", invID), url.Values{"provider": {"bank"}, "amount": {"20.00"}, "reference": {"SIGNUP-1"}, "paid_on": {""}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("record payment: %d %.500s", resp.StatusCode, resp.body)
+	}
+	waitSetup(t, v, "ready")
+	if c, _ := store.NewCustomers(app.pool).ByID(ctx, c.ID); c.State != store.StateActive {
+		t.Fatalf("after payment: customer %s, want active", c.State)
+	}
+}

@@ -1,0 +1,523 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Issuer is an issuer's billing profile: the operator's (ResellerID nil) or a reseller's.
+type Issuer struct {
+	ID                 int64
+	ResellerID         *int64
+	LegalName          string
+	Address            string
+	Country            string
+	TaxID              string
+	Email              string
+	VATRateBP          int64
+	NumberPrefix       string
+	Currency           string
+	NextNumber         int64
+	DaysBefore         int
+	PaymentTermsDays   int
+	ReminderDays       []int32
+	SuspendAfterDays   int
+	TerminateAfterDays int
+	TerminateEnabled   bool
+}
+
+// Billing reads and writes the billing tables.
+type Billing struct{ db DBTX }
+
+// NewBilling returns the billing tables over db.
+func NewBilling(db DBTX) Billing { return Billing{db: db} }
+
+const issuerCols = `id, reseller_id, legal_name, address, country, tax_id, email, vat_rate_bp, number_prefix, currency,
+	next_number, days_before, payment_terms_days, reminder_days, suspend_after_days, terminate_after_days, terminate_enabled`
+
+func scanIssuer(row pgx.CollectableRow) (Issuer, error) {
+	var i Issuer
+	err := row.Scan(&i.ID, &i.ResellerID, &i.LegalName, &i.Address, &i.Country, &i.TaxID, &i.Email, &i.VATRateBP,
+		&i.NumberPrefix, &i.Currency, &i.NextNumber, &i.DaysBefore, &i.PaymentTermsDays, &i.ReminderDays,
+		&i.SuspendAfterDays, &i.TerminateAfterDays, &i.TerminateEnabled)
+	return i, err
+}
+
+// Issuer returns the profile of an issuer (resellerID nil: the operator), creating it with the defaults on first
+// use. lock takes the row lock until the transaction ends (the issuing transaction's number counter).
+func (s Billing) Issuer(ctx context.Context, resellerID *int64, lock bool) (Issuer, error) {
+	if _, err := s.db.Exec(ctx, `INSERT INTO billing_issuers (reseller_id) VALUES ($1)
+		ON CONFLICT (coalesce(reseller_id, 0)) DO NOTHING`, resellerID); err != nil {
+		return Issuer{}, wrap(err, "issuer of %v", resellerID)
+	}
+	q := `SELECT ` + issuerCols + ` FROM billing_issuers WHERE coalesce(reseller_id, 0) = coalesce($1::bigint, 0)`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	rows, _ := s.db.Query(ctx, q, resellerID)
+	i, err := pgx.CollectExactlyOneRow(rows, scanIssuer)
+	return i, wrap(err, "issuer of %v", resellerID)
+}
+
+// IssuerByID returns an issuer profile by id.
+func (s Billing) IssuerByID(ctx context.Context, id int64) (Issuer, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+issuerCols+` FROM billing_issuers WHERE id = $1`, id)
+	i, err := pgx.CollectExactlyOneRow(rows, scanIssuer)
+	return i, wrap(err, "issuer %d", id)
+}
+
+// SaveIssuer writes an issuer's profile, tax and dunning settings (never its number counter).
+func (s Billing) SaveIssuer(ctx context.Context, i Issuer) error {
+	_, err := s.db.Exec(ctx, `UPDATE billing_issuers SET legal_name = $2, address = $3, country = $4, tax_id = $5,
+		email = $6, vat_rate_bp = $7, number_prefix = $8, currency = $9, days_before = $10, payment_terms_days = $11,
+		reminder_days = $12, suspend_after_days = $13, terminate_after_days = $14, terminate_enabled = $15,
+		updated_at = now() WHERE id = $1`,
+		i.ID, i.LegalName, i.Address, i.Country, i.TaxID, i.Email, i.VATRateBP, i.NumberPrefix, i.Currency,
+		i.DaysBefore, i.PaymentTermsDays, i.ReminderDays, i.SuspendAfterDays, i.TerminateAfterDays, i.TerminateEnabled)
+	return wrap(err, "save issuer %d", i.ID)
+}
+
+// TakeNumber returns the issuer's next document number and moves the counter on. Call it in the issuing
+// transaction after Issuer(…, lock=true): a rollback gives the number back, so numbers have no gaps.
+func (s Billing) TakeNumber(ctx context.Context, issuerID int64) (int64, error) {
+	var n int64
+	err := s.db.QueryRow(ctx, `UPDATE billing_issuers SET next_number = next_number + 1 WHERE id = $1
+		RETURNING next_number - 1`, issuerID).Scan(&n)
+	return n, wrap(err, "number of issuer %d", issuerID)
+}
+
+// Price kinds and cycles.
+const (
+	PriceRetail    = "retail"
+	PriceWholesale = "wholesale"
+	CycleMonthly   = "monthly"
+	CycleYearly    = "yearly"
+)
+
+// Price is a plan's price for one kind and cycle.
+type Price struct {
+	PlanID        int64
+	Kind          string
+	Cycle         string
+	Currency      string
+	AmountMinor   int64
+	SetupFeeMinor int64
+}
+
+// Prices lists the prices of the plans of an owner (resellerID nil: the operator's), by plan name.
+func (s Billing) Prices(ctx context.Context, resellerID *int64) ([]Price, error) {
+	rows, _ := s.db.Query(ctx, `SELECT pp.plan_id, pp.kind, pp.cycle, pp.currency, pp.amount_minor, pp.setup_fee_minor
+		FROM plan_prices pp JOIN plans p ON p.id = pp.plan_id
+		WHERE p.reseller_id IS NOT DISTINCT FROM $1 ORDER BY lower(p.name), pp.kind, pp.cycle`, resellerID)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Price])
+	return list, wrap(err, "prices")
+}
+
+// Price returns one price; ErrNotFound when the plan has none of that kind and cycle (it is free).
+func (s Billing) Price(ctx context.Context, planID int64, kind, cycle string) (Price, error) {
+	rows, _ := s.db.Query(ctx, `SELECT plan_id, kind, cycle, currency, amount_minor, setup_fee_minor FROM plan_prices
+		WHERE plan_id = $1 AND kind = $2 AND cycle = $3`, planID, kind, cycle)
+	p, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Price])
+	return p, wrap(err, "price of plan %d", planID)
+}
+
+// SetPrice creates or replaces a price.
+func (s Billing) SetPrice(ctx context.Context, p Price) error {
+	_, err := s.db.Exec(ctx, `INSERT INTO plan_prices (plan_id, kind, cycle, currency, amount_minor, setup_fee_minor)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (plan_id, kind, cycle) DO UPDATE SET currency = $4,
+		amount_minor = $5, setup_fee_minor = $6, updated_at = now()`,
+		p.PlanID, p.Kind, p.Cycle, p.Currency, p.AmountMinor, p.SetupFeeMinor)
+	return wrap(err, "set price of plan %d", p.PlanID)
+}
+
+// DeletePrice removes a price (the plan becomes free in that cycle).
+func (s Billing) DeletePrice(ctx context.Context, planID int64, kind, cycle string) error {
+	_, err := s.db.Exec(ctx, `DELETE FROM plan_prices WHERE plan_id = $1 AND kind = $2 AND cycle = $3`, planID, kind, cycle)
+	return wrap(err, "delete price of plan %d", planID)
+}
+
+// BillingProfile is a buyer's billing details.
+type BillingProfile struct {
+	CustomerID int64
+	LegalName  string
+	Address    string
+	Country    string
+	VATID      string
+}
+
+// Profile returns a customer's billing details; a customer without them gets an empty profile.
+func (s Billing) Profile(ctx context.Context, customerID int64) (BillingProfile, error) {
+	p := BillingProfile{CustomerID: customerID}
+	err := s.db.QueryRow(ctx, `SELECT legal_name, address, trim(country), vat_id FROM billing_profiles WHERE customer_id = $1`,
+		customerID).Scan(&p.LegalName, &p.Address, &p.Country, &p.VATID)
+	if err == pgx.ErrNoRows {
+		return p, nil
+	}
+	return p, wrap(err, "billing profile of %d", customerID)
+}
+
+// SaveProfile writes a customer's billing details.
+func (s Billing) SaveProfile(ctx context.Context, p BillingProfile) error {
+	_, err := s.db.Exec(ctx, `INSERT INTO billing_profiles (customer_id, legal_name, address, country, vat_id)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (customer_id) DO UPDATE SET legal_name = $2, address = $3,
+		country = $4, vat_id = $5, updated_at = now()`, p.CustomerID, p.LegalName, p.Address, p.Country, p.VATID)
+	return wrap(err, "save billing profile of %d", p.CustomerID)
+}
+
+// Subscription states.
+const (
+	SubActive    = "active"
+	SubPastDue   = "past_due"
+	SubSuspended = "suspended"
+	SubCancelled = "cancelled"
+)
+
+// Subscription is a customer's subscription: [PeriodStart, NextDueOn) is the last period invoiced.
+type Subscription struct {
+	ID          int64
+	CustomerID  int64
+	PlanID      int64
+	Cycle       string
+	State       string
+	PeriodStart time.Time
+	NextDueOn   time.Time
+}
+
+const subCols = `id, customer_id, plan_id, cycle, state, period_start, next_due_on`
+
+// CreateSubscription inserts a subscription; ErrConflict when the customer has one.
+func (s Billing) CreateSubscription(ctx context.Context, sub Subscription) (Subscription, error) {
+	rows, _ := s.db.Query(ctx, `INSERT INTO subscriptions (customer_id, plan_id, cycle, period_start, next_due_on)
+		VALUES ($1, $2, $3, $4, $5) RETURNING `+subCols, sub.CustomerID, sub.PlanID, sub.Cycle, sub.PeriodStart, sub.NextDueOn)
+	out, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Subscription])
+	return out, wrap(err, "subscribe customer %d", sub.CustomerID)
+}
+
+// SubscriptionOf returns a customer's subscription (ErrNotFound: none); lock takes its row lock.
+func (s Billing) SubscriptionOf(ctx context.Context, customerID int64, lock bool) (Subscription, error) {
+	q := `SELECT ` + subCols + ` FROM subscriptions WHERE customer_id = $1`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	rows, _ := s.db.Query(ctx, q, customerID)
+	out, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Subscription])
+	return out, wrap(err, "subscription of %d", customerID)
+}
+
+// DueSubscriptions lists the subscriptions whose next period is due for invoicing on day (its issuer's days
+// before the due date), by id.
+func (s Billing) DueSubscriptions(ctx context.Context, day time.Time) ([]int64, error) {
+	rows, _ := s.db.Query(ctx, `SELECT sub.id FROM subscriptions sub JOIN customers c ON c.id = sub.customer_id
+		JOIN billing_issuers bi ON coalesce(bi.reseller_id, 0) = coalesce(c.reseller_id, 0)
+		WHERE sub.state <> 'cancelled' AND c.state = 'active' AND sub.next_due_on - bi.days_before <= $1::date
+		ORDER BY sub.id`, day)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return ids, wrap(err, "due subscriptions")
+}
+
+// LockSubscription returns a subscription by id with its row locked.
+func (s Billing) LockSubscription(ctx context.Context, id int64) (Subscription, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+subCols+` FROM subscriptions WHERE id = $1 FOR UPDATE`, id)
+	out, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Subscription])
+	return out, wrap(err, "lock subscription %d", id)
+}
+
+// AdvanceSubscription records that [from, to) is invoiced.
+func (s Billing) AdvanceSubscription(ctx context.Context, id int64, from, to time.Time) error {
+	_, err := s.db.Exec(ctx, `UPDATE subscriptions SET period_start = $2, next_due_on = $3, updated_at = now() WHERE id = $1`, id, from, to)
+	return wrap(err, "advance subscription %d", id)
+}
+
+// SetSubscriptionState changes a subscription's state.
+func (s Billing) SetSubscriptionState(ctx context.Context, id int64, state string) error {
+	_, err := s.db.Exec(ctx, `UPDATE subscriptions SET state = $2, updated_at = now() WHERE id = $1`, id, state)
+	return wrap(err, "subscription %d state", id)
+}
+
+// SetSubscriptionPlan records the plan (and cycle) the subscription is billed at from now on.
+func (s Billing) SetSubscriptionPlan(ctx context.Context, id, planID int64) error {
+	_, err := s.db.Exec(ctx, `UPDATE subscriptions SET plan_id = $2, updated_at = now() WHERE id = $1`, id, planID)
+	return wrap(err, "subscription %d plan", id)
+}
+
+// Invoice states and kinds.
+const (
+	InvoiceDraft  = "draft"
+	InvoiceIssued = "issued"
+	InvoicePaid   = "paid"
+	InvoiceVoid   = "void"
+
+	KindInvoiceDoc = "invoice"
+	KindCreditNote = "credit_note"
+)
+
+// Invoice is an invoice or credit note row. Document is the frozen document's JSON (a draft's is provisional).
+type Invoice struct {
+	ID               int64
+	IssuerID         int64
+	IssuerResellerID *int64
+	CustomerID       int64
+	SubscriptionID   *int64
+	Kind             string
+	Purpose          string
+	CreditsInvoiceID *int64
+	PeriodFrom       *time.Time
+	PeriodTo         *time.Time
+	State            string
+	Number           string
+	Currency         string
+	NetMinor         int64
+	TaxMinor         int64
+	TotalMinor       int64
+	PaidMinor        int64
+	CreditedMinor    int64
+	Document         json.RawMessage
+	Hash             string
+	IssuedOn         *time.Time
+	DueOn            *time.Time
+	PaidAt           *time.Time
+	CreatedAt        time.Time
+
+	CustomerName string // filled by lists and detail
+}
+
+// Open is what is still owed: the total less credit notes and payments; 0 for a credit note.
+func (i Invoice) Open() int64 {
+	if i.Kind != KindInvoiceDoc || i.State == InvoiceDraft {
+		return 0
+	}
+	return max(i.TotalMinor-i.CreditedMinor-i.PaidMinor, 0)
+}
+
+const invoiceCols = `i.id, i.issuer_id, i.issuer_reseller_id, i.customer_id, i.subscription_id, i.kind, i.purpose,
+	i.credits_invoice_id, i.period_from, i.period_to, i.state, coalesce(i.number, ''), i.currency, i.net_minor,
+	i.tax_minor, i.total_minor, i.paid_minor, i.credited_minor, i.document, coalesce(i.hash, ''), i.issued_on,
+	i.due_on, i.paid_at, i.created_at, c.name`
+
+const invoiceFrom = ` FROM invoices i JOIN customers c ON c.id = i.customer_id`
+
+func scanInvoice(row pgx.CollectableRow) (Invoice, error) {
+	var i Invoice
+	err := row.Scan(&i.ID, &i.IssuerID, &i.IssuerResellerID, &i.CustomerID, &i.SubscriptionID, &i.Kind, &i.Purpose,
+		&i.CreditsInvoiceID, &i.PeriodFrom, &i.PeriodTo, &i.State, &i.Number, &i.Currency, &i.NetMinor, &i.TaxMinor,
+		&i.TotalMinor, &i.PaidMinor, &i.CreditedMinor, &i.Document, &i.Hash, &i.IssuedOn, &i.DueOn, &i.PaidAt,
+		&i.CreatedAt, &i.CustomerName)
+	return i, err
+}
+
+// InsertInvoice inserts a draft. It returns ErrConflict when the subscription's period already has its invoice.
+func (s Billing) InsertInvoice(ctx context.Context, i Invoice) (int64, error) {
+	var id int64
+	err := s.db.QueryRow(ctx, `INSERT INTO invoices (issuer_id, issuer_reseller_id, customer_id, subscription_id, kind,
+		purpose, credits_invoice_id, period_from, period_to, currency, net_minor, tax_minor, total_minor, document, due_on)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+		i.IssuerID, i.IssuerResellerID, i.CustomerID, i.SubscriptionID, i.Kind, i.Purpose, i.CreditsInvoiceID,
+		i.PeriodFrom, i.PeriodTo, i.Currency, i.NetMinor, i.TaxMinor, i.TotalMinor, i.Document, i.DueOn).Scan(&id)
+	return id, wrap(err, "insert invoice for customer %d", i.CustomerID)
+}
+
+// Invoice returns an invoice without an ownership check (resolve first); lock takes its row lock.
+func (s Billing) Invoice(ctx context.Context, id int64, lock bool) (Invoice, error) {
+	q := `SELECT ` + invoiceCols + invoiceFrom + ` WHERE i.id = $1`
+	if lock {
+		q += ` FOR UPDATE OF i`
+	}
+	rows, _ := s.db.Query(ctx, q, id)
+	out, err := pgx.CollectExactlyOneRow(rows, scanInvoice)
+	return out, wrap(err, "invoice %d", id)
+}
+
+// IssueInvoice freezes a draft: its number, document, hash and dates.
+func (s Billing) IssueInvoice(ctx context.Context, id int64, number string, doc []byte, hash string, issuedOn, dueOn time.Time) error {
+	tag, err := s.db.Exec(ctx, `UPDATE invoices SET state = 'issued', number = $2, document = $3, hash = $4,
+		issued_on = $5, due_on = $6, updated_at = now() WHERE id = $1 AND state = 'draft'`, id, number, doc, hash, issuedOn, dueOn)
+	if err == nil && tag.RowsAffected() != 1 {
+		return ErrConflict
+	}
+	return wrap(err, "issue invoice %d", id)
+}
+
+// SetInvoiceAmounts records what was paid and credited, and the state that follows.
+func (s Billing) SetInvoiceAmounts(ctx context.Context, id, paid, credited int64, state string, paidAt *time.Time) error {
+	_, err := s.db.Exec(ctx, `UPDATE invoices SET paid_minor = $2, credited_minor = $3, state = $4,
+		paid_at = coalesce(paid_at, $5), updated_at = now() WHERE id = $1`, id, paid, credited, state, paidAt)
+	return wrap(err, "invoice %d amounts", id)
+}
+
+// InsertPayment records a payment; it reports false (and changes nothing) when the provider's reference is known.
+func (s Billing) InsertPayment(ctx context.Context, invoiceID int64, provider, reference, currency string, amount int64, paidAt time.Time, by *int64) (bool, error) {
+	tag, err := s.db.Exec(ctx, `INSERT INTO payments (invoice_id, provider, reference, currency, amount_minor, paid_at, recorded_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (provider, reference) DO NOTHING`,
+		invoiceID, provider, reference, currency, amount, paidAt, by)
+	return tag.RowsAffected() == 1, wrap(err, "payment %s %s", provider, reference)
+}
+
+// Payment is a recorded payment.
+type Payment struct {
+	ID          int64
+	InvoiceID   int64
+	Provider    string
+	Reference   string
+	Currency    string
+	AmountMinor int64
+	PaidAt      time.Time
+}
+
+// Payments lists an invoice's payments, oldest first.
+func (s Billing) Payments(ctx context.Context, invoiceID int64) ([]Payment, error) {
+	rows, _ := s.db.Query(ctx, `SELECT id, invoice_id, provider, reference, currency, amount_minor, paid_at FROM payments
+		WHERE invoice_id = $1 ORDER BY paid_at, id`, invoiceID)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Payment])
+	return list, wrap(err, "payments of invoice %d", invoiceID)
+}
+
+// SetPending marks (or clears) a provider payment on its way for an invoice.
+func (s Billing) SetPending(ctx context.Context, invoiceID int64, provider, reference string, pending bool) error {
+	var err error
+	if pending {
+		// A payment already recorded under the reference is not on its way any more: providers may report the
+		// payment before the "pending" that preceded it (Stripe's events arrive in any order).
+		_, err = s.db.Exec(ctx, `INSERT INTO payments_pending (invoice_id, provider, reference)
+			SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM payments WHERE provider = $2 AND reference = $3)
+			ON CONFLICT (provider, reference) DO NOTHING`, invoiceID, provider, reference)
+	} else {
+		_, err = s.db.Exec(ctx, `DELETE FROM payments_pending WHERE provider = $1 AND reference = $2`, provider, reference)
+	}
+	return wrap(err, "pending payment %s %s", provider, reference)
+}
+
+// HasPending reports whether a provider payment for the invoice is on its way.
+func (s Billing) HasPending(ctx context.Context, invoiceID int64) (bool, error) {
+	var ok bool
+	err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM payments_pending WHERE invoice_id = $1)`, invoiceID).Scan(&ok)
+	return ok, wrap(err, "pending payments of %d", invoiceID)
+}
+
+// CreditBalance is a customer's credit in currency.
+func (s Billing) CreditBalance(ctx context.Context, customerID int64, currency string) (int64, error) {
+	var n int64
+	err := s.db.QueryRow(ctx, `SELECT coalesce(sum(amount_minor), 0)::bigint FROM credit_entries
+		WHERE customer_id = $1 AND currency = $2`, customerID, currency).Scan(&n)
+	return n, wrap(err, "credit of %d", customerID)
+}
+
+// AddCredit adds to (amount > 0) or takes from (amount < 0) a customer's credit balance.
+func (s Billing) AddCredit(ctx context.Context, customerID int64, currency string, amount, invoiceID int64, reason string) error {
+	_, err := s.db.Exec(ctx, `INSERT INTO credit_entries (customer_id, currency, amount_minor, invoice_id, reason)
+		VALUES ($1, $2, $3, $4, $5)`, customerID, currency, amount, invoiceID, reason)
+	return wrap(err, "credit of %d", customerID)
+}
+
+// StepDone records a dunning step; false when it was done before.
+func (s Billing) StepDone(ctx context.Context, invoiceID int64, step string) (bool, error) {
+	tag, err := s.db.Exec(ctx, `INSERT INTO dunning_steps (invoice_id, step) VALUES ($1, $2) ON CONFLICT DO NOTHING`, invoiceID, step)
+	return tag.RowsAffected() == 1, wrap(err, "dunning step %s of %d", step, invoiceID)
+}
+
+// HasStep reports whether a dunning step was done.
+func (s Billing) HasStep(ctx context.Context, invoiceID int64, step string) (bool, error) {
+	var ok bool
+	err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM dunning_steps WHERE invoice_id = $1 AND step = $2)`, invoiceID, step).Scan(&ok)
+	return ok, wrap(err, "dunning step %s of %d", step, invoiceID)
+}
+
+// OpenInvoices lists issued, unpaid invoices of customers with a live subscription, due on or before day, by id.
+func (s Billing) OpenInvoices(ctx context.Context, day time.Time) ([]Invoice, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+invoiceCols+invoiceFrom+`
+		WHERE i.state = 'issued' AND i.kind = 'invoice' AND i.due_on IS NOT NULL AND c.state = 'active'
+		AND i.due_on <= $1::date ORDER BY i.id`, day)
+	list, err := pgx.CollectRows(rows, scanInvoice)
+	return list, wrap(err, "open invoices")
+}
+
+// OverdueOf counts a customer's issued, unpaid invoices due at least days days before day.
+func (s Billing) OverdueOf(ctx context.Context, customerID int64, day time.Time, days int) (int, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT count(*) FROM invoices WHERE customer_id = $1 AND kind = 'invoice'
+		AND state = 'issued' AND due_on + $3::int <= $2::date`, customerID, day, days).Scan(&n)
+	return n, wrap(err, "overdue of %d", customerID)
+}
+
+// InvoiceFilter selects invoices for a list.
+type InvoiceFilter struct {
+	State      string
+	CustomerID int64
+	From, To   *time.Time // issued on or after / on or before
+	Page       int
+}
+
+// InvoiceTotals sums the listed invoices per state, in one currency each.
+type InvoiceTotals struct {
+	State    string
+	Currency string
+	Count    int
+	Total    int64
+	Open     int64
+}
+
+// visibleInvoice is who may see an invoice (aliased i): admins every one; a reseller those it issued and those
+// issued to it; a client those issued to it.
+func visibleInvoice(role, cust string) string {
+	return "(" + role + "::text = 'admin' OR (" + role + "::text = 'reseller' AND (i.issuer_reseller_id = " + cust +
+		"::bigint OR i.customer_id = " + cust + "::bigint)) OR (" + role + "::text = 'client' AND i.customer_id = " + cust + "::bigint))"
+}
+
+// Invoices lists a page of the invoices scope sees (issued by it, or to it) that match f, with totals per state.
+// issued restricts a reseller to the invoices it issued (its ledger), false to those issued to it.
+func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) ([]Invoice, []InvoiceTotals, error) {
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	var cust *int64
+	if scope.CustomerID != 0 {
+		cust = &scope.CustomerID
+	}
+	where := []string{"i.state <> 'draft'", visibleInvoice(arg(string(scope.Role)), arg(cust))}
+	if f.State != "" {
+		where = append(where, "i.state = "+arg(f.State))
+	}
+	if f.CustomerID != 0 {
+		where = append(where, "i.customer_id = "+arg(f.CustomerID))
+	}
+	if f.From != nil {
+		where = append(where, "i.issued_on >= "+arg(*f.From)+"::date")
+	}
+	if f.To != nil {
+		where = append(where, "i.issued_on <= "+arg(*f.To)+"::date")
+	}
+	w := " WHERE " + strings.Join(where, " AND ")
+	rows, _ := s.db.Query(ctx, `SELECT i.state, i.currency, count(*)::int, coalesce(sum(i.total_minor), 0)::bigint,
+		coalesce(sum(CASE WHEN i.kind = 'invoice' AND i.state = 'issued' THEN greatest(i.total_minor - i.paid_minor - i.credited_minor, 0) ELSE 0 END), 0)::bigint`+
+		invoiceFrom+w+` GROUP BY i.state, i.currency ORDER BY i.state, i.currency`, args...)
+	totals, err := pgx.CollectRows(rows, pgx.RowToStructByPos[InvoiceTotals])
+	if err != nil {
+		return nil, nil, wrap(err, "invoice totals")
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	rows, _ = s.db.Query(ctx, `SELECT `+invoiceCols+invoiceFrom+w+` ORDER BY i.issued_on DESC, i.id DESC LIMIT 50 OFFSET `+
+		arg((f.Page-1)*50), args...)
+	list, err := pgx.CollectRows(rows, scanInvoice)
+	return list, totals, wrap(err, "list invoices")
+}
+
+// CreditNotesOf lists the credit notes issued against an invoice.
+func (s Billing) CreditNotesOf(ctx context.Context, invoiceID int64) ([]Invoice, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+invoiceCols+invoiceFrom+` WHERE i.credits_invoice_id = $1 ORDER BY i.id`, invoiceID)
+	list, err := pgx.CollectRows(rows, scanInvoice)
+	return list, wrap(err, "credit notes of %d", invoiceID)
+}
+
+// CoveringInvoices lists a subscription's issued, not fully credited invoices for periods that end after day
+// (the current period and any invoiced in advance), by period.
+func (s Billing) CoveringInvoices(ctx context.Context, subscriptionID int64, day time.Time) ([]Invoice, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+invoiceCols+invoiceFrom+` WHERE i.subscription_id = $1 AND i.kind = 'invoice'
+		AND i.state IN ('issued', 'paid') AND i.period_to > $2::date ORDER BY i.period_from, i.id FOR UPDATE OF i`, subscriptionID, day)
+	list, err := pgx.CollectRows(rows, scanInvoice)
+	return list, wrap(err, "invoices of subscription %d", subscriptionID)
+}
