@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/netip"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -177,7 +178,7 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 			h.serveError(w, r, userErr(http.StatusForbidden, "Set up two-factor sign-in first: your operator requires it."))
 			return
 		}
-		if !safeMethod(r.Method) && !writeAnyway[r.URL.Path] {
+		if !safeMethod(r.Method) && !writeAnyway[r.URL.Path] && !payInvoice.MatchString(r.URL.Path) {
 			if err := h.tenancy.WritesAllowed(r.Context(), p.Effective); err != nil {
 				h.serveError(w, r, err)
 				return
@@ -192,6 +193,10 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 var writeAnyway = map[string]bool{"/logout": true, "/impersonate/stop": true, "/account/password": true,
 	"/account/confirm": true, "/account/2fa/setup": true, "/account/2fa/enable": true, "/account/2fa/disable": true,
 	"/account/2fa/recovery": true, "/account/passkeys/new": true, "/account/passkeys": true, "/account/passkeys/delete": true}
+
+// payInvoice is paying an invoice online, which a suspended account must be able to do: paying is how a billing
+// suspension ends.
+var payInvoice = regexp.MustCompile(`^/invoices/[0-9]+/pay$`)
 
 // totpSetupPaths are what an account that must set up a second factor may still use.
 var totpSetupPaths = map[string]bool{"/logout": true, "/account/2fa": true, "/account/2fa/setup": true,
