@@ -25,7 +25,12 @@ func TestBillingCycle_PaidByStripeWebhook(t *testing.T) {
 	var mu sync.Mutex
 	day := time.Date(2026, 1, 6, 10, 0, 0, 0, time.UTC)
 	app.billing.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return day }
-	setDay := func(d string) { mu.Lock(); day, _ = time.Parse(time.DateOnly, d); day = day.Add(10 * time.Hour); mu.Unlock() }
+	setDay := func(d string) {
+		mu.Lock()
+		day, _ = time.Parse(time.DateOnly, d)
+		day = day.Add(10 * time.Hour)
+		mu.Unlock()
+	}
 
 	app.account("admin@example.com", store.RoleAdmin, pw)
 	admin := app.browser()
