@@ -151,7 +151,7 @@ func AuditResults(q AuditQuery, entries []store.AuditEntry) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<div id=\"audit-results\"><div class=\"table-scroll\"><table data-testid=\"audit-table\"><thead><tr><th>When (UTC)</th><th>Acting</th><th>As</th><th>Action</th><th>Object</th><th>IP</th><th>Outcome</th><th>Detail</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<div id=\"audit-results\"><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Audit log\"><table data-testid=\"audit-table\"><thead><tr><th>When (UTC)</th><th>Acting</th><th>As</th><th>Action</th><th>Object</th><th>IP</th><th>Outcome</th><th>Detail</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

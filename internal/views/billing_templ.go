@@ -333,7 +333,7 @@ func InvoiceTable(rows []InvoiceRow) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<div class=\"table-scroll\"><table data-testid=\"invoice-table\"><thead><tr><th>Number</th><th>Kind</th><th>Customer</th><th>Issued</th><th>Due</th><th>Total</th><th>Open</th><th>State</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Invoices\"><table data-testid=\"invoice-table\"><thead><tr><th>Number</th><th>Kind</th><th>Customer</th><th>Issued</th><th>Due</th><th>Total</th><th>Open</th><th>State</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -765,7 +765,7 @@ func InvoicePage(d InvoiceData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 68, "</p><div class=\"table-scroll\"><table data-testid=\"invoice-lines\"><thead><tr><th>Description</th><th>Qty</th><th>Unit</th><th>Net</th><th>VAT</th><th>Tax</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 68, "</p><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Invoice lines\"><table data-testid=\"invoice-lines\"><thead><tr><th>Description</th><th>Qty</th><th>Unit</th><th>Net</th><th>VAT</th><th>Tax</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1329,7 +1329,7 @@ func PricesPage(currency string, rows []PriceRowView, errs FieldErrors) templ.Co
 				}
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 124, "<div class=\"table-scroll\"><table data-testid=\"price-table\"><thead><tr><th>Plan</th><th>For</th><th>Monthly</th><th>Yearly</th><th>Setup fee</th><th>Wholesale per client</th><th></th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 124, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Prices\"><table data-testid=\"price-table\"><thead><tr><th>Plan</th><th>For</th><th>Monthly</th><th>Yearly</th><th>Setup fee</th><th>Wholesale per client</th><th></th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -43,7 +43,7 @@ func ClaimsPage(list []store.ClaimConflictRow) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div class=\"table-scroll\"><table><thead><tr><th>Name</th><th>Used by</th><th>Overlaps with</th><th>Held by</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Domain names used by more than one customer\"><table><thead><tr><th>Name</th><th>Used by</th><th>Overlaps with</th><th>Held by</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -200,7 +200,7 @@ func CustomerResults(base string, q ListQuery, list []store.Customer, showResell
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<div id=\"customer-results\"><div class=\"table-scroll\"><table data-testid=\"customer-table\"><thead><tr><th>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<div id=\"customer-results\"><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Customers\"><table data-testid=\"customer-table\"><thead><tr><th>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -142,7 +142,7 @@ func DomainResults(d DomainsData) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</p><div class=\"table-scroll\"><table data-testid=\"domain-table\"><thead><tr><th>Domain</th>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</p><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Domains\"><table data-testid=\"domain-table\"><thead><tr><th>Domain</th>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -187,7 +187,7 @@ func MailDomainResults(v MailList) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<div id=\"mail-results\"><div class=\"table-scroll\"><table data-testid=\"mail-domains\"><thead><tr><th>Domain</th><th>Customer</th><th>Mailboxes</th><th>Enabled</th><th>State</th><th>Actions</th></tr></thead> <tbody id=\"mail-domain-rows\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<div id=\"mail-results\"><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Mail domains\"><table data-testid=\"mail-domains\"><thead><tr><th>Domain</th><th>Customer</th><th>Mailboxes</th><th>Enabled</th><th>State</th><th>Actions</th></tr></thead> <tbody id=\"mail-domain-rows\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -704,7 +704,7 @@ func MailDomainPage(v MailDomainDetail) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, "</p><h2>Mailboxes</h2><div class=\"table-scroll\"><table data-testid=\"mailboxes\"><thead><tr><th>Address</th><th>Name</th><th>Quota</th><th>State</th><th>Change quota</th><th>New password</th><th></th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, "</p><h2>Mailboxes</h2><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Mailboxes\"><table data-testid=\"mailboxes\"><thead><tr><th>Address</th><th>Name</th><th>Quota</th><th>State</th><th>Change quota</th><th>New password</th><th></th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -821,7 +821,7 @@ func MailDomainPage(v MailDomainDetail) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, "<h2>Aliases, forwards and catch-all</h2><div class=\"table-scroll\"><table data-testid=\"forwards\"><thead><tr><th>Kind</th><th>Source</th><th>Destination</th><th>Enabled</th><th>State</th><th></th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, "<h2>Aliases, forwards and catch-all</h2><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Aliases, forwards and catch-all\"><table data-testid=\"forwards\"><thead><tr><th>Kind</th><th>Source</th><th>Destination</th><th>Enabled</th><th>State</th><th></th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

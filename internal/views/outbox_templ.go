@@ -98,7 +98,7 @@ func OutboxPage(state string, list []store.OutboxMessage, off bool) templ.Compon
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</p><div class=\"table-scroll\"><table data-testid=\"outbox-table\"><thead><tr><th>Created</th><th>To</th><th>Subject</th><th>From</th><th>State</th><th>Attempts</th><th>Error</th><th></th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</p><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Outgoing email\"><table data-testid=\"outbox-table\"><thead><tr><th>Created</th><th>To</th><th>Subject</th><th>From</th><th>State</th><th>Attempts</th><th>Error</th><th></th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

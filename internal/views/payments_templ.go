@@ -324,7 +324,7 @@ func PaymentEventsPage(d PaymentEventsData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</select></label> <button type=\"submit\">Filter</button></form><div class=\"table-scroll\"><table data-testid=\"payment-events-table\"><thead><tr><th>Received</th>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</select></label> <button type=\"submit\">Filter</button></form><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Payment events\"><table data-testid=\"payment-events-table\"><thead><tr><th>Received</th>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -50,7 +50,7 @@ func PlansPage(base string, plans []store.Plan, audiences []string, v PlanFormVa
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"card wide\"><h1>Plans</h1><div class=\"table-scroll\"><table data-testid=\"plan-table\"><thead><tr><th>Name</th><th>For</th><th>Clients</th><th>Sites</th><th>Mail domains</th><th>Mailboxes</th><th>Mail quota MB</th><th>Aliases + forwards</th><th>Domains</th><th>Disk per site MB</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"card wide\"><h1>Plans</h1><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Plans\"><table data-testid=\"plan-table\"><thead><tr><th>Name</th><th>For</th><th>Clients</th><th>Sites</th><th>Mail domains</th><th>Mailboxes</th><th>Mail quota MB</th><th>Aliases + forwards</th><th>Domains</th><th>Disk per site MB</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

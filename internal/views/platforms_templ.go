@@ -55,7 +55,7 @@ func PlatformsPage(d PlatformsData) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"card wide\" data-testid=\"platforms\"><h1>Platforms</h1><p class=\"note\">Each ISPConfig installation the portal manages. New resellers and direct clients are created on the default platform; a reseller's clients on the reseller's. The platform from <code>PORTAL_ISPCONFIG_*</code> is configured by the environment.</p><div class=\"table-scroll\"><table data-testid=\"platform-table\"><thead><tr><th>Name</th><th>Remote API</th><th>User</th><th>TLS verified</th><th>Servers (web, mail)</th><th>Customers</th><th>Status</th><th></th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"card wide\" data-testid=\"platforms\"><h1>Platforms</h1><p class=\"note\">Each ISPConfig installation the portal manages. New resellers and direct clients are created on the default platform; a reseller's clients on the reseller's. The platform from <code>PORTAL_ISPCONFIG_*</code> is configured by the environment.</p><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Platforms\"><table data-testid=\"platform-table\"><thead><tr><th>Name</th><th>Remote API</th><th>User</th><th>TLS verified</th><th>Servers (web, mail)</th><th>Customers</th><th>Status</th><th></th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

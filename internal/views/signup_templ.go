@@ -724,7 +724,7 @@ func SignupsPage(base, link string, st store.SignupSettings, list []store.Signup
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "<button type=\"submit\">Save</button></form><div class=\"table-scroll\"><table data-testid=\"signup-table\"><thead><tr><th>Created</th><th>Name</th><th>Email</th><th>Domain</th><th>Plan</th><th>Terms</th><th>State</th><th></th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "<button type=\"submit\">Save</button></form><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Signups\"><table data-testid=\"signup-table\"><thead><tr><th>Created</th><th>Name</th><th>Email</th><th>Domain</th><th>Plan</th><th>Terms</th><th>State</th><th></th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

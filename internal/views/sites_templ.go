@@ -196,7 +196,7 @@ func SiteResults(d SitesData) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</p><div class=\"table-scroll\"><table data-testid=\"site-table\"><thead><tr><th>Domain</th>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</p><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Sites\"><table data-testid=\"site-table\"><thead><tr><th>Domain</th>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -1,0 +1,128 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+
+	"portal/internal/browsertest"
+	"portal/internal/store"
+)
+
+// TestBrowser_EveryPageAccessibleAndFits opens every page (every GET route, ids filled with the role's own objects)
+// as an admin, a reseller and a client, at desktop width and on a 390 px phone, in real Chromium, and fails on any
+// serious or critical axe-core violation and on any page wider than the screen.
+func TestBrowser_EveryPageAccessibleAndFits(t *testing.T) {
+	app := newApp(t)
+	app.account("admin@example.com", store.RoleAdmin, pw)
+	r1 := app.customer(store.RoleReseller, nil, "r1@example.com")
+	c1 := app.customer(store.RoleClient, &r1, "c1@example.com")
+	own := app.fullCustomer(c1, "c1")
+	r1Plan := app.plan(&r1, store.RoleClient, "r1 plan", unlimited)
+	opPlan := app.plan(nil, store.RoleClient, "operator plan", unlimited)
+	driftID := app.insertObject(`INSERT INTO drift_items (platform_id, kind, problem) VALUES ($1, 'site', 'changed') RETURNING id`, app.platform.ID)
+	outboxID := app.insertObject(`INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, state) VALUES ('test', 'x@example.com', 's', 't', 'h', 'failed') RETURNING id`)
+	signupID := app.insertObject(`INSERT INTO signups (plan_id, name, email, password_hash, domain, username, terms_version,
+		terms_accepted_at, terms_ip, token_hash, token_expires_at, state) VALUES ($1, 'V', 'v@example.com', 'x', 'v.example',
+		'vexample', '1', now(), '192.0.2.1', sha256('v'::bytea), now(), 'failed') RETURNING id`, opPlan.ID)
+	eventID := app.insertObject(`INSERT INTO payment_events (provider, event_id, reseller_id, type, payload, outcome)
+		VALUES ('stripe', 'evt_a11y', $1, 'checkout.session.completed', '{}', 'applied') RETURNING id`, r1.ID)
+	ids := func(plan int64) objects {
+		o := objects{store.KindPlan: plan, store.KindDrift: driftID, store.KindOutbox: outboxID, store.KindSignup: signupID,
+			store.KindPlatform: app.platform.ID, store.KindPaymentEvent: eventID}
+		for k, v := range own {
+			o[k] = v
+		}
+		return o
+	}
+
+	// Every GET route that renders a page; ids come from the fixture, link secrets and slugs are left out.
+	var pages []string
+	notPages := []string{"/healthz", "/readyz", "/metrics", "/static/", "/pdf", "/logout"}
+	err := chi.Walk(app.h.router(), func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		if method != http.MethodGet || strings.ContainsAny(pattern, "*") {
+			return nil
+		}
+		for _, m := range paramRE.FindAllStringSubmatch(pattern, -1) {
+			if secretParams[m[1]] || publicParams[m[1]] {
+				return nil
+			}
+		}
+		for _, skip := range notPages {
+			if strings.Contains(pattern, skip) {
+				return nil
+			}
+		}
+		pages = append(pages, pattern)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := []struct {
+		email, home string
+		plan        int64
+	}{{"admin@example.com", "/admin", opPlan.ID}, {"r1@example.com", "/reseller", r1Plan.ID}, {"c1@example.com", "/client", 0}}
+
+	checked := 0
+	for _, role := range roles {
+		// Which pages this role may open, asked over plain HTTP first: the browser then opens only those.
+		hb := app.browser()
+		hb.mustLogin(role.email, pw, role.home)
+		var mine []string
+		for _, pattern := range pages {
+			path, ok := fill(pattern, ids(role.plan))
+			if !ok {
+				t.Fatalf("page %s can't be opened: the fixture has no object for it", pattern)
+			}
+			if resp := hb.get(path); resp.StatusCode == 200 && strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
+				mine = append(mine, path)
+			}
+		}
+		if len(mine) < 8 {
+			t.Fatalf("%s may open only %d pages: %v", role.email, len(mine), mine)
+		}
+		b := browsertest.New(t)
+		b.Step("sign in as "+role.email, func() {
+			b.Go(app.srv.URL+"/", browsertest.Visible(`[data-testid="login-form"]`))
+			b.Fill(`#f-email`, role.email)
+			b.Fill(`#f-password`, pw)
+			b.Click(`[data-testid="login-form"] button[type="submit"]`, browsertest.JS("signed in", `location.pathname === "`+role.home+`"`))
+		})
+		for _, width := range []int64{1280, 390} {
+			b.Viewport(width, 900)
+			for _, path := range mine {
+				b.Go(app.srv.URL+path, browsertest.Visible(`main`))
+				where := fmt.Sprintf("%s at %d px: %s", role.email, width, path)
+				for _, v := range b.Axe(where) {
+					t.Errorf("%s: %s", where, v)
+				}
+				if over := b.Overflow(where); over > 0 {
+					t.Errorf("%s: %d px wider than the screen", where, over)
+				}
+				checked++
+			}
+		}
+	}
+	t.Logf("%d page views checked with axe-core and for overflow", checked)
+}
+
+// The vendored axe-core is the one VENDORED.md records.
+func TestAxe_VendoredChecksum(t *testing.T) {
+	b, err := os.ReadFile("../browsertest/axe/axe.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("../browsertest/axe/VENDORED.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := fmt.Sprintf("%x", sha256.Sum256(b)); !strings.Contains(string(doc), sum) {
+		t.Fatalf("browsertest/axe/VENDORED.md does not record axe.min.js's checksum %s", sum)
+	}
+}
