@@ -26,6 +26,7 @@ import (
 	"portal/internal/fail"
 	"portal/internal/mailer"
 	"portal/internal/store"
+	"portal/internal/tenancy"
 	"portal/internal/views"
 )
 
@@ -61,12 +62,8 @@ func New(pool *pgxpool.Pool, mail *mailer.Service, hasher *auth.Hasher, baseURL 
 		Limits: Limits{ResetPerIP: 10, ResetPerEmail: 3}}
 }
 
-// Actor is who asks.
-type Actor struct {
-	Acting    store.Account
-	Effective store.Account
-	IP        string
-}
+// Actor is who asks; the same for every service.
+type Actor = tenancy.Actor
 
 // invalidLink is the one answer for a link that is unknown, used, replaced, expired or malformed.
 var invalidLink = &fail.Error{Status: http.StatusNotFound,

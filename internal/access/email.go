@@ -7,17 +7,16 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"portal/internal/auth"
 	"portal/internal/fail"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 	"portal/internal/views"
 )
 
-// RequestEmailChange starts changing the acting account's sign-in address: it asks for the current password, keeps
-// the new address pending, sends it a confirmation link (valid 24 hours), and tells the old address. Not while
+// RequestEmailChange starts changing the acting account's sign-in address: once the acting person has confirmed it
+// is them within the last few minutes (fail.ErrReauth otherwise), it keeps the new address pending, sends it a confirmation link (valid 24 hours), and tells the old address. Not while
 // acting as another account.
-func (s *Service) RequestEmailChange(ctx context.Context, a Actor, currentPassword, newEmail string) error {
+func (s *Service) RequestEmailChange(ctx context.Context, a Actor, newEmail string) error {
 	if a.Acting.ID != a.Effective.ID {
 		s.audit(ctx, nil, a, "email.change.request", &a.Acting, store.OutcomeDenied, "while impersonating")
 		return fail.Forbidden("The sign-in address can't be changed while acting as another account.")
@@ -30,18 +29,12 @@ func (s *Service) RequestEmailChange(ctx context.Context, a Actor, currentPasswo
 	case strings.EqualFold(norm, a.Acting.Email):
 		f.Add("email", "That is already your address.")
 	}
-	ok := len(currentPassword) <= auth.MaxPasswordLen
-	if ok {
-		if ok, err = s.hasher.VerifyCtx(ctx, currentPassword, a.Acting.PasswordHash); err != nil {
-			return err
-		}
-	}
-	if !ok {
-		f.Add("current_password", "That is not your current password.")
-		s.audit(ctx, nil, a, "email.change.request", &a.Acting, store.OutcomeFailure, "wrong current password")
-	}
 	if err := f.Err(); err != nil {
 		return err
+	}
+	if !a.Recent {
+		s.audit(ctx, nil, a, "email.change.request", &a.Acting, store.OutcomeDenied, "re-authentication needed")
+		return fail.ErrReauth
 	}
 	raw, hash := newToken()
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {

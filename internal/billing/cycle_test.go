@@ -82,9 +82,11 @@ func TestFullCycle(t *testing.T) {
 	if err := e.pay(pay); err != nil {
 		t.Fatal(err)
 	}
-	e.waitFor("customer unsuspended after the payment", func() bool {
+	// The job lifts the suspension, then marks the subscription active: wait for both.
+	e.waitFor("customer unsuspended and subscription active after the payment", func() bool {
 		got := e.Reload(c)
-		return !got.Suspended() && got.Suspension == store.SuspensionNone
+		sub, _ := store.NewBilling(e.Pool).SubscriptionOf(ctx, c.ID, false)
+		return !got.Suspended() && got.Suspension == store.SuspensionNone && sub.State == store.SubActive
 	})
 	if a, b := siteActiveInISP(e, on), siteActiveInISP(e, off); a != "y" || b != "n" {
 		t.Fatalf("after unsuspension: sites active %q and %q in ISPConfig, want y and n (exactly as before)", a, b)

@@ -7,16 +7,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"portal/internal/access"
 	"portal/internal/fail"
 	"portal/internal/views"
 )
-
-// accessActor is the access service's view of the signed-in principal.
-func (h *Handler) accessActor(r *http.Request) access.Actor {
-	p, _ := principalFrom(r.Context())
-	return access.Actor{Acting: p.Acting, Effective: p.Effective, IP: clientIP(r)}
-}
 
 // customerInvite serves POST /customers/{customerID}/invite: a new invitation replaces the open one.
 func (h *Handler) customerInvite(w http.ResponseWriter, r *http.Request) error {
@@ -27,7 +20,7 @@ func (h *Handler) customerInvite(w http.ResponseWriter, r *http.Request) error {
 	if _, err := parseForm(r); err != nil {
 		return err
 	}
-	if err := h.access.ResendInvite(r.Context(), h.accessActor(r), id); err != nil {
+	if err := h.access.ResendInvite(r.Context(), h.actor(r), id); err != nil {
 		return err
 	}
 	h.flash(r, "A new invitation is on its way; the previous link no longer works.")
@@ -136,6 +129,9 @@ func (h *Handler) resetSubmit(w http.ResponseWriter, r *http.Request) error {
 
 // emailForm serves GET /account/email.
 func (h *Handler) emailForm(w http.ResponseWriter, r *http.Request) error {
+	if rendered, err := h.needConfirm(w, r, "/account/email"); rendered || err != nil {
+		return err // a sign-in change: the acting person confirms it is them first
+	}
 	p, _ := principalFrom(r.Context())
 	return h.render(w, r, http.StatusOK, "Sign-in address", views.EmailChangePage(p.Acting.Email, p.Acting.PendingEmail, "", nil))
 }
@@ -143,11 +139,11 @@ func (h *Handler) emailForm(w http.ResponseWriter, r *http.Request) error {
 // emailSubmit serves POST /account/email: the new address stays pending until its link is followed.
 func (h *Handler) emailSubmit(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
-	f, err := parseForm(r, "email", "current_password")
+	f, err := parseForm(r, "email")
 	if err != nil {
 		return err
 	}
-	err = h.access.RequestEmailChange(r.Context(), h.accessActor(r), f["current_password"], f["email"])
+	err = h.access.RequestEmailChange(r.Context(), h.actor(r), f["email"])
 	if fields := fail.FieldsOf(err); fields != nil {
 		return h.render(w, r, http.StatusUnprocessableEntity, "Sign-in address",
 			views.EmailChangePage(p.Acting.Email, p.Acting.PendingEmail, f["email"], views.FieldErrors(fields)))

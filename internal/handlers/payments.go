@@ -39,6 +39,9 @@ func (h *Handler) stripeSettingsData(r *http.Request, errs views.FieldErrors, pu
 // stripeSettings serves GET /admin/billing/stripe (the operator's keys) and GET /reseller/billing/stripe (the
 // reseller's own): the keys' state, never the secrets, and the webhook address to give Stripe.
 func (h *Handler) stripeSettings(w http.ResponseWriter, r *http.Request) error {
+	if rendered, err := h.needConfirm(w, r, r.URL.Path); rendered || err != nil {
+		return err // payment settings: the acting person confirms it is them first
+	}
 	d, err := h.stripeSettingsData(r, nil, nil)
 	if err != nil {
 		return err

@@ -238,3 +238,27 @@ func TestStripeWebhook_Endpoint(t *testing.T) {
 		t.Fatalf("r1's events page: %d, shows the operator's event: %v", resp.StatusCode, strings.Contains(resp.body, "evt_http_1"))
 	}
 }
+
+// Payment settings decide where the money goes: outside the confirmation window they can't be opened or saved.
+func TestStripeSettings_NeedARecentConfirmation(t *testing.T) {
+	app := newApp(t)
+	app.account("admin@example.com", store.RoleAdmin, pw)
+	admin := app.browser()
+	admin.mustLogin("admin@example.com", pw, "/admin")
+	app.now = time.Now().Add(6 * time.Minute)
+	keys := url.Values{"publishable_key": {"pk_test_operatorpublic000"}, "secret_key": {"sk_test_OPERATORSECRET0000001"}, "webhook_secret": {"whsec_OPERATORSIGNING0000001"}}
+	for _, resp := range []response{admin.get("/admin/billing/stripe"), admin.post("/admin/billing/stripe", keys)} {
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.body, `action="/account/confirm"`) {
+			t.Fatalf("outside the window: %d, want 403 with the confirmation form", resp.StatusCode)
+		}
+	}
+	if n := app.env.Count(`SELECT count(*) FROM payment_providers`); n != 0 {
+		t.Fatal("keys were saved without a recent confirmation")
+	}
+	if resp := admin.post("/account/confirm", url.Values{"next": {"/admin/billing/stripe"}, "current_password": {pw}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirming: %d", resp.StatusCode)
+	}
+	if resp := admin.post("/admin/billing/stripe", keys); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("saving after confirming: %d %.300s", resp.StatusCode, resp.body)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"portal/internal/mailtest"
 	"portal/internal/store"
@@ -63,7 +64,7 @@ func TestRecovery_ResetEndsAllSessions(t *testing.T) {
 	}
 }
 
-// Changing the sign-in address: password asked again, pending until the link is confirmed, old address told.
+// Changing the sign-in address: a recent confirmation needed, pending until the link is confirmed, old address told.
 func TestRecovery_EmailChange(t *testing.T) {
 	mp := mailtest.Shared(t)
 	app := newApp(t, withSMTP(mp.SMTPURL))
@@ -71,11 +72,18 @@ func TestRecovery_EmailChange(t *testing.T) {
 	app.customer(store.RoleClient, nil, "hec-old@example.com")
 	b := app.browser()
 	b.mustLogin("hec-old@example.com", pw, "/client")
-	if resp := b.post("/account/email", url.Values{"email": {"hec-new@example.com"}, "current_password": {"not it at all"}}); resp.StatusCode != http.StatusUnprocessableEntity ||
-		!strings.Contains(resp.body, `data-testid="error-current_password"`) {
-		t.Fatalf("wrong password: %d", resp.StatusCode)
+	// Six minutes after signing in, the address can't be changed without confirming it is them again.
+	app.now = time.Now().Add(6 * time.Minute)
+	for _, resp := range []response{b.get("/account/email"), b.post("/account/email", url.Values{"email": {"hec-new@example.com"}})} {
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.body, `action="/account/confirm"`) {
+			t.Fatalf("outside the confirmation window: %d, want 403 with the confirmation form", resp.StatusCode)
+		}
 	}
-	if resp := b.post("/account/email", url.Values{"email": {"hec-new@example.com"}, "current_password": {pw}}); resp.StatusCode != http.StatusSeeOther {
+	if n := app.env.Count(`SELECT count(*) FROM accounts WHERE pending_email IS NOT NULL`); n != 0 {
+		t.Fatalf("%d pending addresses after the refusals", n)
+	}
+	app.now = time.Time{}
+	if resp := b.post("/account/email", url.Values{"email": {"hec-new@example.com"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("request: %d %.300s", resp.StatusCode, resp.body)
 	}
 	if page := b.get("/account/email"); !strings.Contains(page.body, `data-testid="email-pending"`) {

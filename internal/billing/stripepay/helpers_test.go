@@ -155,6 +155,7 @@ func (w *world) advance(d time.Duration) {
 func (w *world) configure(a hosting.Actor, sk, whsec string) {
 	w.t.Helper()
 	w.stripe.AddKey(sk)
+	a.Recent = true // confirmed it is them just now
 	if _, err := w.svc.SaveSettings(context.Background(), a, SettingsInput{PublishableKey: "pk_test_abcdefghijklmnop", SecretKey: sk, WebhookSecret: whsec}); err != nil {
 		w.t.Fatalf("save settings: %v", err)
 	}

@@ -184,6 +184,9 @@ func (s *Service) SaveSettings(ctx context.Context, a hosting.Actor, in Settings
 	if err != nil {
 		return Settings{}, err
 	}
+	if !a.Recent { // where the money goes: the acting person confirms it is them first
+		return Settings{}, fail.ErrReauth
+	}
 	if s.cfg.Box == nil {
 		return Settings{}, fail.Invalid("Stripe keys can only be stored when the portal has a secret key to encrypt them (PORTAL_SECRET_KEY).")
 	}

@@ -406,6 +406,11 @@ func TestSettings_SealedAndValidated(t *testing.T) {
 	ctx := context.Background()
 	admin := w.env.Admin()
 	in := SettingsInput{PublishableKey: "pk_test_publishable000000", SecretKey: "sk_test_VERYSECRETVALUE123456", WebhookSecret: "whsec_SIGNINGSECRETVALUE123456"}
+	// Where the money goes: not without a recent confirmation that it is them.
+	if _, err := w.svc.SaveSettings(ctx, admin, in); err != fail.ErrReauth {
+		t.Fatalf("without a recent confirmation: %v, want ErrReauth", err)
+	}
+	admin.Recent = true
 	// A key Stripe does not know is a field error, found before anything is saved.
 	_, err := w.svc.SaveSettings(ctx, admin, in)
 	if f := fail.FieldsOf(err); !strings.Contains(f["secret_key"], "does not accept") {
@@ -473,7 +478,9 @@ func TestSettings_SealedAndValidated(t *testing.T) {
 	}
 	// A first save needs both secrets.
 	r := w.env.Customer(store.RoleReseller, nil, "r@example.test")
-	_, err = w.svc.SaveSettings(ctx, w.env.As(r), SettingsInput{PublishableKey: "pk_test_publishable000000"})
+	ra := w.env.As(r)
+	ra.Recent = true
+	_, err = w.svc.SaveSettings(ctx, ra, SettingsInput{PublishableKey: "pk_test_publishable000000"})
 	if f := fail.FieldsOf(err); f["secret_key"] == "" || f["webhook_secret"] == "" {
 		t.Fatalf("a first save without secrets: %v", err)
 	}
