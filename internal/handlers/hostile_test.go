@@ -112,6 +112,25 @@ func TestHostileInput_EveryForm(t *testing.T) {
 		{w.cb, "/account/passkeys", url.Values{"name": {"Laptop"}, "credential": {"{}"}}, []string{"name", "credential"}},
 		{app.browser(), "/login/2fa/passkey", url.Values{"credential": {"{}"}}, []string{"credential"}},
 	}
+	// Billing, payment and signup forms: the admin's on the operator's plan and invoice, the client's own details.
+	inv := app.fixtureInvoice(w.client)
+	forms = append(forms,
+		formCase{w.admin, "/billing/settings", url.Values{"legal_name": {"Op"}, "address": {"Street 1"}, "country": {"DE"}, "currency": {"EUR"},
+			"vat_rate": {"19"}, "number_prefix": {"INV-"}, "days_before": {"14"}, "payment_terms_days": {"14"}, "reminder_days": {"-7,1,3"},
+			"suspend_after_days": {"5"}, "terminate_after_days": {"30"}},
+			[]string{"legal_name", "address", "country", "tax_id", "email", "vat_rate", "number_prefix", "currency", "days_before", "reminder_days"}},
+		formCase{w.admin, fmt.Sprintf("/billing/prices/%d", plan.ID), url.Values{"monthly": {"10.00"}},
+			[]string{"monthly", "yearly", "setup_fee", "wholesale_monthly"}},
+		formCase{w.admin, fmt.Sprintf("/invoices/%d/payments", inv), url.Values{"provider": {"bank"}, "amount": {"1.00"}, "reference": {"R1"}},
+			[]string{"provider", "amount", "reference", "paid_on"}},
+		formCase{w.admin, fmt.Sprintf("/customers/%d/subscription", w.client.ID), url.Values{"cycle": {"monthly"}}, []string{"cycle", "start"}},
+		formCase{w.cb, "/account/billing", url.Values{"legal_name": {"Cli"}, "country": {"DE"}}, []string{"legal_name", "address", "country", "vat_id"}},
+		formCase{w.admin, "/admin/billing/stripe", url.Values{"publishable_key": {"pk_test_x0000000000000000"}}, []string{"publishable_key", "secret_key", "webhook_secret"}},
+		formCase{w.cb, "/account/email", url.Values{"email": {"new@example.com"}}, []string{"email"}},
+		formCase{w.admin, "/admin/signups/settings", url.Values{"terms_text": {"Terms"}, "terms_version": {"1"}}, []string{"terms_text", "terms_version"}},
+		formCase{app.browser(), "/signup", url.Values{"name": {"V"}, "email": {"v@example.com"}, "password": {"Very-Good-Pass-1"}, "plan_id": {fmt.Sprint(plan.ID)}, "domain": {"v.test"}, "terms": {"yes"}},
+			[]string{"name", "email", "password", "plan_id", "domain", "website"}},
+	)
 	sent := 0
 	for _, f := range forms {
 		for _, field := range f.fields {
