@@ -90,6 +90,7 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	for _, f := range opts {
 		f(&o)
 	}
+	pool = o.Pool // an option may have put a traced pool in its place
 	if o.Mail == nil {
 		o.Mail = newMailer(pool, "off")
 	}
