@@ -15,7 +15,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/riverqueue/river"
 
 	"portal/internal/access"
@@ -121,9 +120,7 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	a.env.PasswordHash = hash // customers sign in with pw
 	a.hosting.Down = func(int64) bool { return a.health.Down() }
 
-	db := stdlib.OpenDBFromPool(a.pool)
-	t.Cleanup(func() { db.Close() })
-	o.Sessions, _ = NewSessions(db, 30*time.Minute, 12*time.Hour, false, 0)
+	o.Sessions, _ = NewSessions(a.pool, 30*time.Minute, 12*time.Hour, false, 0)
 	o.Pool, o.ISP, o.Tenancy, o.Hosting, o.Platform = a.pool, a.isp, a.tenancy, a.hosting, a.platform
 	o.Mail, o.Access, o.Signup = a.mail, a.access, a.signup
 	a.h = New(o)

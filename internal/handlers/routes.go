@@ -42,7 +42,7 @@ func (h *Handler) router() chi.Router {
 	r.Handle("/static/*", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(staticFS))))
 
 	r.Group(func(r chi.Router) {
-		r.Use(h.sessions.LoadAndSave)
+		r.Use(withSessionRow, h.sessions.LoadAndSave)
 		r.Get("/", h.wrap(h.home))
 		r.Get("/login", h.wrap(h.loginForm))
 		r.Post("/login", h.wrap(h.loginSubmit))

@@ -35,17 +35,12 @@ func (h *Handler) sitesData(ctx context.Context, r *http.Request, p Principal) (
 		Form: views.SiteForm{PHP: h.opts.Settings.PHPModes[0], Active: true, QuotaMB: "1000", TrafficMB: "-1"},
 	}
 	if p.Effective.Role == store.RoleClient {
-		if p.Effective.CustomerID == nil {
-			return d, nil
+		if p.Customer == nil {
+			if err := h.loadCustomer(ctx, &p); err != nil || p.Customer == nil {
+				return d, err
+			}
 		}
-		c, err := store.NewCustomers(h.pool).ByID(ctx, *p.Effective.CustomerID)
-		if err != nil {
-			return d, err
-		}
-		plan, err := store.NewPlans(h.pool).ByID(ctx, c.PlanID)
-		if err != nil {
-			return d, err
-		}
+		c, plan := *p.Customer, *p.Plan
 		d.CanCreate = c.State == store.StateActive && !c.Suspended() && plan.MaxSites != 0
 		d.MaxQuotaMB = plan.SiteQuotaMB
 		if plan.SiteQuotaMB > 0 && plan.SiteQuotaMB < 1000 {

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"portal/internal/dbtest"
 	"portal/internal/ispapi/ispsim"
@@ -719,9 +718,7 @@ func BenchmarkSiteList(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			db := stdlib.OpenDBFromPool(pool)
-			b.Cleanup(func() { db.Close() })
-			sessions, _ := NewSessions(db, time.Hour, time.Hour, false, 0)
+			sessions, _ := NewSessions(pool, time.Hour, time.Hour, false, 0)
 			h := New(Options{Pool: pool, Sessions: sessions, Platform: platform})
 			p := Principal{Acting: acct, Effective: acct}
 			handler := sessions.LoadAndSave(h.wrap(func(w http.ResponseWriter, r *http.Request) error {

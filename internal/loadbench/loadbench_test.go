@@ -21,7 +21,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"portal/internal/auth"
 	"portal/internal/handlers"
@@ -118,9 +117,7 @@ func setup(b *testing.B, n, sessions int) *site {
 		b.Fatal(err)
 	}
 	b.Cleanup(pool.Close)
-	db := stdlib.OpenDBFromPool(pool)
-	b.Cleanup(func() { db.Close() })
-	sessions2, _ := handlers.NewSessions(db, 30*time.Minute, 12*time.Hour, false, 0)
+	sessions2, _ := handlers.NewSessions(pool, 30*time.Minute, 12*time.Hour, false, 0)
 	h := handlers.New(handlers.Options{Pool: pool, ISP: env.ISP, Sessions: sessions2, Hasher: hasher, Tenancy: env.Ten,
 		Hosting: env.Host, Platform: env.Platform, LoginMaxFailures: 1000, LoginLockout: time.Minute,
 		LoginRatePerIP: 1 << 20, LoginRatePerAccount: 1 << 20})
