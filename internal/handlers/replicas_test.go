@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-
 	"portal/internal/store"
 	"portal/internal/tenancy"
 )

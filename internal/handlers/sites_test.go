@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-
 	"portal/internal/dbtest"
 	"portal/internal/ispapi/ispsim"
 	"portal/internal/store"
