@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -238,6 +239,20 @@ func (b *browser) do(req *http.Request) response {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return response{resp, string(body)}
+}
+
+// link is the href of the link with data-testid testid in r's body, or "" without one.
+func (r response) link(testid string) string {
+	i := strings.Index(r.body, `data-testid="`+testid+`"`)
+	if i < 0 {
+		return ""
+	}
+	j := strings.LastIndex(r.body[:i], `<a href="`)
+	if j < 0 {
+		return ""
+	}
+	href := r.body[j+len(`<a href="`):]
+	return html.UnescapeString(href[:strings.IndexByte(href, '"')])
 }
 
 func (b *browser) get(path string) response {

@@ -18,8 +18,8 @@ func (h *Handler) sitesData(ctx context.Context, r *http.Request, p Principal) (
 		return views.SitesData{}, err
 	}
 	const per = 25
-	list, total, err := store.NewSites(h.pool).List(ctx, store.ScopeOf(p.Effective), store.ListFilter{
-		Query: lq.Q, Page: lq.Page, PerPage: per,
+	list, pg, err := store.NewSites(h.pool).List(ctx, store.ScopeOf(p.Effective), store.ListFilter{
+		Query: lq.Q, Keyset: lq.Keyset, PerPage: per,
 	})
 	if err != nil {
 		return views.SitesData{}, err
@@ -30,7 +30,7 @@ func (h *Handler) sitesData(ctx context.Context, r *http.Request, p Principal) (
 	}
 	d := views.SitesData{
 		QueueKnown:  known,
-		ObjectPager: views.ObjectPager{Base: "/sites", Query: lq.Q, Page: lq.Page, Pages: (total + per - 1) / per, Total: total},
+		ObjectPager: objectPager("/sites", lq, pg),
 		Sites:       list, ShowCustomer: p.Effective.Role != store.RoleClient, PHPModes: h.opts.Settings.PHPModes,
 		Form: views.SiteForm{PHP: h.opts.Settings.PHPModes[0], Active: true, QuotaMB: "1000", TrafficMB: "-1"},
 	}
