@@ -162,7 +162,7 @@ type page struct {
 
 var pages = []page{
 	{"sites", "client", "/sites", `data-testid="site-row"`},
-	{"sites-deep", "client", "/sites?page=%d", `data-testid="site-row"`}, // the last page the pager offers
+	{"sites-deep", "client", "/sites?after=%s", `data-testid="site-row"`}, // half way down the list, by its key
 	{"mail", "client", "/mail", `data-testid="mail-domain-row"`},
 	{"reseller-clients", "reseller", "/reseller/clients", `data-testid="customer-row"`},
 	{"dashboard-client", "client", "/client", `data-testid="dashboard-client"`},
@@ -223,8 +223,13 @@ func BenchmarkPages(b *testing.B) {
 		s := setup(b, n, workers)
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 		for _, p := range pages {
-			if strings.Contains(p.path, "%d") {
-				p.path = fmt.Sprintf(p.path, min(n, store.CountCap)/25)
+			if strings.Contains(p.path, "%s") {
+				var k store.Key
+				if err := s.pool.QueryRow(context.Background(), `SELECT lower(domain), id FROM sites ORDER BY lower(domain), id
+					OFFSET $1 LIMIT 1`, n/2).Scan(&k.Value, &k.ID); err != nil {
+					b.Fatal(err)
+				}
+				p.path = fmt.Sprintf(p.path, url.QueryEscape(k.String()))
 			}
 			get := func(w int) (int, string, error) {
 				req, _ := http.NewRequest(http.MethodGet, s.srv.URL+p.path, nil)
