@@ -267,6 +267,20 @@ func (h *Handler) loadPrincipal(r *http.Request) (Principal, error) {
 	return p, nil
 }
 
+// customerAndPlan returns customer id and its plan: from the principal when id is the effective account's customer
+// (no statement), else from Postgres.
+func (h *Handler) customerAndPlan(ctx context.Context, p Principal, id int64) (store.Customer, store.Plan, error) {
+	if p.Customer != nil && p.Customer.ID == id {
+		return *p.Customer, *p.Plan, nil
+	}
+	c, err := store.NewCustomers(h.pool).ByID(ctx, id)
+	if err != nil {
+		return c, store.Plan{}, err
+	}
+	plan, err := store.NewPlans(h.pool).ByID(ctx, c.PlanID)
+	return c, plan, err
+}
+
 // loadCustomer fills the effective account's customer and plan.
 func (h *Handler) loadCustomer(ctx context.Context, p *Principal) error {
 	p.Customer, p.Plan = nil, nil

@@ -27,11 +27,7 @@ func (h *Handler) planOwner(r *http.Request) (owner *int64, audiences []string, 
 	if p.Effective.CustomerID == nil {
 		return nil, nil, nil, "", errNotFound
 	}
-	c, err := store.NewCustomers(h.pool).ByID(r.Context(), *p.Effective.CustomerID)
-	if err != nil {
-		return nil, nil, nil, "", err
-	}
-	own, err := store.NewPlans(h.pool).ByID(r.Context(), c.PlanID)
+	c, own, err := h.customerAndPlan(r.Context(), p, *p.Effective.CustomerID)
 	if err != nil {
 		return nil, nil, nil, "", err
 	}

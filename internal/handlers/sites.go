@@ -125,11 +125,7 @@ func (h *Handler) siteDetail(ctx context.Context, p Principal, s store.Site) (vi
 		Edit: views.SiteEdit{PHP: s.PHPMode, SSL: s.SSL, LetsEncrypt: s.LetsEncrypt,
 			QuotaMB: strconv.Itoa(s.QuotaMB), TrafficMB: strconv.Itoa(s.TrafficMB)},
 	}
-	c, err := store.NewCustomers(h.pool).ByID(ctx, s.CustomerID)
-	if err != nil {
-		return d, err
-	}
-	plan, err := store.NewPlans(h.pool).ByID(ctx, c.PlanID)
+	_, plan, err := h.customerAndPlan(ctx, p, s.CustomerID)
 	if err != nil {
 		return d, err
 	}
