@@ -35,8 +35,9 @@ func (h *Handler) router() chi.Router {
 		r.Use(middleware.ClientIPFromRemoteAddr)
 	}
 	r.Use(withRequestID, h.logRequests, h.recoverPanics, h.securityHeaders, limitBody)
-	// Pages, CSS and JavaScript go out gzip-compressed to clients that accept it (a list page shrinks about 8×).
-	r.Use(middleware.Compress(5, "text/html", "text/css", "text/javascript", "application/javascript", "text/plain"))
+	// Pages, CSS and JavaScript go out gzip-compressed to clients that accept it, at the fastest level: on the
+	// load bench level 5 cost about 40 % of the page rate, level 1 still shrinks a list page several times.
+	r.Use(middleware.Compress(1, "text/html", "text/css", "text/javascript", "application/javascript", "text/plain"))
 
 	r.Get("/healthz", h.healthz)
 	r.Get("/readyz", h.readyz)

@@ -221,7 +221,8 @@ func BenchmarkPages(b *testing.B) {
 	const workers = 64
 	for _, n := range []int{100, 100_000} {
 		s := setup(b, n, workers)
-		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+		// Like a browser, the client asks for gzip (and pays for inflating it) unless PORTAL_BENCH_GZIP=0.
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, DisableCompression: os.Getenv("PORTAL_BENCH_GZIP") == "0"}}
 		for _, p := range pages {
 			if strings.Contains(p.path, "%s") {
 				var k store.Key
