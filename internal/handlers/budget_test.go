@@ -1,76 +1,18 @@
 package handlers
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
+	"portal/internal/dbtest"
 	"portal/internal/store"
 )
 
-// stmtCounter is a pgx tracer that, while on, records every statement run on the pool (sessions included: the
-// session store shares the pool through database/sql).
-type stmtCounter struct {
-	mu    sync.Mutex
-	on    bool
-	stmts []string
-}
-
-func (c *stmtCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	c.mu.Lock()
-	if c.on {
-		c.stmts = append(c.stmts, d.SQL)
-	}
-	c.mu.Unlock()
-	return ctx
-}
-
-func (c *stmtCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-// during returns the statements f ran.
-func (c *stmtCounter) during(f func()) []string {
-	c.mu.Lock()
-	c.on, c.stmts = true, nil
-	c.mu.Unlock()
-	f()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.on = false
-	return c.stmts
-}
-
-// withCounter runs the whole app (handlers, services, sessions) on a pool that reports to c.
-func withCounter(t testing.TB, c *stmtCounter) appOption {
-	return func(o *Options) {
-		cfg, err := pgxpool.ParseConfig(o.Pool.Config().ConnString())
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.ConnConfig.Tracer = c
-		pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(pool.Close)
-		o.Pool = pool
-	}
-}
-
-// isWrite reports whether a statement changes data (a CTE that writes included).
-func isWrite(sql string) bool {
-	s := strings.ReplaceAll(strings.ToUpper(sql), "FOR UPDATE", "") // a row lock is not a write
-	for _, w := range []string{"INSERT ", "UPDATE ", "DELETE ", "MERGE "} {
-		if strings.Contains(s, w) {
-			return true
-		}
-	}
-	return false
+// withCounter runs the whole app (handlers, services, sessions) on a pool that reports to rec.
+func withCounter(t testing.TB, rec *dbtest.Recorder) appOption {
+	return func(o *Options) { o.Pool = dbtest.Traced(t, o.Pool, rec, 0) }
 }
 
 // TestStatementBudget signs in as each role and requests every list page, dashboard and detail page: each must
@@ -78,8 +20,8 @@ func isWrite(sql string) bool {
 // statements; it does not time anything. Pages are requested twice, and the second request counts, so a session's
 // first view in a minute (its coarse last-seen write) is not what is measured.
 func TestStatementBudget(t *testing.T) {
-	counter := &stmtCounter{}
-	app := newApp(t, withCounter(t, counter))
+	rec := &dbtest.Recorder{}
+	app := newApp(t, withCounter(t, rec))
 	reseller := app.customer(store.RoleReseller, nil, "budget-reseller@example.com")
 	client := app.customer(store.RoleClient, &reseller, "budget-client@example.com")
 	obj := app.fullCustomer(client, "budget")
@@ -125,19 +67,21 @@ func TestStatementBudget(t *testing.T) {
 				t.Fatalf("%s GET %s: status %d: %.300s", role.home, p.path, resp.StatusCode, resp.body)
 			}
 			var resp response
-			stmts := counter.during(func() { resp = b.get(p.path) })
+			stmts := rec.During(func() { resp = b.get(p.path) })
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("%s GET %s: status %d", role.home, p.path, resp.StatusCode)
 			}
-			var writes []string
-			for _, s := range stmts {
-				if isWrite(s) {
-					writes = append(writes, s)
+			var writes int
+			sqls := make([]string, len(stmts))
+			for i, s := range stmts {
+				sqls[i] = s.SQL
+				if s.IsWrite() {
+					writes++
 				}
 			}
-			if len(stmts) > p.budget || len(writes) > 0 {
+			if len(stmts) > p.budget || writes > 0 {
 				t.Errorf("%s GET %s: %d statements (budget %d), %d writes:\n%s", role.home, p.path, len(stmts), p.budget,
-					len(writes), strings.Join(stmts, "\n---\n"))
+					writes, strings.Join(sqls, "\n---\n"))
 			}
 		}
 	}

@@ -154,6 +154,14 @@ func TestCustomerList_SearchSortPaginate(t *testing.T) {
 	if i, j := strings.Index(desc.body, "Client 29"), strings.Index(desc.body, "Client 28"); i < 0 || j < 0 || i > j {
 		t.Errorf("descending by name: Client 29 should come before Client 28")
 	}
+	// Sorted by creation date or state, where all 30 rows tie (one INSERT, all active), the id breaks the tie.
+	for _, sort := range []string{"created", "state"} {
+		s1 := b.get("/reseller/clients?sort=" + sort)
+		s2 := b.get(s1.link("next-page"))
+		if n := strings.Count(s2.body, `data-testid="customer-row"`); s2.StatusCode != http.StatusOK || n != 5 {
+			t.Errorf("by %s, page 2: status %d, %d rows, want 5", sort, s2.StatusCode, n)
+		}
+	}
 	search := b.get("/reseller/clients?q=c07")
 	if n := strings.Count(search.body, `data-testid="customer-row"`); n != 1 {
 		t.Errorf("search c07: %d rows, want 1", n)

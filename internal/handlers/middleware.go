@@ -222,17 +222,11 @@ func (h *Handler) loadPrincipal(r *http.Request) (Principal, error) {
 		p = Principal{Acting: *row.Acting, Effective: *row.Effective, Customer: row.Customer, Plan: row.Plan}
 	} else {
 		// The session changed hands in this request, or predates the accounts columns: read them one by one.
-		acting, err := h.accounts.ByID(ctx, actingID)
-		if errors.Is(err, store.ErrNotFound) {
-			_ = h.sessions.Destroy(ctx)
-			return Principal{}, errNoSession
-		}
-		if err != nil {
-			return Principal{}, err
-		}
-		p = Principal{Acting: acting, Effective: acting}
-		if effID != actingID {
-			eff, err := h.accounts.ByID(ctx, effID)
+		for _, a := range []struct {
+			id int64
+			to *store.Account
+		}{{actingID, &p.Acting}, {effID, &p.Effective}} {
+			acct, err := h.accounts.ByID(ctx, a.id)
 			if errors.Is(err, store.ErrNotFound) {
 				_ = h.sessions.Destroy(ctx)
 				return Principal{}, errNoSession
@@ -240,7 +234,7 @@ func (h *Handler) loadPrincipal(r *http.Request) (Principal, error) {
 			if err != nil {
 				return Principal{}, err
 			}
-			p.Effective = eff
+			*a.to = acct
 		}
 		if err := h.loadCustomer(ctx, &p); err != nil {
 			return Principal{}, err

@@ -19,55 +19,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/auth"
+	"portal/internal/dbtest"
 	"portal/internal/handlers"
 	"portal/internal/store"
 	"portal/internal/testenv"
 )
-
-// recorder is a pgx tracer that, while on, keeps every statement a request runs.
-type recorder struct {
-	mu    sync.Mutex
-	on    bool
-	stmts []stmt
-}
-
-type stmt struct {
-	sql  string
-	args []any
-}
-
-func (r *recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	r.mu.Lock()
-	if r.on {
-		r.stmts = append(r.stmts, stmt{d.SQL, slices.Clone(d.Args)})
-	}
-	r.mu.Unlock()
-	return ctx
-}
-
-func (r *recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-func (r *recorder) capture(f func()) []stmt {
-	r.mu.Lock()
-	r.on, r.stmts = true, nil
-	r.mu.Unlock()
-	f()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.on = false
-	return r.stmts
-}
 
 // site is one server with its data and signed-in sessions.
 type site struct {
 	pool    *pgxpool.Pool
 	srv     *httptest.Server
 	handler http.Handler
-	rec     *recorder
+	rec     *dbtest.Recorder
 	cookies map[string][]string // role → one session cookie per concurrent user
 }
 
@@ -105,18 +71,8 @@ func setup(b *testing.B, n, sessions int) *site {
 	exec(`ANALYZE`)
 
 	// The handler runs on its own pool with the statement recorder; the services keep testenv's.
-	rec := &recorder{}
-	cfg, err := pgxpool.ParseConfig(env.Pool.Config().ConnString())
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.ConnConfig.Tracer = rec
-	cfg.MaxConns = 20
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
+	rec := &dbtest.Recorder{}
+	pool := dbtest.Traced(b, env.Pool, rec, 20)
 	sessions2, _ := handlers.NewSessions(pool, 30*time.Minute, 12*time.Hour, false, 0)
 	h := handlers.New(handlers.Options{Pool: pool, ISP: env.ISP, Sessions: sessions2, Hasher: hasher, Tenancy: env.Ten,
 		Hosting: env.Host, Platform: env.Platform, LoginMaxFailures: 1000, LoginLockout: time.Minute,
@@ -256,10 +212,10 @@ func BenchmarkPages(b *testing.B) {
 				if err != nil || status != http.StatusOK || !strings.Contains(body, p.want) {
 					b.Fatalf("%s: status %d (%v), want 200 showing %s", p.path, status, err, p.want)
 				}
-				stmts := s.rec.capture(func() { _, _, _ = get(1) })
+				stmts := s.rec.During(func() { _, _, _ = get(1) })
 				writes := 0
 				for _, st := range stmts {
-					if w := strings.ToUpper(strings.TrimSpace(st.sql)); strings.HasPrefix(w, "INSERT") || strings.HasPrefix(w, "UPDATE") || strings.HasPrefix(w, "DELETE") {
+					if st.IsWrite() {
 						writes++
 					}
 				}
@@ -273,7 +229,7 @@ func BenchmarkPages(b *testing.B) {
 				sqlRate, sqlLat, sqlErrs := run(workers, seconds(), func(int) error {
 					ctx := context.Background()
 					for _, st := range stmts {
-						rows, err := s.pool.Query(ctx, st.sql, st.args...)
+						rows, err := s.pool.Query(ctx, st.SQL, st.Args...)
 						if err != nil {
 							return err
 						}
