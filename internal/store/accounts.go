@@ -63,14 +63,9 @@ const accountCols = `id, email, name, role, password_hash, failed_logins, locked
 
 func scanAccount(row pgx.CollectableRow) (Account, error) {
 	var a Account
-	err := row.Scan(accountDest(&a)...)
+	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.PasswordHash, &a.FailedLogins, &a.LockedUntil,
+		&a.PasswordChangedAt, &a.CreatedAt, &a.CustomerID, &a.EmailConfirmedAt, &a.PendingEmail, &a.TOTPSecret)
 	return a, err
-}
-
-// accountDest is where accountCols scan to.
-func accountDest(a *Account) []any {
-	return []any{&a.ID, &a.Email, &a.Name, &a.Role, &a.PasswordHash, &a.FailedLogins, &a.LockedUntil,
-		&a.PasswordChangedAt, &a.CreatedAt, &a.CustomerID, &a.EmailConfirmedAt, &a.PendingEmail, &a.TOTPSecret}
 }
 
 // Create inserts an account. It returns ErrConflict when the email is taken (case-insensitively).

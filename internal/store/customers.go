@@ -90,15 +90,10 @@ const customerFrom = ` FROM customers c JOIN plans p ON p.id = c.plan_id LEFT JO
 
 func scanCustomer(row pgx.CollectableRow) (Customer, error) {
 	var c Customer
-	err := row.Scan(customerDest(&c)...)
-	return c, err
-}
-
-// customerDest is where customerCols scan to.
-func customerDest(c *Customer) []any {
-	return []any{&c.ID, &c.Kind, &c.ResellerID, &c.PlatformID, &c.PlanID, &c.Name, &c.Company, &c.Email,
+	err := row.Scan(&c.ID, &c.Kind, &c.ResellerID, &c.PlatformID, &c.PlanID, &c.Name, &c.Company, &c.Email,
 		&c.ISPUsername, &c.ISPClientID, &c.ISPGroupID, &c.State, &c.StateDetail, &c.SuspendedSelf,
-		&c.SuspendedBy, &c.SuspendedByReseller, &c.Suspension, &c.CreatedAt, &c.UpdatedAt, &c.PlanName, &c.ResellerName}
+		&c.SuspendedBy, &c.SuspendedByReseller, &c.Suspension, &c.CreatedAt, &c.UpdatedAt, &c.PlanName, &c.ResellerName)
+	return c, err
 }
 
 // Create inserts a pending customer. It returns ErrConflict when the ISPConfig username is taken on the platform.

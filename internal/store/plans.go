@@ -67,14 +67,9 @@ const planCols = `id, reseller_id, audience, name, max_clients, max_sites, max_m
 
 func scanPlan(row pgx.CollectableRow) (Plan, error) {
 	var p Plan
-	err := row.Scan(planDest(&p)...)
+	err := row.Scan(&p.ID, &p.ResellerID, &p.Audience, &p.Name, &p.MaxClients, &p.MaxSites, &p.MaxMailDomains,
+		&p.MaxMailboxes, &p.MaxMailQuotaMB, &p.MaxMailAliases, &p.MaxDomains, &p.SiteQuotaMB, &p.MaxDiskMB, &p.CreatedAt)
 	return p, err
-}
-
-// planDest is where planCols scan to.
-func planDest(p *Plan) []any {
-	return []any{&p.ID, &p.ResellerID, &p.Audience, &p.Name, &p.MaxClients, &p.MaxSites, &p.MaxMailDomains,
-		&p.MaxMailboxes, &p.MaxMailQuotaMB, &p.MaxMailAliases, &p.MaxDomains, &p.SiteQuotaMB, &p.MaxDiskMB, &p.CreatedAt}
 }
 
 // Create inserts a plan. It returns ErrConflict when its owner already has a plan of that name.

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
-	"strings"
+	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Sessions reads and writes the scs session rows. Besides scs's token, data and expiry, a row names its signed-in
@@ -22,21 +24,31 @@ type SessionRow struct {
 	Plan      *Plan     // that customer's plan
 }
 
-// prefix qualifies each column of a plain column list (no expressions) with alias.
-func prefix(alias, cols string) string {
-	parts := strings.Split(cols, ",")
-	for i, p := range parts {
-		parts[i] = alias + "." + strings.TrimSpace(p)
-	}
-	return strings.Join(parts, ", ")
+// sessionSignedIn reads a signed-in session with its accounts, customer and plan. Each part is the table's own
+// column list (so the usual scan functions read it), behind a marker column that tells where the part starts.
+var sessionSignedIn = `SELECT s.data, 1 AS acting_, a.*, 1 AS effective_, e.*, 1 AS customer_, cu.*, 1 AS plan_, pl.*
+	FROM sessions s
+	JOIN LATERAL (SELECT ` + accountCols + ` FROM accounts WHERE accounts.id = s.acting_id) a ON true
+	JOIN LATERAL (SELECT ` + accountCols + ` FROM accounts WHERE accounts.id = s.effective_id) e ON true
+	LEFT JOIN LATERAL (SELECT ` + customerCols + customerFrom + ` WHERE c.id = e.customer_id) cu ON true
+	LEFT JOIN LATERAL (SELECT ` + planCols + ` FROM plans
+		WHERE plans.id = (SELECT plan_id FROM customers WHERE customers.id = e.customer_id)) pl ON true
+	WHERE s.token = $1 AND current_timestamp < s.expiry`
+
+// part is the columns of one row from a marker column up to the next, for a table's scan function.
+type part struct {
+	pgx.Rows
+	from, to int
 }
 
-var sessionSignedIn = `SELECT s.data, ` + prefix("a", accountCols) + `, ` + prefix("e", accountCols) + `, c.id, ` +
-	customerCols + `, ` + prefix("p", planCols) + `
-	FROM sessions s JOIN accounts a ON a.id = s.acting_id JOIN accounts e ON e.id = s.effective_id
-	LEFT JOIN customers c ON c.id = e.customer_id LEFT JOIN plans p ON p.id = c.plan_id
-	LEFT JOIN customers r ON r.id = c.reseller_id
-	WHERE s.token = $1 AND current_timestamp < s.expiry`
+func (p part) Scan(dest ...any) error {
+	if len(dest) != p.to-p.from {
+		return fmt.Errorf("%d columns, %d destinations", p.to-p.from, len(dest))
+	}
+	all := make([]any, len(p.FieldDescriptions())) // nil: skipped
+	copy(all[p.from:], dest)
+	return p.Rows.Scan(all...)
+}
 
 // Find returns the unexpired session with token. A signed-in session's accounts, customer and plan come in the
 // same statement; a session that is not signed in (or whose accounts are gone) costs a second, plain read.
@@ -47,32 +59,12 @@ func (s Sessions) Find(ctx context.Context, token string) (SessionRow, bool, err
 		return out, false, wrap(err, "find session")
 	}
 	if rows.Next() {
-		var a, e Account
-		var c Customer
-		var p Plan
-		dest := append(append([]any{&out.Data}, accountDest(&a)...), accountDest(&e)...)
-		customerAt := len(dest)
-		dest = append(dest, nil)
-		cd, pd := customerDest(&c), planDest(&p)
-		hasCustomer := rows.RawValues()[customerAt] != nil
-		if hasCustomer {
-			dest = append(append(dest, cd...), pd...)
-		} else {
-			dest = append(dest, make([]any, len(cd)+len(pd))...) // nil: skip the NULL columns
-		}
-		err = rows.Scan(dest...)
+		err = scanSignedIn(rows, &out)
 		rows.Close()
 		if err == nil {
 			err = rows.Err()
 		}
-		if err != nil {
-			return out, false, wrap(err, "find session")
-		}
-		out.Acting, out.Effective = &a, &e
-		if hasCustomer {
-			out.Customer, out.Plan = &c, &p
-		}
-		return out, true, nil
+		return out, err == nil, wrap(err, "find session")
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -86,6 +78,43 @@ func (s Sessions) Find(ctx context.Context, token string) (SessionRow, bool, err
 		return out, false, err
 	}
 	return out, true, nil
+}
+
+func scanSignedIn(rows pgx.Rows, out *SessionRow) error {
+	fds := rows.FieldDescriptions()
+	at := map[string]int{}
+	for i, fd := range fds {
+		if _, seen := at[fd.Name]; !seen {
+			at[fd.Name] = i
+		}
+	}
+	markers := []int{at["acting_"], at["effective_"], at["customer_"], at["plan_"], len(fds)}
+	partOf := func(k int) part { return part{rows, markers[k] + 1, markers[k+1]} }
+	if err := rows.Scan(append([]any{&out.Data}, make([]any, len(fds)-1)...)...); err != nil {
+		return err
+	}
+	acting, err := scanAccount(partOf(0))
+	if err != nil {
+		return err
+	}
+	effective, err := scanAccount(partOf(1))
+	if err != nil {
+		return err
+	}
+	out.Acting, out.Effective = &acting, &effective
+	if rows.RawValues()[markers[2]+1] == nil { // no customer (an admin)
+		return nil
+	}
+	c, err := scanCustomer(partOf(2))
+	if err != nil {
+		return err
+	}
+	p, err := scanPlan(partOf(3))
+	if err != nil {
+		return err
+	}
+	out.Customer, out.Plan = &c, &p
+	return nil
 }
 
 // Commit writes a session; actingID and effectiveID are its signed-in accounts (0: none).
