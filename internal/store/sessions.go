@@ -93,28 +93,26 @@ func scanSignedIn(rows pgx.Rows, out *SessionRow) error {
 	if err := rows.Scan(append([]any{&out.Data}, make([]any, len(fds)-1)...)...); err != nil {
 		return err
 	}
-	acting, err := scanAccount(partOf(0))
-	if err != nil {
-		return err
+	var (
+		accts [2]Account
+		c     Customer
+		p     Plan
+		err   error
+	)
+	for k := range accts {
+		if accts[k], err = scanAccount(partOf(k)); err != nil {
+			return err
+		}
 	}
-	effective, err := scanAccount(partOf(1))
-	if err != nil {
-		return err
-	}
-	out.Acting, out.Effective = &acting, &effective
+	out.Acting, out.Effective = &accts[0], &accts[1]
 	if rows.RawValues()[markers[2]+1] == nil { // no customer (an admin)
 		return nil
 	}
-	c, err := scanCustomer(partOf(2))
-	if err != nil {
-		return err
-	}
-	p, err := scanPlan(partOf(3))
-	if err != nil {
-		return err
+	if c, err = scanCustomer(partOf(2)); err == nil {
+		p, err = scanPlan(partOf(3))
 	}
 	out.Customer, out.Plan = &c, &p
-	return nil
+	return err
 }
 
 // Commit writes a session; actingID and effectiveID are its signed-in accounts (0: none).
