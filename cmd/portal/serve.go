@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"portal/internal/access"
 	"portal/internal/auth"
@@ -182,9 +181,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		_ = jobs.Stop(sctx)
 	}()
 
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	sessions, stopSessions := handlers.NewSessions(db, cfg.SessionIdle, cfg.SessionMaxAge, cfg.CookieSecure, 5*time.Minute)
+	sessions, stopSessions := handlers.NewSessions(pool, cfg.SessionIdle, cfg.SessionMaxAge, cfg.CookieSecure, 5*time.Minute)
 	defer stopSessions()
 
 	// Stripe payments land in the billing ledger, in the transaction that stores their event.

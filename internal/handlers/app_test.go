@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net"
@@ -17,7 +18,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/riverqueue/river"
 
 	"portal/internal/access"
@@ -104,6 +104,7 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	for _, f := range opts {
 		f(&o)
 	}
+	pool = o.Pool // an option may have put a traced pool in its place
 	if o.Mail == nil {
 		o.Mail = newMailer(pool, "off")
 	}
@@ -146,9 +147,7 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	a.env.PasswordHash = hash // customers sign in with pw
 	a.hosting.Down = func(int64) bool { return a.health.Down() }
 
-	db := stdlib.OpenDBFromPool(a.pool)
-	t.Cleanup(func() { db.Close() })
-	o.Sessions, _ = NewSessions(db, 30*time.Minute, 12*time.Hour, false, 0)
+	o.Sessions, _ = NewSessions(a.pool, 30*time.Minute, 12*time.Hour, false, 0)
 	o.Pool, o.ISP, o.Tenancy, o.Hosting, o.Platform = a.pool, a.isp, a.tenancy, a.hosting, a.platform
 	o.Mail, o.Access, o.Signup, o.Billing = a.mail, a.access, a.signup, a.billing
 	if o.Factors == nil {
@@ -273,6 +272,20 @@ func (b *browser) do(req *http.Request) response {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return response{resp, string(body)}
+}
+
+// link is the href of the link with data-testid testid in r's body, or "" without one.
+func (r response) link(testid string) string {
+	i := strings.Index(r.body, `data-testid="`+testid+`"`)
+	if i < 0 {
+		return ""
+	}
+	j := strings.LastIndex(r.body[:i], `<a href="`)
+	if j < 0 {
+		return ""
+	}
+	href := r.body[j+len(`<a href="`):]
+	return html.UnescapeString(href[:strings.IndexByte(href, '"')])
 }
 
 func (b *browser) get(path string) response {

@@ -15,24 +15,44 @@ import (
 	"portal/internal/views"
 )
 
-// listQuery reads a list page's search, sort, direction and page; malformed values are a 400.
+// listQuery reads a list page's search, sort, direction and page (the key it starts after or ends before);
+// malformed values are a 400.
 func listQuery(r *http.Request, sorts ...string) (views.ListQuery, error) {
 	q := r.URL.Query()
-	lq := views.ListQuery{Q: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort"), Desc: q.Get("desc") == "1", Page: 1}
+	lq := views.ListQuery{Q: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort"), Desc: q.Get("desc") == "1"}
 	if len(lq.Q) > 200 {
 		return lq, userErr(http.StatusBadRequest, "The search is too long.")
 	}
 	if lq.Sort != "" && !slices.Contains(sorts, lq.Sort) {
 		return lq, userErr(http.StatusBadRequest, "Unknown sort order.")
 	}
-	if p := q.Get("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 1_000_000 {
-			return lq, userErr(http.StatusBadRequest, "Invalid page number.")
+	for dir, to := range map[string]**store.Key{"after": &lq.Keyset.After, "before": &lq.Keyset.Before} {
+		if s := q.Get(dir); s != "" {
+			k, ok := store.ParseKey(s)
+			if !ok {
+				return lq, userErr(http.StatusBadRequest, "Invalid page.")
+			}
+			*to = &k
 		}
-		lq.Page = n
 	}
 	return lq, nil
+}
+
+// paged puts a store page's count and links into lq.
+func paged(lq *views.ListQuery, pg store.Paging) {
+	lq.Total, lq.First = pg.Total, pg.First
+	if pg.Next != nil {
+		lq.Next = pg.Next.String()
+	}
+	if pg.Prev != nil {
+		lq.Prev = pg.Prev.String()
+	}
+}
+
+// objectPager is the pager of an object list at base.
+func objectPager(base string, lq views.ListQuery, pg store.Paging) views.ObjectPager {
+	paged(&lq, pg)
+	return views.ObjectPager{Base: base, Query: lq.Q, Total: lq.Total, First: lq.First, Next: lq.Next, Prev: lq.Prev}
 }
 
 // customerList serves the customer lists: GET /admin/resellers, /admin/clients (admins) and /reseller/clients
@@ -45,13 +65,13 @@ func (h *Handler) customerList(kind store.Role, title, base, newURL string) func
 			return err
 		}
 		lq.Per = 25
-		list, total, err := store.NewCustomers(h.pool).List(r.Context(), store.ScopeOf(p.Effective), store.CustomerFilter{
-			Kind: kind, Query: lq.Q, Sort: lq.Sort, Desc: lq.Desc, Page: lq.Page, PerPage: lq.Per,
+		list, pg, err := store.NewCustomers(h.pool).List(r.Context(), store.ScopeOf(p.Effective), store.CustomerFilter{
+			Kind: kind, Query: lq.Q, Sort: lq.Sort, Desc: lq.Desc, Keyset: lq.Keyset, PerPage: lq.Per,
 		})
 		if err != nil {
 			return err
 		}
-		lq.Total = total
+		paged(&lq, pg)
 		if isPartial(r) {
 			return h.renderFragment(w, r, http.StatusOK, views.CustomerResults(base, lq, list, p.Effective.Role == store.RoleAdmin && kind == store.RoleClient))
 		}

@@ -135,13 +135,32 @@ func TestCustomerList_SearchSortPaginate(t *testing.T) {
 	if n := strings.Count(page1.body, `data-testid="customer-row"`); n != 25 || !strings.Contains(page1.body, `data-testid="next-page"`) {
 		t.Fatalf("page 1: %d rows, want 25 and a next link", n)
 	}
-	page2 := b.get("/reseller/clients?page=2")
-	if n := strings.Count(page2.body, `data-testid="customer-row"`); n != 5 {
-		t.Fatalf("page 2: %d rows, want 5", n)
+	page2 := b.get(page1.link("next-page"))
+	if n := strings.Count(page2.body, `data-testid="customer-row"`); n != 5 || !strings.Contains(page2.body, "Client 29") ||
+		page2.link("next-page") != "" {
+		t.Fatalf("page 2: %d rows, want the last 5 and no next link", n)
+	}
+	if back := b.get(page2.link("prev-page")); back.body != page1.body {
+		t.Errorf("previous from page 2 is not page 1")
+	}
+	// Sorted by email descending, the pages still follow on: page 2 starts after page 1's last row.
+	d1 := b.get("/reseller/clients?sort=email&desc=1")
+	d2 := b.get(d1.link("next-page"))
+	if !strings.Contains(d1.body, "c29@example.com") || !strings.Contains(d2.body, "c04@example.com") || !strings.Contains(d2.body, "c00@example.com") ||
+		strings.Contains(d2.body, "c05@example.com") {
+		t.Errorf("by email descending: page 1 should hold c29…c05, page 2 c04…c00")
 	}
 	desc := b.get("/reseller/clients?sort=name&desc=1")
 	if i, j := strings.Index(desc.body, "Client 29"), strings.Index(desc.body, "Client 28"); i < 0 || j < 0 || i > j {
 		t.Errorf("descending by name: Client 29 should come before Client 28")
+	}
+	// Sorted by creation date or state, where all 30 rows tie (one INSERT, all active), the id breaks the tie.
+	for _, sort := range []string{"created", "state"} {
+		s1 := b.get("/reseller/clients?sort=" + sort)
+		s2 := b.get(s1.link("next-page"))
+		if n := strings.Count(s2.body, `data-testid="customer-row"`); s2.StatusCode != http.StatusOK || n != 5 {
+			t.Errorf("by %s, page 2: status %d, %d rows, want 5", sort, s2.StatusCode, n)
+		}
 	}
 	search := b.get("/reseller/clients?q=c07")
 	if n := strings.Count(search.body, `data-testid="customer-row"`); n != 1 {
@@ -153,7 +172,7 @@ func TestCustomerList_SearchSortPaginate(t *testing.T) {
 	if strings.Contains(frag.body, "<html") || !strings.Contains(frag.body, `id="customer-results"`) {
 		t.Errorf("htmx search should return only the results fragment")
 	}
-	for _, bad := range []string{"?page=0", "?page=x", "?sort=password"} {
+	for _, bad := range []string{"?after=0.x", "?after=x", "?before=1", "?sort=password"} {
 		if resp := b.get("/reseller/clients" + bad); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: status %d, want 400", bad, resp.StatusCode)
 		}

@@ -27,15 +27,14 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 		}
 		stats = views.AdminStats(st)
 	} else if p.Effective.CustomerID != nil {
-		cust, err := store.NewCustomers(h.pool).ByID(ctx, *p.Effective.CustomerID)
-		if err != nil {
-			return err
+		if p.Customer == nil {
+			if err := h.loadCustomer(ctx, &p); err != nil {
+				return err
+			}
 		}
-		c = &cust
-		if plan, err = store.NewPlans(h.pool).ByID(ctx, cust.PlanID); err != nil {
-			return err
-		}
-		if u, err = store.NewCustomers(h.pool).UsageOf(ctx, cust); err != nil {
+		c, plan = p.Customer, *p.Plan
+		var err error
+		if u, err = store.NewCustomers(h.pool).UsageOf(ctx, *c); err != nil {
 			return err
 		}
 	}

@@ -18,14 +18,14 @@ func (h *Handler) domainsData(ctx context.Context, r *http.Request, p Principal)
 		return views.DomainsData{}, err
 	}
 	const per = 25
-	list, total, err := store.NewDomains(h.pool).List(ctx, store.ScopeOf(p.Effective), store.ListFilter{
-		Query: lq.Q, Page: lq.Page, PerPage: per,
+	list, pg, err := store.NewDomains(h.pool).List(ctx, store.ScopeOf(p.Effective), store.ListFilter{
+		Query: lq.Q, Keyset: lq.Keyset, PerPage: per,
 	})
 	if err != nil {
 		return views.DomainsData{}, err
 	}
 	d := views.DomainsData{
-		ObjectPager: views.ObjectPager{Base: "/domains", Query: lq.Q, Page: lq.Page, Pages: (total + per - 1) / per, Total: total},
+		ObjectPager: objectPager("/domains", lq, pg),
 		Domains:     list, CanManage: canManageDomains(p), Enforced: h.opts.Settings.DomainLimit,
 	}
 	if d.CanManage {

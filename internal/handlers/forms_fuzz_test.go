@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"portal/internal/store"
 )
 
 // FuzzParseForm: whatever the body, parseForm either refuses it with a 4xx *fail.Error (or the body-size error)
@@ -41,10 +43,11 @@ func FuzzParseForm(f *testing.F) {
 	})
 }
 
-// FuzzListQuery: list pages accept only known sorts, short searches and sane page numbers.
+// FuzzListQuery: list pages accept only known sorts, short searches and well-formed page keys, which print back
+// as they were given.
 func FuzzListQuery(f *testing.F) {
-	for _, s := range []string{"", "q=a&sort=name&desc=1&page=2", "sort=evil", "page=-1", "page=99999999999",
-		"q=%25_%25", "q=%3Cscript%3E", "page=1e3", "q=" + strings.Repeat("a", 300)} {
+	for _, s := range []string{"", "q=a&sort=name&desc=1&after=2.bob", "sort=evil", "after=-1.x", "before=99999999999999999999.a",
+		"q=%25_%25", "q=%3Cscript%3E", "after=1e3", "before=7.2026-01-01 10:00:00+00", "after=3.", "q=" + strings.Repeat("a", 300)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, rawQuery string) {
@@ -54,8 +57,13 @@ func FuzzListQuery(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(lq.Q) > 200 || (lq.Sort != "" && lq.Sort != "name" && lq.Sort != "email") || lq.Page < 1 || lq.Page > 1_000_000 {
+		if len(lq.Q) > 200 || (lq.Sort != "" && lq.Sort != "name" && lq.Sort != "email") {
 			t.Fatalf("listQuery(%q) = %+v", rawQuery, lq)
+		}
+		for dir, k := range map[string]*store.Key{"after": lq.Keyset.After, "before": lq.Keyset.Before} {
+			if k != nil && (k.ID <= 0 || k.String() != r.URL.Query().Get(dir)) {
+				t.Fatalf("listQuery(%q): %s key %+v does not print back", rawQuery, dir, *k)
+			}
 		}
 	})
 }

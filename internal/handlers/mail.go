@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"portal/internal/hosting"
 	"portal/internal/store"
@@ -16,39 +15,29 @@ const mailPerPage = 25
 // mailDomainList handles GET /mail (any role): the mail domains the scope may see, filtered by ?q= and paginated
 // by ?page=, from Postgres only.
 func (h *Handler) mailDomainList(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	page := 1
-	if s := q.Get("page"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 1_000_000 {
-			return userErr(http.StatusBadRequest, "Invalid page.")
-		}
-		page = n
-	}
-	query := strings.TrimSpace(q.Get("q"))
-	if len(query) > 200 {
-		return userErr(http.StatusBadRequest, "The search is too long.")
+	lq, err := listQuery(r)
+	if err != nil {
+		return err
 	}
 	form, err := h.mailDomainForm(r.Context(), r, "", "", nil)
 	if err != nil {
 		return err
 	}
-	return h.renderMailList(w, r, http.StatusOK, query, page, form)
+	return h.renderMailList(w, r, http.StatusOK, lq, form)
 }
 
-func (h *Handler) renderMailList(w http.ResponseWriter, r *http.Request, status int, query string, page int, form views.MailDomainForm) error {
+func (h *Handler) renderMailList(w http.ResponseWriter, r *http.Request, status int, lq views.ListQuery, form views.MailDomainForm) error {
 	p, _ := principalFrom(r.Context())
-	list, total, err := store.NewMail(h.pool).ListDomains(r.Context(), store.ScopeOf(p.Effective),
-		store.MailDomainFilter{Query: query, Page: page, PerPage: mailPerPage})
+	list, pg, err := store.NewMail(h.pool).ListDomains(r.Context(), store.ScopeOf(p.Effective),
+		store.MailDomainFilter{Query: lq.Q, Keyset: lq.Keyset, PerPage: mailPerPage})
 	if err != nil {
 		return err
 	}
-	pages := max(1, (total+mailPerPage-1)/mailPerPage)
 	known := len(list) > 0
 	for _, d := range list {
 		known = known && d.Apply != ""
 	}
-	v := views.MailList{Query: query, Page: page, Pages: pages, Total: total, Domains: list, Form: form, Note: mailNoteFor(known)}
+	v := views.MailList{ObjectPager: objectPager("/mail", lq, pg), Domains: list, Form: form, Note: mailNoteFor(known)}
 	return h.render(w, r, status, "Mail", views.MailDomainsPage(v))
 }
 
@@ -101,7 +90,7 @@ func (h *Handler) mailDomainCreate(w http.ResponseWriter, r *http.Request) error
 			if err != nil {
 				return err
 			}
-			return h.renderMailList(w, r, http.StatusUnprocessableEntity, "", 1, form)
+			return h.renderMailList(w, r, http.StatusUnprocessableEntity, views.ListQuery{}, form)
 		})
 	}
 	d, err := store.NewMail(h.pool).Domain(ctx, id)

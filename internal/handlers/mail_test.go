@@ -460,7 +460,7 @@ func TestMail_PlatformDown(t *testing.T) {
 	box := app.fixtureMailbox(w.client, md, "box@down.test")
 	app.platformDown()
 	app.sim.ResetCalls()
-	for _, p := range []string{"/mail", mailPath("/mail/%d", md), "/mail?q=down&page=1"} {
+	for _, p := range []string{"/mail", mailPath("/mail/%d", md), "/mail?q=down"} {
 		r := w.cb.get(p)
 		mailWantStatus(t, "GET "+p, r, http.StatusOK)
 		if !strings.Contains(r.body, "down.test") {
@@ -600,13 +600,14 @@ func TestMail_HTMXAndPlainShapes(t *testing.T) {
 		app.insertObject(`INSERT INTO mail_domains (customer_id, domain, state) VALUES ($1, $2, 'failed') RETURNING id`,
 			w.client.ID, "zz"+strconv.Itoa(100+i)+".test")
 	}
+	next := w.cb.get("/mail").link("mail-next")
 	for _, hx := range []bool{false, true} {
 		if hx {
 			w.cb.hdrs["HX-Request"] = "true"
 		} else {
 			delete(w.cb.hdrs, "HX-Request")
 		}
-		r := w.cb.get("/mail?page=2")
+		r := w.cb.get(next)
 		mailWantStatus(t, "page 2", r, http.StatusOK)
 		if strings.Contains(r.body, "<html") == hx {
 			t.Fatalf("hx=%v: full document %v", hx, !hx)

@@ -140,6 +140,10 @@ func limitBody(next http.Handler) http.Handler {
 type Principal struct {
 	Acting    store.Account
 	Effective store.Account
+	// Customer and Plan are the effective account's customer and its plan as the request began (nil for admins);
+	// they come with the session, so pages read them without a statement of their own.
+	Customer *store.Customer
+	Plan     *store.Plan
 }
 
 // Impersonating reports whether the acting account works as someone else.
@@ -215,40 +219,85 @@ func (h *Handler) loadPrincipal(r *http.Request) (Principal, error) {
 	if actingID == 0 {
 		return Principal{}, errNoSession
 	}
-	acting, err := h.accounts.ByID(ctx, actingID)
-	if errors.Is(err, store.ErrNotFound) {
-		_ = h.sessions.Destroy(ctx)
-		return Principal{}, errNoSession
+	effID := h.sessions.GetInt64(ctx, keyEffective)
+	if effID == 0 {
+		effID = actingID
 	}
-	if err != nil {
-		return Principal{}, err
+	var p Principal
+	if row := sessionRowFrom(ctx); row != nil && row.Acting != nil && row.Acting.ID == actingID && row.Effective.ID == effID {
+		// The session store loaded the accounts, customer and plan with the session (one statement).
+		p = Principal{Acting: *row.Acting, Effective: *row.Effective, Customer: row.Customer, Plan: row.Plan}
+	} else {
+		// The session changed hands in this request, or predates the accounts columns: read them one by one.
+		for _, a := range []struct {
+			id int64
+			to *store.Account
+		}{{actingID, &p.Acting}, {effID, &p.Effective}} {
+			acct, err := h.accounts.ByID(ctx, a.id)
+			if errors.Is(err, store.ErrNotFound) {
+				_ = h.sessions.Destroy(ctx)
+				return Principal{}, errNoSession
+			}
+			if err != nil {
+				return Principal{}, err
+			}
+			*a.to = acct
+		}
+		if err := h.loadCustomer(ctx, &p); err != nil {
+			return Principal{}, err
+		}
 	}
-	if h.sessions.GetInt64(ctx, keyAuthAt) < acting.PasswordChangedAt.UnixNano() {
+	if h.sessions.GetInt64(ctx, keyAuthAt) < p.Acting.PasswordChangedAt.UnixNano() {
 		// The password changed after this session signed in: the session is no longer valid.
 		_ = h.sessions.Destroy(ctx)
 		return Principal{}, errNoSession
 	}
-	p := Principal{Acting: acting, Effective: acting}
-	if effID := h.sessions.GetInt64(ctx, keyEffective); effID != 0 && effID != actingID {
-		eff, err := h.accounts.ByID(ctx, effID)
-		if errors.Is(err, store.ErrNotFound) {
-			_ = h.sessions.Destroy(ctx)
-			return Principal{}, errNoSession
-		}
-		if err != nil {
-			return Principal{}, err
-		}
-		p.Effective = eff
+	if p.Impersonating() {
 		if until := h.sessions.GetInt64(ctx, keyImpUntil); until == 0 || h.opts.Now().UnixNano() > until {
 			// The impersonation ran out: end it before anything runs as the other account.
 			if err := h.endImpersonation(r, p, "impersonate.expire"); err != nil {
 				return Principal{}, err
 			}
-			h.flash(r, "Your time acting as "+eff.Email+" ran out; you are back in your own account.")
-			p.Effective = acting
+			h.flash(r, "Your time acting as "+p.Effective.Email+" ran out; you are back in your own account.")
+			p.Effective = p.Acting
+			if err := h.loadCustomer(ctx, &p); err != nil {
+				return Principal{}, err
+			}
 		}
 	}
 	return p, nil
+}
+
+// customerAndPlan returns customer id and its plan: from the principal when id is the effective account's customer
+// (no statement), else from Postgres.
+func (h *Handler) customerAndPlan(ctx context.Context, p Principal, id int64) (store.Customer, store.Plan, error) {
+	if p.Customer != nil && p.Customer.ID == id {
+		return *p.Customer, *p.Plan, nil
+	}
+	c, err := store.NewCustomers(h.pool).ByID(ctx, id)
+	if err != nil {
+		return c, store.Plan{}, err
+	}
+	plan, err := store.NewPlans(h.pool).ByID(ctx, c.PlanID)
+	return c, plan, err
+}
+
+// loadCustomer fills the effective account's customer and plan.
+func (h *Handler) loadCustomer(ctx context.Context, p *Principal) error {
+	p.Customer, p.Plan = nil, nil
+	if p.Effective.CustomerID == nil {
+		return nil
+	}
+	c, err := store.NewCustomers(h.pool).ByID(ctx, *p.Effective.CustomerID)
+	if err != nil {
+		return err
+	}
+	plan, err := store.NewPlans(h.pool).ByID(ctx, c.PlanID)
+	if err != nil {
+		return err
+	}
+	p.Customer, p.Plan = &c, &plan
+	return nil
 }
 
 // requireRole lets only principals whose effective role is one of roles through. Everyone else gets 404, as if

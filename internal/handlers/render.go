@@ -52,11 +52,8 @@ func (h *Handler) pageMeta(r *http.Request, title string) views.PageMeta {
 		}
 		m.Flash = h.sessions.PopString(r.Context(), keyFlash)
 		// A customer hears only about its own platform; admins about any.
-		if cid := p.Effective.CustomerID; cid != nil && m.PlatformDown && h.opts.Health != nil && h.opts.Health.Root != 0 {
-			var pid int64
-			if err := h.pool.QueryRow(r.Context(), `SELECT platform_id FROM customers WHERE id = $1`, *cid).Scan(&pid); err == nil {
-				m.PlatformDown = h.opts.Health.For(pid).Down()
-			}
+		if c := p.Customer; c != nil && m.PlatformDown && h.opts.Health != nil && h.opts.Health.Root != 0 {
+			m.PlatformDown = h.opts.Health.For(c.PlatformID).Down()
 		}
 	}
 	return m

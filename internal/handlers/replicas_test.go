@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
-
 	"portal/internal/store"
 	"portal/internal/tenancy"
 )
@@ -18,9 +16,7 @@ import (
 // and HTTP server, as another replica behind a load balancer would have.
 func (a *testApp) replica() string {
 	a.t.Helper()
-	db := stdlib.OpenDBFromPool(a.pool)
-	a.t.Cleanup(func() { db.Close() })
-	sessions, _ := NewSessions(db, 30*time.Minute, 12*time.Hour, false, 0)
+	sessions, _ := NewSessions(a.pool, 30*time.Minute, 12*time.Hour, false, 0)
 	o := a.h.opts
 	o.Sessions = sessions
 	srv := httptest.NewServer(New(o).Routes())

@@ -35,6 +35,9 @@ func (h *Handler) router() chi.Router {
 		r.Use(middleware.ClientIPFromRemoteAddr)
 	}
 	r.Use(withRequestID, h.logRequests, h.recoverPanics, h.securityHeaders, limitBody)
+	// Pages, CSS and JavaScript go out gzip-compressed to clients that accept it, at the fastest level: on the
+	// load bench level 5 cost about 40 % of the page rate, level 1 still shrinks a list page several times.
+	r.Use(middleware.Compress(1, "text/html", "text/css", "text/javascript", "application/javascript", "text/plain"))
 
 	r.Get("/healthz", h.healthz)
 	r.Get("/readyz", h.readyz)
@@ -44,7 +47,7 @@ func (h *Handler) router() chi.Router {
 	r.Post("/webhooks/stripe/{issuer}", h.stripeWebhook)
 
 	r.Group(func(r chi.Router) {
-		r.Use(h.sessions.LoadAndSave)
+		r.Use(withSessionRow, h.sessions.LoadAndSave)
 		r.Get("/", h.wrap(h.home))
 		r.Get("/login", h.wrap(h.loginForm))
 		r.Post("/login", h.wrap(h.loginSubmit))
@@ -184,8 +187,20 @@ func (h *Handler) planRoutes(r chi.Router) {
 	r.Post("/plans/{planID}/public", h.wrap(h.planPublic))
 }
 
+// cacheStatic serves a content-hashed name (static.URL, which pages link to) as its file, cacheable for a year
+// and immutable: a changed file gets a new name. Plain names still work, cached for an hour.
 func cacheStatic(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if name, ok := static.Original(r.URL.Path); ok {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+			r2 := new(http.Request)
+			*r2 = *r
+			u := *r.URL
+			u.Path, u.RawPath = name, ""
+			r2.URL = &u
+			next.ServeHTTP(w, r2)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		next.ServeHTTP(w, r)
 	})

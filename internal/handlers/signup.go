@@ -182,7 +182,8 @@ func (h *Handler) signupsList(w http.ResponseWriter, r *http.Request) error {
 	}
 	link := h.opts.BaseURL + "/signup"
 	if owner != nil {
-		c, err := store.NewCustomers(h.pool).ByID(r.Context(), *owner)
+		p, _ := principalFrom(r.Context())
+		c, _, err := h.customerAndPlan(r.Context(), p, *owner)
 		if err != nil {
 			return err
 		}

@@ -18,8 +18,8 @@ func (h *Handler) sitesData(ctx context.Context, r *http.Request, p Principal) (
 		return views.SitesData{}, err
 	}
 	const per = 25
-	list, total, err := store.NewSites(h.pool).List(ctx, store.ScopeOf(p.Effective), store.ListFilter{
-		Query: lq.Q, Page: lq.Page, PerPage: per,
+	list, pg, err := store.NewSites(h.pool).List(ctx, store.ScopeOf(p.Effective), store.ListFilter{
+		Query: lq.Q, Keyset: lq.Keyset, PerPage: per,
 	})
 	if err != nil {
 		return views.SitesData{}, err
@@ -30,22 +30,17 @@ func (h *Handler) sitesData(ctx context.Context, r *http.Request, p Principal) (
 	}
 	d := views.SitesData{
 		QueueKnown:  known,
-		ObjectPager: views.ObjectPager{Base: "/sites", Query: lq.Q, Page: lq.Page, Pages: (total + per - 1) / per, Total: total},
+		ObjectPager: objectPager("/sites", lq, pg),
 		Sites:       list, ShowCustomer: p.Effective.Role != store.RoleClient, PHPModes: h.opts.Settings.PHPModes,
 		Form: views.SiteForm{PHP: h.opts.Settings.PHPModes[0], Active: true, QuotaMB: "1000", TrafficMB: "-1"},
 	}
 	if p.Effective.Role == store.RoleClient {
-		if p.Effective.CustomerID == nil {
-			return d, nil
+		if p.Customer == nil {
+			if err := h.loadCustomer(ctx, &p); err != nil || p.Customer == nil {
+				return d, err
+			}
 		}
-		c, err := store.NewCustomers(h.pool).ByID(ctx, *p.Effective.CustomerID)
-		if err != nil {
-			return d, err
-		}
-		plan, err := store.NewPlans(h.pool).ByID(ctx, c.PlanID)
-		if err != nil {
-			return d, err
-		}
+		c, plan := *p.Customer, *p.Plan
 		d.CanCreate = c.State == store.StateActive && !c.Suspended() && plan.MaxSites != 0
 		d.MaxQuotaMB = plan.SiteQuotaMB
 		if plan.SiteQuotaMB > 0 && plan.SiteQuotaMB < 1000 {
@@ -130,11 +125,7 @@ func (h *Handler) siteDetail(ctx context.Context, p Principal, s store.Site) (vi
 		Edit: views.SiteEdit{PHP: s.PHPMode, SSL: s.SSL, LetsEncrypt: s.LetsEncrypt,
 			QuotaMB: strconv.Itoa(s.QuotaMB), TrafficMB: strconv.Itoa(s.TrafficMB)},
 	}
-	c, err := store.NewCustomers(h.pool).ByID(ctx, s.CustomerID)
-	if err != nil {
-		return d, err
-	}
-	plan, err := store.NewPlans(h.pool).ByID(ctx, c.PlanID)
+	_, plan, err := h.customerAndPlan(ctx, p, s.CustomerID)
 	if err != nil {
 		return d, err
 	}

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
-
 	"portal/internal/dbtest"
 	"portal/internal/ispapi/ispsim"
 	"portal/internal/store"
@@ -661,9 +659,15 @@ func TestSiteList_FilterAndPaginate(t *testing.T) {
 	if !strings.Contains(p1.body, "site001.test") || !strings.Contains(p1.body, `data-testid="pager-next"`) {
 		t.Errorf("page 1: want site001.test and a next link")
 	}
-	p3 := b.get("/sites?page=3")
-	if n := strings.Count(p3.body, `data-testid="site-row"`); n != 10 || !strings.Contains(p3.body, "site060.test") {
-		t.Errorf("page 3: got %d rows, want 10 ending with site060.test", n)
+	p2 := b.get(p1.link("pager-next"))
+	p3 := b.get(p2.link("pager-next"))
+	if n := strings.Count(p3.body, `data-testid="site-row"`); n != 10 || !strings.Contains(p3.body, "site060.test") ||
+		!strings.Contains(p3.body, "site051.test") || p3.link("pager-next") != "" {
+		t.Errorf("page 3: got %d rows, want 10 ending with site060.test and no next link", n)
+	}
+	if back := b.get(p3.link("pager-prev")); !strings.Contains(back.body, "site026.test") || !strings.Contains(back.body, "site050.test") ||
+		strings.Count(back.body, `data-testid="site-row"`) != 25 {
+		t.Errorf("previous from page 3: want site026…site050")
 	}
 	q := b.get("/sites?q=site05")
 	if n := strings.Count(q.body, `data-testid="site-row"`); n != 10 {
@@ -677,8 +681,8 @@ func TestSiteList_FilterAndPaginate(t *testing.T) {
 	if !strings.HasPrefix(strings.TrimSpace(frag.body), `<div id="site-results"`) {
 		t.Errorf("htmx filter: want just the results fragment, got %.100s", frag.body)
 	}
-	if resp := b.get("/sites?page=zero"); resp.StatusCode != http.StatusBadRequest {
-		t.Errorf("page=zero: status %d, want 400", resp.StatusCode)
+	if resp := b.get("/sites?after=zero"); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("after=zero: status %d, want 400", resp.StatusCode)
 	}
 	if n := app.sim.CallCount(); n != 0 {
 		t.Errorf("list pages made %d ISPConfig calls, want 0", n)
@@ -719,17 +723,19 @@ func BenchmarkSiteList(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			db := stdlib.OpenDBFromPool(pool)
-			b.Cleanup(func() { db.Close() })
-			sessions, _ := NewSessions(db, time.Hour, time.Hour, false, 0)
+			sessions, _ := NewSessions(pool, time.Hour, time.Hour, false, 0)
 			h := New(Options{Pool: pool, Sessions: sessions, Platform: platform})
 			p := Principal{Acting: acct, Effective: acct}
 			handler := sessions.LoadAndSave(h.wrap(func(w http.ResponseWriter, r *http.Request) error {
 				return h.siteList(w, r.WithContext(context.WithValue(r.Context(), ctxPrincipal, p)))
 			}))
 			for _, page := range []int{1, n / 25 / 2} {
+				path := "/sites"
+				if page > 1 {
+					path += "?after=" + keyAt(b, pool, `SELECT lower(domain), id FROM sites ORDER BY lower(domain), id`, (page-1)*25-1)
+				}
 				b.Run(fmt.Sprintf("page=%d", page), func(b *testing.B) {
-					req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/sites?page=%d", page), nil)
+					req := httptest.NewRequest(http.MethodGet, path, nil)
 					b.ReportAllocs()
 					for b.Loop() {
 						rec := httptest.NewRecorder()

@@ -19,56 +19,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"portal/internal/auth"
+	"portal/internal/dbtest"
 	"portal/internal/handlers"
 	"portal/internal/store"
 	"portal/internal/testenv"
 )
-
-// recorder is a pgx tracer that, while on, keeps every statement a request runs.
-type recorder struct {
-	mu    sync.Mutex
-	on    bool
-	stmts []stmt
-}
-
-type stmt struct {
-	sql  string
-	args []any
-}
-
-func (r *recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	r.mu.Lock()
-	if r.on {
-		r.stmts = append(r.stmts, stmt{d.SQL, slices.Clone(d.Args)})
-	}
-	r.mu.Unlock()
-	return ctx
-}
-
-func (r *recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-func (r *recorder) capture(f func()) []stmt {
-	r.mu.Lock()
-	r.on, r.stmts = true, nil
-	r.mu.Unlock()
-	f()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.on = false
-	return r.stmts
-}
 
 // site is one server with its data and signed-in sessions.
 type site struct {
 	pool    *pgxpool.Pool
 	srv     *httptest.Server
 	handler http.Handler
-	rec     *recorder
+	rec     *dbtest.Recorder
 	cookies map[string][]string // role → one session cookie per concurrent user
 }
 
@@ -106,21 +71,9 @@ func setup(b *testing.B, n, sessions int) *site {
 	exec(`ANALYZE`)
 
 	// The handler runs on its own pool with the statement recorder; the services keep testenv's.
-	rec := &recorder{}
-	cfg, err := pgxpool.ParseConfig(env.Pool.Config().ConnString())
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.ConnConfig.Tracer = rec
-	cfg.MaxConns = 20
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
-	db := stdlib.OpenDBFromPool(pool)
-	b.Cleanup(func() { db.Close() })
-	sessions2, _ := handlers.NewSessions(db, 30*time.Minute, 12*time.Hour, false, 0)
+	rec := &dbtest.Recorder{}
+	pool := dbtest.Traced(b, env.Pool, rec, 20)
+	sessions2, _ := handlers.NewSessions(pool, 30*time.Minute, 12*time.Hour, false, 0)
 	h := handlers.New(handlers.Options{Pool: pool, ISP: env.ISP, Sessions: sessions2, Hasher: hasher, Tenancy: env.Ten,
 		Hosting: env.Host, Platform: env.Platform, LoginMaxFailures: 1000, LoginLockout: time.Minute,
 		LoginRatePerIP: 1 << 20, LoginRatePerAccount: 1 << 20})
@@ -165,7 +118,7 @@ type page struct {
 
 var pages = []page{
 	{"sites", "client", "/sites", `data-testid="site-row"`},
-	{"sites-deep", "client", "/sites?page=%d", `data-testid="site-row"`}, // the last page the pager offers
+	{"sites-deep", "client", "/sites?after=%s", `data-testid="site-row"`}, // half way down the list, by its key
 	{"mail", "client", "/mail", `data-testid="mail-domain-row"`},
 	{"reseller-clients", "reseller", "/reseller/clients", `data-testid="customer-row"`},
 	{"dashboard-client", "client", "/client", `data-testid="dashboard-client"`},
@@ -224,10 +177,16 @@ func BenchmarkPages(b *testing.B) {
 	const workers = 64
 	for _, n := range []int{100, 100_000} {
 		s := setup(b, n, workers)
-		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+		// Like a browser, the client asks for gzip (and pays for inflating it) unless PORTAL_BENCH_GZIP=0.
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, DisableCompression: os.Getenv("PORTAL_BENCH_GZIP") == "0"}}
 		for _, p := range pages {
-			if strings.Contains(p.path, "%d") {
-				p.path = fmt.Sprintf(p.path, min(n, store.CountCap)/25)
+			if strings.Contains(p.path, "%s") {
+				var k store.Key
+				if err := s.pool.QueryRow(context.Background(), `SELECT lower(domain), id FROM sites ORDER BY lower(domain), id
+					OFFSET $1 LIMIT 1`, n/2).Scan(&k.Value, &k.ID); err != nil {
+					b.Fatal(err)
+				}
+				p.path = fmt.Sprintf(p.path, url.QueryEscape(k.String()))
 			}
 			get := func(w int) (int, string, error) {
 				req, _ := http.NewRequest(http.MethodGet, s.srv.URL+p.path, nil)
@@ -253,10 +212,10 @@ func BenchmarkPages(b *testing.B) {
 				if err != nil || status != http.StatusOK || !strings.Contains(body, p.want) {
 					b.Fatalf("%s: status %d (%v), want 200 showing %s", p.path, status, err, p.want)
 				}
-				stmts := s.rec.capture(func() { _, _, _ = get(1) })
+				stmts := s.rec.During(func() { _, _, _ = get(1) })
 				writes := 0
 				for _, st := range stmts {
-					if w := strings.ToUpper(strings.TrimSpace(st.sql)); strings.HasPrefix(w, "INSERT") || strings.HasPrefix(w, "UPDATE") || strings.HasPrefix(w, "DELETE") {
+					if st.IsWrite() {
 						writes++
 					}
 				}
@@ -270,7 +229,7 @@ func BenchmarkPages(b *testing.B) {
 				sqlRate, sqlLat, sqlErrs := run(workers, seconds(), func(int) error {
 					ctx := context.Background()
 					for _, st := range stmts {
-						rows, err := s.pool.Query(ctx, st.sql, st.args...)
+						rows, err := s.pool.Query(ctx, st.SQL, st.Args...)
 						if err != nil {
 							return err
 						}

@@ -131,18 +131,18 @@ type CustomerFilter struct {
 	Query      string // matches name, company, email or username, case-insensitively
 	Sort       string // "name" (default), "created", "state", "email"
 	Desc       bool
-	Page       int // from 1
-	PerPage    int
+	Keyset
+	PerPage int
 }
 
-// List returns one page of the customers visible to scope that match f, and the number of matches, capped at
-// CountCap+1.
-func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]Customer, int, error) {
+// customerSorts are the sort orders of customer lists, each served by an index per scope (migration 00012).
+var customerSorts = map[string]struct{ expr, cast string }{"name": {"lower(c.name)", "text"},
+	"created": {"c.created_at", "timestamptz"}, "state": {"c.state", "text"}, "email": {"lower(c.email)", "text"}}
+
+// List returns one page of the customers visible to scope that match f, and its pager.
+func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]Customer, Paging, error) {
 	if f.PerPage <= 0 || f.PerPage > 100 {
 		f.PerPage = 25
-	}
-	if f.Page < 1 {
-		f.Page = 1
 	}
 	var cust *int64
 	if scope.CustomerID != 0 {
@@ -159,7 +159,7 @@ func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]C
 	case scope.Role == RoleClient && cust != nil:
 		where = append(where, "c.id = "+arg(*cust))
 	default:
-		return nil, 0, nil
+		return nil, Paging{}, nil
 	}
 	if f.Kind != "" {
 		where = append(where, "c.kind = "+arg(string(f.Kind)))
@@ -172,24 +172,15 @@ func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]C
 		where = append(where, "(lower(c.name) LIKE "+p+" OR lower(c.company) LIKE "+p+" OR lower(c.email) LIKE "+p+
 			" OR lower(c.isp_username) LIKE "+p+")")
 	}
-	order := map[string]string{"name": "lower(c.name)", "created": "c.created_at", "state": "c.state", "email": "lower(c.email)"}[f.Sort]
-	if order == "" {
-		order = "lower(c.name)"
-	}
-	dir := " ASC"
-	if f.Desc {
-		dir = " DESC"
+	order, ok := customerSorts[f.Sort]
+	if !ok {
+		order = customerSorts["name"]
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
-	total, err := countCapped(ctx, s.db, ` FROM customers c`+w, args)
-	if err != nil {
-		return nil, 0, wrap(err, "count customers")
-	}
-	q := `SELECT ` + customerCols + customerFrom + w + ` ORDER BY ` + order + dir + `, c.id` + dir +
-		` LIMIT ` + arg(f.PerPage) + ` OFFSET ` + arg((f.Page-1)*f.PerPage)
-	rows, _ := s.db.Query(ctx, q, args...)
-	list, err := pgx.CollectRows(rows, scanCustomer)
-	return list, total, wrap(err, "list customers")
+	sp := listSpec{cols: customerCols, from: customerFrom + w, countFrom: " FROM customers c" + w, order: order.expr,
+		cast: order.cast, id: "c.id", desc: f.Desc, per: f.PerPage}
+	list, pg, err := listPage(ctx, s.db, sp, f.Keyset, args, scanCustomer)
+	return list, pg, wrap(err, "list customers")
 }
 
 // LiveClients lists the non-deleted clients of a reseller, by id.
@@ -290,13 +281,11 @@ type Stats struct {
 	Resellers, Clients, Pending, Failed, Suspended int
 }
 
-// CountAll returns the operator-wide counts.
+// CountAll returns the operator-wide counts of live customers. It reads the one row the customers table's
+// triggers keep (migration 00012), so the operator's dashboard costs the same at any number of customers.
 func (s Customers) CountAll(ctx context.Context) (Stats, error) {
 	var st Stats
-	err := s.db.QueryRow(ctx, `SELECT
-		count(*) FILTER (WHERE kind = 'reseller'), count(*) FILTER (WHERE kind = 'client'),
-		count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'failed'),
-		count(*) FILTER (WHERE suspended_self OR suspended_by_reseller)
-		FROM customers WHERE state <> 'deleted'`).Scan(&st.Resellers, &st.Clients, &st.Pending, &st.Failed, &st.Suspended)
+	err := s.db.QueryRow(ctx, `SELECT resellers, clients, pending, failed, suspended FROM customer_stats`).
+		Scan(&st.Resellers, &st.Clients, &st.Pending, &st.Failed, &st.Suspended)
 	return st, wrap(err, "count customers")
 }

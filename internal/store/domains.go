@@ -87,7 +87,7 @@ func (s Domains) Allows(ctx context.Context, customerID int64, domain string, su
 
 // List returns one page of the entries visible to scope that match f, ordered by domain, and the number of
 // matches.
-func (s Domains) List(ctx context.Context, scope Scope, f ListFilter) ([]Domain, int, error) {
+func (s Domains) List(ctx context.Context, scope Scope, f ListFilter) ([]Domain, Paging, error) {
 	f.normalize()
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
@@ -97,12 +97,6 @@ func (s Domains) List(ctx context.Context, scope Scope, f ListFilter) ([]Domain,
 		where = append(where, "(lower(o.domain) LIKE "+p+" OR lower(c.name) LIKE "+p+")")
 	}
 	w := ` FROM domains o JOIN customers c ON c.id = o.customer_id WHERE ` + strings.Join(where, " AND ")
-	total, err := countCapped(ctx, s.db, w, args)
-	if err != nil {
-		return nil, 0, wrap(err, "count domains")
-	}
-	rows, _ := s.db.Query(ctx, `SELECT `+domainCols+w+` ORDER BY lower(o.domain), o.id LIMIT `+arg(f.PerPage)+
-		` OFFSET `+arg((f.Page-1)*f.PerPage), args...)
-	list, err := pgx.CollectRows(rows, scanDomain)
-	return list, total, wrap(err, "list domains")
+	list, pg, err := listPage(ctx, s.db, domainSpec(domainCols, w, f), f.Keyset, args, scanDomain)
+	return list, pg, wrap(err, "list domains")
 }

@@ -107,22 +107,12 @@ func scanForward(row pgx.CollectableRow) (MailForward, error) {
 	return f, err
 }
 
-// MailDomainFilter selects a page of mail domains.
-type MailDomainFilter struct {
-	Query   string // part of the domain or the customer's name, case-insensitively
-	Page    int    // from 1
-	PerPage int
-}
+// MailDomainFilter selects a page of mail domains: Query is part of the domain or the customer's name.
+type MailDomainFilter = ListFilter
 
-// ListDomains returns one page of the mail domains visible to scope that match f, by domain, and the number of
-// matches.
-func (s Mail) ListDomains(ctx context.Context, scope Scope, f MailDomainFilter) ([]MailDomain, int, error) {
-	if f.PerPage <= 0 || f.PerPage > 100 {
-		f.PerPage = 25
-	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
+// ListDomains returns one page of the mail domains visible to scope that match f, by domain, and its pager.
+func (s Mail) ListDomains(ctx context.Context, scope Scope, f MailDomainFilter) ([]MailDomain, Paging, error) {
+	f.normalize()
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	where := scopeWhere(scope, arg)
@@ -131,14 +121,8 @@ func (s Mail) ListDomains(ctx context.Context, scope Scope, f MailDomainFilter) 
 		where = append(where, "(lower(o.domain) LIKE "+p+" OR lower(c.name) LIKE "+p+")")
 	}
 	from := ` FROM mail_domains o JOIN customers c ON c.id = o.customer_id WHERE ` + strings.Join(where, " AND ")
-	total, err := countCapped(ctx, s.db, from, args)
-	if err != nil {
-		return nil, 0, wrap(err, "count mail domains")
-	}
-	rows, _ := s.db.Query(ctx, `SELECT `+mailDomainCols+from+` ORDER BY lower(o.domain), o.id LIMIT `+arg(f.PerPage)+
-		` OFFSET `+arg((f.Page-1)*f.PerPage), args...)
-	list, err := pgx.CollectRows(rows, scanMailDomain)
-	return list, total, wrap(err, "list mail domains")
+	list, pg, err := listPage(ctx, s.db, domainSpec(mailDomainCols, from, f), f.Keyset, args, scanMailDomain)
+	return list, pg, wrap(err, "list mail domains")
 }
 
 // Domain returns a mail domain without an ownership check: callers resolve ownership first. Errors: ErrNotFound.

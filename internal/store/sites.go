@@ -86,18 +86,20 @@ func (s Sites) SetActive(ctx context.Context, id int64, active bool) error {
 
 // ListFilter selects one page of a list of hosted objects.
 type ListFilter struct {
-	Query   string // part of the domain (or, for admins and resellers, of the customer's name), case-insensitive
-	Page    int    // from 1
-	PerPage int    // 1–100, default 25
+	Query string // part of the domain (or, for admins and resellers, of the customer's name), case-insensitive
+	Keyset
+	PerPage int // 1–100, default 25
 }
 
 func (f *ListFilter) normalize() {
 	if f.PerPage <= 0 || f.PerPage > 100 {
 		f.PerPage = 25
 	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
+}
+
+// domainSpec is the list query of a table of objects o named by a domain, ordered by domain.
+func domainSpec(cols, from string, f ListFilter) listSpec {
+	return listSpec{cols: cols, from: from, order: "lower(o.domain)", cast: "text", id: "o.id", per: f.PerPage}
 }
 
 // scopeWhere returns the ownership conditions of a list over objects o joined to their customer c: the generic
@@ -117,8 +119,8 @@ func scopeWhere(scope Scope, arg func(any) string) []string {
 	return where
 }
 
-// List returns one page of the sites visible to scope that match f, ordered by domain, and the number of matches.
-func (s Sites) List(ctx context.Context, scope Scope, f ListFilter) ([]Site, int, error) {
+// List returns one page of the sites visible to scope that match f, ordered by domain, and its pager.
+func (s Sites) List(ctx context.Context, scope Scope, f ListFilter) ([]Site, Paging, error) {
 	f.normalize()
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
@@ -128,12 +130,6 @@ func (s Sites) List(ctx context.Context, scope Scope, f ListFilter) ([]Site, int
 		where = append(where, "(lower(o.domain) LIKE "+p+" OR lower(c.name) LIKE "+p+")")
 	}
 	w := ` FROM sites o JOIN customers c ON c.id = o.customer_id WHERE ` + strings.Join(where, " AND ")
-	total, err := countCapped(ctx, s.db, w, args)
-	if err != nil {
-		return nil, 0, wrap(err, "count sites")
-	}
-	rows, _ := s.db.Query(ctx, `SELECT `+siteCols+w+` ORDER BY lower(o.domain), o.id LIMIT `+arg(f.PerPage)+
-		` OFFSET `+arg((f.Page-1)*f.PerPage), args...)
-	list, err := pgx.CollectRows(rows, scanSite)
-	return list, total, wrap(err, "list sites")
+	list, pg, err := listPage(ctx, s.db, domainSpec(siteCols, w, f), f.Keyset, args, scanSite)
+	return list, pg, wrap(err, "list sites")
 }

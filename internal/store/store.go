@@ -53,13 +53,6 @@ func isFKViolation(err error) bool {
 // page's cost flat however many rows match; past the cap a page asks for a narrower search.
 const CountCap = 1000
 
-// countCapped counts the rows of from (a " FROM … WHERE …" clause), stopping at CountCap+1.
-func countCapped(ctx context.Context, db DBTX, from string, args []any) (int, error) {
-	var n int
-	err := db.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1`+from+` LIMIT `+strconv.Itoa(CountCap+1)+`) capped`, args...).Scan(&n)
-	return n, err
-}
-
 // InstallationID returns this portal database's id, making it on first use (not in a migration: a database cloned
 // from a migrated template must not share it). Two first uses at once: the one that loses the insert may not see
 // the winner's row in its statement's snapshot, so it asks once more.

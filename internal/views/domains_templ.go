@@ -182,7 +182,7 @@ func DomainResults(d DomainsData) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = pagerLinks(d.ObjectPager, "domain-results").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = pagerLinks(d.ObjectPager, "domain-results", "pager").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

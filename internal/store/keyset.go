@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Key is a row's place in a sorted list: its sort value as Postgres prints it, and its id (the tie-breaker).
+// Pager links carry keys instead of page numbers, so a page deep in a list costs what the first page costs: the
+// query seeks in the sort index to the key instead of walking and skipping every row before it (OFFSET).
+type Key struct {
+	Value string
+	ID    int64
+}
+
+// String is the key as a URL parameter: the id, a dot, the sort value.
+func (k Key) String() string { return strconv.FormatInt(k.ID, 10) + "." + k.Value }
+
+// ParseKey reads a key written by String.
+func ParseKey(s string) (Key, bool) {
+	id, v, ok := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(id, 10, 64)
+	if !ok || err != nil || n <= 0 || len(v) > 300 {
+		return Key{}, false
+	}
+	return Key{Value: v, ID: n}, true
+}
+
+// Keyset selects a page: the first (both nil), the one after After, or the one before Before.
+type Keyset struct {
+	After, Before *Key
+}
+
+// Paging is what a list page's pager shows.
+type Paging struct {
+	Total      int  // matches, counted up to CountCap+1
+	First      bool // this is the list's first page (asked for as such, or reached going back)
+	Next, Prev *Key // what the next and previous links carry; nil when there is no such page
+}
+
+// listSpec is one list query: columns, the FROM … WHERE … clause with the filter, and the sort.
+type listSpec struct {
+	cols, from string
+	countFrom  string // the FROM … WHERE … the count reads, when fewer joins do than from's; "": from
+	order      string // the sort expression
+	cast       string // the type the printed sort value casts back to, e.g. "text" or "timestamptz"
+	id         string // the tie-breaker column
+	desc       bool
+	per        int
+}
+
+// tailScan appends the key and count columns to what a row's scan function scans.
+type tailScan struct {
+	pgx.CollectableRow
+	tail []any
+}
+
+func (r tailScan) Scan(dest ...any) error { return r.CollectableRow.Scan(append(dest, r.tail...)...) }
+
+// listPage runs one page of sp as a single statement: the rows after (or before) the key, one more to know whether
+// another page follows, each with its key and the capped count of all matches. args are the filter's arguments.
+func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args []any, scan func(pgx.CollectableRow) (T, error)) ([]T, Paging, error) {
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	back := ks.After == nil && ks.Before != nil
+	asc := sp.desc == back // ascending when neither or both of descending order and walking back
+	cmp, dir := " > ", " ASC"
+	if !asc {
+		cmp, dir = " < ", " DESC"
+	}
+	countFrom := sp.countFrom
+	if countFrom == "" {
+		countFrom = sp.from
+	}
+	var q strings.Builder
+	q.WriteString("SELECT " + sp.cols + ", (" + sp.order + ")::text, " + sp.id + ", (SELECT count(*) FROM (SELECT 1" +
+		countFrom + " LIMIT " + strconv.Itoa(CountCap+1) + ") capped)" + sp.from)
+	if k := ks.After; k != nil || back {
+		if back {
+			k = ks.Before
+		}
+		q.WriteString(" AND (" + sp.order + ", " + sp.id + ")" + cmp + "(" + arg(k.Value) + "::" + sp.cast + ", " + arg(k.ID) + "::bigint)")
+	}
+	q.WriteString(" ORDER BY " + sp.order + dir + ", " + sp.id + dir + " LIMIT " + arg(sp.per+1))
+	rows, err := db.Query(ctx, q.String(), args...)
+	if err != nil {
+		return nil, Paging{}, err
+	}
+	var (
+		keys  []Key
+		k     Key
+		total int
+	)
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) {
+		t, err := scan(tailScan{r, []any{&k.Value, &k.ID, &total}})
+		keys = append(keys, k)
+		return t, err
+	})
+	if err != nil {
+		return nil, Paging{}, err
+	}
+	more := len(list) > sp.per
+	if more {
+		list, keys = list[:sp.per], keys[:sp.per]
+	}
+	if back {
+		slices.Reverse(list)
+		slices.Reverse(keys)
+	}
+	pg := Paging{Total: total, First: ks.After == nil && (ks.Before == nil || !more)}
+	if len(keys) > 0 {
+		first, last := keys[0], keys[len(keys)-1]
+		if back {
+			pg.Next = &last
+			if more {
+				pg.Prev = &first
+			}
+		} else {
+			if more {
+				pg.Next = &last
+			}
+			if ks.After != nil {
+				pg.Prev = &first
+			}
+		}
+	}
+	return list, pg, nil
+}

@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Sessions reads and writes the scs session rows. Besides scs's token, data and expiry, a row names its signed-in
+// accounts (acting and effective), so one statement can load a session together with who it belongs to.
+type Sessions struct{ db DBTX }
+
+// NewSessions returns the sessions table over db.
+func NewSessions(db DBTX) Sessions { return Sessions{db: db} }
+
+// SessionRow is a session and, when it is signed in, its accounts and the effective account's customer and plan.
+type SessionRow struct {
+	Data      []byte
+	Acting    *Account  // nil when the session is not signed in (or its account is gone)
+	Effective *Account  // the account the session works as; the acting one unless impersonating
+	Customer  *Customer // the effective account's customer; nil for an admin
+	Plan      *Plan     // that customer's plan
+}
+
+// sessionSignedIn reads a signed-in session with its accounts, customer and plan. Each part is the table's own
+// column list (so the usual scan functions read it), behind a marker column that tells where the part starts.
+var sessionSignedIn = `SELECT s.data, 1 AS acting_, a.*, 1 AS effective_, e.*, 1 AS customer_, cu.*, 1 AS plan_, pl.*
+	FROM sessions s
+	JOIN LATERAL (SELECT ` + accountCols + ` FROM accounts WHERE accounts.id = s.acting_id) a ON true
+	JOIN LATERAL (SELECT ` + accountCols + ` FROM accounts WHERE accounts.id = s.effective_id) e ON true
+	LEFT JOIN LATERAL (SELECT ` + customerCols + customerFrom + ` WHERE c.id = e.customer_id) cu ON true
+	LEFT JOIN LATERAL (SELECT ` + planCols + ` FROM plans
+		WHERE plans.id = (SELECT plan_id FROM customers WHERE customers.id = e.customer_id)) pl ON true
+	WHERE s.token = $1 AND current_timestamp < s.expiry`
+
+// part is the columns of one row from a marker column up to the next, for a table's scan function.
+type part struct {
+	pgx.Rows
+	from, to int
+}
+
+func (p part) Scan(dest ...any) error {
+	if len(dest) != p.to-p.from {
+		return fmt.Errorf("%d columns, %d destinations", p.to-p.from, len(dest))
+	}
+	all := make([]any, len(p.FieldDescriptions())) // nil: skipped
+	copy(all[p.from:], dest)
+	return p.Rows.Scan(all...)
+}
+
+// Find returns the unexpired session with token. A signed-in session's accounts, customer and plan come in the
+// same statement; a session that is not signed in (or whose accounts are gone) costs a second, plain read.
+func (s Sessions) Find(ctx context.Context, token string) (SessionRow, bool, error) {
+	var out SessionRow
+	rows, err := s.db.Query(ctx, sessionSignedIn, token)
+	if err != nil {
+		return out, false, wrap(err, "find session")
+	}
+	if rows.Next() {
+		err = scanSignedIn(rows, &out)
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+		return out, err == nil, wrap(err, "find session")
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, false, wrap(err, "find session")
+	}
+	err = s.db.QueryRow(ctx, `SELECT data FROM sessions WHERE token = $1 AND current_timestamp < expiry`, token).Scan(&out.Data)
+	if err != nil {
+		if err = wrap(err, "find session"); err == ErrNotFound {
+			return out, false, nil
+		}
+		return out, false, err
+	}
+	return out, true, nil
+}
+
+func scanSignedIn(rows pgx.Rows, out *SessionRow) error {
+	fds := rows.FieldDescriptions()
+	at := map[string]int{}
+	for i, fd := range fds {
+		if _, seen := at[fd.Name]; !seen {
+			at[fd.Name] = i
+		}
+	}
+	markers := []int{at["acting_"], at["effective_"], at["customer_"], at["plan_"], len(fds)}
+	partOf := func(k int) part { return part{rows, markers[k] + 1, markers[k+1]} }
+	if err := rows.Scan(append([]any{&out.Data}, make([]any, len(fds)-1)...)...); err != nil {
+		return err
+	}
+	var (
+		accts [2]Account
+		c     Customer
+		p     Plan
+		err   error
+	)
+	for k := range accts {
+		if accts[k], err = scanAccount(partOf(k)); err != nil {
+			return err
+		}
+	}
+	out.Acting, out.Effective = &accts[0], &accts[1]
+	if rows.RawValues()[markers[2]+1] == nil { // no customer (an admin)
+		return nil
+	}
+	if c, err = scanCustomer(partOf(2)); err == nil {
+		p, err = scanPlan(partOf(3))
+	}
+	out.Customer, out.Plan = &c, &p
+	return err
+}
+
+// Commit writes a session; actingID and effectiveID are its signed-in accounts (0: none).
+func (s Sessions) Commit(ctx context.Context, token string, data []byte, expiry time.Time, actingID, effectiveID int64) error {
+	_, err := s.db.Exec(ctx, `INSERT INTO sessions (token, data, expiry, acting_id, effective_id)
+		VALUES ($1, $2, $3, nullif($4, 0), nullif($5, 0))
+		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry,
+			acting_id = EXCLUDED.acting_id, effective_id = EXCLUDED.effective_id`,
+		token, data, expiry, actingID, effectiveID)
+	return wrap(err, "commit session")
+}
+
+// Delete removes a session.
+func (s Sessions) Delete(ctx context.Context, token string) error {
+	_, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, token)
+	return wrap(err, "delete session")
+}
+
+// DeleteExpired removes the sessions past their expiry.
+func (s Sessions) DeleteExpired(ctx context.Context) error {
+	_, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE expiry < current_timestamp`)
+	return wrap(err, "delete expired sessions")
+}
