@@ -140,7 +140,8 @@ func New(o Options) *Handler {
 // actor is who the request acts as, for the services.
 func (h *Handler) actor(r *http.Request) hosting.Actor {
 	p, _ := principalFrom(r.Context())
-	return hosting.Actor{Acting: p.Acting, Effective: p.Effective, IP: clientIP(r), Recent: h.confirmedRecently(r)}
+	return hosting.Actor{Acting: p.Acting, Effective: p.Effective, IP: clientIP(r), Recent: h.confirmedRecently(r),
+		Customer: p.Customer, Plan: p.Plan}
 }
 
 // checked reads a checkbox: absent or empty is false, anything else true.

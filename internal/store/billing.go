@@ -48,13 +48,9 @@ func scanIssuer(row pgx.CollectableRow) (Issuer, error) {
 	return i, err
 }
 
-// Issuer returns the profile of an issuer (resellerID nil: the operator), creating it with the defaults on first
-// use. lock takes the row lock until the transaction ends (the issuing transaction's number counter).
+// Issuer returns the profile of an issuer (resellerID nil: the operator); its row exists from the reseller's
+// creation on (migration 00013), with the defaults until saved. lock takes the row lock until the transaction ends (the issuing transaction's number counter).
 func (s Billing) Issuer(ctx context.Context, resellerID *int64, lock bool) (Issuer, error) {
-	if _, err := s.db.Exec(ctx, `INSERT INTO billing_issuers (reseller_id) VALUES ($1)
-		ON CONFLICT (coalesce(reseller_id, 0)) DO NOTHING`, resellerID); err != nil {
-		return Issuer{}, wrap(err, "issuer of %v", resellerID)
-	}
 	q := `SELECT ` + issuerCols + ` FROM billing_issuers WHERE coalesce(reseller_id, 0) = coalesce($1::bigint, 0)`
 	if lock {
 		q += ` FOR UPDATE`

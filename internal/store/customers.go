@@ -116,6 +116,18 @@ func (s Customers) ByID(ctx context.Context, id int64) (Customer, error) {
 	return c, wrap(err, "customer %d", id)
 }
 
+// Visible returns customer id if scope may see it (Resolve's rule), in one statement. Errors: ErrNotFound, also
+// for a customer the scope may not see.
+func (s Customers) Visible(ctx context.Context, scope Scope, id int64) (Customer, error) {
+	var cust *int64
+	if scope.CustomerID != 0 {
+		cust = &scope.CustomerID
+	}
+	rows, _ := s.db.Query(ctx, `SELECT `+customerCols+customerFrom+` WHERE c.id = $1 AND `+visibleCustomer, id, string(scope.Role), cust)
+	c, err := pgx.CollectExactlyOneRow(rows, scanCustomer)
+	return c, wrap(err, "customer %d", id)
+}
+
 // Lock returns a customer with its row locked until the transaction ends. Limit checks lock the owner row so two
 // concurrent creates can't both pass.
 func (s Customers) Lock(ctx context.Context, id int64) (Customer, error) {

@@ -15,6 +15,26 @@ type Actor struct {
 	IP        string
 	// Recent: the acting person re-authenticated within the window that deletions and sign-in changes need.
 	Recent bool
+	// Customer and Plan are the effective account's customer and its plan when the caller already has them (the
+	// session loads them with the request); nil otherwise. Services use them instead of reading them again.
+	Customer *store.Customer
+	Plan     *store.Plan
+}
+
+// ownCustomer returns the effective account's customer and plan: the ones the actor carries, or read.
+func (s *Service) ownCustomer(ctx context.Context, a Actor) (store.Customer, store.Plan, error) {
+	if a.Customer != nil && a.Plan != nil && a.Effective.CustomerID != nil && a.Customer.ID == *a.Effective.CustomerID {
+		return *a.Customer, *a.Plan, nil
+	}
+	if a.Effective.CustomerID == nil {
+		return store.Customer{}, store.Plan{}, store.ErrNotFound
+	}
+	c, err := store.NewCustomers(s.pool).ByID(ctx, *a.Effective.CustomerID)
+	if err != nil {
+		return c, store.Plan{}, err
+	}
+	p, err := store.NewPlans(s.pool).ByID(ctx, c.PlanID)
+	return c, p, err
 }
 
 // Scope is what the actor may see.

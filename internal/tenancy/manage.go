@@ -129,10 +129,7 @@ func isFail(err error) bool { _, ok := fail.As(err); return ok }
 
 // visibleCustomer loads customer id if the actor may see it; otherwise it is not found, exactly as a missing id.
 func (s *Service) visibleCustomer(ctx context.Context, a Actor, id int64) (store.Customer, error) {
-	if err := store.Resolve(ctx, s.pool, a.Scope(), store.KindCustomer, id); err != nil {
-		return store.Customer{}, err
-	}
-	return store.NewCustomers(s.pool).ByID(ctx, id)
+	return store.NewCustomers(s.pool).Visible(ctx, a.Scope(), id)
 }
 
 // CustomerView is what a customer's page shows.

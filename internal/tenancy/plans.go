@@ -40,11 +40,7 @@ func (s *Service) PlanOwnerOf(ctx context.Context, a Actor) (PlanOwner, error) {
 	case a.Effective.Role == store.RoleAdmin:
 		return PlanOwner{Audiences: []string{"client", "reseller"}}, nil
 	case a.Effective.Role == store.RoleReseller && a.Effective.CustomerID != nil:
-		c, err := store.NewCustomers(s.pool).ByID(ctx, *a.Effective.CustomerID)
-		if err != nil {
-			return PlanOwner{}, err
-		}
-		own, err := store.NewPlans(s.pool).ByID(ctx, c.PlanID)
+		c, own, err := s.ownCustomer(ctx, a)
 		if err != nil {
 			return PlanOwner{}, err
 		}
