@@ -310,7 +310,8 @@ func (s *Service) OnPlanChange(ctx context.Context, tx pgx.Tx, customerID, oldPl
 				}
 				if unused := MulDivHalfUp(l.NetMinor, left, total); unused > 0 {
 					credit = append(credit, Line{Description: fmt.Sprintf("Unused time on %s, %s (%d of %d days)",
-						planLine(oldPlan, sub.Cycle), span(invStart, to), left, total), Quantity: 1, UnitMinor: unused})
+						planLine(oldPlan, sub.Cycle), span(invStart, to), left, total), Quantity: 1, UnitMinor: unused,
+						TaxRateBP: l.TaxRateBP})
 				}
 			}
 			if len(credit) > 0 {
