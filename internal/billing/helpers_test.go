@@ -195,3 +195,5 @@ func jsonRoundTrip(d billing.Document, out *billing.Document) error {
 	}
 	return json.Unmarshal(b, out)
 }
+
+func jsonUnmarshal(s string, out any) error { return json.Unmarshal([]byte(s), out) }

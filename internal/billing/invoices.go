@@ -15,7 +15,7 @@ import (
 	"portal/internal/store"
 )
 
-// planLine is the description of a plan's line for a cycle; proration finds the line it credits by it.
+// planLine is the description of a plan's line for a cycle (proration finds lines of old documents by it).
 func planLine(plan store.Plan, cycle string) string { return fmt.Sprintf("%s (%s)", plan.Name, cycle) }
 
 // Generate makes the invoices that are due: for every live subscription whose next period starts within its
@@ -107,7 +107,7 @@ func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, 
 	}
 	if err == nil {
 		if price.AmountMinor > 0 {
-			lines = append(lines, Line{Description: planLine(plan, cycle), Quantity: 1, UnitMinor: price.AmountMinor})
+			lines = append(lines, Line{Description: planLine(plan, cycle), Quantity: 1, UnitMinor: price.AmountMinor, PlanID: plan.ID})
 		}
 		if first && price.SetupFeeMinor > 0 {
 			lines = append(lines, Line{Description: "Setup fee: " + plan.Name, Quantity: 1, UnitMinor: price.SetupFeeMinor})
@@ -305,7 +305,7 @@ func (s *Service) OnPlanChange(ctx context.Context, tx pgx.Tx, customerID, oldPl
 			}
 			var credit []Line
 			for _, l := range d.Lines {
-				if !strings.HasPrefix(l.Description, planLine(oldPlan, sub.Cycle)) {
+				if !oldPlanLine(l, oldPlan, sub.Cycle) {
 					continue
 				}
 				if unused := MulDivHalfUp(l.NetMinor, left, total); unused > 0 {
@@ -326,7 +326,7 @@ func (s *Service) OnPlanChange(ctx context.Context, tx pgx.Tx, customerID, oldPl
 			continue
 		}
 		desc := fmt.Sprintf("%s, %s (%d of %d days)", planLine(newPlan, sub.Cycle), span(start, to), left, total)
-		nd, err := s.newDocument(ctx, tx, iss, c, KindInvoice, []Line{{Description: desc, Quantity: 1, UnitMinor: charge}})
+		nd, err := s.newDocument(ctx, tx, iss, c, KindInvoice, []Line{{Description: desc, Quantity: 1, UnitMinor: charge, PlanID: newPlan.ID}})
 		if err != nil {
 			return err
 		}
@@ -344,6 +344,15 @@ func (s *Service) OnPlanChange(ctx context.Context, tx pgx.Tx, customerID, oldPl
 		}
 	}
 	return b.SetSubscriptionPlan(ctx, sub.ID, newPlan.ID)
+}
+
+// oldPlanLine reports whether l charges for plan: by its plan id, or, on a document issued before lines carried
+// one, by the plan's line description (which a rename since then defeats; nothing else identifies those lines).
+func oldPlanLine(l Line, plan store.Plan, cycle string) bool {
+	if l.PlanID != 0 {
+		return l.PlanID == plan.ID
+	}
+	return strings.HasPrefix(l.Description, planLine(plan, cycle))
 }
 
 // span is a period [from, to) as printed: its first and last day.
