@@ -171,9 +171,10 @@ type CustomerBilling struct {
 	Currency     string
 }
 
-// CustomerBilling returns a visible customer's subscription, billing details and credit.
+// CustomerBilling returns the subscription, billing details and credit of the actor's own customer or of one it
+// may see.
 func (s *Service) CustomerBilling(ctx context.Context, a hosting.Actor, customerID int64) (CustomerBilling, error) {
-	if err := store.Resolve(ctx, s.pool, a.Scope(), store.KindCustomer, customerID); err != nil {
+	if err := selfOrVisible(ctx, s.pool, a, customerID); err != nil {
 		return CustomerBilling{}, err
 	}
 	b := store.NewBilling(s.pool)
@@ -198,6 +199,16 @@ func (s *Service) CustomerBilling(ctx context.Context, a hosting.Actor, customer
 	out.Currency = iss.Currency
 	out.Credit, err = b.CreditBalance(ctx, customerID, iss.Currency)
 	return out, err
+}
+
+// selfOrVisible lets an actor at its own customer (a reseller is the buyer of its wholesale bill, which
+// Resolve's customer scope, its clients, doesn't cover) or at a customer its scope covers; anything else is not
+// found.
+func selfOrVisible(ctx context.Context, db store.DBTX, a hosting.Actor, customerID int64) error {
+	if own := a.Effective.CustomerID; own != nil && *own == customerID {
+		return nil
+	}
+	return store.Resolve(ctx, db, a.Scope(), store.KindCustomer, customerID)
 }
 
 // SubscribeCustomer starts billing a customer the actor may see (admins: any; resellers: their clients) on its

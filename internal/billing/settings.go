@@ -271,7 +271,7 @@ type ProfileInput struct{ LegalName, Address, Country, VATID string }
 // SaveProfile stores the billing details of a customer the actor may see (itself, or one of its clients). A VAT id
 // of an EU country is checked offline against that country's format.
 func (s *Service) SaveProfile(ctx context.Context, a hosting.Actor, customerID int64, in ProfileInput) error {
-	if err := store.Resolve(ctx, s.pool, a.Scope(), store.KindCustomer, customerID); err != nil {
+	if err := selfOrVisible(ctx, s.pool, a, customerID); err != nil {
 		return err
 	}
 	errs := fail.Fields{}
