@@ -44,3 +44,20 @@ func TestAccountBilling_ClientAndReseller(t *testing.T) {
 		}
 	}
 }
+
+// TestInvoiceList_PageOutOfRange: a page number past any list (or not a number) is a 400, not an overflowing
+// OFFSET and a 500; an ordinary page past the end is an empty list.
+func TestInvoiceList_PageOutOfRange(t *testing.T) {
+	app := newApp(t)
+	app.customer(store.RoleReseller, nil, "page-r1@example.com")
+	b := app.browser()
+	b.mustLogin("page-r1@example.com", pw, "/reseller")
+	for _, page := range []string{"200000000000000000", "99999999999999999999", "0", "-3", "x"} {
+		if resp := b.get("/invoices?page=" + page); resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("page %s: status %d, want 400", page, resp.StatusCode)
+		}
+	}
+	if resp := b.get("/invoices?page=7"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("page 7: status %d, want 200", resp.StatusCode)
+	}
+}

@@ -443,6 +443,9 @@ func (s Billing) OverdueOf(ctx context.Context, customerID int64, day time.Time,
 	return n, wrap(err, "overdue of %d", customerID)
 }
 
+// MaxInvoicePage is the last page an invoice list goes to: 50 a page, far past any ledger.
+const MaxInvoicePage = 1_000_000
+
 // InvoiceFilter selects invoices for a list.
 type InvoiceFilter struct {
 	State      string
@@ -497,9 +500,7 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) ([]
 	if err != nil {
 		return nil, nil, wrap(err, "invoice totals")
 	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
+	f.Page = min(max(f.Page, 1), MaxInvoicePage) // (Page-1)*50 must not overflow into a negative OFFSET
 	rows, _ = s.db.Query(ctx, `SELECT `+invoiceCols+invoiceFrom+w+` ORDER BY i.issued_on DESC, i.id DESC LIMIT 50 OFFSET `+
 		arg((f.Page-1)*50), args...)
 	list, err := pgx.CollectRows(rows, scanInvoice)
