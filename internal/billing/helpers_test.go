@@ -197,3 +197,5 @@ func jsonRoundTrip(d billing.Document, out *billing.Document) error {
 }
 
 func jsonUnmarshal(s string, out any) error { return json.Unmarshal([]byte(s), out) }
+
+func itoa(n int64) string { return fmt.Sprint(n) }
