@@ -150,6 +150,12 @@ func (s *Service) suspend(ctx context.Context, id, customerID int64) error {
 			if err != nil && !higherLevel(err) {
 				return err
 			}
+			// Tenancy leaves an admin's or a reseller's suspension alone. The step is done only when billing's
+			// suspension took effect: otherwise lifting the other one would free a customer that still owes this.
+			c, err := store.NewCustomers(tx).ByID(ctx, customerID)
+			if err != nil || !c.SuspendedSelf || c.SuspendedBy != store.SuspendedByBilling {
+				return err
+			}
 			if inv.SubscriptionID != nil {
 				if err := b.SetSubscriptionState(ctx, *inv.SubscriptionID, store.SubSuspended); err != nil {
 					return err
