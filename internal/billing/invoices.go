@@ -63,7 +63,7 @@ func (s *Service) generateOne(ctx context.Context, id int64) (bool, error) {
 		}
 		from, to := sub.NextDueOn, addCycle(sub.NextDueOn, sub.Cycle)
 		first := sub.PeriodStart.Equal(sub.NextDueOn) // nothing invoiced yet: the setup fee is due too
-		lines, err := s.periodLines(ctx, tx, c, sub.Cycle, first)
+		lines, err := s.periodLines(ctx, tx, c, iss.Currency, sub.Cycle, first)
 		if err != nil {
 			return err
 		}
@@ -94,7 +94,7 @@ func (s *Service) generateOne(ctx context.Context, id int64) (bool, error) {
 
 // periodLines are the lines of one full period of c's plan: its retail price (and setup fee on the first
 // invoice) and, for a reseller, the wholesale price of its plan for each of its subscribed clients.
-func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, cycle string, first bool) ([]Line, error) {
+func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, currency, cycle string, first bool) ([]Line, error) {
 	b := store.NewBilling(tx)
 	plan, err := store.NewPlans(tx).ByID(ctx, c.PlanID)
 	if err != nil {
@@ -106,6 +106,9 @@ func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, 
 		return nil, err
 	}
 	if err == nil {
+		if err := sameCurrency(price, plan, currency); err != nil {
+			return nil, err
+		}
 		if price.AmountMinor > 0 {
 			lines = append(lines, Line{Description: planLine(plan, cycle), Quantity: 1, UnitMinor: price.AmountMinor, PlanID: plan.ID})
 		}
@@ -121,6 +124,9 @@ func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, 
 		return lines, nil
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := sameCurrency(ws, plan, currency); err != nil {
 		return nil, err
 	}
 	clients, err := store.NewCustomers(tx).LiveClients(ctx, c.ID)
@@ -140,6 +146,15 @@ func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, 
 			Quantity: 1, UnitMinor: ws.AmountMinor})
 	}
 	return lines, nil
+}
+
+// sameCurrency refuses a price in another currency than the issuer's: its amount would be billed as if it were
+// in the issuer's currency.
+func sameCurrency(p store.Price, plan store.Plan, currency string) error {
+	if p.Currency != currency {
+		return fail.Invalid("The plan %s is priced in %s, but invoices are issued in %s; set its prices again.", plan.Name, p.Currency, currency)
+	}
+	return nil
 }
 
 // creditNote issues, in tx, a credit note against inv (locked by the caller) for lines given with positive
@@ -274,6 +289,11 @@ func (s *Service) OnPlanChange(ctx context.Context, tx pgx.Tx, customerID, oldPl
 	newPrice, err := b.Price(ctx, newPlan.ID, store.PriceRetail, sub.Cycle)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
+	}
+	if err == nil {
+		if err := sameCurrency(newPrice, newPlan, iss.Currency); err != nil {
+			return err
+		}
 	}
 	// Each period still running (or invoiced in advance) is one cycle ending on its invoices' period end: the
 	// old plan's lines are credited for the days left of each invoice, the new plan charged once for the days
@@ -430,7 +450,7 @@ func (s *Service) AwaitSignupPayment(ctx context.Context, customerID int64) (boo
 		if err := b.AdvanceSubscription(ctx, sub.ID, from, to); err != nil {
 			return err
 		}
-		lines, err := s.periodLines(ctx, tx, c, price.Cycle, true)
+		lines, err := s.periodLines(ctx, tx, c, iss.Currency, price.Cycle, true)
 		if err != nil || len(lines) == 0 {
 			return err
 		}
