@@ -212,7 +212,7 @@ func selfOrVisible(ctx context.Context, db store.DBTX, a hosting.Actor, customer
 }
 
 // SubscribeCustomer starts billing a customer the actor may see (admins: any; resellers: their clients) on its
-// plan, monthly or yearly, from start (a date, YYYY-MM-DD; empty: today).
+// plan, monthly or yearly, from start (a date, YYYY-MM-DD, from one cycle back to a year ahead; empty: today).
 func (s *Service) SubscribeCustomer(ctx context.Context, a hosting.Actor, customerID int64, cycle, start string) error {
 	if err := store.Resolve(ctx, s.pool, a.Scope(), store.KindCustomer, customerID); err != nil {
 		return err
@@ -225,6 +225,11 @@ func (s *Service) SubscribeCustomer(ctx context.Context, a hosting.Actor, custom
 		t, err := time.Parse(time.DateOnly, start)
 		if err != nil {
 			return fail.Field("start", "Enter a date as YYYY-MM-DD.")
+		}
+		// Every period from the start on is invoiced, and issued invoices are never deleted: at most one cycle
+		// back (the period running now), at most a year ahead.
+		if lo, hi := subCycle(day, cycle), day.AddDate(1, 0, 0); t.Before(lo) || t.After(hi) {
+			return fail.Field("start", "Choose a start from %s to %s.", lo.Format(time.DateOnly), hi.Format(time.DateOnly))
 		}
 		day = t
 	}
