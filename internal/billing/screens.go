@@ -136,8 +136,10 @@ func (s *Service) ResellerSummary(ctx context.Context, a hosting.Actor) (Summary
 		}
 		return rows.Err()
 	}
-	if err := sum(`SELECT currency, sum(paid_minor)::bigint FROM invoices WHERE issuer_reseller_id = $1
-		AND kind = 'invoice' AND state <> 'draft' GROUP BY currency ORDER BY currency`, &out.Revenue); err != nil {
+	// Revenue is the money received: payments, not what invoices have as paid, which includes credit applied
+	// (money received once already, for the invoice a credit note corrected).
+	if err := sum(`SELECT p.currency, sum(p.amount_minor)::bigint FROM payments p JOIN invoices i ON i.id = p.invoice_id
+		WHERE i.issuer_reseller_id = $1 AND p.provider <> '`+providerCredit+`' GROUP BY p.currency ORDER BY p.currency`, &out.Revenue); err != nil {
 		return out, err
 	}
 	if err := sum(`SELECT currency, sum(total_minor - paid_minor - credited_minor)::bigint FROM invoices
