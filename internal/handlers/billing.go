@@ -88,7 +88,11 @@ func (h *Handler) invoiceList(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Rows = invoiceRows(list.Invoices)
 	for _, t := range list.Totals {
-		d.Totals = append(d.Totals, views.TotalRow{State: t.State + " (" + t.Currency + ")", Count: strconv.Itoa(t.Count),
+		label := t.State
+		if t.Kind == store.KindCreditNote {
+			label = "credit notes"
+		}
+		d.Totals = append(d.Totals, views.TotalRow{State: label + " (" + t.Currency + ")", Count: strconv.Itoa(t.Count),
 			Total: money(t.Total, t.Currency), Open: money(t.Open, t.Currency)})
 	}
 	for _, c := range list.Credit {

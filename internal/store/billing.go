@@ -454,8 +454,9 @@ type InvoiceFilter struct {
 	Page       int
 }
 
-// InvoiceTotals sums the listed invoices per state, in one currency each.
+// InvoiceTotals sums the listed documents per kind (invoices, credit notes) and state, in one currency each.
 type InvoiceTotals struct {
+	Kind     string
 	State    string
 	Currency string
 	Count    int
@@ -470,7 +471,8 @@ func visibleInvoice(role, cust string) string {
 		"::bigint OR i.customer_id = " + cust + "::bigint)) OR (" + role + "::text = 'client' AND i.customer_id = " + cust + "::bigint))"
 }
 
-// Invoices lists a page of the invoices scope sees (issued by it, or to it) that match f, with totals per state.
+// Invoices lists a page of the invoices scope sees (issued by it, or to it) that match f, with totals per kind and
+// state (a state filter lists invoices only).
 // issued restricts a reseller to the invoices it issued (its ledger), false to those issued to it.
 func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) ([]Invoice, []InvoiceTotals, error) {
 	var args []any
@@ -480,8 +482,8 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) ([]
 		cust = &scope.CustomerID
 	}
 	where := []string{"i.state <> 'draft'", visibleInvoice(arg(string(scope.Role)), arg(cust))}
-	if f.State != "" {
-		where = append(where, "i.state = "+arg(f.State))
+	if f.State != "" { // a state is an invoice's: a credit note is "issued" for good and is not owed
+		where = append(where, "i.kind = 'invoice'", "i.state = "+arg(f.State))
 	}
 	if f.CustomerID != 0 {
 		where = append(where, "i.customer_id = "+arg(f.CustomerID))
@@ -493,9 +495,9 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) ([]
 		where = append(where, "i.issued_on <= "+arg(*f.To)+"::date")
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
-	rows, _ := s.db.Query(ctx, `SELECT i.state, i.currency, count(*)::int, coalesce(sum(i.total_minor), 0)::bigint,
+	rows, _ := s.db.Query(ctx, `SELECT i.kind, i.state, i.currency, count(*)::int, coalesce(sum(i.total_minor), 0)::bigint,
 		coalesce(sum(CASE WHEN i.kind = 'invoice' AND i.state = 'issued' THEN greatest(i.total_minor - i.paid_minor - i.credited_minor, 0) ELSE 0 END), 0)::bigint`+
-		invoiceFrom+w+` GROUP BY i.state, i.currency ORDER BY i.state, i.currency`, args...)
+		invoiceFrom+w+` GROUP BY i.kind, i.state, i.currency ORDER BY i.kind DESC, i.state, i.currency`, args...)
 	totals, err := pgx.CollectRows(rows, pgx.RowToStructByPos[InvoiceTotals])
 	if err != nil {
 		return nil, nil, wrap(err, "invoice totals")
