@@ -54,9 +54,7 @@ func TestCurrency_OneCurrencyPerIssuer(t *testing.T) {
 		Currency: "USD", AmountMinor: 1000}); err != nil {
 		t.Fatal(err)
 	}
-	c2 := e.Customer(store.RoleClient, nil, unique("to-usd"), p)
-	e.subscribe(c2, "2026-01-01")
-	e.run()
+	c2 := e.billedClient(nil, "to-usd", p)
 	e.Clock.Set("2026-01-11")
 	if err := e.Ten.ChangePlan(ctx, c2.ID, q.ID); err == nil {
 		t.Fatal("a plan change to a plan priced in another currency went through")

@@ -37,9 +37,7 @@ func TestDunning_PaymentDuringSuspension(t *testing.T) {
 	ctx := context.Background()
 	p := e.Plan(nil, store.RoleClient, "P", testenv.Unlimited)
 	e.price(p, store.PriceRetail, 5000, 0)
-	c := e.Customer(store.RoleClient, nil, unique("between"), p)
-	e.subscribe(c, "2026-01-01")
-	e.run()
+	c := e.billedClient(nil, "between", p)
 	inv := e.invoices(c)[0]
 	e.Clock.Set("2026-01-10")
 	var wg sync.WaitGroup

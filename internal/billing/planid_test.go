@@ -6,7 +6,6 @@ import (
 
 	"portal/internal/billing"
 	"portal/internal/store"
-	"portal/internal/testenv"
 )
 
 // TestProration_AfterPlanRename: the plan's line is found by the plan, not by its name; renaming the plan before an
@@ -14,13 +13,8 @@ import (
 func TestProration_AfterPlanRename(t *testing.T) {
 	e := newEnv(t, "", false)
 	ctx := context.Background()
-	a := e.Plan(nil, store.RoleClient, "A", testenv.Unlimited)
-	bp := e.Plan(nil, store.RoleClient, "B", testenv.Unlimited)
-	e.price(a, store.PriceRetail, 3000, 0)
-	e.price(bp, store.PriceRetail, 6000, 0)
-	c := e.Customer(store.RoleClient, nil, unique("rename"), a)
-	e.subscribe(c, "2026-01-01")
-	e.run()
+	a, bp := e.plansAB()
+	c := e.billedClient(nil, "rename", a)
 	a.Name = "A (renamed)"
 	if _, err := store.NewPlans(e.Pool).Update(ctx, a); err != nil {
 		t.Fatal(err)

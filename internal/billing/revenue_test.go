@@ -17,9 +17,7 @@ func TestResellerRevenue_CreditCountsOnce(t *testing.T) {
 	r := e.Customer(store.RoleReseller, nil, unique("rev-r"))
 	rp := e.Plan(&r, store.RoleClient, "RP", testenv.Unlimited)
 	e.price(rp, store.PriceRetail, 1000, 0)
-	c := e.Customer(store.RoleClient, &r, unique("rev-c"), rp)
-	e.subscribe(c, "2026-01-01")
-	e.run()
+	c := e.billedClient(&r, "rev-c", rp)
 	jan := e.invoices(c)[0]
 	if err := e.pay(billing.Payment{InvoiceID: jan.ID, Amount: billing.Money{Minor: 1000, Currency: "EUR"}, Provider: "bank", Reference: "REV-1"}); err != nil {
 		t.Fatal(err)

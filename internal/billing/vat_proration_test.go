@@ -6,7 +6,6 @@ import (
 
 	"portal/internal/billing"
 	"portal/internal/store"
-	"portal/internal/testenv"
 )
 
 // TestProration_CreditNoteCarriesVAT: with 19 % VAT, the credit note of a plan change carries the VAT of the lines
@@ -16,14 +15,9 @@ func TestProration_CreditNoteCarriesVAT(t *testing.T) {
 	e := newEnv(t, "", false)
 	ctx := context.Background()
 	e.vat(nil, "DE", 1900)
-	a := e.Plan(nil, store.RoleClient, "A", testenv.Unlimited)
-	bp := e.Plan(nil, store.RoleClient, "B", testenv.Unlimited)
-	e.price(a, store.PriceRetail, 3000, 0)
-	e.price(bp, store.PriceRetail, 6000, 0)
+	a, bp := e.plansAB()
 
-	c := e.Customer(store.RoleClient, nil, unique("vat-prorate"), a)
-	e.subscribe(c, "2026-01-01")
-	e.run()
+	c := e.billedClient(nil, "vat-prorate", a)
 	e.Clock.Set("2026-01-11") // 21 of 31 days left
 	if err := e.Ten.ChangePlan(ctx, c.ID, bp.ID); err != nil {
 		t.Fatal(err)
@@ -49,9 +43,7 @@ func TestProration_CreditNoteCarriesVAT(t *testing.T) {
 
 	// A change on the first day of the period credits all of the period: the credit note cancels the invoice.
 	e.Clock.Set("2026-01-01")
-	c2 := e.Customer(store.RoleClient, nil, unique("vat-prorate-day1"), a)
-	e.subscribe(c2, "2026-01-01")
-	e.run()
+	c2 := e.billedClient(nil, "vat-prorate-day1", a)
 	if err := e.Ten.ChangePlan(ctx, c2.ID, bp.ID); err != nil {
 		t.Fatal(err)
 	}
