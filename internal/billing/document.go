@@ -25,6 +25,9 @@ type Line struct {
 	NetMinor    int64  `json:"net_minor"`
 	TaxRateBP   int64  `json:"tax_rate_bp"` // basis points: 1900 = 19 %
 	TaxMinor    int64  `json:"tax_minor"`
+	// PlanID is the plan a plan line charges for (0 on other lines and on documents issued before lines named
+	// their plan; omitted then, so those documents keep their canonical bytes and hashes). Proration credits by it.
+	PlanID int64 `json:"plan_id,omitempty"`
 }
 
 // TaxLine sums the lines of one rate.

@@ -122,13 +122,19 @@ func (s *Service) remind(ctx context.Context, id int64, steps []int32, late int)
 	})
 }
 
-// suspend suspends the buyer for an overdue invoice through tenancy's suspension with the level billing, holding
-// the customer's billing lock (so the unsuspension after a payment waits for it), unless the invoice was paid
-// meanwhile or a provider payment for it is pending.
+// suspend suspends the buyer for an overdue invoice through tenancy's suspension with the level billing, unless
+// the invoice was paid meanwhile or a provider payment for it is pending. The decision and the suspension's record
+// are one transaction under the invoice's row lock, which a payment takes too: a payment lands either before (and
+// nothing is suspended) or after the suspension is recorded (and its reinstate job lifts it). ISPConfig is brought
+// in line after the commit. The customer's billing lock is held throughout, so the unsuspension waits for it.
 func (s *Service) suspend(ctx context.Context, id, customerID int64) error {
 	return s.locked(ctx, customerID, func(conn *pgxpool.Conn) error {
-		goAhead := false
+		var affected []int64
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			// The customer's row before the invoice's, the order a plan change takes them in.
+			if _, err := store.NewCustomers(tx).Lock(ctx, customerID); err != nil {
+				return err
+			}
 			inv, owed, err := stillOwed(ctx, tx, id)
 			if err != nil || !owed {
 				return err
@@ -140,26 +146,31 @@ func (s *Service) suspend(ctx context.Context, id, customerID int64) error {
 			if pending, err := b.HasPending(ctx, id); err != nil || pending {
 				return err
 			}
+			affected, err = s.ten.SuspendTx(ctx, tx, customerID, store.SuspendedByBilling)
+			if err != nil && !higherLevel(err) {
+				return err
+			}
+			// Tenancy leaves an admin's or a reseller's suspension alone. The step is done only when billing's
+			// suspension took effect: otherwise lifting the other one would free a customer that still owes this.
+			c, err := store.NewCustomers(tx).ByID(ctx, customerID)
+			if err != nil || !c.SuspendedSelf || c.SuspendedBy != store.SuspendedByBilling {
+				return err
+			}
 			if inv.SubscriptionID != nil {
 				if err := b.SetSubscriptionState(ctx, *inv.SubscriptionID, store.SubSuspended); err != nil {
 					return err
 				}
 			}
-			goAhead = true
-			return nil
-		})
-		if err != nil || !goAhead {
-			return err
-		}
-		if err := s.ten.SetSuspended(ctx, customerID, true, store.SuspendedByBilling); err != nil && !higherLevel(err) {
-			return err
-		}
-		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if _, err := store.NewBilling(tx).StepDone(ctx, id, "suspend"); err != nil {
+			if _, err := b.StepDone(ctx, id, "suspend"); err != nil {
 				return err
 			}
 			return audit(ctx, tx, nil, "invoice.dunning_suspend", id, "customer "+strconv.FormatInt(customerID, 10))
 		})
+		if err != nil {
+			return err
+		}
+		s.ten.ApplySuspensions(ctx, affected)
+		return nil
 	})
 }
 

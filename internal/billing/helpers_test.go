@@ -195,3 +195,27 @@ func jsonRoundTrip(d billing.Document, out *billing.Document) error {
 	}
 	return json.Unmarshal(b, out)
 }
+
+func jsonUnmarshal(s string, out any) error { return json.Unmarshal([]byte(s), out) }
+
+func itoa(n int64) string { return fmt.Sprint(n) }
+
+// billedClient is a new client (of reseller, or the operator's when nil) on plan, subscribed from 2026-01-01 and
+// invoiced by a run.
+func (e *env) billedClient(reseller *store.Customer, name string, plan store.Plan) store.Customer {
+	e.T.Helper()
+	c := e.Customer(store.RoleClient, reseller, unique(name), plan)
+	e.subscribe(c, "2026-01-01")
+	e.run()
+	return c
+}
+
+// plansAB are two operator client plans, A at 30.00 and B at 60.00 a month.
+func (e *env) plansAB() (a, b store.Plan) {
+	e.T.Helper()
+	a = e.Plan(nil, store.RoleClient, "A", testenv.Unlimited)
+	b = e.Plan(nil, store.RoleClient, "B", testenv.Unlimited)
+	e.price(a, store.PriceRetail, 3000, 0)
+	e.price(b, store.PriceRetail, 6000, 0)
+	return a, b
+}

@@ -15,7 +15,7 @@ import (
 	"portal/internal/store"
 )
 
-// planLine is the description of a plan's line for a cycle; proration finds the line it credits by it.
+// planLine is the description of a plan's line for a cycle (proration finds lines of old documents by it).
 func planLine(plan store.Plan, cycle string) string { return fmt.Sprintf("%s (%s)", plan.Name, cycle) }
 
 // Generate makes the invoices that are due: for every live subscription whose next period starts within its
@@ -63,7 +63,7 @@ func (s *Service) generateOne(ctx context.Context, id int64) (bool, error) {
 		}
 		from, to := sub.NextDueOn, addCycle(sub.NextDueOn, sub.Cycle)
 		first := sub.PeriodStart.Equal(sub.NextDueOn) // nothing invoiced yet: the setup fee is due too
-		lines, err := s.periodLines(ctx, tx, c, sub.Cycle, first)
+		lines, err := s.periodLines(ctx, tx, c, iss.Currency, sub.Cycle, first)
 		if err != nil {
 			return err
 		}
@@ -94,7 +94,7 @@ func (s *Service) generateOne(ctx context.Context, id int64) (bool, error) {
 
 // periodLines are the lines of one full period of c's plan: its retail price (and setup fee on the first
 // invoice) and, for a reseller, the wholesale price of its plan for each of its subscribed clients.
-func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, cycle string, first bool) ([]Line, error) {
+func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, currency, cycle string, first bool) ([]Line, error) {
 	b := store.NewBilling(tx)
 	plan, err := store.NewPlans(tx).ByID(ctx, c.PlanID)
 	if err != nil {
@@ -106,8 +106,11 @@ func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, 
 		return nil, err
 	}
 	if err == nil {
+		if err := sameCurrency(price, plan, currency); err != nil {
+			return nil, err
+		}
 		if price.AmountMinor > 0 {
-			lines = append(lines, Line{Description: planLine(plan, cycle), Quantity: 1, UnitMinor: price.AmountMinor})
+			lines = append(lines, Line{Description: planLine(plan, cycle), Quantity: 1, UnitMinor: price.AmountMinor, PlanID: plan.ID})
 		}
 		if first && price.SetupFeeMinor > 0 {
 			lines = append(lines, Line{Description: "Setup fee: " + plan.Name, Quantity: 1, UnitMinor: price.SetupFeeMinor})
@@ -121,6 +124,9 @@ func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, 
 		return lines, nil
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := sameCurrency(ws, plan, currency); err != nil {
 		return nil, err
 	}
 	clients, err := store.NewCustomers(tx).LiveClients(ctx, c.ID)
@@ -140,6 +146,15 @@ func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, 
 			Quantity: 1, UnitMinor: ws.AmountMinor})
 	}
 	return lines, nil
+}
+
+// sameCurrency refuses a price in another currency than the issuer's: its amount would be billed as if it were
+// in the issuer's currency.
+func sameCurrency(p store.Price, plan store.Plan, currency string) error {
+	if p.Currency != currency {
+		return fail.Invalid("The plan %s is priced in %s, but invoices are issued in %s; set its prices again.", plan.Name, p.Currency, currency)
+	}
+	return nil
 }
 
 // creditNote issues, in tx, a credit note against inv (locked by the caller) for lines given with positive
@@ -275,6 +290,11 @@ func (s *Service) OnPlanChange(ctx context.Context, tx pgx.Tx, customerID, oldPl
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
+	if err == nil {
+		if err := sameCurrency(newPrice, newPlan, iss.Currency); err != nil {
+			return err
+		}
+	}
 	// Each period still running (or invoiced in advance) is one cycle ending on its invoices' period end: the
 	// old plan's lines are credited for the days left of each invoice, the new plan charged once for the days
 	// left of the cycle.
@@ -305,12 +325,13 @@ func (s *Service) OnPlanChange(ctx context.Context, tx pgx.Tx, customerID, oldPl
 			}
 			var credit []Line
 			for _, l := range d.Lines {
-				if !strings.HasPrefix(l.Description, planLine(oldPlan, sub.Cycle)) {
+				if !oldPlanLine(l, oldPlan, sub.Cycle) {
 					continue
 				}
 				if unused := MulDivHalfUp(l.NetMinor, left, total); unused > 0 {
 					credit = append(credit, Line{Description: fmt.Sprintf("Unused time on %s, %s (%d of %d days)",
-						planLine(oldPlan, sub.Cycle), span(invStart, to), left, total), Quantity: 1, UnitMinor: unused})
+						planLine(oldPlan, sub.Cycle), span(invStart, to), left, total), Quantity: 1, UnitMinor: unused,
+						TaxRateBP: l.TaxRateBP})
 				}
 			}
 			if len(credit) > 0 {
@@ -325,7 +346,7 @@ func (s *Service) OnPlanChange(ctx context.Context, tx pgx.Tx, customerID, oldPl
 			continue
 		}
 		desc := fmt.Sprintf("%s, %s (%d of %d days)", planLine(newPlan, sub.Cycle), span(start, to), left, total)
-		nd, err := s.newDocument(ctx, tx, iss, c, KindInvoice, []Line{{Description: desc, Quantity: 1, UnitMinor: charge}})
+		nd, err := s.newDocument(ctx, tx, iss, c, KindInvoice, []Line{{Description: desc, Quantity: 1, UnitMinor: charge, PlanID: newPlan.ID}})
 		if err != nil {
 			return err
 		}
@@ -343,6 +364,15 @@ func (s *Service) OnPlanChange(ctx context.Context, tx pgx.Tx, customerID, oldPl
 		}
 	}
 	return b.SetSubscriptionPlan(ctx, sub.ID, newPlan.ID)
+}
+
+// oldPlanLine reports whether l charges for plan: by its plan id, or, on a document issued before lines carried
+// one, by the plan's line description (which a rename since then defeats; nothing else identifies those lines).
+func oldPlanLine(l Line, plan store.Plan, cycle string) bool {
+	if l.PlanID != 0 {
+		return l.PlanID == plan.ID
+	}
+	return strings.HasPrefix(l.Description, planLine(plan, cycle))
 }
 
 // span is a period [from, to) as printed: its first and last day.
@@ -420,7 +450,7 @@ func (s *Service) AwaitSignupPayment(ctx context.Context, customerID int64) (boo
 		if err := b.AdvanceSubscription(ctx, sub.ID, from, to); err != nil {
 			return err
 		}
-		lines, err := s.periodLines(ctx, tx, c, price.Cycle, true)
+		lines, err := s.periodLines(ctx, tx, c, iss.Currency, price.Cycle, true)
 		if err != nil || len(lines) == 0 {
 			return err
 		}

@@ -204,7 +204,8 @@ func TestConcurrency_SamePaymentTwice(t *testing.T) {
 }
 
 // TestConcurrency_DunningWhilePaying: dunning's suspension and a manual payment recorded at the same moment end
-// in one consistent state however they interleave: paid and, once the reinstate job ran, not suspended.
+// in one consistent state however they interleave: paid and, once the reinstate job ran, not suspended; and billing
+// never suspends the customer after the payment was recorded.
 func TestConcurrency_DunningWhilePaying(t *testing.T) {
 	e := newEnv(t, "", true)
 	p := e.Plan(nil, store.RoleClient, "P", testenv.Unlimited)
@@ -228,6 +229,9 @@ func TestConcurrency_DunningWhilePaying(t *testing.T) {
 		}
 		if got := e.invoice(inv.ID); got.State != store.InvoicePaid {
 			t.Fatalf("round %d: invoice %s, want paid", round, got.State)
+		}
+		if suspendedAfterPaid(e, inv.ID) {
+			t.Fatalf("round %d: billing suspended the customer after its invoice was paid", round)
 		}
 		e.waitFor("customer not suspended after the payment", func() bool {
 			got := e.Reload(c)

@@ -16,6 +16,23 @@ type Money struct {
 // minorDigits is the number of minor-unit digits per currency; anything not listed has 2.
 var minorDigits = map[string]int{"JPY": 0, "KRW": 0, "ISK": 0, "HUF": 2, "BHD": 3, "KWD": 3, "OMR": 3, "TND": 3}
 
+// iso4217 are the active ISO 4217 currency codes (funds and precious metals left out): an issuer bills in one.
+var iso4217 = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range strings.Fields(`AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD
+		BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP
+		GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP
+		LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK
+		PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND
+		TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG`) {
+		m[c] = true
+	}
+	return m
+}()
+
+// KnownCurrency reports whether code is an active ISO 4217 currency code (upper case).
+func KnownCurrency(code string) bool { return iso4217[code] }
+
 // MinorDigits is how many decimal places currency's minor unit has.
 func MinorDigits(currency string) int {
 	if d, ok := minorDigits[currency]; ok {

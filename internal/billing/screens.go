@@ -136,8 +136,10 @@ func (s *Service) ResellerSummary(ctx context.Context, a hosting.Actor) (Summary
 		}
 		return rows.Err()
 	}
-	if err := sum(`SELECT currency, sum(paid_minor)::bigint FROM invoices WHERE issuer_reseller_id = $1
-		AND kind = 'invoice' AND state <> 'draft' GROUP BY currency ORDER BY currency`, &out.Revenue); err != nil {
+	// Revenue is the money received: payments, not what invoices have as paid, which includes credit applied
+	// (money received once already, for the invoice a credit note corrected).
+	if err := sum(`SELECT p.currency, sum(p.amount_minor)::bigint FROM payments p JOIN invoices i ON i.id = p.invoice_id
+		WHERE i.issuer_reseller_id = $1 AND p.provider <> '`+providerCredit+`' GROUP BY p.currency ORDER BY p.currency`, &out.Revenue); err != nil {
 		return out, err
 	}
 	if err := sum(`SELECT currency, sum(total_minor - paid_minor - credited_minor)::bigint FROM invoices
@@ -171,9 +173,10 @@ type CustomerBilling struct {
 	Currency     string
 }
 
-// CustomerBilling returns a visible customer's subscription, billing details and credit.
+// CustomerBilling returns the subscription, billing details and credit of the actor's own customer or of one it
+// may see.
 func (s *Service) CustomerBilling(ctx context.Context, a hosting.Actor, customerID int64) (CustomerBilling, error) {
-	if err := store.Resolve(ctx, s.pool, a.Scope(), store.KindCustomer, customerID); err != nil {
+	if err := selfOrVisible(ctx, s.pool, a, customerID); err != nil {
 		return CustomerBilling{}, err
 	}
 	b := store.NewBilling(s.pool)
@@ -200,8 +203,18 @@ func (s *Service) CustomerBilling(ctx context.Context, a hosting.Actor, customer
 	return out, err
 }
 
+// selfOrVisible lets an actor at its own customer (a reseller is the buyer of its wholesale bill, which
+// Resolve's customer scope, its clients, doesn't cover) or at a customer its scope covers; anything else is not
+// found.
+func selfOrVisible(ctx context.Context, db store.DBTX, a hosting.Actor, customerID int64) error {
+	if own := a.Effective.CustomerID; own != nil && *own == customerID {
+		return nil
+	}
+	return store.Resolve(ctx, db, a.Scope(), store.KindCustomer, customerID)
+}
+
 // SubscribeCustomer starts billing a customer the actor may see (admins: any; resellers: their clients) on its
-// plan, monthly or yearly, from start (a date, YYYY-MM-DD; empty: today).
+// plan, monthly or yearly, from start (a date, YYYY-MM-DD, from one cycle back to a year ahead; empty: today).
 func (s *Service) SubscribeCustomer(ctx context.Context, a hosting.Actor, customerID int64, cycle, start string) error {
 	if err := store.Resolve(ctx, s.pool, a.Scope(), store.KindCustomer, customerID); err != nil {
 		return err
@@ -214,6 +227,11 @@ func (s *Service) SubscribeCustomer(ctx context.Context, a hosting.Actor, custom
 		t, err := time.Parse(time.DateOnly, start)
 		if err != nil {
 			return fail.Field("start", "Enter a date as YYYY-MM-DD.")
+		}
+		// Every period from the start on is invoiced, and issued invoices are never deleted: at most one cycle
+		// back (the period running now), at most a year ahead.
+		if lo, hi := subCycle(day, cycle), day.AddDate(1, 0, 0); t.Before(lo) || t.After(hi) {
+			return fail.Field("start", "Choose a start from %s to %s.", lo.Format(time.DateOnly), hi.Format(time.DateOnly))
 		}
 		day = t
 	}

@@ -47,8 +47,9 @@ type IssuerInput struct {
 	TerminateEnabled                          bool
 }
 
-// SaveIssuer validates and stores the actor's own issuer settings. The currency can't change once the issuer has
-// issued a document (its invoices and credits stay in one currency).
+// SaveIssuer validates and stores the actor's own issuer settings. The currency (a known ISO 4217 code) can't
+// change once the issuer has issued a document (its invoices and credits stay in one currency), nor while its plans
+// have prices (amounts in it).
 func (s *Service) SaveIssuer(ctx context.Context, a hosting.Actor, in IssuerInput) error {
 	rid, err := issuerScope(a)
 	if err != nil {
@@ -100,8 +101,8 @@ func (s *Service) SaveIssuer(ctx context.Context, a hosting.Actor, in IssuerInpu
 	}
 	iss.NumberPrefix = text("number_prefix", in.NumberPrefix, 20, false)
 	iss.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
-	if len(iss.Currency) != 3 || strings.Trim(iss.Currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		errs.Add("currency", "Enter a three-letter ISO 4217 code such as EUR.")
+	if !KnownCurrency(iss.Currency) {
+		errs.Add("currency", "Enter a three-letter ISO 4217 currency code such as EUR.")
 	}
 	iss.DaysBefore = number("days_before", in.DaysBefore, 0, 60)
 	iss.PaymentTermsDays = number("payment_terms_days", in.PaymentTermsDays, 0, 90)
@@ -136,6 +137,14 @@ func (s *Service) SaveIssuer(ctx context.Context, a hosting.Actor, in IssuerInpu
 		}
 		if cur.Currency != iss.Currency && cur.NextNumber > 1 {
 			return fail.Field("currency", "The currency can't change after the first invoice.")
+		}
+		if cur.Currency != iss.Currency {
+			// Prices are amounts in the issuer's currency: changing it would silently re-denominate them.
+			if prices, err := b.Prices(ctx, rid); err != nil {
+				return err
+			} else if len(prices) > 0 {
+				return fail.Field("currency", "The currency can't change while plans have prices in %s; remove them first.", cur.Currency)
+			}
 		}
 		iss.ID, iss.ResellerID = cur.ID, cur.ResellerID
 		if err := b.SaveIssuer(ctx, iss); err != nil {
@@ -271,7 +280,7 @@ type ProfileInput struct{ LegalName, Address, Country, VATID string }
 // SaveProfile stores the billing details of a customer the actor may see (itself, or one of its clients). A VAT id
 // of an EU country is checked offline against that country's format.
 func (s *Service) SaveProfile(ctx context.Context, a hosting.Actor, customerID int64, in ProfileInput) error {
-	if err := store.Resolve(ctx, s.pool, a.Scope(), store.KindCustomer, customerID); err != nil {
+	if err := selfOrVisible(ctx, s.pool, a, customerID); err != nil {
 		return err
 	}
 	errs := fail.Fields{}

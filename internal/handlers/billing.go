@@ -69,8 +69,12 @@ func (h *Handler) invoiceList(w http.ResponseWriter, r *http.Request) error {
 		}
 		*x.dst = &t
 	}
-	if pg, err := strconv.Atoi(q.Get("page")); err == nil {
-		f.Page = pg
+	if pg := q.Get("page"); pg != "" { // the same bounds as listQuery: the OFFSET must not overflow
+		n, err := strconv.Atoi(pg)
+		if err != nil || n < 1 || n > store.MaxInvoicePage {
+			return userErr(http.StatusBadRequest, "Invalid page number.")
+		}
+		f.Page = n
 	}
 	if len(d.Errs) > 0 { // an unreadable filter lists nothing rather than everything
 		return h.render(w, r, http.StatusUnprocessableEntity, "Invoices", views.InvoicesPage(d))
@@ -84,7 +88,11 @@ func (h *Handler) invoiceList(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Rows = invoiceRows(list.Invoices)
 	for _, t := range list.Totals {
-		d.Totals = append(d.Totals, views.TotalRow{State: t.State + " (" + t.Currency + ")", Count: strconv.Itoa(t.Count),
+		label := t.State
+		if t.Kind == store.KindCreditNote {
+			label = "credit notes"
+		}
+		d.Totals = append(d.Totals, views.TotalRow{State: label + " (" + t.Currency + ")", Count: strconv.Itoa(t.Count),
 			Total: money(t.Total, t.Currency), Open: money(t.Open, t.Currency)})
 	}
 	for _, c := range list.Credit {

@@ -75,8 +75,9 @@ func TestIsolationSweep(t *testing.T) {
 		"c1a": app.fullCustomer(c1a, "c1a"),
 		"c1b": app.fullCustomer(c1b, "c1b"),
 		"c2a": app.fullCustomer(c2a, "c2a"),
-		"r1":  {store.KindCustomer: r1.ID},
-		"r2":  {store.KindCustomer: r2.ID},
+		// A reseller's own objects are its wholesale bill from the operator.
+		"r1": {store.KindCustomer: r1.ID, store.KindInvoice: app.fixtureInvoice(r1)},
+		"r2": {store.KindCustomer: r2.ID, store.KindInvoice: app.fixtureInvoice(r2)},
 	}
 	// A drift item is the admins' alone.
 	driftID := app.insertObject(`INSERT INTO drift_items (platform_id, kind, problem) VALUES ($1, 'site', 'changed') RETURNING id`, app.platform.ID)
@@ -103,6 +104,11 @@ func TestIsolationSweep(t *testing.T) {
 		o[store.KindCustomer] = owned[customer][store.KindCustomer]
 		return o
 	}
+	// billOf is a victim tuple whose invoice is reseller tag's own bill from the operator.
+	billOf := func(o objects, tag string) objects {
+		o[store.KindInvoice] = owned[tag][store.KindInvoice]
+		return o
+	}
 	login := func(email string) *browser {
 		b := app.browser()
 		home := "/client"
@@ -121,12 +127,12 @@ func TestIsolationSweep(t *testing.T) {
 		b       *browser
 		victims []objects
 	}{
-		{"client c1a", login("c1a@example.com"), []objects{victim("c1b", "c1b", r1Plan.ID), victim("c2a", "c2a", r2Plan.ID), victim("r1", "c1b", opPlan.ID)}},
+		{"client c1a", login("c1a@example.com"), []objects{victim("c1b", "c1b", r1Plan.ID), victim("c2a", "c2a", r2Plan.ID), billOf(victim("r1", "c1b", opPlan.ID), "r1")}},
 		{"client c1b", login("c1b@example.com"), []objects{victim("c1a", "c1a", r1Plan.ID), victim("c2a", "c2a", opPlan.ID)}},
-		{"client c2a (other reseller)", login("c2a@example.com"), []objects{victim("c1a", "c1a", r2Plan.ID), victim("r2", "c1a", r1Plan.ID)}},
-		{"reseller r1", login("r1@example.com"), []objects{victim("c2a", "c2a", r2Plan.ID), victim("r2", "c2a", opPlan.ID), victim("r1", "c2a", r2Plan.ID)}},
-		{"reseller r2", login("r2@example.com"), []objects{victim("c1a", "c1a", r1Plan.ID), victim("r1", "c1b", opPlan.ID)}},
-		{"r1 impersonating c1a", r1AsC1a, []objects{victim("c1b", "c1b", r1Plan.ID), victim("c2a", "c2a", r2Plan.ID)}},
+		{"client c2a (other reseller)", login("c2a@example.com"), []objects{victim("c1a", "c1a", r2Plan.ID), billOf(victim("r2", "c1a", r1Plan.ID), "r2")}},
+		{"reseller r1", login("r1@example.com"), []objects{victim("c2a", "c2a", r2Plan.ID), billOf(victim("r2", "c2a", opPlan.ID), "r2"), victim("r1", "c2a", r2Plan.ID)}},
+		{"reseller r2", login("r2@example.com"), []objects{victim("c1a", "c1a", r1Plan.ID), billOf(victim("r1", "c1b", opPlan.ID), "r1")}},
+		{"r1 impersonating c1a", r1AsC1a, []objects{victim("c1b", "c1b", r1Plan.ID), victim("c2a", "c2a", r2Plan.ID), billOf(victim("c2a", "c2a", r2Plan.ID), "r1")}},
 	}
 
 	routes := idRoutes(t, app.h)

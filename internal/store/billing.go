@@ -439,6 +439,9 @@ func (s Billing) OverdueOf(ctx context.Context, customerID int64, day time.Time,
 	return n, wrap(err, "overdue of %d", customerID)
 }
 
+// MaxInvoicePage is the last page an invoice list goes to: 50 a page, far past any ledger.
+const MaxInvoicePage = 1_000_000
+
 // InvoiceFilter selects invoices for a list.
 type InvoiceFilter struct {
 	State      string
@@ -447,8 +450,9 @@ type InvoiceFilter struct {
 	Page       int
 }
 
-// InvoiceTotals sums the listed invoices per state, in one currency each.
+// InvoiceTotals sums the listed documents per kind (invoices, credit notes) and state, in one currency each.
 type InvoiceTotals struct {
+	Kind     string
 	State    string
 	Currency string
 	Count    int
@@ -463,7 +467,8 @@ func visibleInvoice(role, cust string) string {
 		"::bigint OR i.customer_id = " + cust + "::bigint)) OR (" + role + "::text = 'client' AND i.customer_id = " + cust + "::bigint))"
 }
 
-// Invoices lists a page of the invoices scope sees (issued by it, or to it) that match f, with totals per state.
+// Invoices lists a page of the invoices scope sees (issued by it, or to it) that match f, with totals per kind and
+// state (a state filter lists invoices only).
 // issued restricts a reseller to the invoices it issued (its ledger), false to those issued to it.
 func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) ([]Invoice, []InvoiceTotals, error) {
 	var args []any
@@ -473,8 +478,8 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) ([]
 		cust = &scope.CustomerID
 	}
 	where := []string{"i.state <> 'draft'", visibleInvoice(arg(string(scope.Role)), arg(cust))}
-	if f.State != "" {
-		where = append(where, "i.state = "+arg(f.State))
+	if f.State != "" { // a state is an invoice's: a credit note is "issued" for good and is not owed
+		where = append(where, "i.kind = 'invoice'", "i.state = "+arg(f.State))
 	}
 	if f.CustomerID != 0 {
 		where = append(where, "i.customer_id = "+arg(f.CustomerID))
@@ -486,16 +491,14 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) ([]
 		where = append(where, "i.issued_on <= "+arg(*f.To)+"::date")
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
-	rows, _ := s.db.Query(ctx, `SELECT i.state, i.currency, count(*)::int, coalesce(sum(i.total_minor), 0)::bigint,
+	rows, _ := s.db.Query(ctx, `SELECT i.kind, i.state, i.currency, count(*)::int, coalesce(sum(i.total_minor), 0)::bigint,
 		coalesce(sum(CASE WHEN i.kind = 'invoice' AND i.state = 'issued' THEN greatest(i.total_minor - i.paid_minor - i.credited_minor, 0) ELSE 0 END), 0)::bigint`+
-		invoiceFrom+w+` GROUP BY i.state, i.currency ORDER BY i.state, i.currency`, args...)
+		invoiceFrom+w+` GROUP BY i.kind, i.state, i.currency ORDER BY i.kind DESC, i.state, i.currency`, args...)
 	totals, err := pgx.CollectRows(rows, pgx.RowToStructByPos[InvoiceTotals])
 	if err != nil {
 		return nil, nil, wrap(err, "invoice totals")
 	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
+	f.Page = min(max(f.Page, 1), MaxInvoicePage) // (Page-1)*50 must not overflow into a negative OFFSET
 	rows, _ = s.db.Query(ctx, `SELECT `+invoiceCols+invoiceFrom+w+` ORDER BY i.issued_on DESC, i.id DESC LIMIT 50 OFFSET `+
 		arg((f.Page-1)*50), args...)
 	list, err := pgx.CollectRows(rows, scanInvoice)

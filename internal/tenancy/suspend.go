@@ -26,74 +26,100 @@ func (s *Service) SetSuspended(ctx context.Context, id int64, suspend bool, by s
 	}
 	var affected []int64
 	err := s.withCustomerLock(ctx, id, func(conn *pgxpool.Conn) error {
-		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			customers := store.NewCustomers(tx)
-			c, err := customers.Lock(ctx, id)
-			if err != nil {
-				return err
-			}
-			if c.State != store.StateActive {
-				return userErr("Only an active customer can be suspended or unsuspended (this one is %s).", c.State)
-			}
-			if c.SuspendedSelf && store.SuspensionRank(by) < store.SuspensionRank(c.SuspendedBy) {
-				return fail.Forbidden("This customer was suspended by %s; only %s can lift it.", levelName(c.SuspendedBy), levelName(c.SuspendedBy))
-			}
-			if c.SuspendedSelf == suspend && (!suspend || c.SuspendedBy == by) {
-				return nil
-			}
-			// Billing neither takes over a reseller's suspension nor lifts one: lifting its own must give back
-			// exactly the state before it, and a customer its reseller suspended stays suspended.
-			if by == store.SuspendedByBilling && c.SuspendedSelf && c.SuspendedBy != store.SuspendedByBilling {
-				return nil
-			}
-			self := ""
-			if suspend {
-				self = by
-			}
-			if err := customers.SetSuspension(ctx, c.ID, self, c.SuspendedByReseller, progress(suspend || c.SuspendedByReseller, c.Suspension)); err != nil {
-				return err
-			}
-			affected = append(affected, c.ID)
-			notify := []int64{c.ID}
-			if c.Kind == store.RoleReseller && c.SuspendedSelf != suspend {
-				clients, err := customers.LiveClients(ctx, c.ID)
-				if err != nil {
-					return err
-				}
-				for _, cl := range clients {
-					if err := customers.SetSuspension(ctx, cl.ID, cl.SuspendedBy, suspend, progress(suspend || cl.SuspendedSelf, cl.Suspension)); err != nil {
-						return err
-					}
-					affected = append(affected, cl.ID)
-					if !cl.SuspendedSelf { // its own suspension, if any, stays: nothing changes for it
-						notify = append(notify, cl.ID)
-					}
-				}
-			}
-			if s.SuspensionNotice != nil && c.SuspendedSelf != suspend {
-				for _, cid := range notify {
-					if err := s.SuspensionNotice(ctx, tx, cid, suspend); err != nil {
-						return err
-					}
-				}
-			}
-			for _, cid := range affected {
-				if err := s.enqueue(ctx, tx, SuspensionArgs{CustomerID: cid}); err != nil {
-					return err
-				}
-			}
-			return nil
+		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) (err error) {
+			affected, err = s.setSuspendedTx(ctx, tx, id, suspend, by)
+			return err
 		})
 	})
 	if err != nil {
 		return err
 	}
-	for _, cid := range affected {
+	s.ApplySuspensions(ctx, affected)
+	return nil
+}
+
+// SuspendTx records, in the caller's tx, a suspension of customer id by by with SetSuspended's rules, and enqueues
+// the jobs that apply it; it returns the customers whose flags changed, for the caller to ApplySuspensions once tx
+// has committed (no transaction is held across ISPConfig calls). It doesn't take the customer's lock: applying
+// does, so an object write that is under way is switched off when it is done. A caller that must decide and
+// suspend atomically (billing, under the invoice's row lock) uses it instead of SetSuspended.
+func (s *Service) SuspendTx(ctx context.Context, tx pgx.Tx, id int64, by string) ([]int64, error) {
+	if store.SuspensionRank(by) == 0 {
+		return nil, fmt.Errorf("tenancy: unknown suspension level %q", by)
+	}
+	return s.setSuspendedTx(ctx, tx, id, true, by)
+}
+
+// ApplySuspensions brings ISPConfig in line for each customer (ApplySuspension); what fails now is left to the
+// jobs enqueued with the change.
+func (s *Service) ApplySuspensions(ctx context.Context, ids []int64) {
+	for _, cid := range ids {
 		if err := s.ApplySuspension(ctx, cid); err != nil {
 			s.log.WarnContext(ctx, "suspension not applied yet; the job will retry", "customer_id", cid, "err", err)
 		}
 	}
-	return nil
+}
+
+// setSuspendedTx changes the suspension flags in tx (see SetSuspended) and enqueues a job per affected customer;
+// it returns the affected customers (none when nothing changed).
+func (s *Service) setSuspendedTx(ctx context.Context, tx pgx.Tx, id int64, suspend bool, by string) ([]int64, error) {
+	var affected []int64
+	customers := store.NewCustomers(tx)
+	c, err := customers.Lock(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.State != store.StateActive {
+		return nil, userErr("Only an active customer can be suspended or unsuspended (this one is %s).", c.State)
+	}
+	if c.SuspendedSelf && store.SuspensionRank(by) < store.SuspensionRank(c.SuspendedBy) {
+		return nil, fail.Forbidden("This customer was suspended by %s; only %s can lift it.", levelName(c.SuspendedBy), levelName(c.SuspendedBy))
+	}
+	if c.SuspendedSelf == suspend && (!suspend || c.SuspendedBy == by) {
+		return nil, nil
+	}
+	// Billing neither takes over a reseller's suspension nor lifts one: lifting its own must give back
+	// exactly the state before it, and a customer its reseller suspended stays suspended.
+	if by == store.SuspendedByBilling && c.SuspendedSelf && c.SuspendedBy != store.SuspendedByBilling {
+		return nil, nil
+	}
+	self := ""
+	if suspend {
+		self = by
+	}
+	if err := customers.SetSuspension(ctx, c.ID, self, c.SuspendedByReseller, progress(suspend || c.SuspendedByReseller, c.Suspension)); err != nil {
+		return nil, err
+	}
+	affected = append(affected, c.ID)
+	notify := []int64{c.ID}
+	if c.Kind == store.RoleReseller && c.SuspendedSelf != suspend {
+		clients, err := customers.LiveClients(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, cl := range clients {
+			if err := customers.SetSuspension(ctx, cl.ID, cl.SuspendedBy, suspend, progress(suspend || cl.SuspendedSelf, cl.Suspension)); err != nil {
+				return nil, err
+			}
+			affected = append(affected, cl.ID)
+			if !cl.SuspendedSelf { // its own suspension, if any, stays: nothing changes for it
+				notify = append(notify, cl.ID)
+			}
+		}
+	}
+	if s.SuspensionNotice != nil && c.SuspendedSelf != suspend {
+		for _, cid := range notify {
+			if err := s.SuspensionNotice(ctx, tx, cid, suspend); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, cid := range affected {
+		if err := s.enqueue(ctx, tx, SuspensionArgs{CustomerID: cid}); err != nil {
+			return nil, err
+		}
+	}
+	return affected, nil
 }
 
 // WritesAllowed is the rule that a suspended customer, and every client of a suspended reseller, changes nothing —
