@@ -2,11 +2,8 @@ package billing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"portal/internal/fail"
 	"portal/internal/hosting"
@@ -108,10 +105,11 @@ func (s *Service) InvoicePDF(ctx context.Context, a hosting.Actor, id int64) ([]
 // Summary is a reseller's billing at a glance: what its clients paid it, what they still owe, and its own bills
 // from the operator (the wholesale bill) still open.
 type Summary struct {
-	Revenue       []Money // paid to it, per currency
-	Open          []Money // owed to it
-	WholesaleOpen []Money // it owes the operator
-	LastBill      *store.Invoice
+	Revenue        []Money // paid to it, per currency
+	Open           []Money // owed to it
+	WholesaleOpen  []Money // it owes the operator
+	LastBillID     int64   // the reseller's newest bill from the operator; 0: none yet
+	LastBillNumber string
 }
 
 // ResellerSummary is the dashboard's billing box for a reseller.
@@ -120,49 +118,21 @@ func (s *Service) ResellerSummary(ctx context.Context, a hosting.Actor) (Summary
 	if scope.Role != store.RoleReseller || scope.CustomerID == 0 {
 		return Summary{}, store.ErrNotFound
 	}
-	var out Summary
-	sum := func(q string, dst *[]Money) error {
-		rows, err := s.pool.Query(ctx, q, scope.CustomerID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var m Money
-			if err := rows.Scan(&m.Currency, &m.Minor); err != nil {
-				return err
-			}
-			*dst = append(*dst, m)
-		}
-		return rows.Err()
-	}
 	// Revenue is the money received: payments, not what invoices have as paid, which includes credit applied
 	// (money received once already, for the invoice a credit note corrected).
-	if err := sum(`SELECT p.currency, sum(p.amount_minor)::bigint FROM payments p JOIN invoices i ON i.id = p.invoice_id
-		WHERE i.issuer_reseller_id = $1 AND p.provider <> '`+providerCredit+`' GROUP BY p.currency ORDER BY p.currency`, &out.Revenue); err != nil {
-		return out, err
+	sums, err := store.NewBilling(s.pool).ResellerSums(ctx, scope.CustomerID, providerCredit)
+	if err != nil {
+		return Summary{}, err
 	}
-	if err := sum(`SELECT currency, sum(total_minor - paid_minor - credited_minor)::bigint FROM invoices
-		WHERE issuer_reseller_id = $1 AND kind = 'invoice' AND state = 'issued' GROUP BY currency ORDER BY currency`, &out.Open); err != nil {
-		return out, err
-	}
-	if err := sum(`SELECT currency, sum(total_minor - paid_minor - credited_minor)::bigint FROM invoices
-		WHERE customer_id = $1 AND kind = 'invoice' AND state = 'issued' GROUP BY currency ORDER BY currency`, &out.WholesaleOpen); err != nil {
-		return out, err
-	}
-	var id int64
-	err := s.pool.QueryRow(ctx, `SELECT id FROM invoices WHERE customer_id = $1 AND kind = 'invoice' AND state <> 'draft'
-		ORDER BY issued_on DESC, id DESC LIMIT 1`, scope.CustomerID).Scan(&id)
-	if err == nil {
-		inv, err := store.NewBilling(s.pool).Invoice(ctx, id, false)
-		if err != nil {
-			return out, err
+	money := func(in []store.Amount) []Money {
+		out := make([]Money, len(in))
+		for i, m := range in {
+			out[i] = Money{Minor: m.Minor, Currency: m.Currency}
 		}
-		out.LastBill = &inv
-	} else if !errors.Is(err, pgx.ErrNoRows) {
-		return out, err
+		return out
 	}
-	return out, nil
+	return Summary{Revenue: money(sums.Revenue), Open: money(sums.Open), WholesaleOpen: money(sums.WholesaleOpen),
+		LastBillID: sums.LastBillID, LastBillNumber: sums.LastBillNumber}, nil
 }
 
 // CustomerBilling is the billing box of a customer's page.
@@ -176,31 +146,11 @@ type CustomerBilling struct {
 // CustomerBilling returns the subscription, billing details and credit of the actor's own customer or of one it
 // may see.
 func (s *Service) CustomerBilling(ctx context.Context, a hosting.Actor, customerID int64) (CustomerBilling, error) {
-	if err := selfOrVisible(ctx, s.pool, a, customerID); err != nil {
+	b, err := store.NewBilling(s.pool).BillingBox(ctx, a.Scope(), a.Effective.CustomerID, customerID)
+	if err != nil {
 		return CustomerBilling{}, err
 	}
-	b := store.NewBilling(s.pool)
-	var out CustomerBilling
-	sub, err := b.SubscriptionOf(ctx, customerID, false)
-	if err == nil {
-		out.Subscription = &sub
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return out, err
-	}
-	if out.Profile, err = b.Profile(ctx, customerID); err != nil {
-		return out, err
-	}
-	c, err := store.NewCustomers(s.pool).ByID(ctx, customerID)
-	if err != nil {
-		return out, err
-	}
-	iss, err := b.Issuer(ctx, issuerOf(c), false)
-	if err != nil {
-		return out, err
-	}
-	out.Currency = iss.Currency
-	out.Credit, err = b.CreditBalance(ctx, customerID, iss.Currency)
-	return out, err
+	return CustomerBilling{Subscription: b.Subscription, Profile: b.Profile, Credit: b.Credit, Currency: b.Currency}, nil
 }
 
 // selfOrVisible lets an actor at its own customer (a reseller is the buyer of its wholesale bill, which

@@ -435,10 +435,5 @@ func (h *Handler) resellerBilling(r *http.Request) (templ.Component, error) {
 		}
 		return out
 	}
-	var lastID int64
-	last := ""
-	if s.LastBill != nil {
-		lastID, last = s.LastBill.ID, s.LastBill.Number
-	}
-	return views.ResellerBillingSummary(texts(s.Revenue), texts(s.Open), texts(s.WholesaleOpen), lastID, last), nil
+	return views.ResellerBillingSummary(texts(s.Revenue), texts(s.Open), texts(s.WholesaleOpen), s.LastBillID, s.LastBillNumber), nil
 }

@@ -402,6 +402,96 @@ func (s Billing) CreditBalance(ctx context.Context, customerID int64, currency s
 	return n, wrap(err, "credit of %d", customerID)
 }
 
+// BillingBox is what a customer's page shows of its billing.
+type BillingBox struct {
+	Subscription *Subscription // nil: not billed yet
+	Profile      BillingProfile
+	Currency     string // its issuer's (a client: its reseller's, or the operator's for a direct client; a reseller: the operator's)
+	Credit       int64  // its credit balance in that currency
+}
+
+// BillingBox reads customer id's billing box in one statement, if scope may see it or id is self (a reseller is
+// the buyer of its own wholesale bill). Errors: ErrNotFound, also for a customer the scope may not see.
+func (s Billing) BillingBox(ctx context.Context, scope Scope, self *int64, id int64) (BillingBox, error) {
+	var cust *int64
+	if scope.CustomerID != 0 {
+		cust = &scope.CustomerID
+	}
+	var b BillingBox
+	var subID, subCustomer, subPlan *int64
+	var subCycle, subState *string
+	var subStart, subDue *time.Time
+	b.Profile.CustomerID = id
+	err := s.db.QueryRow(ctx, `SELECT s.id, s.customer_id, s.plan_id, s.cycle, s.state, s.period_start, s.next_due_on,
+			coalesce(bp.legal_name, ''), coalesce(bp.address, ''), coalesce(trim(bp.country), ''), coalesce(bp.vat_id, ''),
+			iss.currency, coalesce((SELECT sum(ce.amount_minor) FROM credit_entries ce
+				WHERE ce.customer_id = c.id AND ce.currency = iss.currency), 0)::bigint
+		FROM customers c
+		JOIN billing_issuers iss ON coalesce(iss.reseller_id, 0) = CASE WHEN c.kind = 'client' THEN coalesce(c.reseller_id, 0) ELSE 0 END
+		LEFT JOIN subscriptions s ON s.customer_id = c.id
+		LEFT JOIN billing_profiles bp ON bp.customer_id = c.id
+		WHERE c.id = $1 AND (c.id = $4::bigint OR `+visibleCustomer+`)`, id, string(scope.Role), cust, self).Scan(
+		&subID, &subCustomer, &subPlan, &subCycle, &subState, &subStart, &subDue,
+		&b.Profile.LegalName, &b.Profile.Address, &b.Profile.Country, &b.Profile.VATID, &b.Currency, &b.Credit)
+	if err == nil && subID != nil {
+		b.Subscription = &Subscription{ID: *subID, CustomerID: *subCustomer, PlanID: *subPlan, Cycle: *subCycle,
+			State: *subState, PeriodStart: *subStart, NextDueOn: *subDue}
+	}
+	return b, wrap(err, "billing of customer %d", id)
+}
+
+// Amount is a sum in one currency's minor units.
+type Amount struct {
+	Currency string
+	Minor    int64
+}
+
+// ResellerSums is a reseller's dashboard figures, per currency.
+type ResellerSums struct {
+	Revenue, Open, WholesaleOpen []Amount
+	LastBillID     int64 // its newest bill from the operator; 0: none yet
+	LastBillNumber string
+}
+
+// ResellerSums reads a reseller's dashboard figures in one statement: the money its clients paid (payments, not
+// credit applied), what they still owe, what it owes the operator, and its newest bill from the operator.
+func (s Billing) ResellerSums(ctx context.Context, resellerID int64, creditProvider string) (ResellerSums, error) {
+	var out ResellerSums
+	rows, _ := s.db.Query(ctx, `
+		SELECT 'revenue', p.currency, sum(p.amount_minor)::bigint, 0::bigint, '' FROM payments p JOIN invoices i ON i.id = p.invoice_id
+			WHERE i.issuer_reseller_id = $1 AND p.provider <> $2 GROUP BY p.currency
+		UNION ALL
+		SELECT 'open', currency, sum(total_minor - paid_minor - credited_minor)::bigint, 0, '' FROM invoices
+			WHERE issuer_reseller_id = $1 AND kind = 'invoice' AND state = 'issued' GROUP BY currency
+		UNION ALL
+		SELECT 'wholesale', currency, sum(total_minor - paid_minor - credited_minor)::bigint, 0, '' FROM invoices
+			WHERE customer_id = $1 AND kind = 'invoice' AND state = 'issued' GROUP BY currency
+		UNION ALL
+		(SELECT 'last', '', 0, id, number FROM invoices WHERE customer_id = $1 AND kind = 'invoice' AND state <> 'draft'
+			ORDER BY issued_on DESC, id DESC LIMIT 1)
+		ORDER BY 1, 2`, resellerID, creditProvider)
+	defer rows.Close()
+	for rows.Next() {
+		var kind, cur, number string
+		var minor, id int64
+		if err := rows.Scan(&kind, &cur, &minor, &id, &number); err != nil {
+			return out, wrap(err, "reseller sums of %d", resellerID)
+		}
+		m := Amount{cur, minor}
+		switch kind {
+		case "revenue":
+			out.Revenue = append(out.Revenue, m)
+		case "open":
+			out.Open = append(out.Open, m)
+		case "wholesale":
+			out.WholesaleOpen = append(out.WholesaleOpen, m)
+		case "last":
+			out.LastBillID, out.LastBillNumber = id, number
+		}
+	}
+	return out, wrap(rows.Err(), "reseller sums of %d", resellerID)
+}
+
 // AddCredit adds to (amount > 0) or takes from (amount < 0) a customer's credit balance.
 func (s Billing) AddCredit(ctx context.Context, customerID int64, currency string, amount, invoiceID int64, reason string) error {
 	_, err := s.db.Exec(ctx, `INSERT INTO credit_entries (customer_id, currency, amount_minor, invoice_id, reason)
