@@ -449,8 +449,8 @@ type Amount struct {
 // ResellerSums is a reseller's dashboard figures, per currency.
 type ResellerSums struct {
 	Revenue, Open, WholesaleOpen []Amount
-	LastBillID     int64 // its newest bill from the operator; 0: none yet
-	LastBillNumber string
+	LastBillID                   int64 // its newest bill from the operator; 0: none yet
+	LastBillNumber               string
 }
 
 // ResellerSums reads a reseller's dashboard figures in one statement: the money its clients paid (payments, not
