@@ -128,9 +128,9 @@ func (s *Service) remind(ctx context.Context, id int64, steps []int32, late int)
 // nothing is suspended) or after the suspension is recorded (and its reinstate job lifts it). ISPConfig is brought
 // in line after the commit. The customer's billing lock is held throughout, so the unsuspension waits for it.
 func (s *Service) suspend(ctx context.Context, id, customerID int64) error {
-	return s.locked(ctx, customerID, func(conn *pgxpool.Conn) error {
-		var affected []int64
-		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+	var affected []int64
+	err := s.locked(ctx, customerID, func(conn *pgxpool.Conn) error {
+		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			// The customer's row before the invoice's, the order a plan change takes them in.
 			if _, err := store.NewCustomers(tx).Lock(ctx, customerID); err != nil {
 				return err
@@ -146,7 +146,7 @@ func (s *Service) suspend(ctx context.Context, id, customerID int64) error {
 			if pending, err := b.HasPending(ctx, id); err != nil || pending {
 				return err
 			}
-			affected, err = s.ten.SuspendTx(ctx, tx, customerID, store.SuspendedByBilling)
+			affected, err = s.ten.SetSuspendedTx(ctx, tx, customerID, true, store.SuspendedByBilling)
 			if err != nil && !higherLevel(err) {
 				return err
 			}
@@ -166,12 +166,14 @@ func (s *Service) suspend(ctx context.Context, id, customerID int64) error {
 			}
 			return audit(ctx, tx, nil, "invoice.dunning_suspend", id, "customer "+strconv.FormatInt(customerID, 10))
 		})
-		if err != nil {
-			return err
-		}
-		s.ten.ApplySuspensions(ctx, affected)
-		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// Outside the billing lock: applying takes the customer's lock on a connection of its own, and holding one
+	// connection while asking the pool for another starves a small pool.
+	s.ten.ApplySuspensions(ctx, affected)
+	return nil
 }
 
 // higherLevel is tenancy's refusal because an admin's suspension covers the customer: billing leaves it alone.
@@ -184,39 +186,47 @@ func higherLevel(err error) bool {
 // remembers) once none of its invoices is overdue past the suspension threshold, and marks its subscription active
 // again. It is what the job enqueued with a payment runs; it is safe to run twice.
 func (s *Service) Reinstate(ctx context.Context, customerID int64) error {
-	return s.locked(ctx, customerID, func(conn *pgxpool.Conn) error {
-		b := store.NewBilling(conn)
-		sub, err := b.SubscriptionOf(ctx, customerID, false)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil || (sub.State != store.SubSuspended && sub.State != store.SubPastDue) {
-			return err
-		}
-		c, err := store.NewCustomers(conn).ByID(ctx, customerID)
-		if err != nil {
-			return err
-		}
-		iss, err := b.Issuer(ctx, issuerOf(c), false)
-		if err != nil {
-			return err
-		}
-		if n, err := b.OverdueOf(ctx, customerID, s.today(), iss.SuspendAfterDays); err != nil || n > 0 {
-			return err // still owes what it was suspended for
-		}
-		if sub.State == store.SubSuspended {
-			if err := s.ten.SetSuspended(ctx, customerID, false, store.SuspendedByBilling); err != nil && !higherLevel(err) {
+	var affected []int64
+	err := s.locked(ctx, customerID, func(conn *pgxpool.Conn) error {
+		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			b := store.NewBilling(tx)
+			sub, err := b.SubscriptionOf(ctx, customerID, false)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil || (sub.State != store.SubSuspended && sub.State != store.SubPastDue) {
 				return err
 			}
-		}
-		state := store.SubActive
-		if n, err := b.OverdueOf(ctx, customerID, s.today(), 1); err != nil {
-			return err
-		} else if n > 0 {
-			state = store.SubPastDue
-		}
-		return b.SetSubscriptionState(ctx, sub.ID, state)
+			c, err := store.NewCustomers(tx).ByID(ctx, customerID)
+			if err != nil {
+				return err
+			}
+			iss, err := b.Issuer(ctx, issuerOf(c), false)
+			if err != nil {
+				return err
+			}
+			if n, err := b.OverdueOf(ctx, customerID, s.today(), iss.SuspendAfterDays); err != nil || n > 0 {
+				return err // still owes what it was suspended for
+			}
+			if sub.State == store.SubSuspended {
+				if affected, err = s.ten.SetSuspendedTx(ctx, tx, customerID, false, store.SuspendedByBilling); err != nil && !higherLevel(err) {
+					return err
+				}
+			}
+			state := store.SubActive
+			if n, err := b.OverdueOf(ctx, customerID, s.today(), 1); err != nil {
+				return err
+			} else if n > 0 {
+				state = store.SubPastDue
+			}
+			return b.SetSubscriptionState(ctx, sub.ID, state)
+		})
 	})
+	if err != nil {
+		return err
+	}
+	s.ten.ApplySuspensions(ctx, affected) // outside the billing lock, as in suspend
+	return nil
 }
 
 // terminate cancels the subscription of an invoice unpaid for the issuer's termination days (when enabled). The

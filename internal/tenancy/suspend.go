@@ -38,16 +38,17 @@ func (s *Service) SetSuspended(ctx context.Context, id int64, suspend bool, by s
 	return nil
 }
 
-// SuspendTx records, in the caller's tx, a suspension of customer id by by with SetSuspended's rules, and enqueues
-// the jobs that apply it; it returns the customers whose flags changed, for the caller to ApplySuspensions once tx
-// has committed (no transaction is held across ISPConfig calls). It doesn't take the customer's lock: applying
-// does, so an object write that is under way is switched off when it is done. A caller that must decide and
-// suspend atomically (billing, under the invoice's row lock) uses it instead of SetSuspended.
-func (s *Service) SuspendTx(ctx context.Context, tx pgx.Tx, id int64, by string) ([]int64, error) {
+// SetSuspendedTx records, in the caller's tx, a suspension (or its lifting) of customer id by by with
+// SetSuspended's rules, and enqueues the jobs that apply it; it returns the customers whose flags changed, for the
+// caller to ApplySuspensions once tx has committed (no transaction is held across ISPConfig calls). It doesn't take
+// the customer's lock: applying does, so an object write that is under way is switched when it is done. A caller
+// that must decide and (un)suspend atomically (billing, under the invoice's row lock) uses it instead of
+// SetSuspended, and needs no second connection for it.
+func (s *Service) SetSuspendedTx(ctx context.Context, tx pgx.Tx, id int64, suspend bool, by string) ([]int64, error) {
 	if store.SuspensionRank(by) == 0 {
 		return nil, fmt.Errorf("tenancy: unknown suspension level %q", by)
 	}
-	return s.setSuspendedTx(ctx, tx, id, true, by)
+	return s.setSuspendedTx(ctx, tx, id, suspend, by)
 }
 
 // ApplySuspensions brings ISPConfig in line for each customer (ApplySuspension); what fails now is left to the
