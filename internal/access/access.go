@@ -128,9 +128,9 @@ func (s *Service) link(path, raw string) string { return s.baseURL + path + raw 
 func checkPassword(password, confirm string) error {
 	f := fail.Fields{}
 	if msg := auth.CheckNew(password); msg != "" {
-		f.Add("password", msg)
+		f.Addf("password", msg)
 	} else if password != confirm {
-		f.Add("confirm_password", "The two passwords differ.")
+		f.Addf("confirm_password", "The two passwords differ.")
 	}
 	return f.Err()
 }

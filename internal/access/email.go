@@ -25,9 +25,9 @@ func (s *Service) RequestEmailChange(ctx context.Context, a Actor, newEmail stri
 	norm, err := ispapi.NormalizeEmail(newEmail)
 	switch {
 	case err != nil || len(norm) > 254:
-		f.Add("email", "Enter a valid email address.")
+		f.Addf("email", "Enter a valid email address.")
 	case strings.EqualFold(norm, a.Acting.Email):
-		f.Add("email", "That is already your address.")
+		f.Addf("email", "That is already your address.")
 	}
 	if err := f.Err(); err != nil {
 		return err

@@ -98,11 +98,11 @@ func TestInvite_AcceptOnceConfirmsAddress(t *testing.T) {
 	}
 	// A weak password is a field error and uses nothing up.
 	_, err = e.Access.AcceptInvite(ctx, raw, "short", "short", "192.0.2.9")
-	if f := fail.FieldsOf(err); f["password"] == "" {
+	if f := fail.FieldsOf(err); f["password"].Format == "" {
 		t.Fatalf("weak password: %v", err)
 	}
 	_, err = e.Access.AcceptInvite(ctx, raw, good, good+"x", "192.0.2.9")
-	if f := fail.FieldsOf(err); f["confirm_password"] == "" {
+	if f := fail.FieldsOf(err); f["confirm_password"].Format == "" {
 		t.Fatalf("mismatched confirmation: %v", err)
 	}
 	got, err := e.Access.AcceptInvite(ctx, raw, good, good, "192.0.2.9")

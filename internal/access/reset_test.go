@@ -143,7 +143,7 @@ func TestReset_LinkRules(t *testing.T) {
 		t.Fatalf("reset page: %q %v", email, err)
 	}
 	_, err = e.Access.Reset(ctx, second, "short", "short", "192.0.2.1")
-	if fail.FieldsOf(err)["password"] == "" {
+	if fail.FieldsOf(err)["password"].Format == "" {
 		t.Fatalf("weak password: %v", err)
 	}
 	if _, err := e.Access.Reset(ctx, second, good, good, "192.0.2.1"); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"portal/internal/i18n"
 	"runtime"
 	"strings"
 	"sync"
@@ -118,11 +119,11 @@ func CheckNew(password string) string {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case !utf8.ValidString(password):
-		return "The password contains invalid characters."
+		return i18n.M("The password contains invalid characters.")
 	case n < MinPasswordLen:
-		return fmt.Sprintf("Use at least %d characters.", MinPasswordLen)
+		return i18n.M("Use at least 12 characters.") // MinPasswordLen
 	case len(password) > MaxPasswordLen:
-		return fmt.Sprintf("Use at most %d bytes.", MaxPasswordLen)
+		return i18n.M("Use at most 256 bytes.") // MaxPasswordLen
 	}
 	return ""
 }

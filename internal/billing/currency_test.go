@@ -17,7 +17,7 @@ func issuerForm(currency string) billing.IssuerInput {
 
 func fieldErr(err error, field string) bool {
 	fe := fail.FieldsOf(err)
-	return fe != nil && fe[field] != ""
+	return fe != nil && fe[field].Format != ""
 }
 
 // TestCurrency_OneCurrencyPerIssuer: an issuer's currency is a known ISO 4217 code; it can't change while the issuer

@@ -1,7 +1,7 @@
 package billing
 
 import (
-	"fmt"
+	"portal/internal/fail"
 	"strconv"
 	"strings"
 )
@@ -84,29 +84,29 @@ func FormatMinor(minor int64, currency string) string {
 }
 
 // ParseMinor parses a decimal amount typed by a person ("12", "12.5", "12.50") into minor units of currency.
-// It refuses more decimals than the currency has, signs, exponents and anything that isn't digits and one dot.
+// It refuses (with a *fail.Error) more decimals than the currency has, signs, exponents and anything that isn't digits and one dot.
 func ParseMinor(s, currency string) (int64, error) {
 	s = strings.TrimSpace(s)
 	d := MinorDigits(currency)
 	whole, frac, hasDot := strings.Cut(s, ".")
 	if whole == "" && (!hasDot || frac == "") {
-		return 0, fmt.Errorf("enter an amount such as 12.50")
+		return 0, fail.Invalid("Enter an amount such as 12.50.")
 	}
 	if len(frac) > d || (hasDot && frac == "") {
-		return 0, fmt.Errorf("use at most %d decimal places", d)
+		return 0, fail.Invalid("Use at most %d decimal places.", d)
 	}
 	for _, c := range whole + frac {
 		if c < '0' || c > '9' {
-			return 0, fmt.Errorf("enter an amount such as 12.50, with digits and a dot only")
+			return 0, fail.Invalid("Enter an amount such as 12.50, with digits and a dot only.")
 		}
 	}
 	if len(whole) > 12 {
-		return 0, fmt.Errorf("that amount is too large")
+		return 0, fail.Invalid("That amount is too large.")
 	}
 	frac += strings.Repeat("0", d-len(frac))
 	n, err := strconv.ParseInt(whole+frac, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("that amount is too large")
+		return 0, fail.Invalid("That amount is too large.")
 	}
 	return n, nil
 }

@@ -138,11 +138,11 @@ func (s *Service) ClearPaymentPending(ctx context.Context, tx pgx.Tx, invoiceID 
 func (s *Service) RecordPayment(ctx context.Context, a hosting.Actor, invoiceID int64, provider, amount, reference string, paidOn time.Time) error {
 	errs := fail.Fields{}
 	if provider != "bank" && provider != "cash" {
-		errs.Add("provider", "Choose bank transfer or cash.")
+		errs.Addf("provider", "Choose bank transfer or cash.")
 	}
 	reference = strings.TrimSpace(reference)
 	if reference == "" || len(reference) > 200 {
-		errs.Add("reference", "Enter the payment's reference (at most 200 characters).")
+		errs.Addf("reference", "Enter the payment's reference (at most 200 characters).")
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		inv, err := manageable(ctx, tx, a, invoiceID)
@@ -151,9 +151,9 @@ func (s *Service) RecordPayment(ctx context.Context, a hosting.Actor, invoiceID 
 		}
 		minor, perr := ParseMinor(amount, inv.Currency)
 		if perr != nil {
-			errs.Add("amount", perr.Error()+".")
+			errs.Addf("amount", perr.(*fail.Error).Format, perr.(*fail.Error).Args...)
 		} else if minor <= 0 {
-			errs.Add("amount", "Enter an amount above zero.")
+			errs.Addf("amount", "Enter an amount above zero.")
 		}
 		if len(errs) > 0 {
 			return errs.Err()

@@ -59,18 +59,18 @@ func (s *Service) SaveIssuer(ctx context.Context, a hosting.Actor, in IssuerInpu
 	text := func(field, v string, max int, required bool) string {
 		v = strings.TrimSpace(v)
 		if required && v == "" {
-			errs.Add(field, "Enter a value.")
+			errs.Addf(field, "Enter a value.")
 		} else if len(v) > max {
-			errs.Add(field, "At most "+strconv.Itoa(max)+" characters.")
+			errs.Addf(field, "At most %d characters.", max)
 		} else if strings.ContainsAny(v, "<>\x00") {
-			errs.Add(field, "Remove < and >.")
+			errs.Addf(field, "Remove < and >.")
 		}
 		return v
 	}
 	number := func(field, v string, lo, hi int) int {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < lo || n > hi {
-			errs.Add(field, "Enter a whole number from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi)+".")
+			errs.Addf(field, "Enter a whole number from %d to %d.", lo, hi)
 		}
 		return n
 	}
@@ -78,31 +78,31 @@ func (s *Service) SaveIssuer(ctx context.Context, a hosting.Actor, in IssuerInpu
 	iss.LegalName = text("legal_name", in.LegalName, 200, true)
 	iss.Address = strings.TrimSpace(strings.ReplaceAll(in.Address, "\r\n", "\n"))
 	if len(iss.Address) > 500 || strings.ContainsAny(iss.Address, "<>\x00") {
-		errs.Add("address", "At most 500 characters, without < and >.")
+		errs.Addf("address", "At most 500 characters, without < and >.")
 	}
 	iss.Country = strings.ToUpper(text("country", in.Country, 2, true))
 	if len(iss.Country) != 2 || strings.Trim(iss.Country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		errs.Add("country", "Enter a two-letter country code such as DE.")
+		errs.Addf("country", "Enter a two-letter country code such as DE.")
 	}
 	iss.TaxID = NormalizeVATID(text("tax_id", in.TaxID, 30, false))
 	if iss.TaxID != "" && InEU(iss.Country) && !CheckVATID(iss.Country, iss.TaxID) {
-		errs.Add("tax_id", "This is not a VAT id of "+iss.Country+" (it starts with the country code, e.g. "+vatPrefix(iss.Country)+"…).")
+		errs.Addf("tax_id", "This is not a VAT id of %s (it starts with the country code, e.g. %s…).", iss.Country, vatPrefix(iss.Country))
 	}
 	iss.Email = text("email", in.Email, 254, false)
 	if iss.Email != "" {
 		if _, err := ispapi.NormalizeEmail(iss.Email); err != nil {
-			errs.Add("email", "Enter a valid email address.")
+			errs.Addf("email", "Enter a valid email address.")
 		}
 	}
 	if bp, err := ParseMinor(in.VATRate, "EUR"); err != nil || bp > 10000 { // two decimals of a percent are basis points
-		errs.Add("vat_rate", "Enter a percentage from 0 to 100 with at most two decimals.")
+		errs.Addf("vat_rate", "Enter a percentage from 0 to 100 with at most two decimals.")
 	} else {
 		iss.VATRateBP = bp
 	}
 	iss.NumberPrefix = text("number_prefix", in.NumberPrefix, 20, false)
 	iss.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
 	if !KnownCurrency(iss.Currency) {
-		errs.Add("currency", "Enter a three-letter ISO 4217 currency code such as EUR.")
+		errs.Addf("currency", "Enter a three-letter ISO 4217 currency code such as EUR.")
 	}
 	iss.DaysBefore = number("days_before", in.DaysBefore, 0, 60)
 	iss.PaymentTermsDays = number("payment_terms_days", in.PaymentTermsDays, 0, 90)
@@ -112,7 +112,7 @@ func (s *Service) SaveIssuer(ctx context.Context, a hosting.Actor, in IssuerInpu
 		}
 		n, err := strconv.Atoi(f)
 		if err != nil || n < -60 || n > 365 {
-			errs.Add("reminder_days", "Enter day offsets from the due date separated by commas, such as -7, 1, 3.")
+			errs.Addf("reminder_days", "Enter day offsets from the due date separated by commas, such as -7, 1, 3.")
 			break
 		}
 		if !slices.Contains(iss.ReminderDays, int32(n)) {
@@ -228,13 +228,13 @@ func (s *Service) SetPlanPrices(ctx context.Context, a hosting.Actor, planID int
 			}
 			n, err := ParseMinor(v, iss.Currency)
 			if err != nil {
-				errs.Add(field, err.Error()+".")
+				errs.Addf(field, err.(*fail.Error).Format, err.(*fail.Error).Args...)
 			}
 			return n, true
 		}
 		wholesale := plan.ResellerID == nil && plan.Audience == store.RoleReseller
 		if !wholesale && (in.WholesaleMonthly != "" || in.WholesaleYearly != "") {
-			errs.Add("wholesale_monthly", "Wholesale prices are set on the operator's reseller plans only.")
+			errs.Addf("wholesale_monthly", "Wholesale prices are set on the operator's reseller plans only.")
 		}
 		setup, _ := amount("setup_fee", in.SetupFee)
 		type row struct {
@@ -288,19 +288,19 @@ func (s *Service) SaveProfile(ctx context.Context, a hosting.Actor, customerID i
 		Address: strings.TrimSpace(strings.ReplaceAll(in.Address, "\r\n", "\n")), Country: strings.ToUpper(strings.TrimSpace(in.Country)),
 		VATID: NormalizeVATID(strings.TrimSpace(in.VATID))}
 	if len(p.LegalName) > 200 || strings.ContainsAny(p.LegalName, "<>\x00") {
-		errs.Add("legal_name", "At most 200 characters, without < and >.")
+		errs.Addf("legal_name", "At most 200 characters, without < and >.")
 	}
 	if len(p.Address) > 500 || strings.ContainsAny(p.Address, "<>\x00") {
-		errs.Add("address", "At most 500 characters, without < and >.")
+		errs.Addf("address", "At most 500 characters, without < and >.")
 	}
 	if p.Country != "" && (len(p.Country) != 2 || strings.Trim(p.Country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "") {
-		errs.Add("country", "Enter a two-letter country code such as DE.")
+		errs.Addf("country", "Enter a two-letter country code such as DE.")
 	}
 	if p.VATID != "" {
 		if p.Country == "" {
-			errs.Add("country", "Enter the country of the VAT id.")
+			errs.Addf("country", "Enter the country of the VAT id.")
 		} else if len(p.VATID) > 30 || !CheckVATID(p.Country, p.VATID) {
-			errs.Add("vat_id", "This is not a valid VAT id of "+p.Country+".")
+			errs.Addf("vat_id", "This is not a valid VAT id of %s.", p.Country)
 		}
 	}
 	if len(errs) > 0 {

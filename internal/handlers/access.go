@@ -7,7 +7,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"portal/internal/fail"
 	"portal/internal/views"
 )
 
@@ -46,13 +45,13 @@ func (h *Handler) inviteAccept(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	_, err = h.access.AcceptInvite(r.Context(), token, f["password"], f["confirm_password"], clientIP(r))
-	if fields := fail.FieldsOf(err); fields != nil {
+	if fields := fieldErrors(r, err); fields != nil {
 		inv, ierr := h.access.InvitationFor(r.Context(), token)
 		if ierr != nil {
 			return ierr
 		}
 		return h.render(w, r, http.StatusUnprocessableEntity, "Choose your password",
-			views.InvitePage(r.URL.Path, inv.Email, nameSuffix(inv.Name), views.FieldErrors(fields)))
+			views.InvitePage(r.URL.Path, inv.Email, nameSuffix(inv.Name), fields))
 	}
 	if err != nil {
 		return err
@@ -82,8 +81,8 @@ func (h *Handler) forgotSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	email := strings.TrimSpace(f["email"])
 	err = h.access.RequestReset(r.Context(), email, clientIP(r))
-	if fields := fail.FieldsOf(err); fields != nil {
-		return h.render(w, r, http.StatusUnprocessableEntity, "Forgot your password?", views.ForgotPage(email, "", views.FieldErrors(fields)))
+	if fields := fieldErrors(r, err); fields != nil {
+		return h.render(w, r, http.StatusUnprocessableEntity, "Forgot your password?", views.ForgotPage(email, "", fields))
 	}
 	if err != nil {
 		return err
@@ -108,12 +107,12 @@ func (h *Handler) resetSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	_, err = h.access.Reset(r.Context(), token, f["password"], f["confirm_password"], clientIP(r))
-	if fields := fail.FieldsOf(err); fields != nil {
+	if fields := fieldErrors(r, err); fields != nil {
 		email, ferr := h.access.ResetFor(r.Context(), token)
 		if ferr != nil {
 			return ferr
 		}
-		return h.render(w, r, http.StatusUnprocessableEntity, "Choose a new password", views.ResetPage(r.URL.Path, email, views.FieldErrors(fields)))
+		return h.render(w, r, http.StatusUnprocessableEntity, "Choose a new password", views.ResetPage(r.URL.Path, email, fields))
 	}
 	if err != nil {
 		return err
@@ -144,9 +143,9 @@ func (h *Handler) emailSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	err = h.access.RequestEmailChange(r.Context(), h.actor(r), f["email"])
-	if fields := fail.FieldsOf(err); fields != nil {
+	if fields := fieldErrors(r, err); fields != nil {
 		return h.render(w, r, http.StatusUnprocessableEntity, "Sign-in address",
-			views.EmailChangePage(p.Acting.Email, p.Acting.PendingEmail, f["email"], views.FieldErrors(fields)))
+			views.EmailChangePage(p.Acting.Email, p.Acting.PendingEmail, f["email"], fields))
 	}
 	if err != nil {
 		return err
@@ -174,7 +173,7 @@ func (h *Handler) emailConfirm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h.flash(r, "Your sign-in address is now "+a.Email+".")
+	h.flash(r, "Your sign-in address is now %s.", a.Email)
 	redirect(w, r, "/")
 	return nil
 }

@@ -7,12 +7,13 @@ import (
 	"strings"
 
 	"portal/internal/auth"
+	"portal/internal/i18n"
 	"portal/internal/store"
 	"portal/internal/views"
 )
 
 // signInFailed is the one message for every failed sign-in: it never tells whether the account exists or is locked.
-const signInFailed = "Sign-in failed. Check your email and password, or try again later."
+var signInFailed = i18n.M("Sign-in failed. Check your email and password, or try again later.")
 
 // loginForm handles GET /login: the sign-in page, or the dashboard for someone already signed in.
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
@@ -205,4 +206,30 @@ func (h *Handler) appendAudit(ctx context.Context, e store.AuditEntry) {
 	if err := h.audit.Append(context.WithoutCancel(ctx), e); err != nil {
 		h.log.ErrorContext(ctx, "audit append failed", "err", err, "action", e.Action)
 	}
+}
+
+// languageForm handles GET /account/language: the acting person's choice of language.
+func (h *Handler) languageForm(w http.ResponseWriter, r *http.Request) error {
+	p, _ := principalFrom(r.Context())
+	return h.render(w, r, http.StatusOK, "Language", views.LanguagePage(p.Acting.Language, nil))
+}
+
+// languageSubmit handles POST /account/language: the acting person chooses a language, or the browser's again.
+func (h *Handler) languageSubmit(w http.ResponseWriter, r *http.Request) error {
+	p, _ := principalFrom(r.Context())
+	f, err := parseForm(r, "language")
+	if err != nil {
+		return err
+	}
+	err = h.access.SetLanguage(r.Context(), h.actor(r), f["language"])
+	if err != nil {
+		return h.formError(w, r, err, func(errs views.FieldErrors) error {
+			return h.render(w, r, http.StatusUnprocessableEntity, "Language", views.LanguagePage(f["language"], errs))
+		})
+	}
+	// The confirmation already speaks the new language.
+	r = r.WithContext(i18n.With(r.Context(), i18n.Pick(f["language"], r.Header.Get("Accept-Language"))))
+	h.flash(r, "The language is saved.")
+	redirect(w, r, roleHome(p.Effective.Role))
+	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/a-h/templ"
 
 	"portal/internal/billing"
-	"portal/internal/fail"
 	"portal/internal/store"
 	"portal/internal/views"
 )
@@ -80,7 +79,7 @@ func (h *Handler) invoiceList(w http.ResponseWriter, r *http.Request) error {
 		return h.render(w, r, http.StatusUnprocessableEntity, "Invoices", views.InvoicesPage(d))
 	}
 	list, err := h.billing.Invoices(r.Context(), h.actor(r), f)
-	if fe := fail.FieldsOf(err); fe != nil {
+	if fe := fieldErrors(r, err); fe != nil {
 		d.Errs["form"] = fe["state"]
 		return h.render(w, r, http.StatusUnprocessableEntity, "Invoices", views.InvoicesPage(d))
 	} else if err != nil {
@@ -221,7 +220,7 @@ func (h *Handler) invoiceCredit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h.flash(r, "Credit note "+cn.Number+" issued.")
+	h.flash(r, "Credit note %s issued.", cn.Number)
 	redirect(w, r, fmt.Sprintf("/invoices/%d", cn.ID))
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 	"portal/internal/views"
@@ -116,35 +117,37 @@ func (h *Handler) customerCreate(kind store.Role, action string) func(http.Respo
 			v := views.CustomerFormValues{Name: d.Name, Company: d.Company, Email: d.Email, Username: d.Username,
 				Access: d.Access, PlanID: planID}
 			title := "New " + string(kind)
-			return h.render(w, r, http.StatusUnprocessableEntity, title, views.CustomerForm(title, action, c.Plans, v, formFields(fe)))
+			return h.render(w, r, http.StatusUnprocessableEntity, title, views.CustomerForm(title, action, c.Plans, v, formFields(r, fe)))
 		}
 		if err != nil {
 			return err
 		}
-		h.flash(r, stateMessage(cust))
+		h.flashState(r, cust)
 		redirect(w, r, fmt.Sprintf("/customers/%d", cust.ID))
 		return nil
 	}
 }
 
 // formFields is a refusal as a form shows it: its field errors, or its message above the form.
-func formFields(fe *fail.Error) views.FieldErrors {
-	if fields := fail.FieldsOf(fe); fields != nil {
-		return views.FieldErrors(fields)
+func formFields(r *http.Request, fe *fail.Error) views.FieldErrors {
+	if fields := fieldErrors(r, fe); fields != nil {
+		return fields
 	}
-	return views.FieldErrors{"form": fe.Msg}
+	return views.FieldErrors{"form": fe.In(i18n.From(r.Context()))}
 }
 
-func stateMessage(c store.Customer) string {
+// flashState tells what became of a new or retried customer.
+func (h *Handler) flashState(r *http.Request, c store.Customer) {
 	switch c.State {
 	case store.StateActive:
-		return c.Name + " is set up."
+		h.flash(r, "%s is set up.", c.Name)
 	case store.StatePending:
-		return c.Name + " is recorded; the hosting platform has not confirmed it yet (" + c.StateDetail + ")."
+		h.flash(r, "%s is recorded; the hosting platform has not confirmed it yet (%s).", c.Name, c.StateDetail)
 	case store.StateFailed:
-		return c.Name + " could not be set up: " + c.StateDetail
+		h.flash(r, "%s could not be set up: %s", c.Name, c.StateDetail)
+	default:
+		h.flash(r, "%s: %s", c.Name, i18n.Msg(c.State))
 	}
-	return c.Name + ": " + c.State
 }
 
 // customerShow serves GET /customers/{customerID} (admins: any customer; resellers: their clients).
@@ -193,7 +196,7 @@ func (h *Handler) customerResetFactors(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	h.flash(r, "The second factors of "+res.Account.Email+" are removed; they were told by email.")
+	h.flash(r, "The second factors of %s are removed; they were told by email.", res.Account.Email)
 	redirect(w, r, fmt.Sprintf("/customers/%d", id))
 	return nil
 }
@@ -235,7 +238,7 @@ func (h *Handler) customerEdit(w http.ResponseWriter, r *http.Request) error {
 			return cerr
 		}
 		v := views.CustomerFormValues{Name: f["name"], Company: f["company"], Email: f["email"]}
-		return h.render(w, r, http.StatusUnprocessableEntity, "Edit "+c.Name, views.CustomerEditForm(c, v, formFields(fe)))
+		return h.render(w, r, http.StatusUnprocessableEntity, "Edit "+c.Name, views.CustomerEditForm(c, v, formFields(r, fe)))
 	}
 	if err != nil {
 		return err
@@ -260,7 +263,7 @@ func (h *Handler) customerPlan(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(over) > 0 {
-		h.flash(r, "The plan was changed. These clients' plans now allow more than it does: "+strings.Join(over, "; ")+".")
+		h.flash(r, "The plan was changed. These clients' plans now allow more than it does: %s.", strings.Join(over, "; "))
 	} else {
 		h.flash(r, "The plan was changed.")
 	}
@@ -288,7 +291,7 @@ func (h *Handler) customerSuspend(suspend bool) func(http.ResponseWriter, *http.
 		case store.SuspensionNone:
 			h.flash(r, "Unsuspended: everything is back as it was.")
 		default:
-			h.flash(r, "Recorded; the hosting platform is being updated ("+c.StateDetail+").")
+			h.flash(r, "Recorded; the hosting platform is being updated (%s).", c.StateDetail)
 		}
 		redirect(w, r, fmt.Sprintf("/customers/%d", c.ID))
 		return nil
@@ -323,9 +326,9 @@ func (h *Handler) customerDelete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if after.State == store.StateDeleted {
-		h.flash(r, c.Name+" was deleted.")
+		h.flash(r, "%s was deleted.", c.Name)
 	} else {
-		h.flash(r, c.Name+" is being deleted; the hosting platform is still being cleaned up.")
+		h.flash(r, "%s is being deleted; the hosting platform is still being cleaned up.", c.Name)
 	}
 	redirect(w, r, listURL(a.Effective.Role, c.Kind))
 	return nil
@@ -351,7 +354,7 @@ func (h *Handler) customerRetry(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h.flash(r, stateMessage(c))
+	h.flashState(r, c)
 	redirect(w, r, fmt.Sprintf("/customers/%d", c.ID))
 	return nil
 }

@@ -110,7 +110,8 @@ func (h *Handler) domainMove(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := h.hosting.MoveDomain(ctx, h.actor(r), entry.ID, f["customer_id"]); err != nil {
 		if fe, ok := fail.As(err); ok && fe.Field != "" {
-			return fail.Invalid("%s", fe.Msg) // the move form is one select in a row: the message goes to the alert area
+			t := fe.Text()
+			return fail.Invalid(t.Format, t.Args...) // the move form is one select in a row: the message goes to the alert area
 		}
 		return err
 	}
@@ -125,7 +126,7 @@ func (h *Handler) domainMove(w http.ResponseWriter, r *http.Request) error {
 		}
 		return h.renderFragment(w, r, http.StatusOK, views.DomainRow(moved, true, clients))
 	}
-	h.flash(r, moved.Domain+" now belongs to "+moved.CustomerName+".")
+	h.flash(r, "%s now belongs to %s.", moved.Domain, moved.CustomerName)
 	redirect(w, r, "/domains")
 	return nil
 }
@@ -171,7 +172,7 @@ func (h *Handler) domainDelete(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusOK)
 		return nil
 	}
-	h.flash(r, entry.Domain+" was removed from "+entry.CustomerName+"'s domains.")
+	h.flash(r, "%s was removed from %s's domains.", entry.Domain, entry.CustomerName)
 	redirect(w, r, "/domains")
 	return nil
 }

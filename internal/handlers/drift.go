@@ -33,7 +33,7 @@ func (h *Handler) driftRun(w http.ResponseWriter, r *http.Request) error {
 		h.audited(r, p, "drift.check", "platform", idString(pid), store.OutcomeSuccess, fmt.Sprintf("%d open", open))
 		n += open
 	}
-	h.flash(r, fmt.Sprintf("Check finished: %d open differences.", n))
+	h.flash(r, "Check finished: %d open differences.", n)
 	redirect(w, r, "/admin/drift")
 	return nil
 }

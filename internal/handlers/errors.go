@@ -8,6 +8,7 @@ import (
 
 	"portal/internal/auth"
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/tenancy"
 
@@ -15,16 +16,16 @@ import (
 	"portal/internal/views"
 )
 
-// userErr returns the one user-facing error (fail.Error) with status and msg, for refusals the HTTP layer itself
-// makes (bad query strings, cross-site requests).
-func userErr(status int, msg string) error { return fail.New(status, "%s", msg) }
+// userErr returns the one user-facing error (fail.Error) with status and a message format, for refusals the HTTP
+// layer itself makes (bad query strings, cross-site requests).
+func userErr(status int, format string, args ...any) error { return fail.New(status, format, args...) }
 
 // errNotFound is what every "missing or not yours" ends as.
 var errNotFound = store.ErrNotFound
 
 // serveError is the one place where errors become HTTP responses. Users never see err.Error() of internal errors.
 func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Please try again."
+	status, msg := http.StatusInternalServerError, fail.Text{Format: i18n.M("Something went wrong on our side. Please try again.")}
 	var fe *fail.Error
 	var mbe *http.MaxBytesError
 	var ve *ispapi.ValidationError
@@ -37,26 +38,27 @@ func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) 
 		_ = h.renderConfirm(w, r, http.StatusForbidden, r.URL.Path, nil)
 		return
 	}
+	text := func(format string, args ...any) fail.Text { return fail.Text{Format: format, Args: args} }
 	switch {
 	case errors.Is(err, auth.ErrBusy):
-		status, msg = http.StatusServiceUnavailable, "The portal is busy. Please try again in a few seconds."
+		status, msg = http.StatusServiceUnavailable, text(i18n.M("The portal is busy. Please try again in a few seconds."))
 		retryAfter(w)
 	case errors.As(err, &fe):
-		status, msg = fe.Status, fe.Msg
+		status, msg = fe.Status, fe.Text()
 	case errors.As(err, &mbe):
-		status, msg = http.StatusRequestEntityTooLarge, "The form you sent is too large."
+		status, msg = http.StatusRequestEntityTooLarge, text(i18n.M("The form you sent is too large."))
 	case errors.Is(err, store.ErrNotFound):
-		status, msg = http.StatusNotFound, "Not found."
+		status, msg = http.StatusNotFound, text(i18n.M("Not found."))
 	case errors.Is(err, store.ErrConflict):
-		status, msg = http.StatusConflict, "That conflicts with something that already exists."
+		status, msg = http.StatusConflict, text(i18n.M("That conflicts with something that already exists."))
 	case errors.As(err, &ve) && !ve.Local:
-		status, msg = http.StatusUnprocessableEntity, "The hosting platform refused the change ("+strings.Join(ve.Keys, ", ")+")."
+		status, msg = http.StatusUnprocessableEntity, text(i18n.M("The hosting platform refused the change (%s)."), strings.Join(ve.Keys, ", "))
 	case errors.As(err, &me):
-		status, msg = http.StatusBadGateway, "The hosting platform did not store the change as sent ("+strings.Join(me.Fields, ", ")+"). Nothing was confirmed; please check and try again."
+		status, msg = http.StatusBadGateway, text(i18n.M("The hosting platform did not store the change as sent (%s). Nothing was confirmed; please check and try again."), strings.Join(me.Fields, ", "))
 	case errors.Is(err, ispapi.ErrUnavailable), errors.Is(err, tenancy.ErrWaiting):
-		status, msg = http.StatusBadGateway, "The hosting platform isn't responding. Please try again shortly."
+		status, msg = http.StatusBadGateway, text(i18n.M("The hosting platform isn't responding. Please try again shortly."))
 	case errors.Is(err, ispapi.ErrUnauthorized):
-		status, msg = http.StatusBadGateway, "The portal is not allowed to do that on the hosting platform. The operator has been notified."
+		status, msg = http.StatusBadGateway, text(i18n.M("The portal is not allowed to do that on the hosting platform. The operator has been notified."))
 	case errors.Is(err, context.Canceled):
 		h.log.DebugContext(r.Context(), "request canceled", "err", err)
 		return
@@ -71,17 +73,17 @@ func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) 
 		// Show the message in the layout's alert area instead of wherever the request targeted.
 		w.Header().Set("HX-Retarget", "#alerts")
 		w.Header().Set("HX-Reswap", "innerHTML")
-		_ = h.renderFragment(w, r, status, views.Alert(msg))
+		_ = h.renderFragment(w, r, status, views.Alert(msg.In(i18n.From(r.Context()))))
 		return
 	}
-	_ = h.render(w, r, status, statusTitle(status), views.ErrorPage(status, msg))
+	_ = h.render(w, r, status, statusTitle(status), views.ErrorPage(status, msg.In(i18n.From(r.Context()))))
 }
 
 func statusTitle(status int) string {
 	if status == http.StatusNotFound {
-		return "Not found"
+		return i18n.M("Not found")
 	}
-	return "Error"
+	return i18n.M("Error")
 }
 
 // wrap adapts a handler that returns an error, after the ownership choke point (resolveIDs) has checked every id
@@ -103,9 +105,18 @@ func asMaxBytes(err error, target **http.MaxBytesError) bool { return errors.As(
 // formError re-renders a form with its inline errors when err is about form fields (the service's *fail.Error with
 // a field, or several); any other error goes to serveError.
 func (h *Handler) formError(w http.ResponseWriter, r *http.Request, err error, render func(views.FieldErrors) error) error {
-	fields := fail.FieldsOf(err)
+	fields := fieldErrors(r, err)
 	if fields == nil {
 		return err
 	}
-	return render(views.FieldErrors(fields))
+	return render(fields)
+}
+
+// fieldErrors returns err's field messages in the request's language, or nil when err is not about form fields.
+func fieldErrors(r *http.Request, err error) views.FieldErrors {
+	f := fail.FieldsOf(err)
+	if f == nil {
+		return nil
+	}
+	return f.In(i18n.From(r.Context()))
 }

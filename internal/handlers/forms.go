@@ -27,13 +27,13 @@ func parseForm(r *http.Request, allowed ...string) (form, error) {
 	f := form{}
 	for k, vs := range r.PostForm {
 		if !slices.Contains(allowed, k) {
-			return nil, userErr(http.StatusBadRequest, "The form has a field this page does not accept: "+quoteField(k)+".")
+			return nil, userErr(http.StatusBadRequest, "The form has a field this page does not accept: %s.", quoteField(k))
 		}
 		if len(vs) != 1 {
-			return nil, userErr(http.StatusBadRequest, "The form has the field "+quoteField(k)+" more than once.")
+			return nil, userErr(http.StatusBadRequest, "The form has the field %s more than once.", quoteField(k))
 		}
 		if !utf8.ValidString(vs[0]) || strings.ContainsRune(vs[0], 0) {
-			return nil, userErr(http.StatusBadRequest, "The field "+quoteField(k)+" contains invalid characters.")
+			return nil, userErr(http.StatusBadRequest, "The field %s contains invalid characters.", quoteField(k))
 		}
 		f[k] = vs[0]
 	}

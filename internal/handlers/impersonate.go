@@ -46,7 +46,7 @@ func (h *Handler) impersonateStart(w http.ResponseWriter, r *http.Request) error
 	h.sessions.Put(ctx, keyEffective, target.ID)
 	h.sessions.Put(ctx, keyImpUntil, until.UnixNano())
 	h.audited(r, Principal{Acting: p.Acting, Effective: target}, "impersonate.start", string(c.Kind), idString(c.ID), store.OutcomeSuccess, "until "+until.UTC().Format(time.RFC3339))
-	h.flash(r, "You are now acting as "+target.Email+".")
+	h.flash(r, "You are now acting as %s.", target.Email)
 	redirect(w, r, roleHome(target.Role))
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"portal/internal/hosting"
+	"portal/internal/i18n"
 	"portal/internal/store"
 	"portal/internal/views"
 )
@@ -42,7 +43,7 @@ func (h *Handler) renderMailList(w http.ResponseWriter, r *http.Request, status 
 }
 
 // mailQueueNote replaces mailDelayNote where the portal reads the mail server's job queue (the applying state).
-const mailQueueNote = "ISPConfig applies mail changes on the mail server with a delay; a changed object shows as applying until the mail server has taken the change."
+var mailQueueNote = i18n.M("ISPConfig applies mail changes on the mail server with a delay; a changed object shows as applying until the mail server has taken the change.")
 
 // mailNoteFor is the sentence about the delay: mailQueueNote when the mail server's queue is known.
 func mailNoteFor(known bool) string {
@@ -53,7 +54,7 @@ func mailNoteFor(known bool) string {
 }
 
 // mailDelayNote says honestly what the portal can't see: ISPConfig's server jobs.
-const mailDelayNote = "ISPConfig applies mail changes on the mail server with a delay (usually within a minute or two); the portal cannot see when that has happened."
+var mailDelayNote = i18n.M("ISPConfig applies mail changes on the mail server with a delay (usually within a minute or two); the portal cannot see when that has happened.")
 
 // mailDomainForm builds the create form: a client creates for itself, resellers and admins choose a client.
 func (h *Handler) mailDomainForm(ctx context.Context, r *http.Request, domain, customerID string, errs views.FieldErrors) (views.MailDomainForm, error) {
@@ -97,7 +98,7 @@ func (h *Handler) mailDomainCreate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	h.flash(r, "Mail domain "+d.Domain+" added. "+mailNoteFor(d.Apply != ""))
+	h.flash(r, "Mail domain %s added. %s", d.Domain, i18n.Msg(mailNoteFor(d.Apply != "")))
 	redirect(w, r, "/mail/"+idString(id))
 	return nil
 }
@@ -170,7 +171,11 @@ func (h *Handler) mailDomainSetActive(w http.ResponseWriter, r *http.Request) er
 	if isPartial(r) {
 		return h.renderFragment(w, r, http.StatusOK, views.MailDomainRow(d))
 	}
-	h.flash(r, "Mail domain "+d.Domain+" "+map[bool]string{true: "enabled", false: "disabled"}[active]+". "+mailNoteFor(d.Apply != ""))
+	if active {
+		h.flash(r, "Mail domain %s enabled. %s", d.Domain, i18n.Msg(mailNoteFor(d.Apply != "")))
+	} else {
+		h.flash(r, "Mail domain %s disabled. %s", d.Domain, i18n.Msg(mailNoteFor(d.Apply != "")))
+	}
 	redirect(w, r, "/mail/"+idString(id))
 	return nil
 }
@@ -205,7 +210,7 @@ func (h *Handler) mailDomainDelete(w http.ResponseWriter, r *http.Request) error
 	if err := h.hosting.DeleteMailDomain(ctx, h.actor(r), id, f["cascade"] == "yes"); err != nil {
 		return err
 	}
-	h.flash(r, "Mail domain "+d.Domain+" deleted. "+mailDelayNote)
+	h.flash(r, "Mail domain %s deleted. %s", d.Domain, i18n.Msg(mailDelayNote))
 	redirect(w, r, "/mail")
 	return nil
 }

@@ -2,9 +2,9 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 
 	"portal/internal/hosting"
+	"portal/internal/i18n"
 	"portal/internal/store"
 	"portal/internal/views"
 )
@@ -37,17 +37,18 @@ func (h *Handler) mailboxCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h.flash(r, "Mailbox "+m.Email+" added. "+mailNoteFor(m.Apply != ""))
+	h.flash(r, "Mailbox %s added. %s", m.Email, i18n.Msg(mailNoteFor(m.Apply != "")))
 	redirect(w, r, "/mail/"+idString(domainID))
 	return nil
 }
 
-// mailboxDone answers a successful row action: the row for htmx, a flash and the domain page otherwise.
-func (h *Handler) mailboxDone(w http.ResponseWriter, r *http.Request, m store.Mailbox, msg string) error {
+// mailboxDone answers a successful row action: the row for htmx, a flash (format and args, then the note about
+// the delay) and the domain page otherwise.
+func (h *Handler) mailboxDone(w http.ResponseWriter, r *http.Request, m store.Mailbox, format string, args ...any) error {
 	if isPartial(r) {
 		return h.renderFragment(w, r, http.StatusOK, views.MailboxRow(m))
 	}
-	h.flash(r, msg+" "+mailNoteFor(m.Apply != ""))
+	h.flash(r, format, append(args, i18n.Msg(mailNoteFor(m.Apply != "")))...)
 	redirect(w, r, "/mail/"+idString(m.MailDomainID))
 	return nil
 }
@@ -69,7 +70,7 @@ func (h *Handler) mailboxSetPassword(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return h.mailboxDone(w, r, m, "The password of "+m.Email+" was changed.")
+	return h.mailboxDone(w, r, m, "The password of %s was changed. %s", m.Email)
 }
 
 // mailboxSetQuota handles POST /mail/mailboxes/{mailboxID}/quota (owner's scope): a new quota within the plans'
@@ -87,7 +88,7 @@ func (h *Handler) mailboxSetQuota(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return h.mailboxDone(w, r, m, "The quota of "+m.Email+" is now "+strconv.Itoa(m.QuotaMB)+" MB.")
+	return h.mailboxDone(w, r, m, "The quota of %s is now %d MB. %s", m.Email, m.QuotaMB)
 }
 
 // mailboxDelete handles POST /mail/mailboxes/{mailboxID}/delete (owner's scope). Without confirm=yes it shows the
@@ -118,7 +119,7 @@ func (h *Handler) mailboxDelete(w http.ResponseWriter, r *http.Request) error {
 		removedRow(w)
 		return nil
 	}
-	h.flash(r, "Mailbox "+m.Email+" deleted. "+mailDelayNote)
+	h.flash(r, "Mailbox %s deleted. %s", m.Email, i18n.Msg(mailDelayNote))
 	redirect(w, r, "/mail/"+idString(m.MailDomainID))
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"portal/internal/hosting"
+	"portal/internal/i18n"
 	"portal/internal/store"
 	"portal/internal/views"
 )
@@ -37,7 +38,7 @@ func (h *Handler) mailForwardCreate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	h.flash(r, hosting.MailKindName(fw.Kind)+" "+fw.Source+" → "+fw.Destination+" added. "+mailNoteFor(fw.Apply != ""))
+	h.flash(r, "%s %s → %s added. %s", i18n.Msg(hosting.MailKindName(fw.Kind)), fw.Source, fw.Destination, i18n.Msg(mailNoteFor(fw.Apply != "")))
 	redirect(w, r, "/mail/"+idString(domainID))
 	return nil
 }
@@ -62,7 +63,7 @@ func (h *Handler) mailForwardSetActive(w http.ResponseWriter, r *http.Request) e
 	if isPartial(r) {
 		return h.renderFragment(w, r, http.StatusOK, views.ForwardRow(fw))
 	}
-	h.flash(r, hosting.MailKindName(fw.Kind)+" "+fw.Source+" updated. "+mailNoteFor(fw.Apply != ""))
+	h.flash(r, "%s %s updated. %s", i18n.Msg(hosting.MailKindName(fw.Kind)), fw.Source, i18n.Msg(mailNoteFor(fw.Apply != "")))
 	redirect(w, r, "/mail/"+idString(fw.MailDomainID))
 	return nil
 }
@@ -95,7 +96,7 @@ func (h *Handler) mailForwardDelete(w http.ResponseWriter, r *http.Request) erro
 		removedRow(w)
 		return nil
 	}
-	h.flash(r, hosting.MailKindName(fw.Kind)+" "+fw.Source+" deleted. "+mailDelayNote)
+	h.flash(r, "%s %s deleted. %s", i18n.Msg(hosting.MailKindName(fw.Kind)), fw.Source, i18n.Msg(mailDelayNote))
 	redirect(w, r, "/mail/"+idString(fw.MailDomainID))
 	return nil
 }

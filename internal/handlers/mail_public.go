@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"portal/internal/fail"
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
 	"portal/internal/store"
@@ -75,9 +74,9 @@ func (h *Handler) mailboxPasswordSubmit(w http.ResponseWriter, r *http.Request) 
 				Detail: "page locked after " + idString(int64(h.opts.LoginMaxFailures)) + " failures for " + h.opts.LoginLockout.String()})
 		}
 		return h.render(w, r, http.StatusUnauthorized, "Mailbox password", views.MailboxPasswordPage(typed, mailboxPasswordFailed, false, nil))
-	case fail.FieldsOf(err) != nil:
+	case fieldErrors(r, err) != nil:
 		return h.render(w, r, http.StatusUnprocessableEntity, "Mailbox password",
-			views.MailboxPasswordPage(typed, "", false, views.FieldErrors(fail.FieldsOf(err))))
+			views.MailboxPasswordPage(typed, "", false, fieldErrors(r, err)))
 	case err != nil:
 		return err
 	}

@@ -137,7 +137,7 @@ func limitBody(next http.Handler) http.Handler {
 }
 
 // withLanguage puts the browser's language into the request's context (internal/i18n); a signed-in account's own
-// choice replaces it once the principal is known.
+// choice replaces it once the principal is known (requireUser).
 func withLanguage(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Accept-Language")
@@ -183,6 +183,9 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 			h.serveError(w, r, userErr(http.StatusUnauthorized, "Your session has ended. Please sign in again."))
 			return
 		}
+		if p.Acting.Language != "" { // the acting person's own choice beats the browser's
+			r = r.WithContext(i18n.With(r.Context(), i18n.Pick(p.Acting.Language, "")))
+		}
 		if slices.Contains(h.opts.RequireTOTP, p.Acting.Role) && !p.Acting.HasSecondFactor() && !totpSetupPaths[r.URL.Path] {
 			// The operator requires a second factor for this role: until the acting account (the real user, also
 			// while impersonating) has one, it can only set one up or leave.
@@ -207,7 +210,8 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 // sign-in's security.
 var writeAnyway = map[string]bool{"/logout": true, "/impersonate/stop": true, "/account/password": true,
 	"/account/confirm": true, "/account/2fa/setup": true, "/account/2fa/enable": true, "/account/2fa/disable": true,
-	"/account/2fa/recovery": true, "/account/passkeys/new": true, "/account/passkeys": true, "/account/passkeys/delete": true}
+	"/account/2fa/recovery": true, "/account/passkeys/new": true, "/account/passkeys": true, "/account/passkeys/delete": true,
+	"/account/language": true}
 
 // payInvoice is paying an invoice online, which a suspended account must be able to do: paying is how a billing
 // suspension ends.
@@ -269,7 +273,7 @@ func (h *Handler) loadPrincipal(r *http.Request) (Principal, error) {
 			if err := h.endImpersonation(r, p, "impersonate.expire"); err != nil {
 				return Principal{}, err
 			}
-			h.flash(r, "Your time acting as "+p.Effective.Email+" ran out; you are back in your own account.")
+			h.flash(r, "Your time acting as %s ran out; you are back in your own account.", p.Effective.Email)
 			p.Effective = p.Acting
 			if err := h.loadCustomer(ctx, &p); err != nil {
 				return Principal{}, err

@@ -136,7 +136,7 @@ func (h *Handler) paymentEventReplay(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	h.flash(r, "The event was replayed: "+outcome+".")
+	h.flash(r, "The event was replayed: %s.", outcome)
 	redirect(w, r, "/admin/billing/events/"+strconv.FormatInt(id, 10))
 	return nil
 }

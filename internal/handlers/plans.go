@@ -8,6 +8,7 @@ import (
 	"github.com/a-h/templ"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 	"portal/internal/views"
@@ -56,12 +57,12 @@ func (h *Handler) planCreate(w http.ResponseWriter, r *http.Request) error {
 	d := planDraft(f)
 	created, err := h.tenancy.CreatePlan(r.Context(), h.actor(r), d)
 	if fe, ok := fail.As(err); ok && fe.Status == http.StatusUnprocessableEntity {
-		return h.plansPage(w, r, http.StatusUnprocessableEntity, views.PlanFormValues(d), formFields(fe))
+		return h.plansPage(w, r, http.StatusUnprocessableEntity, views.PlanFormValues(d), formFields(r, fe))
 	}
 	if err != nil {
 		return err
 	}
-	h.flash(r, "Plan "+created.Name+" created.")
+	h.flash(r, "Plan %s created.", created.Name)
 	redirect(w, r, planBase(r))
 	return nil
 }
@@ -105,19 +106,20 @@ func (h *Handler) planUpdate(w http.ResponseWriter, r *http.Request) error {
 		if verr != nil {
 			return verr
 		}
-		return h.render(w, r, http.StatusUnprocessableEntity, v.Plan.Name, h.planPage(r, v, views.PlanFormValues(d), formFields(fe)))
+		return h.render(w, r, http.StatusUnprocessableEntity, v.Plan.Name, h.planPage(r, v, views.PlanFormValues(d), formFields(r, fe)))
 	}
 	if err != nil {
 		return err
 	}
-	msg := "Plan " + saved.Plan.Name + " saved."
+	l := i18n.From(r.Context())
+	msg := l.Textf("Plan %s saved.", saved.Plan.Name)
 	if saved.Syncing {
-		msg += " The hosting platform's copy of the limits is being updated for its customers."
+		msg += " " + l.Text("The hosting platform's copy of the limits is being updated for its customers.")
 	}
 	if len(saved.OverCeiling) > 0 {
-		msg += " These clients' plans now allow more than their reseller's: " + strings.Join(saved.OverCeiling, "; ") + "."
+		msg += " " + l.Textf("These clients' plans now allow more than their reseller's: %s.", strings.Join(saved.OverCeiling, "; "))
 	}
-	h.flash(r, msg)
+	h.flash(r, "%s", msg)
 	redirect(w, r, fmt.Sprintf("%s/%d", planBase(r), saved.Plan.ID))
 	return nil
 }
@@ -135,7 +137,7 @@ func (h *Handler) planDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h.flash(r, "Plan "+plan.Name+" deleted.")
+	h.flash(r, "Plan %s deleted.", plan.Name)
 	redirect(w, r, planBase(r))
 	return nil
 }

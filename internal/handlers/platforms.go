@@ -60,7 +60,7 @@ func (h *Handler) platformAdd(w http.ResponseWriter, r *http.Request) error {
 		})
 	}
 	h.audited(r, p, "platform.add", "platform", idString(created.ID), store.OutcomeSuccess, created.Name+" "+created.Endpoint)
-	h.flash(r, "The platform "+created.Name+" was added; its login works.")
+	h.flash(r, "The platform %s was added; its login works.", created.Name)
 	redirect(w, r, "/admin/platforms")
 	return nil
 }
@@ -81,7 +81,7 @@ func (h *Handler) platformTest(w http.ResponseWriter, r *http.Request) error {
 	}
 	if problem != "" {
 		h.audited(r, p, "platform.test", "platform", idString(id), store.OutcomeFailure, problem)
-		h.flash(r, "The login test failed: "+problem+".")
+		h.flash(r, "The login test failed: %s.", problem)
 	} else {
 		h.audited(r, p, "platform.test", "platform", idString(id), store.OutcomeSuccess, "")
 		h.flash(r, "The login works.")

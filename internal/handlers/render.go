@@ -8,6 +8,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"portal/internal/i18n"
 	"portal/internal/views"
 )
 
@@ -39,7 +40,7 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, c te
 
 // pageMeta gathers what the layout needs; it pops the flash message.
 func (h *Handler) pageMeta(r *http.Request, title string) views.PageMeta {
-	m := views.PageMeta{Title: title, Path: r.URL.Path, PlatformDown: h.opts.Health.AnyDown()}
+	m := views.PageMeta{Title: i18n.T(r.Context(), title), Path: r.URL.Path, PlatformDown: h.opts.Health.AnyDown()}
 	if p, ok := principalFrom(r.Context()); ok {
 		m.User = &views.User{
 			ActingEmail:    p.Acting.Email,
@@ -77,5 +78,8 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) {
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// flash stores a message for the next full page.
-func (h *Handler) flash(r *http.Request, msg string) { h.sessions.Put(r.Context(), keyFlash, msg) }
+// flash stores a message for the next full page: the catalogue's format with its arguments, in the request's
+// language (the next page is the same person's; a language change flashes in the new language).
+func (h *Handler) flash(r *http.Request, format string, args ...any) {
+	h.sessions.Put(r.Context(), keyFlash, i18n.From(r.Context()).Textf(format, args...))
+}

@@ -78,6 +78,8 @@ func (h *Handler) router() chi.Router {
 			r.Use(h.requireUser)
 			r.Get("/account/password", h.wrap(h.passwordForm))
 			r.Post("/account/password", h.wrap(h.passwordSubmit))
+			r.Get("/account/language", h.wrap(h.languageForm))
+			r.Post("/account/language", h.wrap(h.languageSubmit))
 			r.Get("/account/email", h.wrap(h.emailForm))
 			r.Post("/account/email", h.wrap(h.emailSubmit))
 			r.Post("/account/confirm", h.wrap(h.confirmSubmit))

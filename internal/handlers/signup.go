@@ -10,7 +10,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"portal/internal/fail"
 	"portal/internal/signup"
 	"portal/internal/store"
 	"portal/internal/views"
@@ -62,13 +61,13 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) error {
 	if errors.Is(err, signup.ErrIgnored) {
 		err = nil // a bot gets the same answer and nothing happens
 	}
-	if fields := fail.FieldsOf(err); fields != nil {
+	if fields := fieldErrors(r, err); fields != nil {
 		p, perr := h.signup.PageFor(ctx, slug)
 		if perr != nil {
 			return perr
 		}
 		return h.render(w, r, http.StatusUnprocessableEntity, "Sign up", views.SignupPage(signupAction(slug), p.Owner, p.Available,
-			p.Plans, p.Settings, v, views.FieldErrors(fields)))
+			p.Plans, p.Settings, v, fields))
 	}
 	if err != nil {
 		return err

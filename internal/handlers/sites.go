@@ -7,6 +7,7 @@ import (
 
 	"portal/internal/fail"
 	"portal/internal/hosting"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 	"portal/internal/views"
@@ -99,7 +100,7 @@ func (h *Handler) siteCreate(w http.ResponseWriter, r *http.Request) error {
 			return h.render(w, r, http.StatusUnprocessableEntity, "Web sites", views.SitesPage(d))
 		})
 	}
-	h.flash(r, "The web site was created. "+h.siteNote(r.Context(), id))
+	h.flash(r, "The web site was created. %s", i18n.Msg(h.siteNote(r.Context(), id)))
 	redirect(w, r, "/sites/"+idString(id))
 	return nil
 }
@@ -198,7 +199,7 @@ func (h *Handler) siteUpdate(w http.ResponseWriter, r *http.Request) error {
 			return h.render(w, r, http.StatusUnprocessableEntity, s.Domain, views.SiteDetailPage(d))
 		})
 	}
-	h.flash(r, "Saved. "+h.siteNote(ctx, s.ID))
+	h.flash(r, "Saved. %s", i18n.Msg(h.siteNote(ctx, s.ID)))
 	redirect(w, r, "/sites/"+idString(s.ID))
 	return nil
 }
@@ -232,11 +233,11 @@ func (h *Handler) siteActive(w http.ResponseWriter, r *http.Request) error {
 		s.StateDetail = ""
 		return h.renderFragment(w, r, http.StatusOK, views.SiteRow(s, p.Effective.Role != store.RoleClient))
 	}
-	state := "disabled"
 	if active {
-		state = "enabled"
+		h.flash(r, "The site %s was enabled. %s", s.Domain, i18n.Msg(h.siteNote(r.Context(), s.ID)))
+	} else {
+		h.flash(r, "The site %s was disabled. %s", s.Domain, i18n.Msg(h.siteNote(r.Context(), s.ID)))
 	}
-	h.flash(r, "The site "+s.Domain+" was "+state+". "+h.siteNote(r.Context(), s.ID))
 	redirect(w, r, "/sites")
 	return nil
 }
@@ -275,7 +276,7 @@ func (h *Handler) siteDelete(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusOK) // htmx replaces the row with nothing
 		return nil
 	}
-	h.flash(r, "The site "+s.Domain+" was deleted. "+views.ApplyDelayNote)
+	h.flash(r, "The site %s was deleted. %s", s.Domain, i18n.Msg(views.ApplyDelayNote))
 	redirect(w, r, "/sites")
 	return nil
 }

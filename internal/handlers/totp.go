@@ -9,7 +9,6 @@ import (
 
 	"portal/internal/auth"
 	"portal/internal/factors"
-	"portal/internal/fail"
 	"portal/internal/store"
 	"portal/internal/views"
 )
@@ -236,8 +235,8 @@ func (h *Handler) twoFactorEnable(w http.ResponseWriter, r *http.Request) error 
 		return nil
 	}
 	codes, err := h.factors.ConfirmTOTP(ctx, h.factorsActor(r), secret, f["code"], h.opts.Now())
-	if fields := fail.FieldsOf(err); fields != nil {
-		return h.render(w, r, http.StatusUnprocessableEntity, "Set up two-factor sign-in", views.TwoFactorSetupPage(secret, "", views.FieldErrors(fields)))
+	if fields := fieldErrors(r, err); fields != nil {
+		return h.render(w, r, http.StatusUnprocessableEntity, "Set up two-factor sign-in", views.TwoFactorSetupPage(secret, "", fields))
 	}
 	if err != nil {
 		return err
@@ -289,8 +288,8 @@ func (h *Handler) passkeyNew(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	name, err := factors.CheckPasskeyName(f["name"])
-	if fields := fail.FieldsOf(err); fields != nil {
-		return h.renderTwoFactor(w, r, http.StatusUnprocessableEntity, f["name"], views.FieldErrors(fields))
+	if fields := fieldErrors(r, err); fields != nil {
+		return h.renderTwoFactor(w, r, http.StatusUnprocessableEntity, f["name"], fields)
 	}
 	opts, state, err := h.factors.BeginPasskeyRegistration(r.Context(), h.factorsActor(r))
 	if err != nil {
@@ -313,13 +312,13 @@ func (h *Handler) passkeyCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	state := h.sessions.PopString(ctx, keyPasskeySetup)
 	k, err := h.factors.FinishPasskeyRegistration(ctx, h.factorsActor(r), state, f["name"], []byte(f["credential"]))
-	if fields := fail.FieldsOf(err); fields != nil {
-		return h.renderTwoFactor(w, r, http.StatusUnprocessableEntity, f["name"], views.FieldErrors(fields))
+	if fields := fieldErrors(r, err); fields != nil {
+		return h.renderTwoFactor(w, r, http.StatusUnprocessableEntity, f["name"], fields)
 	}
 	if err != nil {
 		return err
 	}
-	h.flash(r, "The passkey “"+k.Name+"” is added. Sign-in now asks for it (or another second factor) after your password.")
+	h.flash(r, "The passkey “%s” is added. Sign-in now asks for it (or another second factor) after your password.", k.Name)
 	redirect(w, r, "/account/2fa")
 	return nil
 }
@@ -342,7 +341,7 @@ func (h *Handler) passkeyDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h.flash(r, "The passkey “"+k.Name+"” is removed.")
+	h.flash(r, "The passkey “%s” is removed.", k.Name)
 	redirect(w, r, "/account/2fa")
 	return nil
 }

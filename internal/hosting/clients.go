@@ -71,7 +71,7 @@ func (s *Service) PickableClients(ctx context.Context, a Actor) ([]ClientOption,
 func megabytes(raw, field string, errs fail.Fields) int {
 	n, err := strconv.Atoi(strings.TrimSpace(raw))
 	if err != nil || n == 0 || n < -1 || n > 1_000_000_000 {
-		errs.Add(field, "Enter a number of MB from 1 to 1000000000, or -1 for unlimited.")
+		errs.Addf(field, "Enter a number of MB from 1 to 1000000000, or -1 for unlimited.")
 		return 0
 	}
 	return n
@@ -83,15 +83,15 @@ func megabytes(raw, field string, errs fail.Fields) int {
 func (s *Service) domainFor(ctx context.Context, a Actor, customer, domain string, errs fail.Fields) (int64, string, error) {
 	name, err := ispapi.NormalizeDomain(domain)
 	if err != nil {
-		errs.Add("domain", "Enter a domain name such as example.com.")
+		errs.Addf("domain", "Enter a domain name such as example.com.")
 	} else if _, err := publicsuffix.EffectiveTLDPlusOne(name); err != nil {
 		// co.uk or github.io: claiming it would shut every other customer out of everything under it.
-		errs.Add("domain", "That is a public suffix shared by many owners; enter a domain under it, such as example."+name+".")
+		errs.Addf("domain", "That is a public suffix shared by many owners; enter a domain under it, such as example.%s.", name)
 	}
 	client, err := s.clientFor(ctx, a, customer)
 	if fe := fail.FieldsOf(err); fe != nil {
 		for k, v := range fe {
-			errs.Add(k, v)
+			errs.Addf(k, v.Format, v.Args...)
 		}
 		return 0, name, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/store"
 	"portal/internal/tenancy"
 )
@@ -30,7 +31,7 @@ func (s *Service) CreateDomain(ctx context.Context, a Actor, customer, name stri
 	return s.create(ctx, a, newObject{
 		kind: store.KindDomain, action: "domain.create", label: domain, client: client, claim: domain, field: "domain",
 		check: func(ctx context.Context, tx pgx.Tx, o owner) error {
-			return o.countLimit("domains", func(l store.Limits) int { return l.MaxDomains }, func(u store.Usage) int { return u.Domains }, 1)
+			return o.countLimit(i18n.M("domains"), func(l store.Limits) int { return l.MaxDomains }, func(u store.Usage) int { return u.Domains }, 1)
 		},
 		insert: func(ctx context.Context, tx pgx.Tx, o owner) (int64, error) {
 			d, err := store.NewDomains(tx).Create(ctx, o.client.ID, domain)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -18,7 +19,7 @@ import (
 // level is one plan an object counts against: the client's own, then its reseller's (whose usage is the sum over
 // all its clients).
 type level struct {
-	who  string
+	who  i18n.Msg
 	plan store.Plan
 	used store.Usage
 }
@@ -62,14 +63,14 @@ func lockOwner(ctx context.Context, tx pgx.Tx, clientID int64) (owner, error) {
 			return err
 		}
 		u, err := customers.UsageOf(ctx, cu)
-		o.levels = append(o.levels, level{who: who, plan: plan, used: u})
+		o.levels = append(o.levels, level{who: i18n.Msg(who), plan: plan, used: u})
 		return err
 	}
-	if err := add("The client's plan", c); err != nil {
+	if err := add(i18n.M("The client's plan"), c); err != nil {
 		return o, err
 	}
 	if reseller != nil {
-		if err := add("The reseller's plan", *reseller); err != nil {
+		if err := add(i18n.M("The reseller's plan"), *reseller); err != nil {
 			return o, err
 		}
 	}
@@ -100,9 +101,9 @@ func (o owner) countLimit(what string, limit func(store.Limits) int, used func(s
 			continue
 		}
 		if max == 0 {
-			return fail.Field("form", "%s allows no %s.", l.who, what)
+			return fail.Field("form", "%s allows no %s.", l.who, i18n.Msg(what))
 		}
-		return fail.Field("form", "%s allows %d %s, and %d are in use.", l.who, max, what, used(l.used))
+		return fail.Field("form", "%s allows %d %s, and %d are in use.", l.who, max, i18n.Msg(what), used(l.used))
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -36,7 +37,7 @@ func (s *Service) CreateMailDomain(ctx context.Context, a Actor, in NewMailDomai
 	return s.create(ctx, a, newObject{
 		kind: store.KindMailDomain, action: "mail_domain.create", label: domain, client: client, claim: domain, field: "domain",
 		check: func(ctx context.Context, tx pgx.Tx, o owner) error {
-			return onField("domain", o.countLimit("mail domains", func(l store.Limits) int { return l.MaxMailDomains },
+			return onField("domain", o.countLimit(i18n.M("mail domains"), func(l store.Limits) int { return l.MaxMailDomains },
 				func(u store.Usage) int { return u.MailDomains }, 1))
 		},
 		insert: func(ctx context.Context, tx pgx.Tx, o owner) (int64, error) {

@@ -13,6 +13,7 @@ import (
 
 	"portal/internal/auth"
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -27,7 +28,7 @@ func quotaBytes(mb int) int64 { return int64(mb) << 20 }
 func mailboxQuota(raw string, errs fail.Fields) int {
 	n, err := strconv.Atoi(strings.TrimSpace(raw))
 	if err != nil || n < 0 || n > MaxMailboxQuotaMB {
-		errs.Add("quota_mb", "Enter a whole number of MB from 0 to "+strconv.Itoa(MaxMailboxQuotaMB)+".")
+		errs.Addf("quota_mb", "Enter a whole number of MB from 0 to %d.", MaxMailboxQuotaMB)
 		return 0
 	}
 	return n
@@ -38,14 +39,19 @@ func localPart(local, domain, field string, errs fail.Fields) string {
 	local = strings.TrimSpace(local)
 	email, err := ispapi.NormalizeEmail(local + "@" + domain)
 	if local == "" || strings.Contains(local, "@") || err != nil {
-		errs.Add(field, "Enter the part before the @: letters, digits, dots, hyphens or underscores (no +).")
+		errs.Addf(field, "Enter the part before the @: letters, digits, dots, hyphens or underscores (no +).")
 	}
 	return email
 }
 
 func articled(kind string) string {
-	if kind == "alias" {
-		return "an alias"
+	switch kind {
+	case "alias":
+		return i18n.M("an alias")
+	case "forward":
+		return i18n.M("a forward")
+	case "catchall":
+		return i18n.M("a catch-all")
 	}
 	return "a " + kind
 }
@@ -73,10 +79,10 @@ func (s *Service) CreateMailbox(ctx context.Context, a Actor, domainID int64, in
 	email := localPart(in.Local, d.Domain, "local", errs)
 	name, msg := ispapi.CleanText(in.Name, ispapi.MaxMailboxName, false)
 	if msg != "" {
-		errs.Add("name", msg)
+		errs.Addf("name", msg)
 	}
 	if m := CheckMailboxPassword(in.Password); m != "" {
-		errs.Add("password", m)
+		errs.Addf("password", m)
 	}
 	quota := mailboxQuota(in.QuotaMB, errs)
 	if err := errs.Err(); err != nil {
@@ -90,7 +96,7 @@ func (s *Service) CreateMailbox(ctx context.Context, a Actor, domainID int64, in
 			if _, err := activeMailDomain(ctx, tx, domainID, o.client.ID); err != nil {
 				return err
 			}
-			if err := o.countLimit("mailboxes", func(l store.Limits) int { return l.MaxMailboxes },
+			if err := o.countLimit(i18n.M("mailboxes"), func(l store.Limits) int { return l.MaxMailboxes },
 				func(u store.Usage) int { return u.Mailboxes }, 1); err != nil {
 				return onField("local", err)
 			}
@@ -102,7 +108,7 @@ func (s *Service) CreateMailbox(ctx context.Context, a Actor, domainID int64, in
 				return err
 			}
 			if used != "" {
-				return fail.Field("local", "That address is already used by %s.", articled(used))
+				return fail.Field("local", "That address is already used by %s.", i18n.Msg(articled(used)))
 			}
 			return nil
 		},
@@ -136,7 +142,7 @@ func (s *Service) SetMailboxPassword(ctx context.Context, a Actor, id int64, pas
 	}
 	label := fmt.Sprintf("mailbox %d", id)
 	if m := CheckMailboxPassword(password); m != "" {
-		err := fail.Field("password", "New password: %s", m)
+		err := fail.Field("password", "New password: %s", i18n.Msg(m))
 		s.audit(ctx, a, "mailbox.password", store.KindMailbox, id, err, label)
 		return err
 	}
@@ -281,7 +287,7 @@ const LockoutScope = "mailbox.page"
 func (s *Service) ChangeMailboxPassword(ctx context.Context, in MailboxPasswordChange) (int64, error) {
 	newPassword := in.New
 	if m := CheckMailboxPassword(newPassword); m != "" {
-		return 0, fail.Field("new_password", "%s", m)
+		return 0, fail.Field("new_password", "%s", i18n.Msg(m))
 	}
 	addr := ispapi.CanonicalAddress(in.Email)
 	key := store.AttemptKey(addr)

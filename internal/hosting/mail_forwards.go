@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -56,7 +57,7 @@ func (s *Service) CreateForward(ctx context.Context, a Actor, domainID int64, in
 		source = localPart(in.Local, d.Domain, "local", errs)
 	case store.ForwardCatchall:
 		if strings.TrimSpace(in.Local) != "" {
-			errs.Add("local", "A catch-all takes every address of the domain; leave the address empty.")
+			errs.Addf("local", "A catch-all takes every address of the domain; leave the address empty.")
 		}
 		source = "@" + d.Domain
 	default:
@@ -66,7 +67,7 @@ func (s *Service) CreateForward(ctx context.Context, a Actor, domainID int64, in
 		// The destination is a mailbox of the same client, resolved against the actor's scope.
 		id, perr := strconv.ParseInt(strings.TrimSpace(in.MailboxID), 10, 64)
 		if perr != nil || id <= 0 {
-			errs.Add("mailbox_id", "Choose the mailbox the alias delivers to.")
+			errs.Addf("mailbox_id", "Choose the mailbox the alias delivers to.")
 		} else {
 			if err := s.visible(ctx, a, store.KindMailbox, id); err != nil {
 				s.audit(ctx, a, "mail_forward.create", store.KindMailForward, 0, err, "destination mailbox "+in.MailboxID+" not visible")
@@ -78,21 +79,21 @@ func (s *Service) CreateForward(ctx context.Context, a Actor, domainID int64, in
 			}
 			switch {
 			case m.CustomerID != d.CustomerID:
-				errs.Add("mailbox_id", "Choose a mailbox of the same client.")
+				errs.Addf("mailbox_id", "Choose a mailbox of the same client.")
 			case m.State != store.StateActive:
-				errs.Add("mailbox_id", "That mailbox is not active.")
+				errs.Addf("mailbox_id", "That mailbox is not active.")
 			}
 			dest = m.Email
 		}
 	} else {
 		e, err := ispapi.NormalizeEmail(in.Destination)
 		if err != nil {
-			errs.Add("destination", "Enter a valid e-mail address (no +).")
+			errs.Addf("destination", "Enter a valid e-mail address (no +).")
 		}
 		dest = e
 	}
 	if len(errs) == 0 && strings.EqualFold(source, dest) {
-		errs.Add("destination", "The destination can't be the address itself.")
+		errs.Addf("destination", "The destination can't be the address itself.")
 	}
 	label := kind + " " + source + " → " + dest
 	if err := errs.Err(); err != nil {
@@ -113,7 +114,7 @@ func (s *Service) CreateForward(ctx context.Context, a Actor, domainID int64, in
 			if kind == store.ForwardCatchall {
 				return nil
 			}
-			if err := o.countLimit("aliases and forwards", func(l store.Limits) int { return l.MaxMailAliases },
+			if err := o.countLimit(i18n.M("aliases and forwards"), func(l store.Limits) int { return l.MaxMailAliases },
 				func(u store.Usage) int { return u.MailAliases }, 1); err != nil {
 				return onField(field, err)
 			}

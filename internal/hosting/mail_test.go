@@ -17,7 +17,7 @@ import (
 func wantField(t *testing.T, what string, err error, field string) {
 	t.Helper()
 	fields := fail.FieldsOf(err)
-	if fields == nil || fields[field] == "" {
+	if fields == nil || fields[field].Format == "" {
 		t.Fatalf("%s: got %v, want a field error on %s", what, err, field)
 	}
 }

@@ -143,7 +143,7 @@ func TestRegistry_PublicSuffixesAreNotClaimed(t *testing.T) {
 	b := e.Customer(store.RoleClient, nil, "b@example.test")
 	e.Sim.ResetCalls()
 	for _, claim := range []func(*testenv.Env, store.Customer, string) error{siteClaim, mailClaim, domainClaim} {
-		if err := claim(e, a, "co.uk"); fail.FieldsOf(err)["domain"] == "" {
+		if err := claim(e, a, "co.uk"); fail.FieldsOf(err)["domain"].Format == "" {
 			t.Errorf("claiming co.uk: %v, want a domain field error", err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -35,10 +36,10 @@ func (s *Service) checkSite(in SiteSettings, errs fail.Fields) store.Site {
 	site := store.Site{PHPMode: in.PHP, SSL: in.SSL, LetsEncrypt: in.LetsEncrypt,
 		QuotaMB: megabytes(in.QuotaMB, "quota_mb", errs), TrafficMB: megabytes(in.TrafficMB, "traffic_mb", errs)}
 	if !slices.Contains(s.set.PHPModes, site.PHPMode) {
-		errs.Add("php", "Choose one of the offered PHP modes.")
+		errs.Addf("php", "Choose one of the offered PHP modes.")
 	}
 	if site.LetsEncrypt && !site.SSL {
-		errs.Add("letsencrypt", "A Let's Encrypt certificate needs SSL turned on.")
+		errs.Addf("letsencrypt", "A Let's Encrypt certificate needs SSL turned on.")
 	}
 	return site
 }
@@ -82,7 +83,7 @@ func (s *Service) CreateSite(ctx context.Context, a Actor, in NewSite) (int64, e
 	return s.create(ctx, a, newObject{
 		kind: store.KindSite, action: "site.create", label: domain, client: client, claim: domain, field: "domain",
 		check: func(ctx context.Context, tx pgx.Tx, o owner) error {
-			if err := o.countLimit("web sites", func(l store.Limits) int { return l.MaxSites }, func(u store.Usage) int { return u.Sites }, 1); err != nil {
+			if err := o.countLimit(i18n.M("web sites"), func(l store.Limits) int { return l.MaxSites }, func(u store.Usage) int { return u.Sites }, 1); err != nil {
 				return err
 			}
 			return siteQuota(o, 0, want.QuotaMB)

@@ -132,12 +132,19 @@ func Tf(ctx context.Context, format string, args ...any) string {
 func (l Lang) Textf(format string, args ...any) string {
 	copied := false
 	for i, a := range args {
-		if m, ok := a.(Msg); ok {
-			if !copied { // the caller's slice keeps its values
-				args, copied = append([]any(nil), args...), true
-			}
-			args[i] = l.Text(string(m))
+		var s string
+		switch m := a.(type) {
+		case Msg:
+			s = l.Text(string(m))
+		case List:
+			s = m.In(l)
+		default:
+			continue
 		}
+		if !copied { // the caller's slice keeps its values
+			args, copied = append([]any(nil), args...), true
+		}
+		args[i] = s
 	}
 	return fmt.Sprintf(l.Text(format), args...)
 }
@@ -148,6 +155,18 @@ func M(s string) string { return s }
 
 // Msg marks a format argument that is itself a message ("site", "mail domain"), translated with the format.
 type Msg string
+
+// List is a format argument made of messages ("sites", "mailboxes"), translated one by one and joined with ", ".
+type List []string
+
+// In returns the list in l.
+func (m List) In(l Lang) string {
+	out := make([]string, len(m))
+	for i, s := range m {
+		out[i] = l.Text(s)
+	}
+	return strings.Join(out, ", ")
+}
 
 // N formats the plural message key for count n: N(ctx, "%d sites", 3) is "3 sites", "3 Websites" in German.
 // Further args follow n.

@@ -1,6 +1,7 @@
 package ispapi
 
 import (
+	"portal/internal/i18n"
 	"strconv"
 	"strings"
 	"unicode"
@@ -34,14 +35,14 @@ const KeyPasswordLatin1 = "password_error_latin1"
 // deletes anything that looks like markup; and more than max characters.
 func CheckText(s string, max int) string {
 	if !utf8.ValidString(s) {
-		return "This contains invalid characters."
+		return i18n.M("This contains invalid characters.")
 	}
 	for _, r := range s {
 		if forbiddenRune(r) {
-			return "Line breaks, control characters and invisible characters are not allowed."
+			return i18n.M("Line breaks, control characters and invisible characters are not allowed.")
 		}
 		if r == '<' || r == '>' {
-			return "Remove < and >: the hosting platform deletes anything that looks like markup."
+			return i18n.M("Remove < and >: the hosting platform deletes anything that looks like markup.")
 		}
 	}
 	if utf8.RuneCountInString(s) > max {

@@ -189,27 +189,27 @@ func (s *Service) Submit(ctx context.Context, slug string, in Form) error {
 	f := fail.Fields{}
 	name := strings.TrimSpace(in.Name)
 	if name == "" || len(name) > 100 {
-		f.Add("name", "Enter your name (at most 100 characters).")
+		f.Addf("name", "Enter your name (at most 100 characters).")
 	}
 	email, err := ispapi.NormalizeEmail(in.Email)
 	if err != nil || len(email) > 254 {
-		f.Add("email", "Enter a valid email address.")
+		f.Addf("email", "Enter a valid email address.")
 	} else if s.Blocked[email[strings.LastIndexByte(email, '@')+1:]] {
-		f.Add("email", "Signups with addresses of this email provider are not accepted. Please use another address.")
+		f.Addf("email", "Signups with addresses of this email provider are not accepted. Please use another address.")
 	}
 	if msg := auth.CheckNew(in.Password); msg != "" {
-		f.Add("password", msg)
+		f.Addf("password", msg)
 	}
 	domain, err := ispapi.NormalizeDomain(in.Domain)
 	if err != nil || strings.Count(domain, ".") < 1 {
-		f.Add("domain", "Enter a domain name like example.com.")
+		f.Addf("domain", "Enter a domain name like example.com.")
 	}
 	if !in.Terms {
-		f.Add("terms", "Please accept the terms to sign up.")
+		f.Addf("terms", "Please accept the terms to sign up.")
 	}
 	planID, _ := strconv.ParseInt(in.PlanID, 10, 64)
 	if planID <= 0 {
-		f.Add("plan_id", "Choose a plan.")
+		f.Addf("plan_id", "Choose a plan.")
 	}
 	if err := f.Err(); err != nil {
 		return err

@@ -37,6 +37,7 @@ type Account struct {
 	TOTPSecret        string  // a TOTP secret in base32 from before secrets were sealed; "" when none (or sealed)
 	TOTPSealed        []byte  // the TOTP secret sealed with PORTAL_SECRET_KEY (internal/secret); nil when none
 	Passkeys          int     // how many passkeys the account has
+	Language          string  // the portal language the account chose ("en", "de"); "" follows the browser
 }
 
 // NoPassword is the password hash of an account whose owner has not chosen a password yet (an invitation is out):
@@ -65,12 +66,12 @@ func NewAccounts(db DBTX) Accounts { return Accounts{db: db} }
 
 const accountCols = `id, email, name, role, password_hash, failed_logins, locked_until, password_changed_at, created_at, customer_id,
 	email_confirmed_at, pending_email, totp_secret, totp_secret_enc,
-	(SELECT count(*) FROM passkeys p WHERE p.account_id = accounts.id)`
+	(SELECT count(*) FROM passkeys p WHERE p.account_id = accounts.id), coalesce(language, '')`
 
 func scanAccount(row pgx.CollectableRow) (Account, error) {
 	var a Account
 	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.PasswordHash, &a.FailedLogins, &a.LockedUntil,
-		&a.PasswordChangedAt, &a.CreatedAt, &a.CustomerID, &a.EmailConfirmedAt, &a.PendingEmail, &a.TOTPSecret, &a.TOTPSealed, &a.Passkeys)
+		&a.PasswordChangedAt, &a.CreatedAt, &a.CustomerID, &a.EmailConfirmedAt, &a.PendingEmail, &a.TOTPSecret, &a.TOTPSealed, &a.Passkeys, &a.Language)
 	return a, err
 }
 
@@ -117,6 +118,12 @@ func (s Accounts) ByID(ctx context.Context, id int64) (Account, error) {
 	rows, _ := s.db.Query(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = $1`, id)
 	a, err := pgx.CollectExactlyOneRow(rows, scanAccount)
 	return a, wrap(err, "account %d", id)
+}
+
+// SetLanguage records the account's language ("" follows the browser again).
+func (s Accounts) SetLanguage(ctx context.Context, id int64, lang string) error {
+	_, err := s.db.Exec(ctx, `UPDATE accounts SET language = nullif($2, '') WHERE id = $1`, id, lang)
+	return wrap(err, "set language of account %d", id)
 }
 
 // Count returns how many accounts have role r.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"portal/internal/i18n"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,14 +46,14 @@ func (l Limits) Within(outer Limits) []string {
 			over = append(over, name)
 		}
 	}
-	check("sites", l.MaxSites, outer.MaxSites)
-	check("mail domains", l.MaxMailDomains, outer.MaxMailDomains)
-	check("mailboxes", l.MaxMailboxes, outer.MaxMailboxes)
-	check("mail quota", l.MaxMailQuotaMB, outer.MaxMailQuotaMB)
-	check("aliases and forwards", l.MaxMailAliases, outer.MaxMailAliases)
-	check("domains", l.MaxDomains, outer.MaxDomains)
-	check("disk per site", l.SiteQuotaMB, outer.SiteQuotaMB)
-	check("total disk", l.MaxDiskMB, outer.MaxDiskMB)
+	check(i18n.M("sites"), l.MaxSites, outer.MaxSites)
+	check(i18n.M("mail domains"), l.MaxMailDomains, outer.MaxMailDomains)
+	check(i18n.M("mailboxes"), l.MaxMailboxes, outer.MaxMailboxes)
+	check(i18n.M("mail quota"), l.MaxMailQuotaMB, outer.MaxMailQuotaMB)
+	check(i18n.M("aliases and forwards"), l.MaxMailAliases, outer.MaxMailAliases)
+	check(i18n.M("domains"), l.MaxDomains, outer.MaxDomains)
+	check(i18n.M("disk per site"), l.SiteQuotaMB, outer.SiteQuotaMB)
+	check(i18n.M("total disk"), l.MaxDiskMB, outer.MaxDiskMB)
 	return over
 }
 

@@ -46,7 +46,7 @@ func (s *Service) Create(ctx context.Context, in NewCustomer) (store.Customer, e
 			return err
 		}
 		if plan.Audience != in.Kind {
-			return userErr("That plan is not for %ss.", in.Kind)
+			return fail.Invalid("That plan is not for %ss.", in.Kind)
 		}
 		if in.ResellerID != nil {
 			r, err := store.NewCustomers(tx).Lock(ctx, *in.ResellerID)
@@ -54,13 +54,13 @@ func (s *Service) Create(ctx context.Context, in NewCustomer) (store.Customer, e
 				return err
 			}
 			if r.Kind != store.RoleReseller || r.State != store.StateActive {
-				return userErr("The reseller is not active.")
+				return fail.Invalid("The reseller is not active.")
 			}
 			if r.Suspended() {
 				return fail.Forbidden("The reseller is suspended: it can't take new clients until it is unsuspended.")
 			}
 			if plan.ResellerID == nil || *plan.ResellerID != r.ID {
-				return userErr("That plan is not one of the reseller's plans.")
+				return fail.Invalid("That plan is not one of the reseller's plans.")
 			}
 			rp, err := store.NewPlans(tx).ByID(ctx, r.PlanID)
 			if err != nil {
@@ -71,20 +71,20 @@ func (s *Service) Create(ctx context.Context, in NewCustomer) (store.Customer, e
 				return err
 			}
 			if rp.MaxClients != store.Unlimited && n >= rp.MaxClients {
-				return userErr("The reseller's plan allows %d clients, and all are in use.", rp.MaxClients)
+				return fail.Invalid("The reseller's plan allows %d clients, and all are in use.", rp.MaxClients)
 			}
 			// A reseller's clients live on its platform: their ISPConfig records sit under the reseller's.
 			if in.PlatformID != 0 && in.PlatformID != r.PlatformID {
-				return userErr("A reseller's clients live on the reseller's platform.")
+				return fail.Invalid("A reseller's clients live on the reseller's platform.")
 			}
 			in.PlatformID = r.PlatformID
 		} else if plan.ResellerID != nil {
-			return userErr("That plan belongs to a reseller.")
+			return fail.Invalid("That plan belongs to a reseller.")
 		}
 		if in.PlatformID == 0 {
 			p, err := store.NewPlatforms(tx).Default(ctx)
 			if errors.Is(err, store.ErrNotFound) {
-				return userErr("No platform is marked as the default for new customers.")
+				return fail.Invalid("No platform is marked as the default for new customers.")
 			} else if err != nil {
 				return err
 			}
@@ -95,7 +95,7 @@ func (s *Service) Create(ctx context.Context, in NewCustomer) (store.Customer, e
 			Name: in.Name, Company: in.Company, Email: in.Email, ISPUsername: in.Username,
 		})
 		if errors.Is(err, store.ErrConflict) {
-			return userErr("The username %q is already taken.", in.Username)
+			return fail.Invalid("The username %q is already taken.", in.Username)
 		}
 		if err != nil {
 			return err
@@ -107,7 +107,7 @@ func (s *Service) Create(ctx context.Context, in NewCustomer) (store.Customer, e
 		acct, err := store.NewAccounts(tx).CreateForCustomer(ctx, in.Email, in.Name, in.Kind, hash, c.ID)
 		if err != nil {
 			if errors.Is(err, store.ErrConflict) {
-				return userErr("An account with the email %s already exists.", in.Email)
+				return fail.Invalid("An account with the email %s already exists.", in.Email)
 			}
 			return err
 		}
@@ -229,7 +229,7 @@ func (s *Service) findOrAdd(ctx context.Context, db store.DBTX, isp ISP, c store
 	if err != nil {
 		if permanent(err) {
 			_, _ = customers.SetState(ctx, c.ID, store.StateFailed, describe(err), store.StatePending)
-			return 0, fail.Platform("%s", describe(err))
+			return 0, fail.Platform("The hosting platform refused to set up the client (%s).", describe(err))
 		}
 		_ = customers.SetDetail(ctx, c.ID, describe(err))
 		return 0, fmt.Errorf("%w: %v", ErrWaiting, err)
@@ -275,7 +275,7 @@ func (s *Service) Retry(ctx context.Context, id int64) error {
 			return err
 		}
 		if !ok {
-			return userErr("Only a failed customer can be retried.")
+			return fail.Invalid("Only a failed customer can be retried.")
 		}
 		return s.enqueue(ctx, tx, ProvisionArgs{CustomerID: id})
 	})

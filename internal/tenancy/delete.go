@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"portal/internal/fail"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 )
@@ -27,7 +28,7 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 				return err
 			}
 			if n > 0 {
-				return userErr("This reseller still has %d clients. Delete them first.", n)
+				return fail.Invalid("This reseller still has %d clients. Delete them first.", n)
 			}
 		}
 		ok, err := customers.SetState(ctx, id, store.StateDeleting, "", store.StatePending, store.StateActive, store.StateFailed)
@@ -35,7 +36,7 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 			return err
 		}
 		if !ok {
-			return userErr("This customer is already being deleted.")
+			return fail.Invalid("This customer is already being deleted.")
 		}
 		// The sign-in goes at once: a customer being deleted can't act any more.
 		if err := store.NewAccounts(tx).DeleteByCustomer(ctx, id); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"portal/internal/fail"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 )
@@ -355,7 +356,7 @@ func (s *Service) AdoptDrift(ctx context.Context, id int64) error {
 			return err
 		}
 		if d.Resolution != nil {
-			return userErr("This difference is already resolved.")
+			return fail.Invalid("This difference is already resolved.")
 		}
 		if err := adopt(ctx, tx, d); err != nil {
 			return err
@@ -375,14 +376,14 @@ func adopt(ctx context.Context, tx pgx.Tx, d store.DriftItem) error {
 		}
 		err := store.NewObjects(tx).Delete(ctx, d.Kind, *d.OurID)
 		if errors.Is(err, store.ErrInUse) {
-			return userErr("Adopt the differences of the records inside it first.")
+			return fail.Invalid("Adopt the differences of the records inside it first.")
 		}
 		return err
 	case store.DriftChanged:
 		return adoptChanged(ctx, tx, d)
 	case store.DriftMissingLocally:
 		if d.CustomerID == nil || d.ISPID == nil {
-			return userErr("This difference can't be adopted.")
+			return fail.Invalid("This difference can't be adopted.")
 		}
 		cid, ispID := *d.CustomerID, *d.ISPID
 		var err error
@@ -401,7 +402,7 @@ func adopt(ctx context.Context, tx pgx.Tx, d store.DriftItem) error {
 			_, domain, _ := strings.Cut(addr, "@")
 			var md int64
 			if err := tx.QueryRow(ctx, `SELECT id FROM mail_domains WHERE customer_id = $1 AND lower(domain) = lower($2)`, cid, domain).Scan(&md); err != nil {
-				return userErr("Adopt the mail domain %s first.", domain)
+				return fail.Invalid("Adopt the mail domain %s first.", domain)
 			}
 			if d.Kind == store.KindMailbox {
 				q, _ := strconv.Atoi(u["quota_mb"])
@@ -410,10 +411,10 @@ func adopt(ctx context.Context, tx pgx.Tx, d store.DriftItem) error {
 				_, err = tx.Exec(ctx, `INSERT INTO mail_forwards (customer_id, mail_domain_id, isp_id, kind, source, destination, active, state) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active')`, cid, md, ispID, u["kind"], u["source"], u["destination"], u["active"] == "y")
 			}
 		default:
-			return userErr("This difference can't be adopted.")
+			return fail.Invalid("This difference can't be adopted.")
 		}
 		if errors.Is(err, store.ErrConflict) || (err != nil && strings.Contains(err.Error(), "23505")) {
-			return userErr("The portal already has a record with that name.")
+			return fail.Invalid("The portal already has a record with that name.")
 		}
 		return err
 	}
@@ -445,10 +446,10 @@ func adoptChanged(ctx context.Context, tx pgx.Tx, d store.DriftItem) error {
 	u := d.Upstream
 	switch d.Kind {
 	case store.KindCustomer:
-		return userErr("A client's limits come from its plan and its reseller from the portal: push the portal's values back, or forget the difference.")
+		return fail.Invalid("A client's limits come from its plan and its reseller from the portal: push the portal's values back, or forget the difference.")
 	case store.KindMailbox:
 		if u["active"] == "n" {
-			return userErr("The portal has no disabled mailboxes: push the portal's value back, or forget the difference.")
+			return fail.Invalid("The portal has no disabled mailboxes: push the portal's value back, or forget the difference.")
 		}
 	case store.KindDomain:
 		if owner, ok := u["owner"]; ok {
@@ -461,7 +462,7 @@ func adoptChanged(ctx context.Context, tx pgx.Tx, d store.DriftItem) error {
 				err := tx.QueryRow(ctx, `SELECT id FROM customers WHERE platform_id = $1 AND isp_client_id::text = $2
 					AND kind = 'client' AND state = 'active'`, d.PlatformID, owner).Scan(&to)
 				if errors.Is(err, pgx.ErrNoRows) {
-					return userErr("ISPConfig gave this entry to a client the portal doesn't have: push the portal's owner back, or forget the difference.")
+					return fail.Invalid("ISPConfig gave this entry to a client the portal doesn't have: push the portal's owner back, or forget the difference.")
 				} else if err != nil {
 					return err
 				}
@@ -473,7 +474,7 @@ func adoptChanged(ctx context.Context, tx pgx.Tx, d store.DriftItem) error {
 	}
 	cols, ok := adoptColumns[d.Kind]
 	if !ok {
-		return userErr("This difference can't be adopted.")
+		return fail.Invalid("This difference can't be adopted.")
 	}
 	table, err := store.TableOf(d.Kind)
 	if err != nil {
@@ -495,7 +496,7 @@ func adoptChanged(ctx context.Context, tx pgx.Tx, d store.DriftItem) error {
 	}
 	_, err = tx.Exec(ctx, `UPDATE `+table+` SET `+strings.Join(set, ", ")+` WHERE id = $1`, args...)
 	if err != nil && strings.Contains(err.Error(), "23505") {
-		return userErr("The portal already has a record with that name.")
+		return fail.Invalid("The portal already has a record with that name.")
 	}
 	return err
 }
@@ -507,7 +508,7 @@ func (s *Service) ForgetDrift(ctx context.Context, id int64) error {
 		return err
 	}
 	if !ok {
-		return userErr("This difference is already resolved.")
+		return fail.Invalid("This difference is already resolved.")
 	}
 	return nil
 }
@@ -523,7 +524,7 @@ func (s *Service) PushClient(ctx context.Context, id int64) error {
 			return err
 		}
 		if c.State != store.StateActive || c.ISPClientID == nil {
-			return userErr("This customer is %s; only an active customer's values can be pushed back.", c.State)
+			return fail.Invalid("This customer is %s; only an active customer's values can be pushed back.", c.State)
 		}
 		var owner int64
 		if c.ResellerID != nil {
@@ -544,7 +545,7 @@ func (s *Service) PushClient(ctx context.Context, id int64) error {
 			return err
 		}
 		if int64(rec.ParentClientID) != owner {
-			return userErr("ISPConfig's API can't change a client's reseller (client_update leaves it as it is): fix it in the panel, or forget the difference.")
+			return fail.Invalid("ISPConfig's API can't change a client's reseller (client_update leaves it as it is): fix it in the panel, or forget the difference.")
 		}
 		plan, err := store.NewPlans(conn).ByID(ctx, c.PlanID)
 		if err != nil {

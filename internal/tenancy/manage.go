@@ -95,23 +95,23 @@ func (c Creatable) check(d CustomerDraft) (NewCustomer, error) {
 	}
 	in.Username = strings.ToLower(strings.TrimSpace(d.Username))
 	if ispapi.ValidateUsername(in.Username) != nil {
-		errs.Add("username", "Use 1 to 64 letters, digits, dots, dashes or underscores (not web followed by a digit).")
+		errs.Addf("username", "Use 1 to 64 letters, digits, dots, dashes or underscores (not web followed by a digit).")
 	}
 	switch d.Access {
 	case "password":
 		if msg := auth.CheckNew(d.Password); msg != "" {
-			errs.Add("password", msg)
+			errs.Addf("password", msg)
 		}
 	case "invite":
 		if d.Password != "" {
-			errs.Add("password", "Leave the password empty when inviting: the owner chooses it.")
+			errs.Addf("password", "Leave the password empty when inviting: the owner chooses it.")
 		}
 	default:
-		errs.Add("access", "Choose to invite by email or to set a password.")
+		errs.Addf("access", "Choose to invite by email or to set a password.")
 	}
 	in.PlanID, _ = strconv.ParseInt(strings.TrimSpace(d.PlanID), 10, 64)
 	if !planIn(c.Plans, in.PlanID) {
-		errs.Add("plan_id", "Choose one of the plans.")
+		errs.Addf("plan_id", "Choose one of the plans.")
 	}
 	return in, errs.Err()
 }

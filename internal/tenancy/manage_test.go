@@ -27,7 +27,7 @@ func TestCreateCustomer_FormErrorsAllAtOnceAndNothingRecorded(t *testing.T) {
 		Name: "<b>x</b>", Email: "not-an-email", Username: "web1", Access: "password", Password: "short", PlanID: "999999"})
 	fields := fail.FieldsOf(err)
 	for _, f := range []string{"name", "email", "username", "password", "plan_id"} {
-		if fields[f] == "" {
+		if fields[f].Format == "" {
 			t.Errorf("field %s: no error in %v", f, fields)
 		}
 	}
@@ -40,12 +40,12 @@ func TestCreateCustomer_FormErrorsAllAtOnceAndNothingRecorded(t *testing.T) {
 	// An invitation must not carry a password, and the access choice must be one of the two.
 	_, err = e.Ten.CreateCustomer(ctx, e.As(r), store.RoleClient, tenancy.CustomerDraft{Name: "A", Email: "a@example.test",
 		Username: "aaa", Access: "invite", Password: "a-long-enough-password", PlanID: "1"})
-	if fail.FieldsOf(err)["password"] == "" {
+	if fail.FieldsOf(err)["password"].Format == "" {
 		t.Fatalf("invite with a password: %v", err)
 	}
 	_, err = e.Ten.CreateCustomer(ctx, e.As(r), store.RoleClient, tenancy.CustomerDraft{Name: "A", Email: "a@example.test",
 		Username: "aaa", Access: "magic", PlanID: "1"})
-	if fail.FieldsOf(err)["access"] == "" {
+	if fail.FieldsOf(err)["access"].Format == "" {
 		t.Fatalf("unknown access choice: %v", err)
 	}
 }
@@ -60,7 +60,7 @@ func TestCreateCustomer_OnlyOwnPlansAndKinds(t *testing.T) {
 	for _, plan := range []store.Plan{other, operator} {
 		_, err := e.Ten.CreateCustomer(ctx, e.As(r1), store.RoleClient, tenancy.CustomerDraft{Name: "A", Email: "a@example.test",
 			Username: "aaa", Access: "password", Password: "correct horse battery", PlanID: strconv.FormatInt(plan.ID, 10)})
-		if fail.FieldsOf(err)["plan_id"] == "" {
+		if fail.FieldsOf(err)["plan_id"].Format == "" {
 			t.Fatalf("reseller 1 on %s: %v, want a plan_id error", plan.Name, err)
 		}
 	}
@@ -186,7 +186,7 @@ func TestPlans_CeilingUsageAndOwnership(t *testing.T) {
 	a := e.As(r)
 	draft := tenancy.PlanDraft{Name: "Small", Sites: "5", MailDomains: "1", Mailboxes: "1", MailQuota: "100", Aliases: "1",
 		Domains: "1", SiteQuota: "100"}
-	if _, err := e.Ten.CreatePlan(ctx, a, draft); fail.FieldsOf(err)["form"] == "" {
+	if _, err := e.Ten.CreatePlan(ctx, a, draft); fail.FieldsOf(err)["form"].Format == "" {
 		t.Fatalf("a client plan above the reseller's own: %v, want a form error", err)
 	}
 	draft.Sites = "1"
@@ -194,7 +194,7 @@ func TestPlans_CeilingUsageAndOwnership(t *testing.T) {
 	if err != nil || small.ResellerID == nil || *small.ResellerID != r.ID || small.Audience != store.RoleClient {
 		t.Fatalf("create: %+v, %v", small, err)
 	}
-	if _, err := e.Ten.CreatePlan(ctx, a, draft); fail.FieldsOf(err)["name"] == "" {
+	if _, err := e.Ten.CreatePlan(ctx, a, draft); fail.FieldsOf(err)["name"].Format == "" {
 		t.Fatalf("same name again: %v", err)
 	}
 
@@ -203,7 +203,7 @@ func TestPlans_CeilingUsageAndOwnership(t *testing.T) {
 		t.Fatal(err)
 	}
 	draft.Sites = "0"
-	if _, err := e.Ten.UpdatePlan(ctx, a, small.ID, draft); fail.FieldsOf(err)["form"] == "" {
+	if _, err := e.Ten.UpdatePlan(ctx, a, small.ID, draft); fail.FieldsOf(err)["form"].Format == "" {
 		t.Fatalf("shrinking below a customer's use: %v, want a form error", err)
 	}
 	if _, err := e.Ten.DeletePlan(ctx, a, small.ID); status(err) != http.StatusConflict {

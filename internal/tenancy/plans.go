@@ -3,7 +3,6 @@ package tenancy
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 )
@@ -68,10 +68,10 @@ func (o PlanOwner) check(d PlanDraft, audiences []string) (store.Plan, error) {
 	errs := fail.Fields{}
 	p := store.Plan{Name: strings.TrimSpace(d.Name), Audience: store.Role(d.Audience), ResellerID: o.ResellerID}
 	if m := ispapi.CheckText(p.Name, 60); p.Name == "" || m != "" {
-		errs.Add("name", "Enter a name of at most 60 characters, without < >, line breaks or control characters.")
+		errs.Addf("name", "Enter a name of at most 60 characters, without < >, line breaks or control characters.")
 	}
 	if !slices.Contains(audiences, d.Audience) {
-		errs.Add("audience", "Choose who the plan is for.")
+		errs.Addf("audience", "Choose who the plan is for.")
 	}
 	// limit parses one limit; an optional one left empty gets its default.
 	limit := func(field, raw string, dst *int, optional bool, def int) {
@@ -82,7 +82,7 @@ func (o PlanOwner) check(d PlanDraft, audiences []string) (store.Plan, error) {
 		}
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < store.Unlimited || n > 1_000_000_000 {
-			errs.Add(field, "Enter -1 (unlimited), 0 (none) or a positive number.")
+			errs.Addf(field, "Enter -1 (unlimited), 0 (none) or a positive number.")
 			return
 		}
 		*dst = n
@@ -98,12 +98,12 @@ func (o PlanOwner) check(d PlanDraft, audiences []string) (store.Plan, error) {
 	limit("max_disk_mb", d.Disk, &p.MaxDiskMB, true, store.Unlimited) // no total beyond the per-site quota
 	if p.Audience == store.RoleClient {
 		p.MaxClients = 0
-	} else if p.Audience == store.RoleReseller && p.MaxClients == 0 && errs["max_clients"] == "" {
-		errs.Add("max_clients", "A reseller plan needs at least one client (or -1 for unlimited).")
+	} else if p.Audience == store.RoleReseller && p.MaxClients == 0 && errs["max_clients"].Format == "" {
+		errs.Addf("max_clients", "A reseller plan needs at least one client (or -1 for unlimited).")
 	}
 	if o.Ceiling != nil && len(errs) == 0 {
 		if over := p.Limits.Within(o.Ceiling.Limits); len(over) > 0 {
-			errs.Add("form", "Your own plan does not allow that much: "+strings.Join(over, ", ")+".")
+			errs.Addf("form", "Your own plan does not allow that much: %s.", i18n.List(over))
 		}
 	}
 	return p, errs.Err()
@@ -180,10 +180,7 @@ func (s *Service) UpdatePlan(ctx context.Context, a Actor, id int64, d PlanDraft
 		return PlanSaved{}, err
 	}
 	upd.ID, upd.ResellerID = v.Plan.ID, v.Plan.ResellerID
-	if msg, err := s.planOverUsed(ctx, upd); err != nil || msg != "" {
-		if err == nil {
-			err = fail.Field("form", "%s", msg)
-		}
+	if err := s.planOverUsed(ctx, upd); err != nil {
 		return PlanSaved{}, err
 	}
 	saved, err := store.NewPlans(s.pool).Update(ctx, upd)
@@ -207,28 +204,29 @@ func (s *Service) UpdatePlan(ctx context.Context, a Actor, id int64, d PlanDraft
 	return out, err
 }
 
-// planOverUsed describes the first customer on the plan whose usage would exceed its new limits, or "".
-func (s *Service) planOverUsed(ctx context.Context, plan store.Plan) (string, error) {
+// planOverUsed refuses the new limits with a form error naming the first customer on the plan whose usage would
+// exceed them.
+func (s *Service) planOverUsed(ctx context.Context, plan store.Plan) error {
 	rows, _ := s.pool.Query(ctx, `SELECT id FROM customers WHERE plan_id = $1 AND state <> 'deleted' ORDER BY id`, plan.ID)
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return "", err
+		return err
 	}
 	customers := store.NewCustomers(s.pool)
 	for _, id := range ids {
 		c, err := customers.ByID(ctx, id)
 		if err != nil {
-			return "", err
+			return err
 		}
 		u, err := customers.UsageOf(ctx, c)
 		if err != nil {
-			return "", err
+			return err
 		}
 		if over := Exceeds(u, plan.Limits, c.Kind); len(over) > 0 {
-			return fmt.Sprintf("%s already uses more than that: %s.", c.Name, strings.Join(over, ", ")), nil
+			return fail.Field("form", "%s already uses more than that: %s.", c.Name, i18n.List(over))
 		}
 	}
-	return "", nil
+	return nil
 }
 
 // DeletePlan deletes a plan that no customer uses or used, and returns it.

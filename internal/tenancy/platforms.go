@@ -96,22 +96,22 @@ func (s *Service) AddPlatform(ctx context.Context, in NewPlatform) (store.Platfo
 	p := store.Platform{Name: strings.TrimSpace(in.Name), Endpoint: strings.TrimSpace(in.URL),
 		RemoteUser: strings.TrimSpace(in.User), TLSVerify: in.TLSVerify}
 	if p.Name == "" || len(p.Name) > 64 || strings.ContainsAny(p.Name, "<>\r\n") {
-		errs.Add("name", "Enter a name of at most 64 characters.")
+		errs.Addf("name", "Enter a name of at most 64 characters.")
 	}
 	if u, err := url.Parse(p.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
 		!strings.HasSuffix(u.Path, "/remote/json.php") {
-		errs.Add("url", "Enter the remote API's address, like https://panel.example.com:8080/remote/json.php.")
+		errs.Addf("url", "Enter the remote API's address, like https://panel.example.com:8080/remote/json.php.")
 	}
 	if p.RemoteUser == "" || len(p.RemoteUser) > 64 {
-		errs.Add("user", "Enter the ISPConfig remote user.")
+		errs.Addf("user", "Enter the ISPConfig remote user.")
 	}
 	if in.Password == "" || len(in.Password) > 256 {
-		errs.Add("password", "Enter the remote user's password.")
+		errs.Addf("password", "Enter the remote user's password.")
 	}
 	serverID := func(raw, field string) int64 {
 		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 32)
 		if err != nil || n < 1 {
-			errs.Add(field, "Enter a server id (a positive whole number).")
+			errs.Addf(field, "Enter a server id (a positive whole number).")
 		}
 		return n
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 )
@@ -71,10 +72,10 @@ func (s *Service) setSuspendedTx(ctx context.Context, tx pgx.Tx, id int64, suspe
 		return nil, err
 	}
 	if c.State != store.StateActive {
-		return nil, userErr("Only an active customer can be suspended or unsuspended (this one is %s).", c.State)
+		return nil, fail.Invalid("Only an active customer can be suspended or unsuspended (this one is %s).", c.State)
 	}
 	if c.SuspendedSelf && store.SuspensionRank(by) < store.SuspensionRank(c.SuspendedBy) {
-		return nil, fail.Forbidden("This customer was suspended by %s; only %s can lift it.", levelName(c.SuspendedBy), levelName(c.SuspendedBy))
+		return nil, fail.Forbidden("This customer was suspended by %s; only %s can lift it.", i18n.Msg(levelName(c.SuspendedBy)), i18n.Msg(levelName(c.SuspendedBy)))
 	}
 	if c.SuspendedSelf == suspend && (!suspend || c.SuspendedBy == by) {
 		return nil, nil
@@ -142,11 +143,11 @@ func (s *Service) WritesAllowed(ctx context.Context, a store.Account) error {
 func levelName(by string) string {
 	switch by {
 	case store.SuspendedByAdmin:
-		return "an administrator"
+		return i18n.M("an administrator")
 	case store.SuspendedByBilling:
-		return "billing (or an administrator)"
+		return i18n.M("billing (or an administrator)")
 	}
-	return "its reseller (or an administrator)"
+	return i18n.M("its reseller (or an administrator)")
 }
 
 // progress is the suspension progress for a wanted state, given the current one.
@@ -279,7 +280,7 @@ func (s *Service) UpdateContact(ctx context.Context, id int64, name, company, em
 			return errs.Err()
 		}
 		if other, err := store.NewAccounts(conn).ByEmail(ctx, email); err == nil && (other.CustomerID == nil || *other.CustomerID != id) {
-			return userErr("An account with the email %s already exists.", email)
+			return fail.Invalid("An account with the email %s already exists.", email)
 		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -290,7 +291,7 @@ func (s *Service) UpdateContact(ctx context.Context, id int64, name, company, em
 			}
 			if err := s.updateClient(ctx, conn, isp, c, ispapi.ClientUpdate{ContactName: &name, CompanyName: &company, Email: &email}); err != nil {
 				if errors.Is(err, ispapi.ErrUnavailable) {
-					return userErr("The hosting platform isn't responding; nothing was changed.")
+					return fail.Invalid("The hosting platform isn't responding; nothing was changed.")
 				}
 				return err
 			}
@@ -299,7 +300,7 @@ func (s *Service) UpdateContact(ctx context.Context, id int64, name, company, em
 			return store.NewCustomers(tx).SetContact(ctx, id, name, company, email)
 		})
 		if errors.Is(err, store.ErrConflict) {
-			return userErr("An account with the email %s already exists.", email)
+			return fail.Invalid("An account with the email %s already exists.", email)
 		}
 		return err
 	})
@@ -327,7 +328,7 @@ func (s *Service) ChangePlan(ctx context.Context, id, planID int64) error {
 			return err
 		}
 		if over := Exceeds(u, plan.Limits, c.Kind); len(over) > 0 {
-			return userErr("The customer already uses more than that plan allows: %s.", strings.Join(over, ", "))
+			return fail.Invalid("The customer already uses more than that plan allows: %s.", i18n.List(over))
 		}
 		if c.State == store.StateActive && c.ISPClientID != nil {
 			isp, err := s.ISP(c.PlatformID)
@@ -337,7 +338,7 @@ func (s *Service) ChangePlan(ctx context.Context, id, planID int64) error {
 			l := ispLimits(plan)
 			if err := s.updateClient(ctx, conn, isp, c, ispapi.ClientUpdate{Limits: &l}); err != nil {
 				if errors.Is(err, ispapi.ErrUnavailable) {
-					return userErr("The hosting platform isn't responding; the plan was not changed.")
+					return fail.Invalid("The hosting platform isn't responding; the plan was not changed.")
 				}
 				return err
 			}
@@ -444,15 +445,15 @@ func Exceeds(u store.Usage, l store.Limits, kind store.Role) []string {
 		}
 	}
 	if kind == store.RoleReseller {
-		check("clients", u.Clients, l.MaxClients)
+		check(i18n.M("clients"), u.Clients, l.MaxClients)
 	}
-	check("sites", u.Sites, l.MaxSites)
-	check("mail domains", u.MailDomains, l.MaxMailDomains)
-	check("mailboxes", u.Mailboxes, l.MaxMailboxes)
-	check("mail quota", u.MailQuotaMB, l.MaxMailQuotaMB)
-	check("aliases and forwards", u.MailAliases, l.MaxMailAliases)
-	check("domains", u.Domains, l.MaxDomains)
-	check("total disk", u.DiskMB, l.MaxDiskMB)
+	check(i18n.M("sites"), u.Sites, l.MaxSites)
+	check(i18n.M("mail domains"), u.MailDomains, l.MaxMailDomains)
+	check(i18n.M("mailboxes"), u.Mailboxes, l.MaxMailboxes)
+	check(i18n.M("mail quota"), u.MailQuotaMB, l.MaxMailQuotaMB)
+	check(i18n.M("aliases and forwards"), u.MailAliases, l.MaxMailAliases)
+	check(i18n.M("domains"), u.Domains, l.MaxDomains)
+	check(i18n.M("total disk"), u.DiskMB, l.MaxDiskMB)
 	return over
 }
 

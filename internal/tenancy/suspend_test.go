@@ -198,7 +198,7 @@ func TestCeiling_ResellerPlanCapsTheSumAndReportsClientPlans(t *testing.T) {
 	e.Sim.ResetCalls()
 	// b's own plan allows a second site, but the reseller's three are used up across a and b.
 	_, err := newSite(e, b, "b2.test")
-	if fe := fail.FieldsOf(err); fe["form"] == "" {
+	if fe := fail.FieldsOf(err); fe["form"].Format == "" {
 		t.Fatalf("a fourth site under a reseller plan of three: %v, want a form error", err)
 	}
 	// The same for disk: three sites of 100 MB fill a reseller's 300 MB.
@@ -209,7 +209,7 @@ func TestCeiling_ResellerPlanCapsTheSumAndReportsClientPlans(t *testing.T) {
 	}
 	e.Sim.ResetCalls()
 	_, err = newSite(e, b, "b2.test")
-	if fe := fail.FieldsOf(err); fe["quota_mb"] == "" {
+	if fe := fail.FieldsOf(err); fe["quota_mb"].Format == "" {
 		t.Fatalf("a site past the reseller's total disk: %v, want a quota error", err)
 	}
 	if n := e.Sim.CallCount(); n != 0 {

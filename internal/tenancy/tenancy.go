@@ -110,7 +110,6 @@ func (s *Service) ISP(platformID int64) (ISP, error) {
 }
 
 // userErr is a refusal the user should see as it is (limits, plans, states).
-func userErr(format string, args ...any) error { return fail.Invalid(format, args...) }
 
 // ErrWaiting means an operation could not finish now and its job will retry.
 var ErrWaiting = errors.New("tenancy: waiting for ISPConfig")
@@ -252,17 +251,17 @@ func CheckContact(kind store.Role, name, company, email string) (string, string,
 	errs := fail.Fields{}
 	name, msg := ispapi.CleanText(name, ispapi.MaxContactName, true)
 	if msg != "" {
-		errs.Add("name", msg)
+		errs.Addf("name", msg)
 	}
 	company, msg = ispapi.CleanText(company, ispapi.MaxCompanyName, false)
 	if msg != "" {
-		errs.Add("company", msg)
+		errs.Addf("company", msg)
 	}
 	email = strings.TrimSpace(email)
 	if e, err := ispapi.NormalizeEmail(email); err != nil || len(e) > ispapi.MaxEmail {
-		errs.Add("email", "Enter a valid email address.")
+		errs.Addf("email", "Enter a valid email address.")
 	} else if kind == store.RoleReseller && strings.Contains(e, "+") {
-		errs.Add("email", "The hosting platform does not accept '+' in a reseller's email.")
+		errs.Addf("email", "The hosting platform does not accept '+' in a reseller's email.")
 	} else {
 		email = e
 	}

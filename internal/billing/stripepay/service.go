@@ -198,21 +198,21 @@ func (s *Service) SaveSettings(ctx context.Context, a hosting.Actor, in Settings
 	errs := fail.Fields{}
 	pkMode, ok := keyMode(in.PublishableKey, "pk_")
 	if !ok {
-		errs.Add("publishable_key", "Enter the publishable key from Stripe's dashboard (it starts with pk_test_ or pk_live_).")
+		errs.Addf("publishable_key", "Enter the publishable key from Stripe's dashboard (it starts with pk_test_ or pk_live_).")
 	}
 	switch skMode, ok := keyMode(in.SecretKey, "sk_", "rk_"); {
 	case in.SecretKey == "" && cur.SecretKeyEnc == nil:
-		errs.Add("secret_key", "Enter the secret key (sk_…) or a restricted key (rk_…).")
+		errs.Addf("secret_key", "Enter the secret key (sk_…) or a restricted key (rk_…).")
 	case in.SecretKey != "" && !ok:
-		errs.Add("secret_key", "That is not a Stripe secret key: it starts with sk_test_, sk_live_, rk_test_ or rk_live_.")
+		errs.Addf("secret_key", "That is not a Stripe secret key: it starts with sk_test_, sk_live_, rk_test_ or rk_live_.")
 	case in.SecretKey != "" && pkMode != "" && skMode != pkMode:
-		errs.Add("secret_key", fmt.Sprintf("The secret key is a %s key and the publishable key a %s key; use keys of one mode.", skMode, pkMode))
+		errs.Addf("secret_key", "The secret key is a %s key and the publishable key a %s key; use keys of one mode.", skMode, pkMode)
 	}
 	switch {
 	case in.WebhookSecret == "" && cur.WebhookSecretEnc == nil:
-		errs.Add("webhook_secret", "Enter the webhook's signing secret (whsec_…), shown in Stripe when you add the endpoint.")
+		errs.Addf("webhook_secret", "Enter the webhook's signing secret (whsec_…), shown in Stripe when you add the endpoint.")
 	case in.WebhookSecret != "" && !(strings.HasPrefix(in.WebhookSecret, "whsec_") && plainToken(in.WebhookSecret, 16)):
-		errs.Add("webhook_secret", "That is not a webhook signing secret: it starts with whsec_.")
+		errs.Addf("webhook_secret", "That is not a webhook signing secret: it starts with whsec_.")
 	}
 	if err := errs.Err(); err != nil {
 		return Settings{}, err

@@ -413,7 +413,7 @@ func TestSettings_SealedAndValidated(t *testing.T) {
 	admin.Recent = true
 	// A key Stripe does not know is a field error, found before anything is saved.
 	_, err := w.svc.SaveSettings(ctx, admin, in)
-	if f := fail.FieldsOf(err); !strings.Contains(f["secret_key"], "does not accept") {
+	if f := fail.FieldsOf(err); !strings.Contains(f["secret_key"].String(), "does not accept") {
 		t.Fatalf("an unknown key: %v, want a secret_key error", err)
 	}
 	if n := w.count(`SELECT count(*) FROM payment_providers`); n != 0 {
@@ -472,7 +472,7 @@ func TestSettings_SealedAndValidated(t *testing.T) {
 	}
 	for _, b := range bad {
 		_, err := w.svc.SaveSettings(ctx, admin, b.in)
-		if fields := fail.FieldsOf(err); fields[b.field] == "" {
+		if fields := fail.FieldsOf(err); fields[b.field].Format == "" {
 			t.Errorf("%+v: %v, want an error at %s", b.in, err, b.field)
 		}
 	}
@@ -481,7 +481,7 @@ func TestSettings_SealedAndValidated(t *testing.T) {
 	ra := w.env.As(r)
 	ra.Recent = true
 	_, err = w.svc.SaveSettings(ctx, ra, SettingsInput{PublishableKey: "pk_test_publishable000000"})
-	if f := fail.FieldsOf(err); f["secret_key"] == "" || f["webhook_secret"] == "" {
+	if f := fail.FieldsOf(err); f["secret_key"].Format == "" || f["webhook_secret"].Format == "" {
 		t.Fatalf("a first save without secrets: %v", err)
 	}
 	if n := w.count(`SELECT count(*) FROM payment_providers WHERE reseller_id = $1`, r.ID); n != 0 {
