@@ -164,9 +164,9 @@ func (h *Handler) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 	defer release()
 	errs := views.FieldErrors{}
 	if msg := auth.CheckNew(f["new_password"]); msg != "" {
-		errs["new_password"] = msg
+		errs["new_password"] = i18n.T(ctx, msg)
 	} else if f["new_password"] != f["confirm_password"] {
-		errs["confirm_password"] = "The two new passwords differ."
+		errs["confirm_password"] = i18n.T(ctx, "The two new passwords differ.")
 	}
 	if len(errs) > 0 {
 		return h.render(w, r, http.StatusUnprocessableEntity, "Change password", views.PasswordPage(errs))

@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 
 	"portal/internal/billing"
+	"portal/internal/i18n"
 	"portal/internal/store"
 	"portal/internal/views"
 )
@@ -184,7 +185,7 @@ func (h *Handler) invoicePayment(w http.ResponseWriter, r *http.Request) error {
 	var paidOn time.Time
 	if f["paid_on"] != "" {
 		if paidOn, err = time.Parse(time.DateOnly, f["paid_on"]); err != nil {
-			return h.invoiceFormErrors(w, r, id, f, views.FieldErrors{"paid_on": "Enter a date as YYYY-MM-DD."})
+			return h.invoiceFormErrors(w, r, id, f, views.FieldErrors{"paid_on": i18n.T(r.Context(), "Enter a date as YYYY-MM-DD.")})
 		}
 	}
 	err = h.billing.RecordPayment(r.Context(), h.actor(r), id, f["provider"], f["amount"], f["reference"], paidOn)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"portal/internal/hosting"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 	"portal/internal/views"
@@ -49,9 +50,9 @@ func (h *Handler) mailboxPasswordSubmit(w http.ResponseWriter, r *http.Request) 
 	}
 	errs := views.FieldErrors{}
 	if m := hosting.CheckMailboxPassword(f["new_password"]); m != "" {
-		errs["new_password"] = m
+		errs["new_password"] = i18n.T(ctx, m)
 	} else if f["new_password"] != f["confirm_password"] {
-		errs["confirm_password"] = "The two new passwords differ."
+		errs["confirm_password"] = i18n.T(ctx, "The two new passwords differ.")
 	}
 	if len(errs) > 0 {
 		return h.render(w, r, http.StatusUnprocessableEntity, "Mailbox password", views.MailboxPasswordPage(typed, "", false, errs))

@@ -9,6 +9,7 @@ import (
 
 	"portal/internal/auth"
 	"portal/internal/factors"
+	"portal/internal/i18n"
 	"portal/internal/store"
 	"portal/internal/views"
 )
@@ -90,7 +91,7 @@ func (h *Handler) secondFactorSubmit(w http.ResponseWriter, r *http.Request) err
 			return "recovery code", err
 		}
 		return "", nil
-	}, "That code did not work. Try the current code, or a recovery code.")
+	}, i18n.M("That code did not work. Try the current code, or a recovery code."))
 }
 
 // secondFactorPasskey handles POST /login/2fa/passkey: the browser's passkey assertion for the challenge in the
@@ -107,7 +108,7 @@ func (h *Handler) secondFactorPasskey(w http.ResponseWriter, r *http.Request) er
 			return "passkey", err
 		}
 		return "", err
-	}, "That passkey did not work. Try again, or use another second factor.")
+	}, i18n.M("That passkey did not work. Try again, or use another second factor."))
 }
 
 // secondFactorAttempt runs one attempt at the second step: check says how the factor was proved ("" when it
@@ -413,7 +414,7 @@ func (h *Handler) confirmSubmit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if !fresh {
-			errs = views.FieldErrors{"code": "That code did not work. Use the current code."}
+			errs = views.FieldErrors{"code": i18n.T(r.Context(), "That code did not work. Use the current code.")}
 		}
 	} else if errs == nil && p.Acting.Passkeys > 0 && h.factors.PasskeysAvailable() {
 		ok, err := h.factors.FinishPasskeySignIn(ctx, p.Acting, passkeyState, []byte(f["credential"]))
@@ -421,11 +422,11 @@ func (h *Handler) confirmSubmit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if !ok {
-			errs = views.FieldErrors{"credential": "That passkey did not work. Try again."}
+			errs = views.FieldErrors{"credential": i18n.T(r.Context(), "That passkey did not work. Try again.")}
 		}
 	}
 	if !allowed && errs == nil {
-		errs = views.FieldErrors{"current_password": "Too many attempts. Try again later."}
+		errs = views.FieldErrors{"current_password": i18n.T(r.Context(), "Too many attempts. Try again later.")}
 	}
 	if errs != nil {
 		if allowed {
@@ -452,7 +453,7 @@ func (h *Handler) reauthPassword(r *http.Request, p Principal, password string) 
 	}
 	defer release()
 	if len(password) > auth.MaxPasswordLen || !h.hasher.Verify(password, p.Acting.PasswordHash) {
-		return views.FieldErrors{"current_password": "That is not your password."}, nil
+		return views.FieldErrors{"current_password": i18n.T(r.Context(), "That is not your password.")}, nil
 	}
 	return nil, nil
 }

@@ -110,12 +110,11 @@ func Latin1Representable(s string) bool {
 // field: characters outside ISO-8859-1, or control characters.
 func MailPasswordProblem(password string) string {
 	if !Latin1Representable(password) {
-		return "Mailbox passwords can only use Western European (ISO-8859-1) characters: the mail system stores " +
-			"any other letter as \"?\". Use letters without Cyrillic, Greek, Asian scripts or emoji."
+		return i18n.M("Mailbox passwords can only use Western European (ISO-8859-1) characters: the mail system stores any other letter as \"?\". Use letters without Cyrillic, Greek, Asian scripts or emoji.")
 	}
 	for _, r := range password {
 		if unicode.IsControl(r) {
-			return "Control characters are not allowed in a mailbox password."
+			return i18n.M("Control characters are not allowed in a mailbox password.")
 		}
 	}
 	return ""
