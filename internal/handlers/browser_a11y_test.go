@@ -15,8 +15,9 @@ import (
 )
 
 // TestBrowser_EveryPageAccessibleAndFits opens every page (every GET route, ids filled with the role's own objects)
-// as an admin, a reseller and a client, at desktop width and on a 390 px phone, in real Chromium, and fails on any
-// serious or critical axe-core violation and on any page wider than the screen.
+// as an admin, a reseller and a client, at desktop width and on a 390 px phone, in English and then in German (the
+// account's own choice, made on /account/language in the same session), in real Chromium, and fails on any serious
+// or critical axe-core violation, on any page wider than the screen, and on a German page that isn't German.
 func TestBrowser_EveryPageAccessibleAndFits(t *testing.T) {
 	app := newApp(t)
 	app.account("admin@example.com", store.RoleAdmin, pw)
@@ -94,20 +95,40 @@ func TestBrowser_EveryPageAccessibleAndFits(t *testing.T) {
 			b.Fill(`#f-password`, pw)
 			b.Click(`[data-testid="login-form"] button[type="submit"]`, browsertest.JS("signed in", `location.pathname === "`+role.home+`"`))
 		})
-		for _, width := range []int64{1280, 390} {
-			b.Viewport(width, 900)
-			for _, path := range mine {
-				b.Go(app.srv.URL+path, browsertest.Visible(`main`))
-				where := fmt.Sprintf("%s at %d px: %s", role.email, width, path)
-				for _, v := range b.Axe(where) {
-					t.Errorf("%s: %s", where, v)
+		for _, lang := range []string{"en", "de"} {
+			if lang == "de" {
+				// The same session switches to German through the account's own choice, as a person would.
+				b.Step("choose German as "+role.email, func() {
+					b.Go(app.srv.URL+"/account/language", browsertest.Visible(`[data-testid="language-form"]`))
+					b.Select(`#f-language`, "de")
+					b.Click(`[data-testid="language-form"] button[type="submit"]`,
+						browsertest.JS("German home page", `document.documentElement.lang === "de" && location.pathname === "`+role.home+`"`))
+					if got := b.Text(`[data-testid="flash"]`); got != "Die Sprache ist gespeichert." {
+						t.Errorf("%s: the confirmation after choosing German reads %q", role.email, got)
+					}
+				})
+			}
+			for _, width := range []int64{1280, 390} {
+				b.Viewport(width, 900)
+				for _, path := range mine {
+					b.Go(app.srv.URL+path, browsertest.JS("page in "+lang, `document.querySelector("main") !== null && document.documentElement.lang === "`+lang+`"`))
+					where := fmt.Sprintf("%s at %d px in %s: %s", role.email, width, lang, path)
+					for _, v := range b.Axe(where) {
+						t.Errorf("%s: %s", where, v)
+					}
+					if over := b.Overflow(where); over > 0 {
+						t.Errorf("%s: %d px wider than the screen", where, over)
+					}
+					checked++
 				}
-				if over := b.Overflow(where); over > 0 {
-					t.Errorf("%s: %d px wider than the screen", where, over)
-				}
-				checked++
 			}
 		}
+		b.Step("German page text as "+role.email, func() {
+			b.Go(app.srv.URL+"/account/language", browsertest.Visible(`[data-testid="language-form"]`))
+			if got := b.Text(`main h1`); got != "Sprache" {
+				t.Errorf("%s: the language page's heading in German reads %q", role.email, got)
+			}
+		})
 	}
 	t.Logf("%d page views checked with axe-core and for overflow", checked)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/store"
 	"portal/internal/views"
 )
@@ -178,6 +179,16 @@ func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, m Mail) (int64, error)
 	if m.Body.Signature == "" {
 		m.Body.Signature = fromName
 	}
+	// The message speaks its recipient's language: the account's choice, else English. Subject and paragraphs
+	// are the catalogue's messages where they are one; the template renders in that language.
+	var choice string
+	if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT language FROM accounts WHERE lower(email) = lower($1)), '')`, m.To).Scan(&choice); err != nil {
+		return 0, fmt.Errorf("mailer: recipient's language: %w", err)
+	}
+	lang := i18n.Pick(choice, "")
+	ctx = i18n.With(ctx, lang)
+	m.Subject = lang.Text(m.Subject)
+	m.Body = translateBody(lang, m.Body)
 	text, htmlPart, err := Render(ctx, m.Body)
 	if err != nil {
 		return 0, err
@@ -192,6 +203,19 @@ func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, m Mail) (int64, error)
 		return id, err
 	}
 	return id, s.insertJob(ctx, tx, id)
+}
+
+// translateBody translates the body's paragraphs and labels that are catalogue messages; names and links stay.
+func translateBody(l i18n.Lang, b views.EmailBody) views.EmailBody {
+	tr := func(in []string) []string {
+		out := make([]string, len(in))
+		for i, p := range in {
+			out[i] = l.Text(p)
+		}
+		return out
+	}
+	b.Lines, b.After, b.LinkLabel = tr(b.Lines), tr(b.After), l.Text(b.LinkLabel)
+	return b
 }
 
 func (s *Service) insertJob(ctx context.Context, tx pgx.Tx, id int64) error {
