@@ -183,7 +183,7 @@ var untranslatedFiles = []string{
 	"billing_templ.go", "customers_templ.go",
 	"dashboard_templ.go", "domains_templ.go", "email_templ.go", "layout_templ.go", "mail_templ.go",
 	"payments_templ.go", "plans_templ.go", "platform_templ.go", "platforms_templ.go",
-	"signup_templ.go", "sites_templ.go",
+	"sites_templ.go",
 }
 
 // staticText finds what templ writes as literal markup: the strings the generated code passes to WriteString.
