@@ -24,6 +24,7 @@ import (
 
 	"portal/internal/auth"
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -176,16 +177,9 @@ func ipBucket(ip string) string {
 	return a.String()
 }
 
-// greeting is the first line of a message to name.
-func greeting(name string) string {
-	if name == "" {
-		return "Hello,"
-	}
-	return "Hello " + name + ","
-}
-
-// enqueue writes a message about account a (its customer's reseller signs it) in tx.
-func (s *Service) enqueue(ctx context.Context, tx pgx.Tx, kind string, a store.Account, to, subject string, b views.EmailBody) error {
-	_, err := s.mail.Enqueue(ctx, tx, mailer.Mail{Kind: kind, CustomerID: a.CustomerID, To: to, ToName: a.Name, Subject: subject, Body: b})
+// enqueue writes a message about account a (its customer's reseller signs it) in tx, composed in the recipient's
+// language.
+func (s *Service) enqueue(ctx context.Context, tx pgx.Tx, kind string, a store.Account, to string, compose func(l i18n.Lang) (string, views.EmailBody)) error {
+	_, err := s.mail.Enqueue(ctx, tx, mailer.Mail{Kind: kind, CustomerID: a.CustomerID, To: to, ToName: a.Name, Compose: compose})
 	return err
 }

@@ -8,7 +8,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
+	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/views"
 )
@@ -51,20 +53,24 @@ func (s *Service) RequestEmailChange(ctx context.Context, a Actor, newEmail stri
 		if _, err := store.NewTokens(tx).Create(ctx, store.TokenEmailChange, acct.ID, norm, hash, EmailChangeTTL); err != nil {
 			return err
 		}
-		if err := s.enqueue(ctx, tx, "email_change", acct, norm, "Confirm your new sign-in address", views.EmailBody{
-			Greeting:  greeting(acct.Name),
-			Lines:     []string{"Please confirm that you want to sign in to the hosting portal with this address, " + norm + ", from now on."},
-			Link:      s.link("/account/email/confirm/", raw),
-			LinkLabel: "Confirm the new address",
-			After:     []string{"The link works once and for 24 hours. Until then you keep signing in with " + acct.Email + "."},
+		if err := s.enqueue(ctx, tx, "email_change", acct, norm, func(l i18n.Lang) (string, views.EmailBody) {
+			return l.Text("Confirm your new sign-in address"), views.EmailBody{
+				Greeting:  mailer.Greeting(l, acct.Name),
+				Lines:     []string{l.Textf("Please confirm that you want to sign in to the hosting portal with this address, %s, from now on.", norm)},
+				Link:      s.link("/account/email/confirm/", raw),
+				LinkLabel: l.Text("Confirm the new address"),
+				After:     []string{l.Textf("The link works once and for 24 hours. Until then you keep signing in with %s.", acct.Email)},
+			}
 		}); err != nil {
 			return err
 		}
-		return s.enqueue(ctx, tx, "email_change_notice", acct, acct.Email, "Your sign-in address is being changed", views.EmailBody{
-			Greeting: greeting(acct.Name),
-			Lines: []string{"Someone signed in to your hosting portal account asked to change its sign-in address from " + acct.Email +
-				" to " + norm + ". The change happens once the new address is confirmed."},
-			After: []string{"If this wasn't you, sign in and change your password now: that also signs out every other session."},
+		return s.enqueue(ctx, tx, "email_change_notice", acct, acct.Email, func(l i18n.Lang) (string, views.EmailBody) {
+			return l.Text("Your sign-in address is being changed"), views.EmailBody{
+				Greeting: mailer.Greeting(l, acct.Name),
+				Lines: []string{l.Textf("Someone signed in to your hosting portal account asked to change its sign-in address from %s to %s. The change happens once the new address is confirmed.",
+					acct.Email, norm)},
+				After: []string{l.Text("If this wasn't you, sign in and change your password now: that also signs out every other session.")},
+			}
 		})
 	})
 	if err != nil {

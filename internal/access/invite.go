@@ -8,6 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
+	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/views"
 )
@@ -22,12 +24,14 @@ func (s *Service) InviteTx(ctx context.Context, tx pgx.Tx, a store.Account) erro
 	if _, err := store.NewTokens(tx).Create(ctx, store.TokenInvite, a.ID, a.Email, hash, InviteTTL); err != nil {
 		return err
 	}
-	return s.enqueue(ctx, tx, "invite", a, a.Email, "Your hosting account is ready: choose a password", views.EmailBody{
-		Greeting:  greeting(a.Name),
-		Lines:     []string{"A hosting account has been set up for you. To sign in, choose your password with the link below; you will sign in with this address, " + a.Email + "."},
-		Link:      s.link("/invite/", raw),
-		LinkLabel: "Choose your password",
-		After:     []string{"The link works once and for 7 days. If you did not expect this message, you can ignore it."},
+	return s.enqueue(ctx, tx, "invite", a, a.Email, func(l i18n.Lang) (string, views.EmailBody) {
+		return l.Text("Your hosting account is ready: choose a password"), views.EmailBody{
+			Greeting:  mailer.Greeting(l, a.Name),
+			Lines:     []string{l.Textf("A hosting account has been set up for you. To sign in, choose your password with the link below; you will sign in with this address, %s.", a.Email)},
+			Link:      s.link("/invite/", raw),
+			LinkLabel: l.Text("Choose your password"),
+			After:     []string{l.Text("The link works once and for 7 days. If you did not expect this message, you can ignore it.")},
+		}
 	})
 }
 

@@ -6,6 +6,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"portal/internal/i18n"
+	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/views"
 )
@@ -19,17 +21,18 @@ func (s *Service) SuspensionNoticeTx(ctx context.Context, tx pgx.Tx, customerID 
 	if err != nil {
 		return err
 	}
-	b := views.EmailBody{Greeting: greeting(a.Name), Link: s.baseURL + "/login", LinkLabel: "Sign in"}
-	subject := "Your hosting account is active again"
-	b.Lines = []string{"Your hosting account has been unsuspended: your web sites and mail domains are enabled again."}
-	if suspended {
-		subject = "Your hosting account has been suspended"
-		b.Lines = []string{"Your hosting account has been suspended: its web sites and mail domains are disabled, and nothing can be changed until it is unsuspended.",
-			"You can still sign in to see it. Please contact your provider about the reason."}
-	}
 	kind := "unsuspended"
 	if suspended {
 		kind = "suspended"
 	}
-	return s.enqueue(ctx, tx, kind, a, a.Email, subject, b)
+	return s.enqueue(ctx, tx, kind, a, a.Email, func(l i18n.Lang) (string, views.EmailBody) {
+		b := views.EmailBody{Greeting: mailer.Greeting(l, a.Name), Link: s.baseURL + "/login", LinkLabel: l.Text("Sign in")}
+		if suspended {
+			b.Lines = []string{l.Text("Your hosting account has been suspended: its web sites and mail domains are disabled, and nothing can be changed until it is unsuspended."),
+				l.Text("You can still sign in to see it. Please contact your provider about the reason.")}
+			return l.Text("Your hosting account has been suspended"), b
+		}
+		b.Lines = []string{l.Text("Your hosting account has been unsuspended: your web sites and mail domains are enabled again.")}
+		return l.Text("Your hosting account is active again"), b
+	})
 }

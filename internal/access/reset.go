@@ -10,7 +10,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
+	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/views"
 )
@@ -65,20 +67,24 @@ func (s *Service) RequestReset(ctx context.Context, email, ip string) error {
 			return err
 		}
 		if !found {
-			return s.enqueue(ctx, tx, "reset_unknown", a, norm, "Password reset requested", views.EmailBody{
-				Greeting: "Hello,",
-				Lines: []string{"Someone asked to reset the password of the hosting portal account with this address, " + norm +
-					", but no account uses it. If you have an account, it is under another address."},
-				After: []string{"If you did not ask for this, you can ignore this message."},
+			return s.enqueue(ctx, tx, "reset_unknown", a, norm, func(l i18n.Lang) (string, views.EmailBody) {
+				return l.Text("Password reset requested"), views.EmailBody{
+					Greeting: mailer.Greeting(l, ""),
+					Lines: []string{l.Textf("Someone asked to reset the password of the hosting portal account with this address, %s, but no account uses it. If you have an account, it is under another address.",
+						norm)},
+					After: []string{l.Text("If you did not ask for this, you can ignore this message.")},
+				}
 			})
 		}
-		return s.enqueue(ctx, tx, "reset", a, norm, "Reset your password", views.EmailBody{
-			Greeting:  greeting(a.Name),
-			Lines:     []string{"Someone, hopefully you, asked to reset the password of your hosting portal account " + norm + "."},
-			Link:      link,
-			LinkLabel: "Choose a new password",
-			After: []string{"The link works once and for 30 minutes. Setting a new password signs out every session of this account.",
-				"If you did not ask for this, you can ignore this message; your password stays as it is."},
+		return s.enqueue(ctx, tx, "reset", a, norm, func(l i18n.Lang) (string, views.EmailBody) {
+			return l.Text("Reset your password"), views.EmailBody{
+				Greeting:  mailer.Greeting(l, a.Name),
+				Lines:     []string{l.Textf("Someone, hopefully you, asked to reset the password of your hosting portal account %s.", norm)},
+				Link:      link,
+				LinkLabel: l.Text("Choose a new password"),
+				After: []string{l.Text("The link works once and for 30 minutes. Setting a new password signs out every session of this account."),
+					l.Text("If you did not ask for this, you can ignore this message; your password stays as it is.")},
+			}
 		})
 	})
 	outcome := store.OutcomeSuccess

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/views"
@@ -108,16 +109,19 @@ func (s *Service) remind(ctx context.Context, id int64, steps []int32, late int)
 			return err
 		}
 		open := Money{inv.Open(), inv.Currency}
-		subject := "Reminder: invoice " + inv.Number + " is due on " + inv.DueOn.Format("2 January 2006")
-		line := fmt.Sprintf("Invoice %s over %s is due on %s.", inv.Number, open, inv.DueOn.Format("2 January 2006"))
-		if late > 0 {
-			subject = "Overdue: invoice " + inv.Number
-			line = fmt.Sprintf("Invoice %s over %s was due on %s and is not paid yet.", inv.Number, open, inv.DueOn.Format("2 January 2006"))
-		}
-		_, err = s.mail.Enqueue(ctx, tx, mailer.Mail{Kind: "invoice_reminder", CustomerID: &inv.CustomerID, To: to,
-			ToName: name, Subject: subject, Body: views.EmailBody{Greeting: greet(name), Lines: []string{line},
-				Link: fmt.Sprintf("%s/invoices/%d", s.baseURL, inv.ID), LinkLabel: "View and pay it",
-				After: []string{"If you have paid it already, thank you, and please ignore this message."}}})
+		_, err = s.mail.Enqueue(ctx, tx, mailer.Mail{Kind: "invoice_reminder", CustomerID: &inv.CustomerID, To: to, ToName: name,
+			Compose: func(l i18n.Lang) (string, views.EmailBody) {
+				due := l.Date(*inv.DueOn)
+				subject := l.Textf("Reminder: invoice %s is due on %s", inv.Number, due)
+				line := l.Textf("Invoice %s over %s is due on %s.", inv.Number, open, due)
+				if late > 0 {
+					subject = l.Textf("Overdue: invoice %s", inv.Number)
+					line = l.Textf("Invoice %s over %s was due on %s and is not paid yet.", inv.Number, open, due)
+				}
+				return subject, views.EmailBody{Greeting: mailer.Greeting(l, name), Lines: []string{line},
+					Link: fmt.Sprintf("%s/invoices/%d", s.baseURL, inv.ID), LinkLabel: l.Text("View and pay it"),
+					After: []string{l.Text("If you have paid it already, thank you, and please ignore this message.")}}
+			}})
 		return err
 	})
 }

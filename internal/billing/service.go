@@ -17,6 +17,7 @@ import (
 
 	"portal/internal/fail"
 	"portal/internal/hosting"
+	"portal/internal/i18n"
 	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -308,18 +309,20 @@ func (s *Service) mailDocument(ctx context.Context, tx pgx.Tx, inv store.Invoice
 	if err != nil || to == "" {
 		return err
 	}
-	subject := "Invoice " + d.Number
-	lines := []string{fmt.Sprintf("Invoice %s over %s is ready, payable by %s.", d.Number,
-		Money{d.TotalMinor, d.Currency}, d.DueOn.Format("2 January 2006"))}
-	if d.Kind == KindCreditNote {
-		subject = "Credit note " + d.Number
-		lines = []string{fmt.Sprintf("Credit note %s over %s corrects invoice %s.", d.Number, Money{-d.TotalMinor, d.Currency}, d.Credits)}
-	} else if inv.Open() == 0 {
-		lines = append(lines, "It is paid already (from your credit balance); there is nothing to do.")
-	}
 	_, err = s.mail.Enqueue(ctx, tx, mailer.Mail{Kind: "invoice", CustomerID: &inv.CustomerID, To: to, ToName: name,
-		Subject: subject, Body: views.EmailBody{Greeting: greet(name), Lines: lines,
-			Link: fmt.Sprintf("%s/invoices/%d", s.baseURL, inv.ID), LinkLabel: "View it"}})
+		Compose: func(l i18n.Lang) (string, views.EmailBody) {
+			subject := l.Textf("Invoice %s", d.Number)
+			lines := []string{l.Textf("Invoice %s over %s is ready, payable by %s.", d.Number,
+				Money{d.TotalMinor, d.Currency}, l.Date(d.DueOn))}
+			if d.Kind == KindCreditNote {
+				subject = l.Textf("Credit note %s", d.Number)
+				lines = []string{l.Textf("Credit note %s over %s corrects invoice %s.", d.Number, Money{-d.TotalMinor, d.Currency}, d.Credits)}
+			} else if inv.Open() == 0 {
+				lines = append(lines, l.Text("It is paid already (from your credit balance); there is nothing to do."))
+			}
+			return subject, views.EmailBody{Greeting: mailer.Greeting(l, name), Lines: lines,
+				Link: fmt.Sprintf("%s/invoices/%d", s.baseURL, inv.ID), LinkLabel: l.Text("View it")}
+		}})
 	return err
 }
 
@@ -330,13 +333,6 @@ func recipient(ctx context.Context, db store.DBTX, customerID int64) (string, st
 		return "", "", nil
 	}
 	return a.Email, a.Name, err
-}
-
-func greet(name string) string {
-	if name == "" {
-		return "Hello,"
-	}
-	return "Hello " + name + ","
 }
 
 // errNotYours is a change only the issuer (or an admin) may make, asked by the buyer.

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/views"
@@ -47,17 +48,15 @@ func (s *Service) Reset(ctx context.Context, a Actor, customerID int64) (ResetRe
 		}
 		s.audit(ctx, tx, a, "second_factors.reset", acct.ID, store.OutcomeSuccess,
 			fmt.Sprintf("%s by %s: totp %t, passkeys %d", acct.Email, a.Acting.Email, res.TOTP, res.Passkeys))
-		greeting := "Hello,"
-		if acct.Name != "" {
-			greeting = "Hello " + acct.Name + ","
-		}
 		_, err = s.mail.Enqueue(ctx, tx, mailer.Mail{Kind: "second_factors_reset", CustomerID: acct.CustomerID, To: acct.Email, ToName: acct.Name,
-			Subject: "Your two-factor sign-in was reset", Body: views.EmailBody{
-				Greeting: greeting,
-				Lines: []string{"An administrator of the hosting portal removed the second factors of your account (" + acct.Email + "): its authenticator app, recovery codes and passkeys.",
-					"You now sign in with your password alone. Please set up two-factor sign-in again."},
-				Link: s.baseURL + "/account/2fa", LinkLabel: "Set up two-factor sign-in",
-				After: []string{"If you did not ask for this, tell your provider at once."},
+			Compose: func(l i18n.Lang) (string, views.EmailBody) {
+				return l.Text("Your two-factor sign-in was reset"), views.EmailBody{
+					Greeting: mailer.Greeting(l, acct.Name),
+					Lines: []string{l.Textf("An administrator of the hosting portal removed the second factors of your account (%s): its authenticator app, recovery codes and passkeys.", acct.Email),
+						l.Text("You now sign in with your password alone. Please set up two-factor sign-in again.")},
+					Link: s.baseURL + "/account/2fa", LinkLabel: l.Text("Set up two-factor sign-in"),
+					After: []string{l.Text("If you did not ask for this, tell your provider at once.")},
+				}
 			}})
 		return err
 	})

@@ -162,6 +162,17 @@ type Mail struct {
 	Subject    string
 	Body       views.EmailBody // Signature is filled in with the sender's name when empty
 	FromName   string          // overrides the display name (a reseller's own signup page)
+	// Compose, when set, writes the subject and body in the recipient's language (the account's choice, else
+	// English) and replaces Subject and Body; texts come from the catalogue (l.Text, l.Textf).
+	Compose func(l i18n.Lang) (subject string, body views.EmailBody)
+}
+
+// Greeting is a message's first line: "Hello Ann," or "Hello," without a name.
+func Greeting(l i18n.Lang, name string) string {
+	if name == "" {
+		return l.Text("Hello,")
+	}
+	return l.Textf("Hello %s,", name)
 }
 
 // Enqueue renders m and records it in tx with its delivery job: both exist or neither does.
@@ -176,19 +187,20 @@ func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, m Mail) (int64, error)
 	if m.FromName != "" {
 		fromName = m.FromName
 	}
-	if m.Body.Signature == "" {
-		m.Body.Signature = fromName
-	}
-	// The message speaks its recipient's language: the account's choice, else English. Subject and paragraphs
-	// are the catalogue's messages where they are one; the template renders in that language.
+	// The message speaks its recipient's language: the account's choice, else English; the template renders in
+	// it too.
 	var choice string
 	if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT language FROM accounts WHERE lower(email) = lower($1)), '')`, m.To).Scan(&choice); err != nil {
 		return 0, fmt.Errorf("mailer: recipient's language: %w", err)
 	}
 	lang := i18n.Pick(choice, "")
 	ctx = i18n.With(ctx, lang)
-	m.Subject = lang.Text(m.Subject)
-	m.Body = translateBody(lang, m.Body)
+	if m.Compose != nil {
+		m.Subject, m.Body = m.Compose(lang)
+	}
+	if m.Body.Signature == "" {
+		m.Body.Signature = fromName
+	}
 	text, htmlPart, err := Render(ctx, m.Body)
 	if err != nil {
 		return 0, err
@@ -203,19 +215,6 @@ func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, m Mail) (int64, error)
 		return id, err
 	}
 	return id, s.insertJob(ctx, tx, id)
-}
-
-// translateBody translates the body's paragraphs and labels that are catalogue messages; names and links stay.
-func translateBody(l i18n.Lang, b views.EmailBody) views.EmailBody {
-	tr := func(in []string) []string {
-		out := make([]string, len(in))
-		for i, p := range in {
-			out[i] = l.Text(p)
-		}
-		return out
-	}
-	b.Lines, b.After, b.LinkLabel = tr(b.Lines), tr(b.After), l.Text(b.LinkLabel)
-	return b
 }
 
 func (s *Service) insertJob(ctx context.Context, tx pgx.Tx, id int64) error {

@@ -3,7 +3,6 @@ package signup
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 
 	"portal/internal/fail"
 	"portal/internal/hosting"
+	"portal/internal/i18n"
 	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -190,11 +190,13 @@ func (s *Service) Setup(ctx context.Context, id int64) error {
 			return err
 		}
 		_, err = s.mail.Enqueue(ctx, tx, mailer.Mail{Kind: "welcome", CustomerID: &c.ID, To: sg.Email, ToName: sg.Name,
-			Subject: "Welcome: " + sg.Domain + " is set up", Body: views.EmailBody{Greeting: "Hello " + sg.Name + ",",
-				Lines: []string{"Your hosting account is ready.",
-					"Sign in to the portal with " + sg.Email + " and the password you chose at signup.",
-					fmt.Sprintf("Your web site %s is set up (hosting username %s, plan %s).", sg.Domain, sg.Username, sg.PlanName)},
-				Link: s.baseURL + "/login", LinkLabel: "Sign in"}})
+			Compose: func(l i18n.Lang) (string, views.EmailBody) {
+				return l.Textf("Welcome: %s is set up", sg.Domain), views.EmailBody{Greeting: mailer.Greeting(l, sg.Name),
+					Lines: []string{l.Text("Your hosting account is ready."),
+						l.Textf("Sign in to the portal with %s and the password you chose at signup.", sg.Email),
+						l.Textf("Your web site %s is set up (hosting username %s, plan %s).", sg.Domain, sg.Username, sg.PlanName)},
+					Link: s.baseURL + "/login", LinkLabel: l.Text("Sign in")}
+			}})
 		if err != nil {
 			return err
 		}

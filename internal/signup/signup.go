@@ -30,6 +30,7 @@ import (
 	"portal/internal/auth"
 	"portal/internal/fail"
 	"portal/internal/hosting"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/mailer"
 	"portal/internal/store"
@@ -272,10 +273,12 @@ func (s *Service) Submit(ctx context.Context, slug string, in Form) error {
 		}
 		if known > 0 {
 			_, err := s.mail.Enqueue(ctx, tx, mailer.Mail{Kind: "signup_known", To: email, FromName: sender,
-				Subject: "Your signup", Body: views.EmailBody{Greeting: "Hello,", Lines: []string{
-					"Someone, hopefully you, tried to sign up for hosting with this address, " + email + ". This address already has an account or a signup on its way, so nothing new was created."},
-					Link: s.baseURL + "/password/forgot", LinkLabel: "Forgot your password?",
-					After: []string{"If that was not you, you can ignore this message."}}})
+				Compose: func(l i18n.Lang) (string, views.EmailBody) {
+					return l.Text("Your signup"), views.EmailBody{Greeting: mailer.Greeting(l, ""), Lines: []string{
+						l.Textf("Someone, hopefully you, tried to sign up for hosting with this address, %s. This address already has an account or a signup on its way, so nothing new was created.", email)},
+						Link: s.baseURL + "/password/forgot", LinkLabel: l.Text("Forgot your password?"),
+						After: []string{l.Text("If that was not you, you can ignore this message.")}}
+				}})
 			return err
 		}
 		username, err := s.username(ctx, tx, domain)
@@ -289,11 +292,13 @@ func (s *Service) Submit(ctx context.Context, slug string, in Form) error {
 			return err
 		}
 		_, err = s.mail.Enqueue(ctx, tx, mailer.Mail{Kind: "signup_confirm", To: email, ToName: name, FromName: sender,
-			Subject: "Confirm your signup", Body: views.EmailBody{Greeting: "Hello " + name + ",",
-				Lines:     []string{"Thank you for signing up for hosting (plan " + plan.Name + ", web site " + domain + "). Please confirm your address to start setting it up."},
-				Link:      s.baseURL + "/signup/confirm/" + raw,
-				LinkLabel: "Confirm and set up",
-				After:     []string{"The link works once and for 24 hours. If you did not sign up, you can ignore this message."}}})
+			Compose: func(l i18n.Lang) (string, views.EmailBody) {
+				return l.Text("Confirm your signup"), views.EmailBody{Greeting: mailer.Greeting(l, name),
+					Lines:     []string{l.Textf("Thank you for signing up for hosting (plan %s, web site %s). Please confirm your address to start setting it up.", plan.Name, domain)},
+					Link:      s.baseURL + "/signup/confirm/" + raw,
+					LinkLabel: l.Text("Confirm and set up"),
+					After:     []string{l.Text("The link works once and for 24 hours. If you did not sign up, you can ignore this message.")}}
+			}})
 		return err
 	})
 	if err != nil {
@@ -369,14 +374,18 @@ func (s *Service) Confirm(ctx context.Context, raw, ip string) (int64, error) {
 			if _, err := store.NewSignups(tx).SetState(ctx, sg.ID, store.SignupApproval, "", "waiting for approval"); err != nil {
 				return err
 			}
-			return s.notifyOwner(ctx, tx, sg, "A signup waits for your approval",
-				sg.Name+" ("+sg.Email+") confirmed a signup for "+sg.Domain+" on plan "+sg.PlanName+". Approve or reject it under Signups.")
+			return s.notifyOwner(ctx, tx, sg, func(l i18n.Lang) (string, string) {
+				return l.Text("A signup waits for your approval"),
+					l.Textf("%s (%s) confirmed a signup for %s on plan %s. Approve or reject it under Signups.", sg.Name, sg.Email, sg.Domain, sg.PlanName)
+			})
 		}
 		if err := s.start(ctx, tx, sg.ID); err != nil {
 			return err
 		}
-		return s.notifyOwner(ctx, tx, sg, "New signup: "+sg.Domain,
-			sg.Name+" ("+sg.Email+") signed up for "+sg.Domain+" on plan "+sg.PlanName+". It is being set up now.")
+		return s.notifyOwner(ctx, tx, sg, func(l i18n.Lang) (string, string) {
+			return l.Textf("New signup: %s", sg.Domain),
+				l.Textf("%s (%s) signed up for %s on plan %s. It is being set up now.", sg.Name, sg.Email, sg.Domain, sg.PlanName)
+		})
 	})
 	if err != nil {
 		return 0, err
@@ -401,7 +410,7 @@ func (s *Service) start(ctx context.Context, tx pgx.Tx, id int64) error {
 }
 
 // notifyOwner mails the reseller (or, for the operator's page, the operator's address) about a signup.
-func (s *Service) notifyOwner(ctx context.Context, tx pgx.Tx, sg store.Signup, subject, line string) error {
+func (s *Service) notifyOwner(ctx context.Context, tx pgx.Tx, sg store.Signup, text func(l i18n.Lang) (subject, line string)) error {
 	if sg.ResellerID == nil {
 		return nil // the operator sees signups under Admin → Signups
 	}
@@ -413,8 +422,11 @@ func (s *Service) notifyOwner(ctx context.Context, tx pgx.Tx, sg store.Signup, s
 		return err
 	}
 	_, err = s.mail.Enqueue(ctx, tx, mailer.Mail{Kind: "signup_notice", CustomerID: sg.ResellerID, To: a.Email, ToName: a.Name,
-		Subject: subject, Body: views.EmailBody{Greeting: "Hello " + a.Name + ",", Lines: []string{line},
-			Link: s.baseURL + "/reseller/signups", LinkLabel: "Open Signups"}})
+		Compose: func(l i18n.Lang) (string, views.EmailBody) {
+			subject, line := text(l)
+			return subject, views.EmailBody{Greeting: mailer.Greeting(l, a.Name), Lines: []string{line},
+				Link: s.baseURL + "/reseller/signups", LinkLabel: l.Text("Open Signups")}
+		}})
 	return err
 }
 
@@ -472,8 +484,10 @@ func (s *Service) Decide(ctx context.Context, id int64, approve bool) error {
 			return err
 		}
 		_, err = s.mail.Enqueue(ctx, tx, mailer.Mail{Kind: "signup_rejected", CustomerID: sg.ResellerID, To: sg.Email, ToName: sg.Name,
-			Subject: "Your signup", Body: views.EmailBody{Greeting: "Hello " + sg.Name + ",",
-				Lines: []string{"We are sorry: your signup for " + sg.Domain + " was not accepted."}}})
+			Compose: func(l i18n.Lang) (string, views.EmailBody) {
+				return l.Text("Your signup"), views.EmailBody{Greeting: mailer.Greeting(l, sg.Name),
+					Lines: []string{l.Textf("We are sorry: your signup for %s was not accepted.", sg.Domain)}}
+			}})
 		return err
 	})
 }
@@ -556,11 +570,13 @@ func (s *Service) ResendConfirmation(ctx context.Context, email, ip string) erro
 			sender = r.Name
 		}
 		_, err = s.mail.Enqueue(ctx, tx, mailer.Mail{Kind: "signup_confirm", To: norm, ToName: sg.Name, FromName: sender,
-			Subject: "Confirm your signup", Body: views.EmailBody{Greeting: "Hello " + sg.Name + ",",
-				Lines:     []string{"Here is a new link to confirm your signup for " + sg.Domain + ". Earlier links no longer work."},
-				Link:      s.baseURL + "/signup/confirm/" + raw,
-				LinkLabel: "Confirm and set up",
-				After:     []string{"The link works once and for 24 hours."}}})
+			Compose: func(l i18n.Lang) (string, views.EmailBody) {
+				return l.Text("Confirm your signup"), views.EmailBody{Greeting: mailer.Greeting(l, sg.Name),
+					Lines:     []string{l.Textf("Here is a new link to confirm your signup for %s. Earlier links no longer work.", sg.Domain)},
+					Link:      s.baseURL + "/signup/confirm/" + raw,
+					LinkLabel: l.Text("Confirm and set up"),
+					After:     []string{l.Text("The link works once and for 24 hours.")}}
+			}})
 		return err
 	})
 	if err == nil && id != 0 {
