@@ -87,9 +87,17 @@ func (h *Handler) customerNew(kind store.Role, action string) func(http.Response
 		if err != nil {
 			return err
 		}
-		title := "New " + string(kind)
+		title := newCustomerTitle(r, kind)
 		return h.render(w, r, http.StatusOK, title, views.CustomerForm(title, action, c.Plans, views.CustomerFormValues{}, nil))
 	}
+}
+
+// newCustomerTitle is the title of the form for a new reseller or client.
+func newCustomerTitle(r *http.Request, kind store.Role) string {
+	if kind == store.RoleReseller {
+		return i18n.T(r.Context(), "New reseller")
+	}
+	return i18n.T(r.Context(), "New client")
 }
 
 // customerCreate serves POST /admin/resellers, /admin/clients and /reseller/clients.
@@ -116,7 +124,7 @@ func (h *Handler) customerCreate(kind store.Role, action string) func(http.Respo
 			planID, _ := strconv.ParseInt(d.PlanID, 10, 64)
 			v := views.CustomerFormValues{Name: d.Name, Company: d.Company, Email: d.Email, Username: d.Username,
 				Access: d.Access, PlanID: planID}
-			title := "New " + string(kind)
+			title := newCustomerTitle(r, kind)
 			return h.render(w, r, http.StatusUnprocessableEntity, title, views.CustomerForm(title, action, c.Plans, v, formFields(r, fe)))
 		}
 		if err != nil {
@@ -208,7 +216,7 @@ func (h *Handler) customerEditForm(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	v := views.CustomerFormValues{Name: c.Name, Company: c.Company, Email: c.Email}
-	return h.render(w, r, http.StatusOK, "Edit "+c.Name, views.CustomerEditForm(c, v, nil))
+	return h.render(w, r, http.StatusOK, i18n.Tf(r.Context(), "Edit %s", c.Name), views.CustomerEditForm(c, v, nil))
 }
 
 // customerFromRoute loads the customer named by {customerID} for the acting account.
@@ -238,7 +246,7 @@ func (h *Handler) customerEdit(w http.ResponseWriter, r *http.Request) error {
 			return cerr
 		}
 		v := views.CustomerFormValues{Name: f["name"], Company: f["company"], Email: f["email"]}
-		return h.render(w, r, http.StatusUnprocessableEntity, "Edit "+c.Name, views.CustomerEditForm(c, v, formFields(r, fe)))
+		return h.render(w, r, http.StatusUnprocessableEntity, i18n.Tf(r.Context(), "Edit %s", c.Name), views.CustomerEditForm(c, v, formFields(r, fe)))
 	}
 	if err != nil {
 		return err
@@ -304,7 +312,7 @@ func (h *Handler) customerDeleteConfirm(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, http.StatusOK, "Delete "+c.Name, views.ConfirmDelete(c))
+	return h.render(w, r, http.StatusOK, i18n.Tf(r.Context(), "Delete %s", c.Name), views.ConfirmDelete(c))
 }
 
 // customerDelete serves POST /customers/{customerID}/delete with confirm=yes.
@@ -318,7 +326,7 @@ func (h *Handler) customerDelete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if f["confirm"] != "yes" {
-		return h.render(w, r, http.StatusUnprocessableEntity, "Delete "+c.Name, views.ConfirmDelete(c))
+		return h.render(w, r, http.StatusUnprocessableEntity, i18n.Tf(r.Context(), "Delete %s", c.Name), views.ConfirmDelete(c))
 	}
 	a := h.actor(r)
 	after, err := h.tenancy.DeleteCustomer(r.Context(), a, c.ID)

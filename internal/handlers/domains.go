@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/store"
 	"portal/internal/views"
 )
@@ -142,7 +143,7 @@ func (h *Handler) domainDeleteConfirm(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, http.StatusOK, "Remove "+entry.Domain, views.DomainDeletePage(entry))
+	return h.render(w, r, http.StatusOK, i18n.Tf(r.Context(), "Remove %s", entry.Domain), views.DomainDeletePage(entry))
 }
 
 // domainDelete handles POST /domains/{domainID}/delete (admins and resellers; confirm=yes, else the confirmation
@@ -162,7 +163,7 @@ func (h *Handler) domainDelete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if f["confirm"] != "yes" {
-		return h.render(w, r, http.StatusOK, "Remove "+entry.Domain, views.DomainDeletePage(entry))
+		return h.render(w, r, http.StatusOK, i18n.Tf(r.Context(), "Remove %s", entry.Domain), views.DomainDeletePage(entry))
 	}
 	if err := h.hosting.DeleteDomain(ctx, h.actor(r), entry.ID); err != nil {
 		return err

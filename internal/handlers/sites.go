@@ -249,7 +249,7 @@ func (h *Handler) siteDeleteConfirm(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, http.StatusOK, "Delete "+s.Domain, views.SiteDeletePage(s))
+	return h.render(w, r, http.StatusOK, i18n.Tf(r.Context(), "Delete %s", s.Domain), views.SiteDeletePage(s))
 }
 
 // siteDelete handles POST /sites/{siteID}/delete (every role, own sites only). Without confirm=yes it shows the
@@ -266,7 +266,7 @@ func (h *Handler) siteDelete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if f["confirm"] != "yes" {
-		return h.render(w, r, http.StatusOK, "Delete "+s.Domain, views.SiteDeletePage(s))
+		return h.render(w, r, http.StatusOK, i18n.Tf(r.Context(), "Delete %s", s.Domain), views.SiteDeletePage(s))
 	}
 	if err := h.hosting.DeleteSite(ctx, h.actor(r), s.ID); err != nil {
 		return err

@@ -3,6 +3,8 @@ package i18n
 // German for the services' refusals and the handlers' own messages, flashes and page titles.
 func init() {
 	Add(De, map[string]string{
+		"Delete %s": "%s löschen", "Edit %s": "%s bearbeiten", "Remove %s": "%s entfernen",
+		"New client": "Neuer Kunde", "New reseller": "Neuer Reseller",
 		"%s %s deleted. %s":                                      "%s %s gelöscht. %s",
 		"%s %s updated. %s":                                      "%s %s geändert. %s",
 		"%s %s → %s added. %s":                                   "%s %s → %s angelegt. %s",
