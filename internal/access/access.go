@@ -67,8 +67,8 @@ func New(pool *pgxpool.Pool, mail *mailer.Service, hasher *auth.Hasher, baseURL 
 type Actor = tenancy.Actor
 
 // invalidLink is the one answer for a link that is unknown, used, replaced, expired or malformed.
-var invalidLink = &fail.Error{Status: http.StatusNotFound,
-	Msg: "This link is not valid any more: it was already used, replaced by a newer one, or it has expired."}
+var invalidLink = fail.New(http.StatusNotFound,
+	"This link is not valid any more: it was already used, replaced by a newer one, or it has expired.")
 
 // newToken returns a link secret and its SHA-256.
 func newToken() (string, []byte) {

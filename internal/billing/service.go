@@ -336,7 +336,7 @@ func recipient(ctx context.Context, db store.DBTX, customerID int64) (string, st
 }
 
 // errNotYours is a change only the issuer (or an admin) may make, asked by the buyer.
-var errNotYours = &fail.Error{Status: http.StatusForbidden, Msg: "Only the issuer of this invoice can do that."}
+var errNotYours = fail.New(http.StatusForbidden, "Only the issuer of this invoice can do that.")
 
 // manageable loads an invoice that actor may change: one it may see (checked again here in SQL) and issued by it
 // (admins: any).

@@ -147,4 +147,4 @@ func (e *Error) Text() Text { return Text{e.Format, e.Args}.orMsg(e.Msg) }
 
 // ErrReauth refuses an action that needs the acting person to have confirmed their password (and second factor)
 // within the last few minutes. Handlers answer it with the confirmation step, which returns to the same page.
-var ErrReauth = New(http.StatusForbidden, "Please confirm it's you first.")
+var ErrReauth = &Error{Status: http.StatusForbidden, Msg: i18n.M("Please confirm it's you first.")}

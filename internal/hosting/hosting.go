@@ -92,8 +92,8 @@ func (s *Service) audit(ctx context.Context, a Actor, action string, kind store.
 
 // errUnsettled marks a write whose outcome ISPConfig did not reveal; the object stays pending until the settle job
 // confirms or undoes it.
-var errUnsettled = &fail.Error{Status: http.StatusBadGateway,
-	Msg: "The hosting platform did not confirm the change. It is kept as being set up and checked again automatically; nothing is lost."}
+var errUnsettled = fail.New(http.StatusBadGateway,
+	"The hosting platform did not confirm the change. It is kept as being set up and checked again automatically; nothing is lost.")
 
 // platformErr turns an ISPConfig failure into what the user sees. Errors that are already user-facing pass.
 func platformErr(err error) error {

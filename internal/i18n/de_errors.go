@@ -3,6 +3,11 @@ package i18n
 // German for the services' refusals and the handlers' own messages, flashes and page titles.
 func init() {
 	Add(De, map[string]string{
+		"Only the issuer of this invoice can do that.": "Nur der Aussteller dieser Rechnung kann das tun.",
+		"Please confirm it's you first.":               "Bitte bestätigen Sie zuerst, dass Sie es sind.",
+		"The hosting platform did not confirm the change. It is kept as being set up and checked again automatically; nothing is lost.": "Die Hosting-Plattform hat die Änderung nicht bestätigt. Sie bleibt als in Einrichtung erfasst und wird automatisch erneut geprüft; nichts geht verloren.",
+		"This link is not valid any more: it was already used, or it has expired.":                                                      "Dieser Link ist nicht mehr gültig: Er wurde bereits verwendet oder ist abgelaufen.",
+		"This link is not valid any more: it was already used, replaced by a newer one, or it has expired.":                             "Dieser Link ist nicht mehr gültig: Er wurde bereits verwendet, durch einen neueren ersetzt oder ist abgelaufen.",
 		"Delete %s": "%s löschen", "Edit %s": "%s bearbeiten", "Remove %s": "%s entfernen",
 		"New client": "Neuer Kunde", "New reseller": "Neuer Reseller",
 		"%s %s deleted. %s":                                      "%s %s gelöscht. %s",

@@ -394,8 +394,7 @@ func (s *Service) Confirm(ctx context.Context, raw, ip string) (int64, error) {
 	return sg.ID, nil
 }
 
-var errInvalidLink = &fail.Error{Status: http.StatusNotFound,
-	Msg: "This link is not valid any more: it was already used, or it has expired."}
+var errInvalidLink = fail.New(http.StatusNotFound, "This link is not valid any more: it was already used, or it has expired.")
 
 // start moves a signup to setting up and queues its durable job, in tx.
 func (s *Service) start(ctx context.Context, tx pgx.Tx, id int64) error {

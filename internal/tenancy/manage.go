@@ -17,7 +17,7 @@ import (
 // in SQL, that the actor sees the customer, applies the rules, does the work through the lifecycle methods
 // (Create, ChangePlan, SetSuspended, Delete, Retry) and audits the outcome.
 
-var errNotFound = &fail.Error{Status: http.StatusNotFound, Msg: "Not found."}
+var errNotFound = fail.New(http.StatusNotFound, "Not found.")
 
 // CustomerDraft is the new-customer form as typed.
 type CustomerDraft struct {
