@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -51,6 +52,21 @@ func (b *Browser) Viewport(width, height int64) {
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(width, height)); err != nil {
 		b.fail("set the viewport", err)
+	}
+}
+
+// AcceptLanguage makes the browser send Accept-Language: lang with every request from now on (pages, htmx
+// requests), as a browser set to that language does.
+func (b *Browser) AcceptLanguage(lang string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, StepTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		b.fail("enable the network domain", err)
+	}
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+		Headers: network.Headers{"Accept-Language": lang}}); err != nil {
+		b.fail("set Accept-Language", err)
 	}
 }
 

@@ -16,8 +16,9 @@ import (
 
 // TestBrowser_EveryPageAccessibleAndFits opens every page (every GET route, ids filled with the role's own objects)
 // as an admin, a reseller and a client, at desktop width and on a 390 px phone, in English and then in German (the
-// account's own choice, made on /account/language in the same session), in real Chromium, and fails on any serious
-// or critical axe-core violation, on any page wider than the screen, and on a German page that isn't German.
+// account's own choice, made on /account/language in the same session, then also the browser's, for the pages
+// without an account), in real Chromium, and fails on any serious or critical axe-core violation, on any page
+// wider than the screen, and on a German page that isn't German.
 func TestBrowser_EveryPageAccessibleAndFits(t *testing.T) {
 	app := newApp(t)
 	app.account("admin@example.com", store.RoleAdmin, pw)
@@ -107,6 +108,8 @@ func TestBrowser_EveryPageAccessibleAndFits(t *testing.T) {
 						t.Errorf("%s: the confirmation after choosing German reads %q", role.email, got)
 					}
 				})
+				// Pages anyone may open (no account yet) follow the browser: it is set to German from here on.
+				b.AcceptLanguage("de")
 			}
 			for _, width := range []int64{1280, 390} {
 				b.Viewport(width, 900)
