@@ -10,7 +10,7 @@ run: build
 	scripts/run.sh bin/portal
 
 ## test: every test (unit, Postgres, HTTP end-to-end, browser), race detector on
-TEST_CMD = scripts/test-env.sh $(GO) test -race -count=1 ./...
+TEST_CMD = scripts/test-env.sh $(GO) test -race -count=1 -timeout 30m ./...
 test: check-generated lint
 	$(TEST_CMD)
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/go-chi/chi/v5"
@@ -71,69 +72,77 @@ func TestBrowser_EveryPageAccessibleAndFits(t *testing.T) {
 		plan        int64
 	}{{"admin@example.com", "/admin", opPlan.ID}, {"r1@example.com", "/reseller", r1Plan.ID}, {"c1@example.com", "/client", 0}}
 
-	checked := 0
-	for _, role := range roles {
-		// Which pages this role may open, asked over plain HTTP first: the browser then opens only those.
-		hb := app.browser()
-		hb.mustLogin(role.email, pw, role.home)
-		var mine []string
-		for _, pattern := range pages {
-			path, ok := fill(pattern, ids(role.plan))
-			if !ok {
-				t.Fatalf("page %s can't be opened: the fixture has no object for it", pattern)
-			}
-			if resp := hb.get(path); resp.StatusCode == 200 && strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
-				mine = append(mine, path)
-			}
-		}
-		if len(mine) < 8 {
-			t.Fatalf("%s may open only %d pages: %v", role.email, len(mine), mine)
-		}
-		b := browsertest.New(t)
-		b.Step("sign in as "+role.email, func() {
-			b.Go(app.srv.URL+"/", browsertest.Visible(`[data-testid="login-form"]`))
-			b.Fill(`#f-email`, role.email)
-			b.Fill(`#f-password`, pw)
-			b.Click(`[data-testid="login-form"] button[type="submit"]`, browsertest.JS("signed in", `location.pathname === "`+role.home+`"`))
-		})
-		for _, lang := range []string{"en", "de"} {
-			if lang == "de" {
-				// The same session switches to German through the account's own choice, as a person would.
-				b.Step("choose German as "+role.email, func() {
+	// The roles run side by side, each in its own Chromium: most of a page view is waiting for the page and axe,
+	// so this shortens the run on a small machine.
+	var checked atomic.Int64
+	t.Run("roles", func(t *testing.T) {
+		for _, role := range roles {
+			t.Run(role.email, func(t *testing.T) {
+				t.Parallel()
+				// Which pages this role may open, asked over plain HTTP first: the browser then opens only those.
+				hb := app.browser()
+				hb.t = t
+				hb.mustLogin(role.email, pw, role.home)
+				var mine []string
+				for _, pattern := range pages {
+					path, ok := fill(pattern, ids(role.plan))
+					if !ok {
+						t.Fatalf("page %s can't be opened: the fixture has no object for it", pattern)
+					}
+					if resp := hb.get(path); resp.StatusCode == 200 && strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
+						mine = append(mine, path)
+					}
+				}
+				if len(mine) < 8 {
+					t.Fatalf("%s may open only %d pages: %v", role.email, len(mine), mine)
+				}
+				b := browsertest.New(t)
+				b.Step("sign in as "+role.email, func() {
+					b.Go(app.srv.URL+"/", browsertest.Visible(`[data-testid="login-form"]`))
+					b.Fill(`#f-email`, role.email)
+					b.Fill(`#f-password`, pw)
+					b.Click(`[data-testid="login-form"] button[type="submit"]`, browsertest.JS("signed in", `location.pathname === "`+role.home+`"`))
+				})
+				for _, lang := range []string{"en", "de"} {
+					if lang == "de" {
+						// The same session switches to German through the account's own choice, as a person would.
+						b.Step("choose German as "+role.email, func() {
+							b.Go(app.srv.URL+"/account/language", browsertest.Visible(`[data-testid="language-form"]`))
+							b.Select(`#f-language`, "de")
+							b.Click(`[data-testid="language-form"] button[type="submit"]`,
+								browsertest.JS("German home page", `document.documentElement.lang === "de" && location.pathname === "`+role.home+`"`))
+							if got := b.Text(`[data-testid="flash"]`); got != "Die Sprache ist gespeichert." {
+								t.Errorf("%s: the confirmation after choosing German reads %q", role.email, got)
+							}
+						})
+						// Pages anyone may open (no account yet) follow the browser: it is set to German from here on.
+						b.AcceptLanguage("de")
+					}
+					for _, width := range []int64{1280, 390} {
+						b.Viewport(width, 900)
+						for _, path := range mine {
+							b.Go(app.srv.URL+path, browsertest.JS("page in "+lang, `document.querySelector("main") !== null && document.documentElement.lang === "`+lang+`"`))
+							where := fmt.Sprintf("%s at %d px in %s: %s", role.email, width, lang, path)
+							for _, v := range b.Axe(where) {
+								t.Errorf("%s: %s", where, v)
+							}
+							if over := b.Overflow(where); over > 0 {
+								t.Errorf("%s: %d px wider than the screen", where, over)
+							}
+							checked.Add(1)
+						}
+					}
+				}
+				b.Step("German page text as "+role.email, func() {
 					b.Go(app.srv.URL+"/account/language", browsertest.Visible(`[data-testid="language-form"]`))
-					b.Select(`#f-language`, "de")
-					b.Click(`[data-testid="language-form"] button[type="submit"]`,
-						browsertest.JS("German home page", `document.documentElement.lang === "de" && location.pathname === "`+role.home+`"`))
-					if got := b.Text(`[data-testid="flash"]`); got != "Die Sprache ist gespeichert." {
-						t.Errorf("%s: the confirmation after choosing German reads %q", role.email, got)
+					if got := b.Text(`main h1`); got != "Sprache" {
+						t.Errorf("%s: the language page's heading in German reads %q", role.email, got)
 					}
 				})
-				// Pages anyone may open (no account yet) follow the browser: it is set to German from here on.
-				b.AcceptLanguage("de")
-			}
-			for _, width := range []int64{1280, 390} {
-				b.Viewport(width, 900)
-				for _, path := range mine {
-					b.Go(app.srv.URL+path, browsertest.JS("page in "+lang, `document.querySelector("main") !== null && document.documentElement.lang === "`+lang+`"`))
-					where := fmt.Sprintf("%s at %d px in %s: %s", role.email, width, lang, path)
-					for _, v := range b.Axe(where) {
-						t.Errorf("%s: %s", where, v)
-					}
-					if over := b.Overflow(where); over > 0 {
-						t.Errorf("%s: %d px wider than the screen", where, over)
-					}
-					checked++
-				}
-			}
+			})
 		}
-		b.Step("German page text as "+role.email, func() {
-			b.Go(app.srv.URL+"/account/language", browsertest.Visible(`[data-testid="language-form"]`))
-			if got := b.Text(`main h1`); got != "Sprache" {
-				t.Errorf("%s: the language page's heading in German reads %q", role.email, got)
-			}
-		})
-	}
-	t.Logf("%d page views checked with axe-core and for overflow", checked)
+	})
+	t.Logf("%d page views checked with axe-core and for overflow", checked.Load())
 }
 
 // The vendored axe-core is the one VENDORED.md records.
