@@ -63,6 +63,7 @@ func newEnv(t *testing.T, smtp string, jobs bool) *env {
 	})
 	out.B.SetJobs(out.Jobs)
 	out.Ten.PlanChange = out.B.OnPlanChange
+	out.Ten.Created = out.B.OnCreate
 	if jobs {
 		out.StartJobs()
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -228,6 +229,64 @@ func ptr[T any](v T) *T { return &v }
 // CreditInvoice issues a credit note for all of an invoice that no credit note corrected yet: an issued invoice
 // is never edited, it is cancelled this way. Only its issuer (or an admin) may.
 func (s *Service) CreditInvoice(ctx context.Context, a hosting.Actor, invoiceID int64) (store.Invoice, error) {
+	return s.credit(ctx, a, invoiceID, func(inv store.Invoice, d Document, _ []int64) ([]Line, error) {
+		if inv.CreditedMinor != 0 {
+			return nil, fail.Invalid("This invoice was partly credited already; its remaining amount can't be credited as a whole.")
+		}
+		lines := make([]Line, len(d.Lines))
+		for i, l := range d.Lines {
+			l.CreditsLine = i + 1
+			lines[i] = l
+		}
+		return lines, nil
+	})
+}
+
+// CreditLines issues a partial credit note: amounts are net amounts as typed, by the invoice's line index (0-based),
+// empty for lines not credited. Each line is credited with its own VAT rate (none under the reverse charge), at
+// most the net that earlier credit notes left of it, and the credit note (with VAT) at most what is left of the
+// invoice. Only its issuer (or an admin) may.
+func (s *Service) CreditLines(ctx context.Context, a hosting.Actor, invoiceID int64, amounts map[int]string) (store.Invoice, error) {
+	return s.credit(ctx, a, invoiceID, func(inv store.Invoice, d Document, left []int64) ([]Line, error) {
+		errs := fail.Fields{}
+		var lines []Line
+		for i, l := range d.Lines {
+			raw := strings.TrimSpace(amounts[i])
+			if raw == "" {
+				continue
+			}
+			field := "line_" + strconv.Itoa(i)
+			n, err := ParseMinor(raw, inv.Currency)
+			switch {
+			case err != nil:
+				errs.Add(field, err.Error()+".")
+			case n <= 0:
+				errs.Add(field, "Enter an amount above zero, or leave it empty.")
+			case n > left[i]:
+				errs.Add(field, "At most "+Money{left[i], inv.Currency}.String()+" can still be credited on this line.")
+			default:
+				lines = append(lines, Line{Description: "Credit: " + l.Description, Quantity: 1, UnitMinor: n,
+					TaxRateBP: l.TaxRateBP, CreditsLine: i + 1})
+			}
+		}
+		for k := range amounts {
+			if k < 0 || k >= len(d.Lines) {
+				errs.Add("form", "The invoice has no such line.")
+			}
+		}
+		if len(errs) > 0 {
+			return nil, errs.Err()
+		}
+		if len(lines) == 0 {
+			return nil, fail.Field("form", "Enter the amount to credit on at least one line.")
+		}
+		return lines, nil
+	})
+}
+
+// credit issues a credit note with the lines pick chooses, given the invoice, its document and the net each of
+// its lines still has uncredited.
+func (s *Service) credit(ctx context.Context, a hosting.Actor, invoiceID int64, pick func(store.Invoice, Document, []int64) ([]Line, error)) (store.Invoice, error) {
 	var cn store.Invoice
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		inv, err := manageable(ctx, tx, a, invoiceID)
@@ -237,19 +296,52 @@ func (s *Service) CreditInvoice(ctx context.Context, a hosting.Actor, invoiceID 
 		if inv.Kind != store.KindInvoiceDoc {
 			return fail.Invalid("A credit note can't be credited.")
 		}
-		if inv.CreditedMinor != 0 {
-			return fail.Invalid("This invoice was partly credited already; its remaining amount can't be credited as a whole.")
+		if inv.State == store.InvoiceVoid || inv.CreditedMinor >= inv.TotalMinor {
+			return fail.Invalid("This invoice is credited in full already.")
 		}
 		d, err := DocumentOf(inv)
 		if err != nil {
 			return err
 		}
-		if cn, err = s.creditNote(ctx, tx, inv, d.Lines); err != nil {
+		left, err := uncredited(ctx, tx, inv, d)
+		if err != nil {
+			return err
+		}
+		lines, err := pick(inv, d, left)
+		if err != nil {
+			return err
+		}
+		if cn, err = s.creditNote(ctx, tx, inv, lines); err != nil {
 			return err
 		}
 		return audit(ctx, tx, &a, "invoice.credit", inv.ID, "credit note "+cn.Number)
 	})
 	return cn, err
+}
+
+// uncredited is the net of each of an invoice's lines that no credit note has corrected yet (credit note lines
+// that name no line of it count against none).
+func uncredited(ctx context.Context, tx pgx.Tx, inv store.Invoice, d Document) ([]int64, error) {
+	left := make([]int64, len(d.Lines))
+	for i, l := range d.Lines {
+		left[i] = l.NetMinor
+	}
+	notes, err := store.NewBilling(tx).CreditNotesOf(ctx, inv.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range notes {
+		nd, err := DocumentOf(n)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range nd.Lines {
+			if k := l.CreditsLine - 1; k >= 0 && k < len(left) {
+				left[k] += l.NetMinor // negative on a credit note
+			}
+		}
+	}
+	return left, nil
 }
 
 // OnPlanChange prorates a plan change by day, in tx (the transaction that records the new plan, so both happen or

@@ -254,7 +254,7 @@ func (s *Service) AddPeriodic(c *river.Client[pgx.Tx]) {
 		}, &river.PeriodicJobOpts{RunOnStart: true}))
 }
 
-// Run generates due invoices, then runs dunning. Both are safe to run twice and at the same time.
+// Run subscribes customers without a subscription, generates due invoices, then runs dunning. Both are safe to run twice and at the same time.
 func (s *Service) Run(ctx context.Context) error {
-	return errors.Join(s.Generate(ctx), s.Dunning(ctx))
+	return errors.Join(s.SubscribeMissing(ctx), s.Generate(ctx), s.Dunning(ctx))
 }

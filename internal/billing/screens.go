@@ -61,6 +61,7 @@ type InvoiceView struct {
 	CreditNotes []store.Invoice
 	CanManage   bool // its issuer or an admin: record payments, issue credit notes
 	CanPay      bool // its buyer, while something is owed
+	PayOnline   bool // CanPay, and its issuer takes payments online: "pay now"; otherwise pay by bank transfer
 }
 
 // Invoice returns an invoice the actor may see (checked in SQL).
@@ -86,6 +87,11 @@ func (s *Service) Invoice(ctx context.Context, a hosting.Actor, id int64) (Invoi
 	}
 	v.CanManage = scope.Role == store.RoleAdmin || (inv.IssuerResellerID != nil && *inv.IssuerResellerID == scope.CustomerID)
 	v.CanPay = inv.CustomerID == scope.CustomerID && inv.State == store.InvoiceIssued && inv.Open() > 0
+	if v.CanPay && s.PayOnline != nil {
+		if v.PayOnline, err = s.PayOnline(ctx, inv.IssuerResellerID); err != nil {
+			return v, err
+		}
+	}
 	return v, nil
 }
 

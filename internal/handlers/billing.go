@@ -119,7 +119,7 @@ func invoiceData(v billing.InvoiceView) views.InvoiceData {
 		Currency: d.Currency, Net: billing.FormatMinor(d.NetMinor, d.Currency), Tax: billing.FormatMinor(d.TaxMinor, d.Currency),
 		Total: billing.FormatMinor(d.TotalMinor, d.Currency), Notes: d.Notes, Hash: inv.Hash, State: inv.State,
 		Paid: money(inv.PaidMinor, inv.Currency), Open: money(inv.Open(), inv.Currency), CanManage: v.CanManage,
-		CanPay: v.CanPay, CreditNotes: invoiceRows(v.CreditNotes), Errs: views.FieldErrors{}}
+		CanPay: v.CanPay, PayOnline: v.PayOnline, CreditNotes: invoiceRows(v.CreditNotes), Errs: views.FieldErrors{}}
 	if d.Kind == billing.KindCreditNote {
 		out.Title = "Credit note"
 	}

@@ -194,6 +194,33 @@ func (s Billing) CreateSubscription(ctx context.Context, sub Subscription) (Subs
 	return out, wrap(err, "subscribe customer %d", sub.CustomerID)
 }
 
+// SubscribeMissing gives every customer without a subscription one (only customer, when not nil), starting on
+// day on its current plan: yearly when the plan is priced yearly only, monthly otherwise. Deleted customers and
+// those being deleted get none. It reports how many it created; running it again creates none.
+func (s Billing) SubscribeMissing(ctx context.Context, day time.Time, customer *int64) (int64, error) {
+	tag, err := s.db.Exec(ctx, `INSERT INTO subscriptions (customer_id, plan_id, cycle, period_start, next_due_on)
+		SELECT c.id, c.plan_id, CASE WHEN NOT EXISTS (SELECT 1 FROM plan_prices pp WHERE pp.plan_id = c.plan_id
+				AND pp.kind = 'retail' AND pp.cycle = 'monthly' AND (pp.amount_minor > 0 OR pp.setup_fee_minor > 0))
+			AND EXISTS (SELECT 1 FROM plan_prices pp WHERE pp.plan_id = c.plan_id AND pp.kind = 'retail'
+				AND pp.cycle = 'yearly' AND (pp.amount_minor > 0 OR pp.setup_fee_minor > 0))
+			THEN 'yearly' ELSE 'monthly' END, $1::date, $1::date
+		FROM customers c
+		WHERE c.state NOT IN ('deleting', 'deleted') AND ($2::bigint IS NULL OR c.id = $2::bigint)
+		AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = c.id)
+		ORDER BY c.id
+		ON CONFLICT (customer_id) DO NOTHING`, day, customer)
+	return tag.RowsAffected(), wrap(err, "subscribe missing customers")
+}
+
+// RestartSubscription sets the cycle and first period of a subscription that has not been billed yet (no period
+// invoiced, no document); false when it has been.
+func (s Billing) RestartSubscription(ctx context.Context, id int64, cycle string, start time.Time) (bool, error) {
+	tag, err := s.db.Exec(ctx, `UPDATE subscriptions SET cycle = $2, period_start = $3, next_due_on = $3, updated_at = now()
+		WHERE id = $1 AND period_start = next_due_on AND NOT EXISTS (SELECT 1 FROM invoices WHERE subscription_id = $1)`,
+		id, cycle, start)
+	return tag.RowsAffected() == 1, wrap(err, "restart subscription %d", id)
+}
+
 // SubscriptionOf returns a customer's subscription (ErrNotFound: none); lock takes its row lock.
 func (s Billing) SubscriptionOf(ctx context.Context, customerID int64, lock bool) (Subscription, error) {
 	q := `SELECT ` + subCols + ` FROM subscriptions WHERE customer_id = $1`

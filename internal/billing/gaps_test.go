@@ -1,0 +1,231 @@
+package billing_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"portal/internal/billing"
+	"portal/internal/store"
+	"portal/internal/tenancy"
+	"portal/internal/testenv"
+)
+
+const strongPassword = "correct horse battery staple 42"
+
+// TestSubscription_EveryCustomer: every customer has a subscription from the transaction that creates it, whoever
+// creates it (an admin, a reseller, tenancy's lifecycle directly): monthly from today, or yearly when its plan is
+// priced yearly only. A customer left without one (created before this rule) gets one from the next run, once.
+func TestSubscription_EveryCustomer(t *testing.T) {
+	e := newEnv(t, "", false)
+	ctx := context.Background()
+	e.Clock.Set("2026-02-10")
+	monthly := e.Plan(nil, store.RoleClient, "Monthly", testenv.Unlimited)
+	e.price(monthly, store.PriceRetail, 1000, 0)
+	r := e.Customer(store.RoleReseller, nil, unique("every-r"))
+	yearly := e.Plan(&r, store.RoleClient, "Yearly", testenv.Unlimited)
+	if err := store.NewBilling(e.Pool).SetPrice(ctx, store.Price{PlanID: yearly.ID, Kind: store.PriceRetail,
+		Cycle: store.CycleYearly, Currency: "EUR", AmountMinor: 12000}); err != nil {
+		t.Fatal(err)
+	}
+	byAdmin, err := e.Ten.CreateCustomer(ctx, e.Admin(), store.RoleClient, tenancy.CustomerDraft{Name: "By Admin",
+		Email: unique("by-admin"), Username: "byadmin", Access: "password", Password: strongPassword, PlanID: itoa(monthly.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byReseller, err := e.Ten.CreateCustomer(ctx, e.As(r), store.RoleClient, tenancy.CustomerDraft{Name: "By Reseller",
+		Email: unique("by-reseller"), Username: "byreseller", Access: "password", Password: strongPassword, PlanID: itoa(yearly.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		c     store.Customer
+		cycle string
+	}{{r, store.CycleMonthly}, {byAdmin, store.CycleMonthly}, {byReseller, store.CycleYearly}} {
+		sub, err := store.NewBilling(e.Pool).SubscriptionOf(ctx, tc.c.ID, false)
+		if err != nil {
+			t.Fatalf("customer %s: %v", tc.c.Name, err)
+		}
+		if sub.Cycle != tc.cycle || sub.PlanID != tc.c.PlanID || sub.State != store.SubActive ||
+			sub.PeriodStart.Format("2006-01-02") != "2026-02-10" || !sub.NextDueOn.Equal(sub.PeriodStart) {
+			t.Fatalf("customer %s: subscription %+v, want %s on its plan from 2026-02-10", tc.c.Name, sub, tc.cycle)
+		}
+	}
+
+	// One from before the rule: the run subscribes it, and a second run changes nothing.
+	old := e.Customer(store.RoleClient, nil, unique("every-old"), monthly)
+	if _, err := e.Pool.Exec(ctx, `DELETE FROM subscriptions WHERE customer_id = $1`, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Set("2026-02-11")
+	e.run()
+	e.run()
+	if n := e.Count(`SELECT count(*) FROM subscriptions WHERE customer_id = $1 AND period_start = '2026-02-11'`, old.ID); n != 1 {
+		t.Fatalf("the customer without a subscription has %d from the run, want 1", n)
+	}
+	if n := e.Count(`SELECT count(*) FROM invoices WHERE customer_id = $1 AND state = 'issued'`, old.ID); n != 1 {
+		t.Fatalf("the backfilled customer has %d invoices after two runs, want 1", n)
+	}
+	if n := e.Count(`SELECT count(*) FROM customers c WHERE NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = c.id)`); n != 0 {
+		t.Fatalf("%d customers without a subscription", n)
+	}
+}
+
+// TestPlanChange_BillingRefusalLeavesISPConfig: billing's refusal of a plan change (a price in another currency
+// than the issuer's) is known before ISPConfig is asked, so the client's limits there stay the old plan's; an
+// accepted change writes them.
+func TestPlanChange_BillingRefusalLeavesISPConfig(t *testing.T) {
+	e := newEnv(t, "", false)
+	ctx := context.Background()
+	small := testenv.Unlimited
+	small.MaxSites = 5
+	p := e.Plan(nil, store.RoleClient, "Five", small)
+	e.price(p, store.PriceRetail, 1000, 0)
+	c := e.billedClient(nil, "drift", p)
+	usd := small
+	usd.MaxSites = 9
+	q := e.Plan(nil, store.RoleClient, "Nine in USD", usd)
+	if err := store.NewBilling(e.Pool).SetPrice(ctx, store.Price{PlanID: q.ID, Kind: store.PriceRetail, Cycle: store.CycleMonthly,
+		Currency: "USD", AmountMinor: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	limit := func() string {
+		t.Helper()
+		row := e.Sim.Row("client", int(*e.Reload(c).ISPClientID))
+		if row == nil {
+			t.Fatal("no client in ISPConfig")
+		}
+		return row["limit_web_domain"]
+	}
+	if got := limit(); got != "5" {
+		t.Fatalf("ISPConfig's limit before: %s, want 5", got)
+	}
+	e.Clock.Set("2026-01-11")
+	if err := e.Ten.ChangePlan(ctx, c.ID, q.ID); err == nil {
+		t.Fatal("billing did not refuse the plan priced in another currency")
+	}
+	if got := limit(); got != "5" {
+		t.Fatalf("ISPConfig's limit after billing refused the change: %s, want still 5", got)
+	}
+	if got := e.Reload(c); got.PlanID != p.ID {
+		t.Fatalf("plan after the refusal: %d, want %d", got.PlanID, p.ID)
+	}
+	seven := small
+	seven.MaxSites = 7
+	ok := e.Plan(nil, store.RoleClient, "Seven", seven)
+	e.price(ok, store.PriceRetail, 2000, 0)
+	if err := e.Ten.ChangePlan(ctx, c.ID, ok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := limit(); got != "7" {
+		t.Fatalf("ISPConfig's limit after an accepted change: %s, want 7", got)
+	}
+	if n := e.Count(`SELECT count(*) FROM invoices WHERE customer_id = $1 AND purpose = 'proration'`, c.ID); n != 1 {
+		t.Fatalf("%d proration invoices after one accepted change (the check's were rolled back), want 1", n)
+	}
+	if n := e.Count(`SELECT count(*) FROM invoices WHERE customer_id = $1 AND kind = 'credit_note'`, c.ID); n != 1 {
+		t.Fatalf("%d credit notes after one accepted change, want 1", n)
+	}
+}
+
+// TestDunning_SuspensionTakesTheCustomerLock: billing decides and records a suspension holding tenancy's customer
+// lock, as every other suspension does: while someone else holds it (an object write, a plan change), nothing is
+// recorded; once it is released, the suspension is.
+func TestDunning_SuspensionTakesTheCustomerLock(t *testing.T) {
+	e := newEnv(t, "", false)
+	ctx := context.Background()
+	p := e.Plan(nil, store.RoleClient, "P", testenv.Unlimited)
+	e.price(p, store.PriceRetail, 5000, 0)
+	c := e.billedClient(nil, "locked", p)
+	e.Clock.Set("2026-01-10")
+	var wg sync.WaitGroup
+	var runErr error
+	err := e.Ten.Locked(ctx, c.ID, func(*pgxpool.Conn) error {
+		wg.Go(func() { runErr = e.B.Dunning(ctx) })
+		e.waitFor("dunning waiting for the customer's lock", func() bool {
+			return e.Count(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+				AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`) > 0
+		})
+		if got := e.Reload(c); got.SuspendedSelf {
+			return fmt.Errorf("suspension recorded while another operation held the customer's lock")
+		}
+		return nil
+	})
+	wg.Wait()
+	if err != nil || runErr != nil {
+		t.Fatalf("lock: %v, dunning: %v", err, runErr)
+	}
+	if got := e.Reload(c); !got.SuspendedSelf || got.SuspendedBy != store.SuspendedByBilling {
+		t.Fatalf("after the lock was released: suspended %v by %q, want billing's", got.SuspendedSelf, got.SuspendedBy)
+	}
+}
+
+// TestDunning_TerminationDeprovisions: with termination enabled, an invoice unpaid for the issuer's termination days
+// deletes the customer through tenancy's deletion (its site and client gone from ISPConfig, its sign-in gone, a
+// tombstone left), cancels its subscription and audits it; running dunning again does nothing more. Off (the
+// default), the customer stays.
+func TestDunning_TerminationDeprovisions(t *testing.T) {
+	e := newEnv(t, "", false)
+	ctx := context.Background()
+	p := e.Plan(nil, store.RoleClient, "P", testenv.Unlimited)
+	e.price(p, store.PriceRetail, 5000, 0)
+	kept := e.billedClient(nil, "kept", p)
+	e.Clock.Set("2026-02-05")
+	e.run()
+	if got := e.Reload(kept); got.State != store.StateActive {
+		t.Fatalf("termination off: customer %s, want active", got.State)
+	}
+
+	iss, err := store.NewBilling(e.Pool).Issuer(ctx, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss.TerminateEnabled, iss.TerminateAfterDays = true, 30
+	if err := store.NewBilling(e.Pool).SaveIssuer(ctx, iss); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Set("2026-01-01")
+	c := e.billedClient(nil, "terminated", p)
+	site := newSite(e, c, "terminated.example.test", true)
+	var siteISP, clientISP int
+	if err := e.Pool.QueryRow(ctx, `SELECT s.isp_id, c.isp_client_id FROM sites s JOIN customers c ON c.id = s.customer_id
+		WHERE s.id = $1`, site).Scan(&siteISP, &clientISP); err != nil {
+		t.Fatal(err)
+	}
+	inv := e.invoices(c)[0]
+	e.Clock.Set("2026-01-30") // 29 days after the due date: suspended, not terminated
+	e.run()
+	if got := e.Reload(c); got.State != store.StateActive || !got.SuspendedSelf {
+		t.Fatalf("day 29: state %s suspended %v, want active and suspended", got.State, got.SuspendedSelf)
+	}
+	e.Clock.Set("2026-01-31")
+	e.run()
+	got := e.Reload(c)
+	if got.State != store.StateDeleted {
+		t.Fatalf("day 30: customer %s (%s), want deleted", got.State, got.StateDetail)
+	}
+	if e.Sim.Row("web_domain", siteISP) != nil || e.Sim.Row("client", clientISP) != nil {
+		t.Fatal("the site or client is still in ISPConfig after termination")
+	}
+	if n := e.Count(`SELECT count(*) FROM accounts WHERE customer_id = $1`, c.ID); n != 0 {
+		t.Fatalf("%d sign-ins left after termination", n)
+	}
+	if n := e.Count(`SELECT count(*) FROM subscriptions WHERE customer_id = $1 AND state = 'cancelled'`, c.ID); n != 1 {
+		t.Fatal("subscription not cancelled")
+	}
+	e.run()
+	if n := e.Count(`SELECT count(*) FROM audit_log WHERE action = 'customer.terminate' AND object_id = $1 AND outcome = 'success'`, itoa(c.ID)); n != 1 {
+		t.Fatalf("%d termination audits after two runs, want 1", n)
+	}
+	if n := e.Count(`SELECT count(*) FROM audit_log WHERE action = 'invoice.dunning_terminate' AND object_id = $1`, itoa(inv.ID)); n != 1 {
+		t.Fatalf("%d dunning termination steps after two runs, want 1", n)
+	}
+	// The invoice stays as issued: the debt is not forgiven by the deletion.
+	if got := e.invoice(inv.ID); got.State != store.InvoiceIssued {
+		t.Fatalf("invoice %s after termination, want issued", got.State)
+	}
+	_ = billing.KindInvoice
+}
