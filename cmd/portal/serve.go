@@ -146,7 +146,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	bill := billing.New(pool, ten, mail, cfg.BaseURL, log)
 	bill.RunEvery = cfg.BillingEvery
 	ten.PlanChange = bill.OnPlanChange
-	ten.Created = bill.OnCreate // every customer has a subscription from its creation
+	ten.Created = bill.OnCreate       // every customer has a subscription from its creation
 	bill.OnPaid = signups.InvoicePaid // a paid plan's signup is set up once its first invoice is paid
 	signups.Payment = bill
 	jobs, err := tenancy.NewJobs(pool, ten, log, host.AddWorkers, mail.AddWorkers, signups.AddWorkers, bill.AddWorkers)
