@@ -227,5 +227,62 @@ func TestDunning_TerminationDeprovisions(t *testing.T) {
 	if got := e.invoice(inv.ID); got.State != store.InvoiceIssued {
 		t.Fatalf("invoice %s after termination, want issued", got.State)
 	}
-	_ = billing.KindInvoice
+}
+
+// TestWholesale_PerClientPlan: the admin prices the operator's client plans wholesale too, and the operator bills
+// each reseller client at the wholesale price of the cheapest operator client plan whose limits cover the client's
+// plan; a client plan that none covers is billed at the reseller plan's flat wholesale price. A reseller can't set
+// wholesale prices on its own plans.
+func TestWholesale_PerClientPlan(t *testing.T) {
+	e := newEnv(t, "", false)
+	ctx := context.Background()
+	limits := func(sites int) store.Limits {
+		l := testenv.Unlimited
+		l.MaxSites = sites
+		return l
+	}
+	small := e.Plan(nil, store.RoleClient, "Op Small", limits(5))
+	large := e.Plan(nil, store.RoleClient, "Op Large", limits(50))
+	rp := e.Plan(nil, store.RoleReseller, "Reseller", testenv.Unlimited)
+	for _, x := range []struct {
+		plan store.Plan
+		in   billing.PlanPricesInput
+	}{
+		{small, billing.PlanPricesInput{Monthly: "9", WholesaleMonthly: "2"}},
+		{large, billing.PlanPricesInput{Monthly: "20", WholesaleMonthly: "5"}},
+		{rp, billing.PlanPricesInput{Monthly: "50", WholesaleMonthly: "3"}},
+	} {
+		if err := e.B.SetPlanPrices(ctx, e.Admin(), x.plan.ID, x.in); err != nil {
+			t.Fatalf("prices of %s: %v", x.plan.Name, err)
+		}
+	}
+	r := e.Customer(store.RoleReseller, nil, unique("ws-tier-r"), rp)
+	tiny := e.Plan(&r, store.RoleClient, "R Tiny", limits(3))
+	mid := e.Plan(&r, store.RoleClient, "R Mid", limits(20))
+	huge := e.Plan(&r, store.RoleClient, "R Huge", testenv.Unlimited)
+	if err := e.B.SetPlanPrices(ctx, e.As(r), tiny.ID, billing.PlanPricesInput{Monthly: "4", WholesaleMonthly: "1"}); !fieldErr(err, "wholesale_monthly") {
+		t.Fatalf("a reseller setting a wholesale price on its own plan: %v, want a field error", err)
+	}
+	for _, p := range []store.Plan{tiny, mid, huge} {
+		e.Customer(store.RoleClient, &r, unique("ws-tier-c"), p)
+	}
+	e.run()
+	bill := e.invoices(r)
+	if len(bill) != 1 {
+		t.Fatalf("reseller's bills: %d, want 1", len(bill))
+	}
+	d, _ := billing.DocumentOf(bill[0])
+	got := map[string]int64{}
+	for _, l := range d.Lines {
+		got[l.Description[:min(len(l.Description), 20)]] += l.NetMinor
+	}
+	want := map[string]int64{"Reseller (monthly)": 5000, "Wholesale Op Small: ": 200, "Wholesale Op Large: ": 500, "Wholesale: R Huge, c": 300}
+	if len(d.Lines) != 4 || d.NetMinor != 6000 {
+		t.Fatalf("wholesale bill: %d lines net %d (%v), want 4 lines net 6000", len(d.Lines), d.NetMinor, got)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("wholesale bill lines %v, want %v", got, want)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -120,14 +121,8 @@ func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, 
 	if c.Kind != store.RoleReseller {
 		return lines, nil
 	}
-	ws, err := b.Price(ctx, plan.ID, store.PriceWholesale, cycle)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && ws.AmountMinor == 0) {
-		return lines, nil
-	}
+	ws, err := s.wholesale(ctx, tx, plan, currency, cycle)
 	if err != nil {
-		return nil, err
-	}
-	if err := sameCurrency(ws, plan, currency); err != nil {
 		return nil, err
 	}
 	clients, err := store.NewCustomers(tx).LiveClients(ctx, c.ID)
@@ -143,10 +138,92 @@ func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, 
 		} else if err != nil {
 			return nil, err
 		}
-		lines = append(lines, Line{Description: fmt.Sprintf("Wholesale: %s, client %s (%s)", cl.PlanName, cl.Name, cycle),
-			Quantity: 1, UnitMinor: ws.AmountMinor})
+		line, err := ws.line(ctx, tx, cl, cycle)
+		if err != nil {
+			return nil, err
+		}
+		if line.UnitMinor > 0 {
+			lines = append(lines, line)
+		}
 	}
 	return lines, nil
+}
+
+// wholesaleTier is an operator client plan with a wholesale price: what a reseller pays per client whose plan it
+// covers.
+type wholesaleTier struct {
+	plan  store.Plan
+	price int64
+}
+
+// wholesalePrices is how the operator charges a reseller for its clients, per cycle: each client's plan at the
+// wholesale price of the cheapest operator client plan whose limits cover it (the reseller resells that plan's
+// worth of hosting), and, for a client plan no priced operator plan covers, the flat per-client wholesale price of
+// the reseller's own plan (0: none).
+type wholesalePrices struct {
+	tiers []wholesaleTier
+	flat  int64
+	plans map[int64]store.Plan
+}
+
+func (s *Service) wholesale(ctx context.Context, tx pgx.Tx, resellerPlan store.Plan, currency, cycle string) (*wholesalePrices, error) {
+	b := store.NewBilling(tx)
+	w := &wholesalePrices{plans: map[int64]store.Plan{}}
+	flat, err := b.Price(ctx, resellerPlan.ID, store.PriceWholesale, cycle)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if err == nil {
+		if err := sameCurrency(flat, resellerPlan, currency); err != nil {
+			return nil, err
+		}
+		w.flat = flat.AmountMinor
+	}
+	prices, err := b.Prices(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	plans, err := store.NewPlans(tx).Owned(ctx, nil, store.RoleClient)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range plans {
+		for _, pr := range prices {
+			if pr.PlanID != p.ID || pr.Kind != store.PriceWholesale || pr.Cycle != cycle {
+				continue
+			}
+			if err := sameCurrency(pr, p, currency); err != nil {
+				return nil, err
+			}
+			w.tiers = append(w.tiers, wholesaleTier{plan: p, price: pr.AmountMinor})
+		}
+	}
+	slices.SortStableFunc(w.tiers, func(a, b wholesaleTier) int {
+		if a.price != b.price {
+			return cmp.Compare(a.price, b.price)
+		}
+		return cmp.Compare(a.plan.ID, b.plan.ID)
+	})
+	return w, nil
+}
+
+// line is the wholesale line of one client of the reseller.
+func (w *wholesalePrices) line(ctx context.Context, tx pgx.Tx, cl store.Customer, cycle string) (Line, error) {
+	p, ok := w.plans[cl.PlanID]
+	if !ok {
+		var err error
+		if p, err = store.NewPlans(tx).ByID(ctx, cl.PlanID); err != nil {
+			return Line{}, err
+		}
+		w.plans[cl.PlanID] = p
+	}
+	for _, t := range w.tiers {
+		if len(p.Limits.Within(t.plan.Limits)) == 0 {
+			return Line{Description: fmt.Sprintf("Wholesale %s: client %s on %s (%s)", t.plan.Name, cl.Name, p.Name, cycle),
+				Quantity: 1, UnitMinor: t.price}, nil
+		}
+	}
+	return Line{Description: fmt.Sprintf("Wholesale: %s, client %s (%s)", p.Name, cl.Name, cycle), Quantity: 1, UnitMinor: w.flat}, nil
 }
 
 // sameCurrency refuses a price in another currency than the issuer's: its amount would be billed as if it were
@@ -303,7 +380,11 @@ func (s *Service) credit(ctx context.Context, a hosting.Actor, invoiceID int64, 
 		if err != nil {
 			return err
 		}
-		left, err := uncredited(ctx, tx, inv, d)
+		notes, err := store.NewBilling(tx).CreditNotesOf(ctx, inv.ID)
+		if err != nil {
+			return err
+		}
+		left, err := Uncredited(d, notes)
 		if err != nil {
 			return err
 		}
@@ -319,16 +400,12 @@ func (s *Service) credit(ctx context.Context, a hosting.Actor, invoiceID int64, 
 	return cn, err
 }
 
-// uncredited is the net of each of an invoice's lines that no credit note has corrected yet (credit note lines
-// that name no line of it count against none).
-func uncredited(ctx context.Context, tx pgx.Tx, inv store.Invoice, d Document) ([]int64, error) {
+// Uncredited is the net of each of an invoice's lines (document d) that its credit notes have not corrected yet
+// (credit note lines that name no line of it count against none).
+func Uncredited(d Document, notes []store.Invoice) ([]int64, error) {
 	left := make([]int64, len(d.Lines))
 	for i, l := range d.Lines {
 		left[i] = l.NetMinor
-	}
-	notes, err := store.NewBilling(tx).CreditNotesOf(ctx, inv.ID)
-	if err != nil {
-		return nil, err
 	}
 	for _, n := range notes {
 		nd, err := DocumentOf(n)

@@ -212,11 +212,11 @@ func (s Billing) SubscribeMissing(ctx context.Context, day time.Time, customer *
 	return tag.RowsAffected(), wrap(err, "subscribe missing customers")
 }
 
-// RestartSubscription sets the cycle and first period of a subscription that has not been billed yet (no period
-// invoiced, no document); false when it has been.
+// RestartSubscription sets the cycle and first period of a subscription that has not been billed yet (no document
+// issued for it; periods of a free plan may have passed); false when it has been.
 func (s Billing) RestartSubscription(ctx context.Context, id int64, cycle string, start time.Time) (bool, error) {
 	tag, err := s.db.Exec(ctx, `UPDATE subscriptions SET cycle = $2, period_start = $3, next_due_on = $3, updated_at = now()
-		WHERE id = $1 AND period_start = next_due_on AND NOT EXISTS (SELECT 1 FROM invoices WHERE subscription_id = $1)`,
+		WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM invoices WHERE subscription_id = $1)`,
 		id, cycle, start)
 	return tag.RowsAffected() == 1, wrap(err, "restart subscription %d", id)
 }
@@ -620,6 +620,29 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) ([]
 		arg((f.Page-1)*50), args...)
 	list, err := pgx.CollectRows(rows, scanInvoice)
 	return list, totals, wrap(err, "list invoices")
+}
+
+// MaxInvoiceCustomers is how many customers the invoice list's customer picker offers at most.
+const MaxInvoiceCustomers = 500
+
+// CustomerChoice is a customer as a picker offers it.
+type CustomerChoice struct {
+	ID   int64
+	Name string
+}
+
+// InvoiceCustomers lists the buyers of the documents scope sees (the same ownership rule as Invoices, in SQL), by
+// name: what the invoice list's customer filter may offer. At most MaxInvoiceCustomers.
+func (s Billing) InvoiceCustomers(ctx context.Context, scope Scope) ([]CustomerChoice, error) {
+	var cust *int64
+	if scope.CustomerID != 0 {
+		cust = &scope.CustomerID
+	}
+	rows, _ := s.db.Query(ctx, `SELECT c.id, CASE WHEN c.company <> '' THEN c.company || ' (' || c.name || ')' ELSE c.name END
+		FROM customers c WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = c.id AND i.state <> 'draft' AND `+
+		visibleInvoice("$1", "$2")+`) ORDER BY 2, 1 LIMIT `+strconv.Itoa(MaxInvoiceCustomers), string(scope.Role), cust)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[CustomerChoice])
+	return list, wrap(err, "invoice customers")
 }
 
 // CreditNotesOf lists the credit notes issued against an invoice.
