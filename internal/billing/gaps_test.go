@@ -3,6 +3,7 @@ package billing_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 
@@ -284,5 +285,77 @@ func TestWholesale_PerClientPlan(t *testing.T) {
 		if got[k] != v {
 			t.Fatalf("wholesale bill lines %v, want %v", got, want)
 		}
+	}
+}
+
+// TestProperty_PartialCredits: random invoices (price, setup fee, VAT rate; fixed seeds) credited in random partial
+// amounts per line through the real path: each credit note's lines add up to its totals, with each line's own VAT
+// rate; a line is never credited beyond its net, nor the invoice beyond its total (a refused credit records
+// nothing); and a full credit note of an untouched invoice still cancels it exactly.
+func TestProperty_PartialCredits(t *testing.T) {
+	e := newEnv(t, "", false)
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(3, 5))
+	for i := range 12 {
+		e.vat(nil, "DE", []int64{0, 700, 1900, 2550}[r.IntN(4)])
+		p := e.Plan(nil, store.RoleClient, fmt.Sprintf("partial %d", i), testenv.Unlimited)
+		e.price(p, store.PriceRetail, 100+r.Int64N(50_000), 1+r.Int64N(10_000))
+		c := e.billedClient(nil, "partial", p)
+		inv := e.invoices(c)[0]
+		d, _ := billing.DocumentOf(inv)
+		credited := make([]int64, len(d.Lines))
+		var creditedTotal int64
+		for step := range 6 {
+			line := r.IntN(len(d.Lines))
+			left := d.Lines[line].NetMinor - credited[line]
+			amount := 1 + r.Int64N(max(left, 1)+left/4) // sometimes more than is left
+			before := e.Count(`SELECT count(*) FROM invoices WHERE credits_invoice_id = $1`, inv.ID)
+			cn, err := e.B.CreditLines(ctx, e.Admin(), inv.ID, map[int]string{line: billing.FormatMinor(amount, "EUR")})
+			if amount > left || left <= 0 {
+				if err == nil {
+					t.Fatalf("case %d step %d: credited %d on a line with %d left", i, step, amount, left)
+				}
+				if n := e.Count(`SELECT count(*) FROM invoices WHERE credits_invoice_id = $1`, inv.ID); n != before {
+					t.Fatalf("case %d step %d: a refused credit left a document", i, step)
+				}
+				continue
+			}
+			withTax := amount + billing.MulDivHalfUp(amount, d.Lines[line].TaxRateBP, 10000)
+			if creditedTotal+withTax > inv.TotalMinor { // the invoice's cap: per-line VAT rounding of the last cents
+				if err == nil {
+					t.Fatalf("case %d step %d: credited %d with VAT beyond the invoice's %d (credited %d)", i, step, withTax, inv.TotalMinor, creditedTotal)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("case %d step %d: credit %d of %d left: %v", i, step, amount, left, err)
+			}
+			cd, _ := billing.DocumentOf(cn)
+			if len(cd.Lines) != 1 || cd.Lines[0].NetMinor != -amount || cd.Lines[0].TaxRateBP != d.Lines[line].TaxRateBP ||
+				cd.Lines[0].TaxMinor != billing.MulDivHalfUp(-amount, d.Lines[line].TaxRateBP, 10000) ||
+				cn.NetMinor != -amount || cn.TotalMinor != cn.NetMinor+cn.TaxMinor || cn.TaxMinor != cd.Lines[0].TaxMinor {
+				t.Fatalf("case %d step %d: credit note %+v does not add up for %d at %d bp", i, step, cd, amount, d.Lines[line].TaxRateBP)
+			}
+			credited[line] += amount
+			creditedTotal -= cn.TotalMinor
+			if got := e.invoice(inv.ID); got.CreditedMinor != creditedTotal || got.CreditedMinor > got.TotalMinor {
+				t.Fatalf("case %d step %d: invoice credited %d, want %d (at most %d)", i, step, got.CreditedMinor, creditedTotal, got.TotalMinor)
+			}
+		}
+	}
+	// A full credit note of an untouched invoice still makes zero with it.
+	p := e.Plan(nil, store.RoleClient, "full", testenv.Unlimited)
+	e.price(p, store.PriceRetail, 12345, 678)
+	c := e.billedClient(nil, "full", p)
+	inv := e.invoices(c)[0]
+	cn, err := e.B.CreditInvoice(ctx, e.Admin(), inv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.NetMinor+cn.NetMinor != 0 || inv.TaxMinor+cn.TaxMinor != 0 || inv.TotalMinor+cn.TotalMinor != 0 {
+		t.Fatalf("full credit note %d/%d/%d does not cancel %d/%d/%d", cn.NetMinor, cn.TaxMinor, cn.TotalMinor, inv.NetMinor, inv.TaxMinor, inv.TotalMinor)
+	}
+	if _, err := e.B.CreditLines(ctx, e.Admin(), inv.ID, map[int]string{0: "1"}); err == nil {
+		t.Fatal("a partial credit of a fully credited invoice went through")
 	}
 }
