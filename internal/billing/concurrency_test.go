@@ -10,7 +10,6 @@ import (
 	"portal/internal/billing/stripepay/stripefake"
 	"portal/internal/secret"
 	"portal/internal/store"
-	"portal/internal/testenv"
 )
 
 // blockedOnLocks counts the backends of this test's database waiting for a row or transaction lock.
@@ -44,8 +43,7 @@ func holdInvoice(e *env, id int64) (release func()) {
 func TestConcurrency_SameWebhookTwiceAtOnce(t *testing.T) {
 	e := newEnv(t, "", false)
 	ctx := context.Background()
-	p := e.Plan(nil, store.RoleClient, "P", testenv.Unlimited)
-	e.price(p, store.PriceRetail, 5000, 0)
+	p := e.pricedPlan("P", 5000)
 	c := e.billedClient(nil, "twice", p)
 	inv := e.invoices(c)[0]
 
@@ -109,8 +107,7 @@ func TestConcurrency_SameWebhookTwiceAtOnce(t *testing.T) {
 func TestConcurrency_DunningWhileRecordingPayment(t *testing.T) {
 	e := newEnv(t, "", true)
 	ctx := context.Background()
-	p := e.Plan(nil, store.RoleClient, "P", testenv.Unlimited)
-	e.price(p, store.PriceRetail, 5000, 0)
+	p := e.pricedPlan("P", 5000)
 	for round := range 3 {
 		e.Clock.Set("2026-01-01")
 		c := e.billedClient(nil, "race-"+itoa(int64(round)), p)

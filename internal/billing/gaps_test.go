@@ -138,18 +138,14 @@ func TestPlanChange_BillingRefusalLeavesISPConfig(t *testing.T) {
 func TestDunning_SuspensionTakesTheCustomerLock(t *testing.T) {
 	e := newEnv(t, "", false)
 	ctx := context.Background()
-	p := e.Plan(nil, store.RoleClient, "P", testenv.Unlimited)
-	e.price(p, store.PriceRetail, 5000, 0)
+	p := e.pricedPlan("P", 5000)
 	c := e.billedClient(nil, "locked", p)
 	e.Clock.Set("2026-01-10")
 	var wg sync.WaitGroup
 	var runErr error
 	err := e.Ten.Locked(ctx, c.ID, func(*pgxpool.Conn) error {
 		wg.Go(func() { runErr = e.B.Dunning(ctx) })
-		e.waitFor("dunning waiting for the customer's lock", func() bool {
-			return e.Count(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-				AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`) > 0
-		})
+		e.waitLockWaiter("dunning waiting for the customer's lock")
 		if got := e.Reload(c); got.SuspendedSelf {
 			return fmt.Errorf("suspension recorded while another operation held the customer's lock")
 		}
@@ -171,8 +167,7 @@ func TestDunning_SuspensionTakesTheCustomerLock(t *testing.T) {
 func TestDunning_TerminationDeprovisions(t *testing.T) {
 	e := newEnv(t, "", false)
 	ctx := context.Background()
-	p := e.Plan(nil, store.RoleClient, "P", testenv.Unlimited)
-	e.price(p, store.PriceRetail, 5000, 0)
+	p := e.pricedPlan("P", 5000)
 	kept := e.billedClient(nil, "kept", p)
 	e.Clock.Set("2026-02-05")
 	e.run()

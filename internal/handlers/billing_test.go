@@ -186,10 +186,7 @@ func TestSignup_PaidPlanWaitsForPayment(t *testing.T) {
 	w := newSignupWorld(t)
 	app := w.app
 	ctx := context.Background()
-	if err := store.NewBilling(app.pool).SetPrice(ctx, store.Price{PlanID: w.plan.ID, Kind: store.PriceRetail,
-		Cycle: store.CycleMonthly, Currency: "EUR", AmountMinor: 1500, SetupFeeMinor: 500}); err != nil {
-		t.Fatal(err)
-	}
+	w.pricePlan(t) // 15.00 a month and a 5.00 setup fee
 	email := fmt.Sprintf("payer-%d@example.com", time.Now().UnixNano())
 	v := app.browser()
 	w.signUpAndConfirm(t, v, email, "payer-site.example")
@@ -234,10 +231,7 @@ func TestSignup_PaidPlanPaysByCheckout(t *testing.T) {
 	w := newSignupWorld(t)
 	app := w.app
 	ctx := context.Background()
-	if err := store.NewBilling(app.pool).SetPrice(ctx, store.Price{PlanID: w.plan.ID, Kind: store.PriceRetail,
-		Cycle: store.CycleMonthly, Currency: "EUR", AmountMinor: 1500, SetupFeeMinor: 500}); err != nil {
-		t.Fatal(err)
-	}
+	w.pricePlan(t) // 15.00 a month and a 5.00 setup fee
 	rAcct, _ := store.NewAccounts(app.pool).ByCustomer(ctx, w.reseller.ID)
 	rb := app.browser()
 	rb.mustLogin(rAcct.Email, pw, "/reseller")
@@ -289,5 +283,14 @@ func TestSignup_PaidPlanPaysByCheckout(t *testing.T) {
 	}
 	if inv, _ := store.NewBilling(app.pool).Invoice(ctx, invID, false); inv.State != store.InvoicePaid {
 		t.Fatalf("signup invoice %s after the webhook, want paid", inv.State)
+	}
+}
+
+// pricePlan prices the signup world's plan at 15.00 a month plus a 5.00 setup fee.
+func (w *signupWorld) pricePlan(t *testing.T) {
+	t.Helper()
+	if err := store.NewBilling(w.app.pool).SetPrice(context.Background(), store.Price{PlanID: w.plan.ID, Kind: store.PriceRetail,
+		Cycle: store.CycleMonthly, Currency: "EUR", AmountMinor: 1500, SetupFeeMinor: 500}); err != nil {
+		t.Fatal(err)
 	}
 }
