@@ -268,8 +268,12 @@ func (s *Service) terminate(ctx context.Context, id int64) error {
 	outcome, detail := store.OutcomeSuccess, "deleted for unpaid invoice "+strconv.FormatInt(id, 10)
 	if err != nil {
 		outcome, detail = store.OutcomeFailure, err.Error()
-		if _, ok := fail.As(err); ok {
-			outcome = store.OutcomeDenied // a reseller with clients: a person decides
+	}
+	if _, ok := fail.As(err); ok {
+		// Tenancy refuses (a reseller that still has clients): a person decides. Audited once, not every run.
+		outcome, err = store.OutcomeDenied, nil
+		if fresh, serr := store.NewBilling(s.pool).StepDone(ctx, id, "terminate:refused"); serr != nil || !fresh {
+			return serr
 		}
 	}
 	if aerr := store.NewAuditLog(s.pool).Append(context.WithoutCancel(ctx), store.AuditEntry{Action: "customer.terminate",

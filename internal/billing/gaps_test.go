@@ -184,6 +184,10 @@ func TestDunning_TerminationDeprovisions(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Clock.Set("2026-01-01")
+	rp := e.Plan(nil, store.RoleReseller, "R", testenv.Unlimited)
+	e.price(rp, store.PriceRetail, 5000, 0)
+	r := e.Customer(store.RoleReseller, nil, unique("term-r"), rp)
+	e.Customer(store.RoleClient, &r, unique("term-rc"))
 	c := e.billedClient(nil, "terminated", p)
 	site := newSite(e, c, "terminated.example.test", true)
 	var siteISP, clientISP int
@@ -218,6 +222,13 @@ func TestDunning_TerminationDeprovisions(t *testing.T) {
 	}
 	if n := e.Count(`SELECT count(*) FROM audit_log WHERE action = 'invoice.dunning_terminate' AND object_id = $1`, itoa(inv.ID)); n != 1 {
 		t.Fatalf("%d dunning termination steps after two runs, want 1", n)
+	}
+	// A reseller that still has clients: tenancy refuses to delete it, a person decides; audited once.
+	if got := e.Reload(r); got.State != store.StateActive {
+		t.Fatalf("terminated reseller with a client: %s, want still active (tenancy refuses)", got.State)
+	}
+	if n := e.Count(`SELECT count(*) FROM audit_log WHERE action = 'customer.terminate' AND object_id = $1 AND outcome = 'denied'`, itoa(r.ID)); n != 1 {
+		t.Fatalf("%d denied termination audits of the reseller after two runs, want 1", n)
 	}
 	// The invoice stays as issued: the debt is not forgiven by the deletion.
 	if got := e.invoice(inv.ID); got.State != store.InvoiceIssued {
