@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/netip"
+	"portal/internal/i18n"
 	"regexp"
 	"runtime/debug"
 	"slices"
@@ -132,6 +133,16 @@ func limitBody(next http.Handler) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 		next.ServeHTTP(w, r)
+	})
+}
+
+// withLanguage puts the browser's language into the request's context (internal/i18n); a signed-in account's own
+// choice replaces it once the principal is known.
+func withLanguage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Vary", "Accept-Language")
+		lang := i18n.Pick("", r.Header.Get("Accept-Language"))
+		next.ServeHTTP(w, r.WithContext(i18n.With(r.Context(), lang)))
 	})
 }
 

@@ -34,7 +34,7 @@ func (h *Handler) router() chi.Router {
 	} else {
 		r.Use(middleware.ClientIPFromRemoteAddr)
 	}
-	r.Use(withRequestID, h.logRequests, h.recoverPanics, h.securityHeaders, limitBody)
+	r.Use(withRequestID, h.logRequests, h.recoverPanics, h.securityHeaders, limitBody, withLanguage)
 	// Pages, CSS and JavaScript go out gzip-compressed to clients that accept it, at the fastest level: on the
 	// load bench level 5 cost about 40 % of the page rate, level 1 still shrinks a list page several times.
 	r.Use(middleware.Compress(1, "text/html", "text/css", "text/javascript", "application/javascript", "text/plain"))
