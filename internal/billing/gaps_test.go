@@ -25,7 +25,7 @@ func TestSubscription_EveryCustomer(t *testing.T) {
 	ctx := context.Background()
 	e.Clock.Set("2026-02-10")
 	monthly := e.Plan(nil, store.RoleClient, "Monthly", testenv.Unlimited)
-	e.price(monthly, store.PriceRetail, 1000, 0)
+	e.price(monthly, store.PriceRetail, 1000, 500)
 	r := e.Customer(store.RoleReseller, nil, unique("every-r"))
 	yearly := e.Plan(&r, store.RoleClient, "Yearly", testenv.Unlimited)
 	if err := store.NewBilling(e.Pool).SetPrice(ctx, store.Price{PlanID: yearly.ID, Kind: store.PriceRetail,
@@ -69,6 +69,16 @@ func TestSubscription_EveryCustomer(t *testing.T) {
 	}
 	if n := e.Count(`SELECT count(*) FROM invoices WHERE customer_id = $1 AND state = 'issued'`, old.ID); n != 1 {
 		t.Fatalf("the backfilled customer has %d invoices after two runs, want 1", n)
+	}
+	// It was set up before billing existed: its first invoice is the period alone, no setup fee. A customer
+	// created now pays the fee with its first period.
+	for _, tc := range []struct {
+		c    store.Customer
+		want int64
+	}{{old, 1000}, {byAdmin, 1500}} {
+		if n := e.Count(`SELECT count(*) FROM invoices WHERE customer_id = $1 AND state = 'issued' AND net_minor = $2`, tc.c.ID, tc.want); n != 1 {
+			t.Errorf("customer %s: no first invoice of %d minor units net", tc.c.Name, tc.want)
+		}
 	}
 	if n := e.Count(`SELECT count(*) FROM customers c WHERE NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = c.id)`); n != 0 {
 		t.Fatalf("%d customers without a subscription", n)

@@ -64,7 +64,7 @@ func (s *Service) generateOne(ctx context.Context, id int64) (bool, error) {
 			return nil
 		}
 		from, to := sub.NextDueOn, addCycle(sub.NextDueOn, sub.Cycle)
-		first := sub.PeriodStart.Equal(sub.NextDueOn) // nothing invoiced yet: the setup fee is due too
+		first := sub.PeriodStart.Equal(sub.NextDueOn) && sub.SetupFeeDue // nothing invoiced yet: the setup fee too
 		lines, err := s.periodLines(ctx, tx, c, iss.Currency, sub.Cycle, first)
 		if err != nil {
 			return err

@@ -182,9 +182,12 @@ type Subscription struct {
 	State       string
 	PeriodStart time.Time
 	NextDueOn   time.Time
+	// SetupFeeDue says the first invoice charges the plan's setup fee; false for a customer that existed before
+	// billing and was subscribed by the run.
+	SetupFeeDue bool
 }
 
-const subCols = `id, customer_id, plan_id, cycle, state, period_start, next_due_on`
+const subCols = `id, customer_id, plan_id, cycle, state, period_start, next_due_on, setup_fee_due`
 
 // CreateSubscription inserts a subscription; ErrConflict when the customer has one.
 func (s Billing) CreateSubscription(ctx context.Context, sub Subscription) (Subscription, error) {
@@ -196,14 +199,15 @@ func (s Billing) CreateSubscription(ctx context.Context, sub Subscription) (Subs
 
 // SubscribeMissing gives every customer without a subscription one (only customer, when not nil), starting on
 // day on its current plan: yearly when the plan is priced yearly only, monthly otherwise. Deleted customers and
-// those being deleted get none. It reports how many it created; running it again creates none.
+// those being deleted get none. It reports how many it created; running it again creates none. Subscribing every
+// missing customer (customer nil) catches those that existed before billing: they owe no setup fee.
 func (s Billing) SubscribeMissing(ctx context.Context, day time.Time, customer *int64) (int64, error) {
-	tag, err := s.db.Exec(ctx, `INSERT INTO subscriptions (customer_id, plan_id, cycle, period_start, next_due_on)
+	tag, err := s.db.Exec(ctx, `INSERT INTO subscriptions (customer_id, plan_id, cycle, period_start, next_due_on, setup_fee_due)
 		SELECT c.id, c.plan_id, CASE WHEN NOT EXISTS (SELECT 1 FROM plan_prices pp WHERE pp.plan_id = c.plan_id
 				AND pp.kind = 'retail' AND pp.cycle = 'monthly' AND (pp.amount_minor > 0 OR pp.setup_fee_minor > 0))
 			AND EXISTS (SELECT 1 FROM plan_prices pp WHERE pp.plan_id = c.plan_id AND pp.kind = 'retail'
 				AND pp.cycle = 'yearly' AND (pp.amount_minor > 0 OR pp.setup_fee_minor > 0))
-			THEN 'yearly' ELSE 'monthly' END, $1::date, $1::date
+			THEN 'yearly' ELSE 'monthly' END, $1::date, $1::date, $2::bigint IS NOT NULL
 		FROM customers c
 		WHERE c.state NOT IN ('deleting', 'deleted') AND ($2::bigint IS NULL OR c.id = $2::bigint)
 		AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = c.id)
@@ -462,7 +466,7 @@ func (s Billing) BillingBox(ctx context.Context, scope Scope, self *int64, id in
 		&b.Profile.LegalName, &b.Profile.Address, &b.Profile.Country, &b.Profile.VATID, &b.Currency, &b.Credit)
 	if err == nil && subID != nil {
 		b.Subscription = &Subscription{ID: *subID, CustomerID: *subCustomer, PlanID: *subPlan, Cycle: *subCycle,
-			State: *subState, PeriodStart: *subStart, NextDueOn: *subDue}
+			State: *subState, PeriodStart: *subStart, NextDueOn: *subDue, SetupFeeDue: true}
 	}
 	return b, wrap(err, "billing of customer %d", id)
 }
