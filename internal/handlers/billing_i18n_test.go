@@ -14,6 +14,14 @@ import (
 	"portal/internal/store"
 )
 
+// issuerSettings is a valid billing settings form: a German reseller issuing in EUR at 19 % VAT.
+func issuerSettings() url.Values {
+	return url.Values{"legal_name": {"R One GmbH"}, "address": {"Hauptstr. 1\n10115 Berlin"}, "country": {"DE"},
+		"tax_id": {"DE123456789"}, "email": {""}, "vat_rate": {"19"}, "number_prefix": {"R1-"}, "currency": {"EUR"},
+		"days_before": {"14"}, "payment_terms_days": {"14"}, "reminder_days": {"-7, 1, 3"}, "suspend_after_days": {"5"},
+		"terminate_after_days": {"30"}}
+}
+
 // TestBillingScreens_German: a browser asking for German gets the invoice list and an invoice page in German, with
 // German amounts (1.234,50 EUR) and days (DD.MM.YYYY) and the reverse-charge note in German legal wording, while
 // the issued document itself (its number, hash and PDF) is the same in both languages. Without Accept-Language
@@ -26,10 +34,8 @@ func TestBillingScreens_German(t *testing.T) {
 	c := app.customer(store.RoleClient, &r1, "c@example.com", plan.ID)
 	rb := app.browser()
 	rb.mustLogin("r1@example.com", pw, "/reseller")
-	settings := url.Values{"legal_name": {"R One GmbH"}, "address": {"Hauptstr. 1\n10115 Berlin"}, "country": {"DE"},
-		"tax_id": {"DE123456789"}, "email": {"billing@r1.example"}, "vat_rate": {"19"}, "number_prefix": {"R1-"},
-		"currency": {"EUR"}, "days_before": {"14"}, "payment_terms_days": {"14"}, "reminder_days": {"-7, 1, 3"},
-		"suspend_after_days": {"5"}, "terminate_after_days": {"30"}}
+	settings := issuerSettings()
+	settings.Set("email", "billing@r1.example")
 	if resp := rb.post("/billing/settings", settings); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("settings: status %d; %.500s", resp.StatusCode, resp.body)
 	}

@@ -25,10 +25,8 @@ func TestBillingScreens_ResellerLedger(t *testing.T) {
 	rb := app.browser()
 	rb.mustLogin("r1@example.com", pw, "/reseller")
 
-	settings := url.Values{"legal_name": {"R One GmbH"}, "address": {"Hauptstr. 1\n10115 Berlin"}, "country": {"DE"},
-		"tax_id": {"DE123"}, "email": {""}, "vat_rate": {"19"}, "number_prefix": {"R1-"}, "currency": {"EUR"},
-		"days_before": {"14"}, "payment_terms_days": {"14"}, "reminder_days": {"-7, 1, 3"}, "suspend_after_days": {"5"},
-		"terminate_after_days": {"30"}}
+	settings := issuerSettings()
+	settings.Set("tax_id", "DE123")
 	if resp := rb.post("/billing/settings", settings); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.body, `data-testid="error-tax_id"`) {
 		t.Fatalf("settings with a malformed VAT id: status %d, want 422 with an error at tax_id", resp.StatusCode)
 	}
