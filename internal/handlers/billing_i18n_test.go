@@ -22,6 +22,24 @@ func issuerSettings() url.Values {
 		"terminate_after_days": {"30"}}
 }
 
+// subscribeAndBill starts monthly billing for c from today (b is signed in as its issuer), runs b's app's billing job
+// and returns the invoice it issued.
+func (b *browser) subscribeAndBill(c store.Customer) int64 {
+	b.t.Helper()
+	ctx := context.Background()
+	if resp := b.post(fmt.Sprintf("/customers/%d/subscription", c.ID), url.Values{"cycle": {"monthly"}, "start": {""}}); resp.StatusCode != http.StatusSeeOther {
+		b.t.Fatalf("subscribe: status %d; %.500s", resp.StatusCode, resp.body)
+	}
+	if err := b.app.billing.Run(ctx); err != nil {
+		b.t.Fatal(err)
+	}
+	var invID int64
+	if err := b.app.pool.QueryRow(ctx, `SELECT id FROM invoices WHERE customer_id = $1`, c.ID).Scan(&invID); err != nil {
+		b.t.Fatal(err)
+	}
+	return invID
+}
+
 // TestBillingScreens_German: a browser asking for German gets the invoice list and an invoice page in German, with
 // German amounts (1.234,50 EUR) and days (DD.MM.YYYY) and the reverse-charge note in German legal wording, while
 // the issued document itself (its number, hash and PDF) is the same in both languages. Without Accept-Language
@@ -47,16 +65,7 @@ func TestBillingScreens_German(t *testing.T) {
 	if resp := rb.post(fmt.Sprintf("/customers/%d/billing-profile", c.ID), profile); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("billing profile: status %d; %.500s", resp.StatusCode, resp.body)
 	}
-	if resp := rb.post(fmt.Sprintf("/customers/%d/subscription", c.ID), url.Values{"cycle": {"monthly"}, "start": {""}}); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("subscribe: status %d; %.500s", resp.StatusCode, resp.body)
-	}
-	if err := app.billing.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var invID int64
-	if err := app.pool.QueryRow(ctx, `SELECT id FROM invoices WHERE customer_id = $1`, c.ID).Scan(&invID); err != nil {
-		t.Fatal(err)
-	}
+	invID := rb.subscribeAndBill(c)
 	inv, err := store.NewBilling(app.pool).Invoice(ctx, invID, false)
 	if err != nil {
 		t.Fatal(err)

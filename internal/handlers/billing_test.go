@@ -43,16 +43,7 @@ func TestBillingScreens_ResellerLedger(t *testing.T) {
 	if resp := rb.get("/billing/prices"); !strings.Contains(resp.body, `value="20.00"`) || !strings.Contains(resp.body, `value="200.00"`) {
 		t.Fatalf("prices page does not show the saved prices")
 	}
-	if resp := rb.post(fmt.Sprintf("/customers/%d/subscription", c.ID), url.Values{"cycle": {"monthly"}, "start": {""}}); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("subscribe: status %d; %.500s", resp.StatusCode, resp.body)
-	}
-	if err := app.billing.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var invID int64
-	if err := app.pool.QueryRow(ctx, `SELECT id FROM invoices WHERE customer_id = $1`, c.ID).Scan(&invID); err != nil {
-		t.Fatal(err)
-	}
+	invID := rb.subscribeAndBill(c)
 	inv, _ := store.NewBilling(app.pool).Invoice(ctx, invID, false)
 	if inv.Number != "R1-000001" || inv.TotalMinor != 2975 { // (20.00 + 5.00 setup) * 1.19
 		t.Fatalf("invoice %s total %d, want R1-000001 2975", inv.Number, inv.TotalMinor)
