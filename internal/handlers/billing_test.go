@@ -25,10 +25,8 @@ func TestBillingScreens_ResellerLedger(t *testing.T) {
 	rb := app.browser()
 	rb.mustLogin("r1@example.com", pw, "/reseller")
 
-	settings := url.Values{"legal_name": {"R One GmbH"}, "address": {"Hauptstr. 1\n10115 Berlin"}, "country": {"DE"},
-		"tax_id": {"DE123"}, "email": {""}, "vat_rate": {"19"}, "number_prefix": {"R1-"}, "currency": {"EUR"},
-		"days_before": {"14"}, "payment_terms_days": {"14"}, "reminder_days": {"-7, 1, 3"}, "suspend_after_days": {"5"},
-		"terminate_after_days": {"30"}}
+	settings := issuerSettings()
+	settings.Set("tax_id", "DE123")
 	if resp := rb.post("/billing/settings", settings); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.body, `data-testid="error-tax_id"`) {
 		t.Fatalf("settings with a malformed VAT id: status %d, want 422 with an error at tax_id", resp.StatusCode)
 	}
@@ -45,16 +43,7 @@ func TestBillingScreens_ResellerLedger(t *testing.T) {
 	if resp := rb.get("/billing/prices"); !strings.Contains(resp.body, `value="20.00"`) || !strings.Contains(resp.body, `value="200.00"`) {
 		t.Fatalf("prices page does not show the saved prices")
 	}
-	if resp := rb.post(fmt.Sprintf("/customers/%d/subscription", c.ID), url.Values{"cycle": {"monthly"}, "start": {""}}); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("subscribe: status %d; %.500s", resp.StatusCode, resp.body)
-	}
-	if err := app.billing.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var invID int64
-	if err := app.pool.QueryRow(ctx, `SELECT id FROM invoices WHERE customer_id = $1`, c.ID).Scan(&invID); err != nil {
-		t.Fatal(err)
-	}
+	invID := rb.subscribeAndBill(c)
 	inv, _ := store.NewBilling(app.pool).Invoice(ctx, invID, false)
 	if inv.Number != "R1-000001" || inv.TotalMinor != 2975 { // (20.00 + 5.00 setup) * 1.19
 		t.Fatalf("invoice %s total %d, want R1-000001 2975", inv.Number, inv.TotalMinor)
