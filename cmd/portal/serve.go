@@ -126,6 +126,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	go probeEvery(ctx, ten, 30*time.Second) // keeps the health flags current when nobody calls ISPConfig
 	ten.DriftEvery = cfg.DriftEvery
 	ten.QueueEvery = cfg.QueueEvery
+	ten.UsageEvery = cfg.UsageEvery
 	host := hosting.New(pool, ten, hosting.Settings{DomainLimit: cfg.DomainLimit,
 		DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes}, log)
 	ten.SettleStale = host.SettleStale
