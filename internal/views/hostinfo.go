@@ -98,12 +98,24 @@ func percentOf(used, quota int64) int {
 	return int(p)
 }
 
-// countLine is a list's count: "3 sites", or when the count was capped, that there are more.
-func countLine(ctx context.Context, key string, n int) string {
+// countLine is a list's count: "3 sites" (count spells it), or when the count was capped, that there are more.
+func countLine(ctx context.Context, n int, count func(int) string) string {
 	if n > store.CountCap {
-		return Tf(ctx, "More than %s; narrow the search.", N(ctx, key, store.CountCap))
+		return Tf(ctx, "More than %s; narrow the search.", count(store.CountCap))
 	}
-	return N(ctx, key, n)
+	return count(n)
+}
+
+func countSites(ctx context.Context) func(int) string {
+	return func(n int) string { return N(ctx, "%d sites", n) }
+}
+
+func countMailDomains(ctx context.Context) func(int) string {
+	return func(n int) string { return N(ctx, "%d mail domains", n) }
+}
+
+func countDomains(ctx context.Context) func(int) string {
+	return func(n int) string { return N(ctx, "%d domains", n) }
 }
 
 // dkimValue is the TXT value of a DKIM record for a public key ISPConfig stores as PEM.
