@@ -314,7 +314,7 @@ func TestUsage_RefusedQuotaFunctionsKeepTheLastReadings(t *testing.T) {
 	}
 	app.sim.AddRemoteUser("portal", "sim-secret", ispsim.PortalFunctions)
 	app.sim.ExpireSessions() // log in again with the reduced permissions
-	app.checkUsage() // the first call finds the session expired and logs in again
+	app.checkUsage()         // the first call finds the session expired and logs in again
 	before := app.sim.CallCount("quota_get_by_user")
 	app.checkUsage()
 	if n := app.sim.CallCount("quota_get_by_user") - before; n != 1 {
