@@ -70,23 +70,35 @@ func (c *callCtx) quotaGroup() (group string, all bool) {
 	return c.s.tables["sys_user"].val(u, "default_group").s, false
 }
 
+// quotaRows are the rows of t that keep selects for the client of the call, ordered by the column order (quota_lib's
+// ORDER BY).
+func (c *callCtx) quotaRows(t *table, order string, keep func(row) bool) []row {
+	g, all := c.quotaGroup()
+	var rows []row
+	for _, r := range t.rows {
+		if keep(r) && (all || t.val(r, "sys_groupid").s == g) {
+			rows = append(rows, r)
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return t.val(rows[i], order).s < t.val(rows[j], order).s })
+	return rows
+}
+
+// wholeRow is a row with every column, as SELECT * returns it, to which quota_lib adds its figures.
+func wholeRow(t *table, r row) *object {
+	o := &object{}
+	for i, col := range t.cols {
+		o.add(col.name, r[i])
+	}
+	return o
+}
+
 func registerQuota() {
 	register("quota_get_by_user", "quota_get_by_user", []string{"session_id", "client_id"}, func(c *callCtx) (any, error) {
 		t := c.s.tables["web_domain"]
-		g, all := c.quotaGroup()
-		var rows []row
-		for _, r := range t.rows {
-			if t.val(r, "active").s == "y" && t.val(r, "type").s == "vhost" && (all || t.val(r, "sys_groupid").s == g) {
-				rows = append(rows, r)
-			}
-		}
-		sort.SliceStable(rows, func(i, j int) bool { return t.val(rows[i], "domain").s < t.val(rows[j], "domain").s })
 		out := []any{}
-		for _, r := range rows {
-			o := &object{}
-			for i, col := range t.cols {
-				o.add(col.name, r[i])
-			}
+		for _, r := range c.quotaRows(t, "domain", func(r row) bool { return t.val(r, "active").s == "y" && t.val(r, "type").s == "vhost" }) {
+			o := wholeRow(t, r)
 			// Without a monitor figure PHP reads null for used and files and turns the empty limits into -1.
 			var used any
 			pct := int64(0)
@@ -152,20 +164,9 @@ func registerQuota() {
 	})
 	register("mailquota_get_by_user", "mailquota_get_by_user", []string{"session_id", "client_id"}, func(c *callCtx) (any, error) {
 		t := c.s.tables["mail_user"]
-		g, all := c.quotaGroup()
-		var rows []row
-		for _, r := range t.rows {
-			if all || t.val(r, "sys_groupid").s == g {
-				rows = append(rows, r)
-			}
-		}
-		sort.SliceStable(rows, func(i, j int) bool { return t.val(rows[i], "email").s < t.val(rows[j], "email").s })
 		out := []any{}
-		for _, r := range rows {
-			o := &object{}
-			for i, col := range t.cols {
-				o.add(col.name, r[i])
-			}
+		for _, r := range c.quotaRows(t, "email", func(row) bool { return true }) {
+			o := wholeRow(t, r)
 			used := c.s.usage.mailB[strings.ToLower(t.val(r, "email").s)] // 0 when the monitor has no figure
 			quota := intval(t.val(r, "quota").s)
 			pct := int64(0)
