@@ -307,7 +307,7 @@ func DomainResults(d DomainsData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = emptyState(T(ctx, "No domains yet."), T(ctx, "No domains match this search."), d.Query, d.CanManage && len(d.Clients) > 0, "#assign-domain", T(ctx, "Assign the first one below.")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = emptyState(T(ctx, "No domains yet."), T(ctx, "No domains match this search."), d.Query, d.CanManage && len(d.Clients) > 0, "#assign-domain", T(ctx, "Assign the first domain below.")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

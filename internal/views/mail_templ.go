@@ -388,7 +388,7 @@ func MailDomainResults(v MailList) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = emptyState(T(ctx, "No mail domains yet."), T(ctx, "No mail domains match this search."), v.Query, true, "#mail-domain-form", T(ctx, "Add the first one below.")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = emptyState(T(ctx, "No mail domains yet."), T(ctx, "No mail domains match this search."), v.Query, true, "#mail-domain-form", T(ctx, "Add the first mail domain below.")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1148,7 +1148,7 @@ func MailDomainPage(v MailDomainDetail) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = emptyState(T(ctx, "No mailboxes yet."), "", "", v.Domain.State == store.StateActive, "#mailbox-form", T(ctx, "Add the first one below.")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = emptyState(T(ctx, "No mailboxes yet."), "", "", v.Domain.State == store.StateActive, "#mailbox-form", T(ctx, "Add the first mailbox below.")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1416,7 +1416,7 @@ func MailDomainPage(v MailDomainDetail) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = emptyState(T(ctx, "No aliases, forwards or catch-all yet."), "", "", v.Domain.State == store.StateActive, "#forward-forms", T(ctx, "Add one below.")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = emptyState(T(ctx, "No aliases, forwards or catch-all yet."), "", "", v.Domain.State == store.StateActive, "#forward-forms", T(ctx, "Add an alias, forward or catch-all below.")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -369,7 +369,7 @@ func SiteResults(d SitesData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = emptyState(T(ctx, "No sites yet."), T(ctx, "No sites match this search."), d.Query, d.CanCreate, "#new-site", T(ctx, "Create the first one below.")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = emptyState(T(ctx, "No sites yet."), T(ctx, "No sites match this search."), d.Query, d.CanCreate, "#new-site", T(ctx, "Create the first site below.")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
