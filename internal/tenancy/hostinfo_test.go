@@ -27,7 +27,9 @@ func TestCheckPlatformSettings_EdgeCases(t *testing.T) {
 		{"imap_port", func(f *tenancy.PlatformSettingsForm) { f.IMAPPort = "" }},
 		{"webmail_url", func(f *tenancy.PlatformSettingsForm) { f.WebmailURL = "https://user:pw@webmail.example.net/" }},
 		{"webmail_url", func(f *tenancy.PlatformSettingsForm) { f.WebmailURL = "javascript:alert(1)" }},
-		{"mx_hosts", func(f *tenancy.PlatformSettingsForm) { f.MXHosts = "a.example b.example c.example d.example e.example f.example" }},
+		{"mx_hosts", func(f *tenancy.PlatformSettingsForm) {
+			f.MXHosts = "a.example b.example c.example d.example e.example f.example"
+		}},
 		{"spf", func(f *tenancy.PlatformSettingsForm) { f.SPFText = `v=spf1 "mx"` }},
 		{"spf", func(f *tenancy.PlatformSettingsForm) { f.SPFText = "v=spf10 mx" }},
 	}
