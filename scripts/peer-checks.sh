@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${ISPCONFIG_PEER_URL:?run me through scripts/with-peer.sh}"
+# The quota functions' check logs in as a user with the "Quota functions" group (the peer's peerportal predates it).
 ISPCONFIG_TEST_URL=$ISPCONFIG_PEER_URL ISPCONFIG_TEST_USER=peerportal ISPCONFIG_TEST_PASSWORD=PeerPortal-Pass-2021 \
+	ISPCONFIG_TEST_QUOTA_USER=peeradmin ISPCONFIG_TEST_QUOTA_PASSWORD=PeerAdmin-Pass-2021 \
 	${MAKE:-make} --no-print-directory conformance
 # The differential corpus compares ids: both sides must start from a fresh installation.
 bash "$PEER_SH" reset "$PEER_DIR" </dev/null

@@ -60,6 +60,7 @@ type Config struct {
 
 	SignupBlocklistFile string // email domains refused for public signup, one a line
 	QueueEvery          time.Duration
+	UsageEvery          time.Duration
 	BillingEvery        time.Duration // PORTAL_BILLING_INTERVAL: invoice generation and dunning; 0: off
 	SecretKey           []byte        // PORTAL_SECRET_KEY: encrypts the passwords of platforms added by admins; nil: none can be added
 }
@@ -185,6 +186,9 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if v := e.str("PORTAL_QUEUE_INTERVAL", "20s"); v != "off" {
 		c.QueueEvery = e.duration("PORTAL_QUEUE_INTERVAL", 20*time.Second)
+	}
+	if v := e.str("PORTAL_USAGE_INTERVAL", "1h"); v != "off" {
+		c.UsageEvery = e.duration("PORTAL_USAGE_INTERVAL", time.Hour)
 	}
 	for _, role := range strings.Split(e.str("PORTAL_REQUIRE_2FA", ""), ",") {
 		switch role = strings.TrimSpace(role); role {

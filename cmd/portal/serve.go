@@ -37,7 +37,8 @@ import (
 const portalFunctions = "client_get_all,client_get,client_add,client_update,client_delete,client_get_sites_by_user," +
 	"client_get_by_username,client_get_by_customer_no,client_change_password,client_get_id,client_delete_everything," +
 	"client_get_emailcontact;domains_domain_get,domains_domain_add,domains_domain_update,domains_domain_delete," +
-	"domains_get_all_by_user;sites_web_domain_get,sites_web_domain_add,sites_web_domain_update," +
+	"domains_get_all_by_user;quota_get_by_user,trafficquota_get_by_user,mailquota_get_by_user,databasequota_get_by_user;" +
+	"sites_web_domain_get,sites_web_domain_add,sites_web_domain_update," +
 	"sites_web_domain_delete,sites_web_domain_set_status;mail_domain_get,mail_domain_add,mail_domain_update," +
 	"mail_domain_delete,mail_domain_set_status,mail_domain_get_by_domain;mail_user_get,mail_user_add," +
 	"mail_user_update,mail_user_delete;mail_alias_get,mail_alias_add,mail_alias_update,mail_alias_delete;" +
@@ -126,6 +127,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	go probeEvery(ctx, ten, 30*time.Second) // keeps the health flags current when nobody calls ISPConfig
 	ten.DriftEvery = cfg.DriftEvery
 	ten.QueueEvery = cfg.QueueEvery
+	ten.UsageEvery = cfg.UsageEvery
 	host := hosting.New(pool, ten, hosting.Settings{DomainLimit: cfg.DomainLimit,
 		DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes}, log)
 	ten.SettleStale = host.SettleStale

@@ -26,6 +26,17 @@ func TestBrowser_EveryPageAccessibleAndFits(t *testing.T) {
 	r1 := app.customer(store.RoleReseller, nil, "r1@example.com")
 	c1 := app.customer(store.RoleClient, &r1, "c1@example.com")
 	own := app.fullCustomer(c1, "c1")
+	// Site and mail pages with every line of Access & DNS and Mail setup filled (hostux).
+	app.saveSettings(store.PlatformSettings{WebIPv4: "192.0.2.10", WebIPv6: "2001:db8::10", SFTPHost: "sftp.example.net",
+		IMAPHost: "imap.example.net", IMAPPort: 993, POP3Host: "pop.example.net", POP3Port: 995, SMTPHost: "smtp.example.net",
+		SMTPPort: 587, WebmailURL: "https://webmail.example.net/", MXHosts: "mx1.example.net mx2.example.net", SPF: "v=spf1 mx -all"})
+	app.insertObject(`INSERT INTO site_usage (site_id, disk_used_kb, traffic_month_bytes, system_user, observed_at)
+		VALUES ($1, 512000, 123456789, 'web1', now()) RETURNING site_id`, own[store.KindSite])
+	app.insertObject(`INSERT INTO mail_domain_dkim (mail_domain_id, selector, public_key, observed_at)
+		VALUES ($1, 'default', 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAlongkeylongkeylongkeylongkeylongkeylongkeylongkey', now())
+		RETURNING mail_domain_id`, own[store.KindMailDomain])
+	app.insertObject(`INSERT INTO mailbox_usage (mailbox_id, used_bytes, observed_at) VALUES ($1, 52428800, now())
+		RETURNING mailbox_id`, own[store.KindMailbox])
 	r1Plan := app.plan(&r1, store.RoleClient, "r1 plan", unlimited)
 	opPlan := app.plan(nil, store.RoleClient, "operator plan", unlimited)
 	driftID := app.insertObject(`INSERT INTO drift_items (platform_id, kind, problem) VALUES ($1, 'site', 'changed') RETURNING id`, app.platform.ID)

@@ -43,7 +43,7 @@ func (h *Handler) renderMailList(w http.ResponseWriter, r *http.Request, status 
 }
 
 // mailQueueNote replaces mailDelayNote where the portal reads the mail server's job queue (the applying state).
-var mailQueueNote = i18n.M("ISPConfig applies mail changes on the mail server with a delay; a changed object shows as applying until the mail server has taken the change.")
+var mailQueueNote = i18n.M("Mail changes reach the mail server with a delay; a changed entry shows as applying until the mail server has taken the change.")
 
 // mailNoteFor is the sentence about the delay: mailQueueNote when the mail server's queue is known.
 func mailNoteFor(known bool) string {
@@ -54,7 +54,7 @@ func mailNoteFor(known bool) string {
 }
 
 // mailDelayNote says honestly what the portal can't see: ISPConfig's server jobs.
-var mailDelayNote = i18n.M("ISPConfig applies mail changes on the mail server with a delay (usually within a minute or two); the portal cannot see when that has happened.")
+var mailDelayNote = i18n.M("Mail changes reach the mail server with a delay (usually within a minute or two); the portal cannot see when that has happened.")
 
 // mailDomainForm builds the create form: a client creates for itself, resellers and admins choose a client.
 func (h *Handler) mailDomainForm(ctx context.Context, r *http.Request, domain, customerID string, errs views.FieldErrors) (views.MailDomainForm, error) {
@@ -119,10 +119,12 @@ func (h *Handler) mailDomainShow(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) mailDomainDetail(ctx context.Context, id int64) (views.MailDomainDetail, error) {
 	mail := store.NewMail(h.pool)
-	d, err := mail.Domain(ctx, id)
+	// One statement: the domain, its platform's mail hosts and records, and its DKIM key.
+	full, err := mail.DomainDetail(ctx, id)
 	if err != nil {
 		return views.MailDomainDetail{}, err
 	}
+	d := full.MailDomain
 	boxes, err := mail.Mailboxes(ctx, id)
 	if err != nil {
 		return views.MailDomainDetail{}, err
@@ -142,7 +144,8 @@ func (h *Handler) mailDomainDetail(ctx context.Context, id int64) (views.MailDom
 		}
 	}
 	return views.MailDomainDetail{Domain: d, Mailboxes: boxes, Forwards: fwds, Destinations: dests,
-		Forward: views.ForwardForm{Kind: store.ForwardAlias}, Note: mailNoteFor(d.Apply != "")}, nil
+		Forward: views.ForwardForm{Kind: store.ForwardAlias}, Note: mailNoteFor(d.Apply != ""),
+		Settings: full.Settings, DKIM: full.DKIM}, nil
 }
 
 // mailDomainSetActive handles POST /mail/{mailDomainID}/active (owner's scope) with active=yes|no: enables or

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 	"portal/internal/views"
@@ -22,11 +23,11 @@ func (h *Handler) platformShow(w http.ResponseWriter, r *http.Request) error {
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if isp, err := h.tenancy.ISP(h.opts.Platform.ID); err != nil {
-		reachable, problem = false, "no client configured"
+		reachable, problem = false, i18n.M("no client configured")
 	} else if err := isp.Probe(pctx); err != nil {
-		reachable, problem = false, "it does not answer"
+		reachable, problem = false, i18n.M("it does not answer")
 		if errors.Is(err, ispapi.ErrUnauthorized) {
-			problem = "it refuses the portal's remote user (check its password, permissions and allowed IPs)"
+			problem = i18n.M("it refuses the portal's remote user (check its password, permissions and allowed IPs)")
 		}
 	}
 	return h.render(w, r, http.StatusOK, "Platform", views.PlatformPage(h.opts.Platform, reachable, problem, views.AdminStats(st)))

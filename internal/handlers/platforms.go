@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strconv"
 
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -107,4 +108,73 @@ func (h *Handler) platformDefault(w http.ResponseWriter, r *http.Request) error 
 	h.flash(r, "New resellers and direct clients are created on this platform from now on.")
 	redirect(w, r, "/admin/platforms")
 	return nil
+}
+
+// platformSettingsForm spells stored settings as the form shows them.
+func platformSettingsForm(p store.PlatformSettings) views.HostSettingsForm {
+	f := tenancy.FormOf(p)
+	return views.HostSettingsForm{WebIPv4: f.WebIPv4, WebIPv6: f.WebIPv6, SFTPHost: f.SFTPHost, IMAPHost: f.IMAPHost,
+		IMAPPort: f.IMAPPort, POP3Host: f.POP3Host, POP3Port: f.POP3Port, SMTPHost: f.SMTPHost, SMTPPort: f.SMTPPort,
+		WebmailURL: f.WebmailURL, MXHosts: f.MXHosts, SPF: f.SPFText}
+}
+
+// platformSettings serves GET /admin/platforms/{platformID}: what the platform's customers are told to use.
+func (h *Handler) platformSettings(w http.ResponseWriter, r *http.Request) error {
+	id, err := ownedID(r, "platformID")
+	if err != nil {
+		return err
+	}
+	pl, err := store.NewPlatforms(h.pool).ByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	st, err := store.NewPlatforms(h.pool).Settings(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return h.render(w, r, http.StatusOK, pl.Name, views.PlatformSettingsPage(views.PlatformSettingsData{Platform: pl, Form: platformSettingsForm(st)}))
+}
+
+// platformSettingsSave serves POST /admin/platforms/{platformID}/settings: validated, stored, audited.
+func (h *Handler) platformSettingsSave(w http.ResponseWriter, r *http.Request) error {
+	p, _ := principalFrom(r.Context())
+	id, err := ownedID(r, "platformID")
+	if err != nil {
+		return err
+	}
+	f, err := parseForm(r, "web_ipv4", "web_ipv6", "sftp_host", "imap_host", "imap_port", "pop3_host", "pop3_port",
+		"smtp_host", "smtp_port", "webmail_url", "mx_hosts", "spf")
+	if err != nil {
+		return err
+	}
+	in := tenancy.PlatformSettingsForm{WebIPv4: f["web_ipv4"], WebIPv6: f["web_ipv6"], SFTPHost: f["sftp_host"],
+		IMAPHost: f["imap_host"], IMAPPort: f["imap_port"], POP3Host: f["pop3_host"], POP3Port: f["pop3_port"],
+		SMTPHost: f["smtp_host"], SMTPPort: f["smtp_port"], WebmailURL: f["webmail_url"], MXHosts: f["mx_hosts"], SPFText: f["spf"]}
+	saved, err := h.tenancy.SavePlatformSettings(r.Context(), id, in)
+	if err != nil {
+		h.audited(r, p, "platform.settings", "platform", idString(id), store.OutcomeFailure, err.Error())
+		return h.formError(w, r, err, func(errs views.FieldErrors) error {
+			pl, err := store.NewPlatforms(h.pool).ByID(r.Context(), id)
+			if err != nil {
+				return err
+			}
+			form := views.HostSettingsForm{WebIPv4: in.WebIPv4, WebIPv6: in.WebIPv6, SFTPHost: in.SFTPHost,
+				IMAPHost: in.IMAPHost, IMAPPort: in.IMAPPort, POP3Host: in.POP3Host, POP3Port: in.POP3Port,
+				SMTPHost: in.SMTPHost, SMTPPort: in.SMTPPort, WebmailURL: in.WebmailURL, MXHosts: in.MXHosts, SPF: in.SPFText, Errs: errs}
+			return h.render(w, r, http.StatusUnprocessableEntity, pl.Name, views.PlatformSettingsPage(views.PlatformSettingsData{Platform: pl, Form: form}))
+		})
+	}
+	h.audited(r, p, "platform.settings", "platform", idString(id), store.OutcomeSuccess, settingsSummary(saved))
+	h.flash(r, "The settings were saved; site and mail pages show them now.")
+	redirect(w, r, platformURLOf(id))
+	return nil
+}
+
+func platformURLOf(id int64) string { return "/admin/platforms/" + idString(id) }
+
+// settingsSummary is the audit detail of a saved settings form.
+func settingsSummary(s store.PlatformSettings) string {
+	return "ipv4=" + s.WebIPv4 + " ipv6=" + s.WebIPv6 + " sftp=" + s.SFTPHost + " imap=" + s.IMAPHost + ":" + strconv.Itoa(s.IMAPPort) +
+		" pop3=" + s.POP3Host + ":" + strconv.Itoa(s.POP3Port) + " smtp=" + s.SMTPHost + ":" + strconv.Itoa(s.SMTPPort) +
+		" webmail=" + s.WebmailURL + " mx=" + s.MXHosts + " spf=" + s.SPF
 }

@@ -120,6 +120,8 @@ func (h *Handler) router() chi.Router {
 				r.Post("/platforms", h.wrap(h.platformAdd))
 				r.Post("/platforms/{platformID}/test", h.wrap(h.platformTest))
 				r.Post("/platforms/{platformID}/default", h.wrap(h.platformDefault))
+				r.Get("/platforms/{platformID}", h.wrap(h.platformSettings))
+				r.Post("/platforms/{platformID}/settings", h.wrap(h.platformSettingsSave))
 				h.paymentRoutes(r)
 				r.Post("/billing/events/{paymentEventID}/replay", h.wrap(h.paymentEventReplay))
 				r.Get("/resellers", h.wrap(h.customerList(store.RoleReseller, "Resellers", "/admin/resellers", "/admin/resellers/new")))

@@ -139,14 +139,21 @@ func (h *Handler) siteDetail(ctx context.Context, p Principal, s store.Site) (vi
 func (h *Handler) siteShow(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p, _ := principalFrom(ctx)
-	s, err := h.siteFromRoute(r)
+	id, err := ownedID(r, "siteID")
 	if err != nil {
 		return err
 	}
+	// One statement: the site, its platform's addresses and hosts, and its last measured usage.
+	full, err := store.NewSites(h.pool).Detail(ctx, id)
+	if err != nil {
+		return err
+	}
+	s := full.Site
 	d, err := h.siteDetail(ctx, p, s)
 	if err != nil {
 		return err
 	}
+	d.Settings, d.Usage = full.Settings, full.Usage
 	if s.ISPID != nil {
 		d.Live.Checked = true
 		if live, ok := h.hosting.SiteLive(ctx, s); ok {

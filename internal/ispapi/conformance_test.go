@@ -930,6 +930,65 @@ func TestConformance(t *testing.T) {
 		}
 	})
 
+	t.Run("Quota/ActiveSitesMailboxesAndTraffic", func(t *testing.T) {
+		// The "Quota functions" group (quota_lib.inc.php): only active vhosts, disk use null until the server's
+		// monitor reported it, traffic keyed by host name, every mailbox with "used" in bytes. The remote user
+		// needs the group: ISPCONFIG_TEST_QUOTA_USER/_PASSWORD name one that has it when the main user lacks it.
+		tg := newTarget(t)
+		qc := tg.c
+		cfg := tg.cfg
+		switch {
+		case tg.sim != nil:
+			tg.sim.AddRemoteUser("quota", "Quota#2024", ispsim.QuotaFunctions)
+			cfg.Username, cfg.Password = "quota", "Quota#2024"
+		case os.Getenv("ISPCONFIG_TEST_QUOTA_USER") != "":
+			cfg.Username, cfg.Password = os.Getenv("ISPCONFIG_TEST_QUOTA_USER"), os.Getenv("ISPCONFIG_TEST_QUOTA_PASSWORD")
+		}
+		if cfg.Username != tg.cfg.Username {
+			c, err := New(cfg)
+			ok(t, err)
+			t.Cleanup(func() { _ = c.Close(ctx) })
+			qc = c
+		}
+		r := tg.reseller(t)
+		cl := tg.customer(t, r, "quota")
+		on := tg.site(t, cl, tg.prefix+"-quota.test")
+		offParams := tg.siteParams(tg.prefix + "-quota-off.test")
+		offParams.Active = false
+		off := try(tg.c.AddWebDomain(ctx, cl, offParams)).must(t)
+		t.Cleanup(func() { _ = tg.c.DeleteWebDomain(ctx, off) })
+		d := tg.prefix + "-quotamail.test"
+		tg.mailDomain(t, cl, d)
+		box := tg.mailbox(t, cl, "info@"+d)
+
+		sites := try(qc.SiteQuotas(ctx, cl)).must(t)
+		if len(sites) != 1 || int64(sites[0].ID) != on || sites[0].SystemUser != "web"+strconv.FormatInt(on, 10) {
+			t.Fatalf("quota_get_by_user: %+v, want only the active site %d", sites, on)
+		}
+		if sites[0].UsedKB != nil && *sites[0].UsedKB != 0 {
+			t.Fatalf("disk use of a new site: %d, want none yet", *sites[0].UsedKB)
+		}
+		traffic := try(qc.SiteTraffic(ctx, cl)).must(t)
+		if len(traffic) != 1 || int64(traffic[0].ID) != on || traffic[0].Domain != tg.prefix+"-quota.test" || traffic[0].ThisMonth != 0 {
+			t.Fatalf("trafficquota_get_by_user: %+v", traffic)
+		}
+		boxes := try(qc.MailboxQuotas(ctx, cl)).must(t)
+		if len(boxes) != 1 || int64(boxes[0].ID) != box || boxes[0].UsedBytes != 0 {
+			t.Fatalf("mailquota_get_by_user: %+v", boxes)
+		}
+		other := tg.customer(t, r, "quotaempty")
+		if s := try(qc.SiteQuotas(ctx, other)).must(t); len(s) != 0 {
+			t.Fatalf("client without sites: %+v", s)
+		}
+		if tr := try(qc.SiteTraffic(ctx, other)).must(t); len(tr) != 0 {
+			t.Fatalf("traffic of a client without sites: %+v", tr)
+		}
+		var in *InputError
+		if _, err := qc.SiteQuotas(ctx, 0); !errors.As(err, &in) {
+			t.Fatalf("client 0 (every client): %v, want refused before sending", err)
+		}
+	})
+
 	t.Run("Quirk/AliasesMayBeDuplicated", func(t *testing.T) {
 		// Quirk 26: the API does not refuse a second identical alias, so the client's ambiguous-add lookup must
 		// not assume uniqueness blindly (it refuses when several rows match).

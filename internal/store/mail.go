@@ -43,6 +43,9 @@ type Mailbox struct {
 	StateDetail  string
 	CreatedAt    time.Time
 	Apply        string // as MailDomain.Apply
+	// UsedBytes is what the mail server last reported the mailbox to hold (the usage job); nil when unknown. Only
+	// Mailboxes fills it.
+	UsedBytes *int64
 }
 
 // Kinds of mail_forwards rows.
@@ -146,8 +149,14 @@ func (s Mail) CreateDomain(ctx context.Context, customerID int64, domain string)
 
 // Mailboxes lists the mailboxes of a mail domain, by address.
 func (s Mail) Mailboxes(ctx context.Context, domainID int64) ([]Mailbox, error) {
-	rows, _ := s.db.Query(ctx, `SELECT `+mailboxCols+` FROM mailboxes WHERE mail_domain_id = $1 ORDER BY lower(email), id`, domainID)
-	list, err := pgx.CollectRows(rows, scanMailbox)
+	rows, _ := s.db.Query(ctx, `SELECT `+mailboxCols+`, (SELECT used_bytes FROM mailbox_usage u WHERE u.mailbox_id = mailboxes.id)
+		FROM mailboxes WHERE mail_domain_id = $1 ORDER BY lower(email), id`, domainID)
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Mailbox, error) {
+		var m Mailbox
+		err := row.Scan(&m.ID, &m.CustomerID, &m.MailDomainID, &m.ISPID, &m.Email, &m.Name, &m.QuotaMB, &m.State,
+			&m.StateDetail, &m.CreatedAt, &m.Apply, &m.UsedBytes)
+		return m, err
+	})
 	return list, wrap(err, "mailboxes of domain %d", domainID)
 }
 

@@ -61,6 +61,11 @@ type ISP interface {
 	DeleteMailAlias(ctx context.Context, id int64) error
 	DeleteMailForward(ctx context.Context, id int64) error
 	DeleteMailCatchall(ctx context.Context, id int64) error
+
+	// The "Quota functions" group: read by the periodic usage job only, never by a page.
+	SiteQuotas(ctx context.Context, clientID int64) ([]ispapi.SiteQuota, error)
+	SiteTraffic(ctx context.Context, clientID int64) ([]ispapi.SiteTraffic, error)
+	MailboxQuotas(ctx context.Context, clientID int64) ([]ispapi.MailboxQuota, error)
 }
 
 var _ ISP = (*ispapi.Client)(nil)

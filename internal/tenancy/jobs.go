@@ -167,6 +167,7 @@ func NewJobs(pool *pgxpool.Pool, s *Service, log *slog.Logger, addWorkers ...fun
 	river.AddWorker(workers, &settleStaleWorker{s: s})
 	river.AddWorker(workers, &queueWorker{s: s})
 	river.AddWorker(workers, &pruneWorker{s: s})
+	river.AddWorker(workers, &usageWorker{s: s})
 	periodic := []*river.PeriodicJob{prunePeriodic(), river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
 		func() (river.JobArgs, *river.InsertOpts) { return SettleStaleArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
 	if s.DriftEvery > 0 {
@@ -177,6 +178,12 @@ func NewJobs(pool *pgxpool.Pool, s *Service, log *slog.Logger, addWorkers ...fun
 		// One attempt: a check that fails is simply the next period's to do.
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(s.QueueEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return QueueArgs{}, &river.InsertOpts{MaxAttempts: 1} },
+			&river.PeriodicJobOpts{RunOnStart: true}))
+	}
+	if s.UsageEvery > 0 {
+		// One attempt, like the queue check: a run that fails leaves the last readings, the next run tries again.
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(s.UsageEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return UsageArgs{}, &river.InsertOpts{MaxAttempts: 1} },
 			&river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	c, err := river.NewClient(riverpgxv5.New(pool), &river.Config{

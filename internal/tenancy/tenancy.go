@@ -45,6 +45,9 @@ type Service struct {
 	// QueueEvery is how often the servers' job queues are read (the applying state); 0 disables it. Set before
 	// NewJobs.
 	QueueEvery time.Duration
+	// UsageEvery is how often the quota functions are read into Postgres (disk, traffic and mailbox use, DKIM
+	// keys); 0 disables it. Set before NewJobs.
+	UsageEvery time.Duration
 	// SettleStale, when set, settles hosted objects that requests left pending; the drift job runs it first so
 	// the comparison sees finished records.
 	SettleStale func(ctx context.Context) error

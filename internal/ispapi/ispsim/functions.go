@@ -42,7 +42,7 @@ const PortalFunctions = groupClient + ";" + groupDomains + ";" + groupSites + ";
 
 // AllFunctions is a remote_functions value holding every permission group whose functions the simulator implements.
 const AllFunctions = groupServer + ";" + PortalFunctions + ";" + groupAlias + ";" + groupSub + ";" + groupAliasDom +
-	";" + groupCatchall + ";" + groupMonitor
+	";" + groupCatchall + ";" + groupMonitor + ";" + groupQuota
 
 // functions maps a function name to its definition.
 var functions = map[string]*fnDef{}
@@ -181,6 +181,7 @@ func init() {
 		return out, nil
 	})
 	registerServers()
+	registerQuota()
 	register("monitor_jobqueue_count", "monitor_jobqueue_count", []string{"session_id", "server_id"}, func(c *callCtx) (any, error) {
 		// The simulated servers apply every change at once (the queue is empty) unless a test holds the queue
 		// (Sim.HoldQueue); then every change since stays queued until Sim.AdvanceQueue. Like ISPConfig's count

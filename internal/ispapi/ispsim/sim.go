@@ -42,6 +42,7 @@ type Sim struct {
 	// is the datalog position the servers have applied.
 	queueHeld    bool
 	queueApplied int
+	usage        usage // what the servers' monitors reported (quota functions)
 	clock        func() time.Time
 	gzip         bool
 	noIDN        bool // IDNTOASCII filters do nothing (PHP without intl)
