@@ -46,6 +46,7 @@ type Paging struct {
 type listSpec struct {
 	cols, from string
 	countFrom  string // the FROM … WHERE … the count reads, when fewer joins do than from's; "": from
+	count      string // a scalar expression that is the capped count, when a counter knows it; "": count countFrom
 	order      string // the sort expression
 	cast       string // the type the printed sort value casts back to, e.g. "text" or "timestamptz"
 	id         string // the tie-breaker column
@@ -75,9 +76,12 @@ func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args 
 	if countFrom == "" {
 		countFrom = sp.from
 	}
+	count := sp.count
+	if count == "" {
+		count = "(SELECT count(*) FROM (SELECT 1" + countFrom + " LIMIT " + strconv.Itoa(CountCap+1) + ") capped)"
+	}
 	var q strings.Builder
-	q.WriteString("SELECT " + sp.cols + ", (" + sp.order + ")::text, " + sp.id + ", (SELECT count(*) FROM (SELECT 1" +
-		countFrom + " LIMIT " + strconv.Itoa(CountCap+1) + ") capped)" + sp.from)
+	q.WriteString("SELECT " + sp.cols + ", (" + sp.order + ")::text, " + sp.id + ", " + count + sp.from)
 	if k := ks.After; k != nil || back {
 		if back {
 			k = ks.Before

@@ -45,3 +45,47 @@ func TestCountAll_FollowsEveryChange(t *testing.T) {
 		t.Errorf("CountAll = %+v, counting the table gives %+v", got, want)
 	}
 }
+
+// A reseller's whole client list takes its total from usage_counters; it stays the number of rows the list walks
+// through as clients come, are tombstoned and move between resellers, and a search still counts its matches.
+func TestResellerClientList_TotalFollowsClients(t *testing.T) {
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	exec := func(q string) {
+		t.Helper()
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`INSERT INTO platforms (name, endpoint, seeded) VALUES ('p', 'http://isp.test', true)`)
+	exec(`INSERT INTO plans (audience, name, max_sites, max_mail_domains, max_mailboxes, max_mail_quota_mb, max_mail_aliases, max_domains, site_quota_mb) VALUES ('client', 'plan', -1, -1, -1, -1, -1, -1, -1)`)
+	exec(`INSERT INTO customers (kind, platform_id, plan_id, name, email, isp_username, state)
+		SELECT 'reseller', (SELECT id FROM platforms), (SELECT id FROM plans), 'r' || g, 'r' || g || '@x.test', 'r' || g, 'active'
+		FROM generate_series(1, 2) g`)
+	exec(`INSERT INTO customers (kind, reseller_id, platform_id, plan_id, name, email, isp_username, state)
+		SELECT 'client', (SELECT min(id) FROM customers), (SELECT id FROM platforms), (SELECT id FROM plans),
+			'Client ' || g, 'c' || g || '@x.test', 'c' || g, CASE WHEN g % 4 = 0 THEN 'pending' ELSE 'active' END
+		FROM generate_series(1, 70) g`)
+	exec(`UPDATE customers SET state = 'deleted' WHERE name IN ('Client 3', 'Client 5', 'Client 8')`)
+	exec(`UPDATE customers SET reseller_id = (SELECT max(id) FROM customers WHERE kind = 'reseller') WHERE name LIKE 'Client 6%'`)
+	var reseller int64
+	if err := pool.QueryRow(ctx, `SELECT min(id) FROM customers`).Scan(&reseller); err != nil {
+		t.Fatal(err)
+	}
+	scope := store.Scope{Role: store.RoleReseller, CustomerID: reseller}
+	for _, q := range []string{"", "client 1"} {
+		var want int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM customers WHERE reseller_id = $1 AND state <> 'deleted'
+			AND lower(name) LIKE '%' || $2 || '%'`, reseller, q).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		f := store.CustomerFilter{Kind: store.RoleClient, Query: q, PerPage: 100}
+		list, pg, err := store.NewCustomers(pool).List(ctx, scope, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pg.Total != want || len(list) != want || want == 0 {
+			t.Errorf("query %q: total %d, %d rows; counting the table gives %d", q, pg.Total, len(list), want)
+		}
+	}
+}
