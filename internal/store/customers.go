@@ -206,7 +206,7 @@ func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]C
 	w := " WHERE " + strings.Join(where, " AND ")
 	sp := listSpec{cols: customerCols, from: customerFrom + w, countFrom: " FROM customers c" + w, count: count, order: order.expr,
 		cast: order.cast, id: "c.id", desc: f.Desc, per: f.PerPage}
-	list, pg, err := listPage(ctx, s.db, sp, f.Keyset, args, scanCustomer)
+	list, pg, err := listPage(ctx, s.db, sp, f.Keyset, args, customerDest)
 	return list, pg, wrap(err, "list customers")
 }
 

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // Key is a row's place in a sorted list: its sort value as Postgres prints it, and its id (the tie-breaker).
@@ -54,17 +52,9 @@ type listSpec struct {
 	per        int
 }
 
-// tailScan appends the key and count columns to what a row's scan function scans.
-type tailScan struct {
-	pgx.CollectableRow
-	tail []any
-}
-
-func (r tailScan) Scan(dest ...any) error { return r.CollectableRow.Scan(append(dest, r.tail...)...) }
-
 // listPage runs one page of sp as a single statement: the rows after (or before) the key, one more to know whether
 // another page follows, each with its key and the capped count of all matches. args are the filter's arguments.
-func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args []any, scan func(pgx.CollectableRow) (T, error)) ([]T, Paging, error) {
+func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args []any, dest func(*T, []any) []any) ([]T, Paging, error) {
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	back := ks.After == nil && ks.Before != nil
 	asc := sp.desc == back // ascending when neither or both of descending order and walking back
@@ -93,17 +83,25 @@ func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args 
 	if err != nil {
 		return nil, Paging{}, err
 	}
+	// Each row scans straight into its place in the page, through one destination list for all rows: no row is
+	// built and copied, and no destination list allocated per row.
 	var (
-		keys  []Key
-		k     Key
+		list  = make([]T, 0, sp.per+1)
+		keys  = make([]Key, 0, sp.per+1)
 		total int
+		dst   []any
 	)
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) {
-		t, err := scan(tailScan{r, []any{&k.Value, &k.ID, &total}})
-		keys = append(keys, k)
-		return t, err
-	})
-	if err != nil {
+	for rows.Next() {
+		list = append(list, *new(T))
+		keys = append(keys, Key{})
+		k := &keys[len(keys)-1]
+		dst = append(dest(&list[len(list)-1], dst[:0]), &k.Value, &k.ID, &total)
+		if err := rows.Scan(dst...); err != nil {
+			rows.Close()
+			return nil, Paging{}, err
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return nil, Paging{}, err
 	}
 	more := len(list) > sp.per
