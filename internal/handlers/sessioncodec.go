@@ -108,22 +108,23 @@ type sessionDecoder struct {
 
 func (d *sessionDecoder) varint() int64 {
 	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.err = errSessionData
-		return 0
-	}
-	d.b = d.b[n:]
+	d.skip(n)
 	return v
 }
 
 func (d *sessionDecoder) uvarint() uint64 {
 	v, n := binary.Uvarint(d.b)
+	d.skip(n)
+	return v
+}
+
+// skip moves past a field of n bytes; n <= 0 is a malformed field.
+func (d *sessionDecoder) skip(n int) {
 	if n <= 0 {
 		d.err = errSessionData
-		return 0
+		return
 	}
 	d.b = d.b[n:]
-	return v
 }
 
 func (d *sessionDecoder) byte() byte {

@@ -4,22 +4,31 @@ import (
 	"context"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"portal/internal/dbtest"
 	"portal/internal/store"
 )
 
 // The dashboard counters follow inserts, updates (state, suspension, soft delete) and deletes, in bulk too.
-func TestCountAll_FollowsEveryChange(t *testing.T) {
+// withPlatformAndPlan returns a fresh database with one platform and one unlimited client plan, and a function
+// that runs a statement on it.
+func withPlatformAndPlan(t *testing.T) (*pgxpool.Pool, func(q string)) {
 	pool := dbtest.New(t)
-	ctx := context.Background()
 	exec := func(q string) {
 		t.Helper()
-		if _, err := pool.Exec(ctx, q); err != nil {
+		if _, err := pool.Exec(context.Background(), q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
 	exec(`INSERT INTO platforms (name, endpoint, seeded) VALUES ('p', 'http://isp.test', true)`)
 	exec(`INSERT INTO plans (audience, name, max_sites, max_mail_domains, max_mailboxes, max_mail_quota_mb, max_mail_aliases, max_domains, site_quota_mb) VALUES ('client', 'plan', -1, -1, -1, -1, -1, -1, -1)`)
+	return pool, exec
+}
+
+func TestCountAll_FollowsEveryChange(t *testing.T) {
+	pool, exec := withPlatformAndPlan(t)
+	ctx := context.Background()
 	exec(`INSERT INTO customers (kind, platform_id, plan_id, name, email, isp_username, state)
 		SELECT CASE WHEN g % 5 = 0 THEN 'reseller' ELSE 'client' END, (SELECT id FROM platforms), (SELECT id FROM plans),
 			'c' || g, 'c' || g || '@x.test', 'c' || g, CASE WHEN g % 3 = 0 THEN 'pending' ELSE 'active' END
@@ -49,16 +58,8 @@ func TestCountAll_FollowsEveryChange(t *testing.T) {
 // A reseller's whole client list takes its total from usage_counters; it stays the number of rows the list walks
 // through as clients come, are tombstoned and move between resellers, and a search still counts its matches.
 func TestResellerClientList_TotalFollowsClients(t *testing.T) {
-	pool := dbtest.New(t)
+	pool, exec := withPlatformAndPlan(t)
 	ctx := context.Background()
-	exec := func(q string) {
-		t.Helper()
-		if _, err := pool.Exec(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	exec(`INSERT INTO platforms (name, endpoint, seeded) VALUES ('p', 'http://isp.test', true)`)
-	exec(`INSERT INTO plans (audience, name, max_sites, max_mail_domains, max_mailboxes, max_mail_quota_mb, max_mail_aliases, max_domains, site_quota_mb) VALUES ('client', 'plan', -1, -1, -1, -1, -1, -1, -1)`)
 	exec(`INSERT INTO customers (kind, platform_id, plan_id, name, email, isp_username, state)
 		SELECT 'reseller', (SELECT id FROM platforms), (SELECT id FROM plans), 'r' || g, 'r' || g || '@x.test', 'r' || g, 'active'
 		FROM generate_series(1, 2) g`)
