@@ -186,13 +186,11 @@ func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]C
 	if f.ResellerID != nil {
 		where = append(where, "c.reseller_id = "+arg(*f.ResellerID))
 	}
-	// A reseller's whole list is as long as its live clients, which usage_counters keeps (migration 00008): read the
-	// counter rather than count up to CountCap+1 rows, which at a thousand clients cost more than the page itself.
+	// A reseller's whole list is its live clients, which its usage counter counts.
 	count := ""
 	if scope.Role == RoleReseller && cust != nil && f.ResellerID == nil && strings.TrimSpace(f.Query) == "" &&
 		(f.Kind == "" || f.Kind == RoleClient) {
-		count = "coalesce((SELECT least(clients, " + strconv.Itoa(CountCap+1) + ") FROM usage_counters WHERE customer_id = " +
-			arg(*cust) + "), 0)"
+		count = counterTotal("clients", *cust, arg)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		p := arg("%" + escapeLike(strings.ToLower(q)) + "%")

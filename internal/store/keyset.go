@@ -52,6 +52,15 @@ type listSpec struct {
 	per        int
 }
 
+// counterTotal is a list's capped total read from a usage counter (migration 00008) of customer id, for lists that
+// are exactly what the counter counts: the counter is one row however long the list, where counting stops only at
+// CountCap+1 rows (at 100,000 rows, the count was most of a first page's statement). A deleted customer lists
+// nothing, so counts 0.
+func counterTotal(column string, id int64, arg func(any) string) string {
+	return "coalesce((SELECT least(u." + column + ", " + strconv.Itoa(CountCap+1) + ") FROM usage_counters u JOIN customers k ON " +
+		"k.id = u.customer_id WHERE u.customer_id = " + arg(id) + " AND k.state <> 'deleted'), 0)"
+}
+
 // listPage runs one page of sp as a single statement: the rows after (or before) the key, one more to know whether
 // another page follows, each with its key and the capped count of all matches. args are the filter's arguments.
 func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args []any, dest func(*T, []any) []any) ([]T, Paging, error) {

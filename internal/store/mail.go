@@ -126,7 +126,11 @@ func (s Mail) ListDomains(ctx context.Context, scope Scope, f MailDomainFilter) 
 		where = append(where, "(lower(o.domain) LIKE "+p+" OR lower(c.name) LIKE "+p+")")
 	}
 	from := ` FROM mail_domains o JOIN customers c ON c.id = o.customer_id WHERE ` + strings.Join(where, " AND ")
-	list, pg, err := listPage(ctx, s.db, domainSpec(mailDomainCols, from, f), f.Keyset, args, mailDomainDest)
+	sp := domainSpec(mailDomainCols, from, f)
+	if scope.Role == RoleClient && scope.CustomerID != 0 && strings.TrimSpace(f.Query) == "" {
+		sp.count = counterTotal("mail_domains", scope.CustomerID, arg) // a client's whole list is all its mail domains
+	}
+	list, pg, err := listPage(ctx, s.db, sp, f.Keyset, args, mailDomainDest)
 	return list, pg, wrap(err, "list mail domains")
 }
 

@@ -135,6 +135,10 @@ func (s Sites) List(ctx context.Context, scope Scope, f ListFilter) ([]Site, Pag
 		where = append(where, "(lower(o.domain) LIKE "+p+" OR lower(c.name) LIKE "+p+")")
 	}
 	w := ` FROM sites o JOIN customers c ON c.id = o.customer_id WHERE ` + strings.Join(where, " AND ")
-	list, pg, err := listPage(ctx, s.db, domainSpec(siteCols, w, f), f.Keyset, args, siteDest)
+	sp := domainSpec(siteCols, w, f)
+	if scope.Role == RoleClient && scope.CustomerID != 0 && strings.TrimSpace(f.Query) == "" {
+		sp.count = counterTotal("sites", scope.CustomerID, arg) // a client's whole list is all its sites
+	}
+	list, pg, err := listPage(ctx, s.db, sp, f.Keyset, args, siteDest)
 	return list, pg, wrap(err, "list sites")
 }

@@ -90,3 +90,45 @@ func TestResellerClientList_TotalFollowsClients(t *testing.T) {
 		}
 	}
 }
+
+// A client's whole site and mail-domain lists take their totals from its usage counter; they stay the number of
+// rows listed as objects come and go, and a search still counts its matches.
+func TestClientLists_TotalFollowsObjects(t *testing.T) {
+	pool, exec := withPlatformAndPlan(t)
+	ctx := context.Background()
+	exec(`INSERT INTO customers (kind, platform_id, plan_id, name, email, isp_username, state)
+		VALUES ('client', (SELECT id FROM platforms), (SELECT id FROM plans), 'Client', 'c@x.test', 'c', 'active')`)
+	exec(`INSERT INTO sites (customer_id, isp_id, domain, state, quota_mb, traffic_mb)
+		SELECT (SELECT id FROM customers), g, 'site' || g || '.test', 'active', 100, -1 FROM generate_series(1, 40) g`)
+	exec(`INSERT INTO mail_domains (customer_id, isp_id, domain, state)
+		SELECT (SELECT id FROM customers), g, 'mail' || g || '.test', 'active' FROM generate_series(1, 30) g`)
+	exec(`DELETE FROM sites WHERE domain LIKE 'site1%'`)
+	exec(`DELETE FROM mail_domains WHERE domain LIKE 'mail2%'`)
+	var client int64
+	if err := pool.QueryRow(ctx, `SELECT id FROM customers`).Scan(&client); err != nil {
+		t.Fatal(err)
+	}
+	scope := store.Scope{Role: store.RoleClient, CustomerID: client}
+	for _, q := range []string{"", "3"} {
+		var wantSites, wantMail int
+		if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM sites WHERE domain LIKE '%' || $1 || '%'),
+			(SELECT count(*) FROM mail_domains WHERE domain LIKE '%' || $1 || '%')`, q).Scan(&wantSites, &wantMail); err != nil {
+			t.Fatal(err)
+		}
+		f := store.ListFilter{Query: q, PerPage: 100}
+		sites, pg, err := store.NewSites(pool).List(ctx, scope, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pg.Total != wantSites || len(sites) != wantSites || wantSites == 0 {
+			t.Errorf("sites, query %q: total %d, %d rows; counting the table gives %d", q, pg.Total, len(sites), wantSites)
+		}
+		domains, pg, err := store.NewMail(pool).ListDomains(ctx, scope, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pg.Total != wantMail || len(domains) != wantMail || wantMail == 0 {
+			t.Errorf("mail domains, query %q: total %d, %d rows; counting the table gives %d", q, pg.Total, len(domains), wantMail)
+		}
+	}
+}
