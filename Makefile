@@ -78,7 +78,7 @@ bench:
 ## bench-load: signed-in pages at 64 concurrent sessions with 100 and 100,000 rows, against their own SQL run
 ## directly, then 200 sessions for 60 s (PORTAL_BENCH_SECONDS, PORTAL_SOAK_SECONDS shorten it); see docs/load-bench.md
 bench-load:
-	scripts/test-env.sh $(GO) test -run '^$$' -bench . -benchtime=1x -timeout 60m ./internal/loadbench/
+	scripts/test-env.sh $(GO) test -run '^$$' -bench '^Benchmark(Pages|Soak)$$' -benchtime=1x -timeout 60m ./internal/loadbench/
 
 ## migration: create a new numbered SQL migration, e.g. make migration name=add_plans
 migration:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -28,14 +29,27 @@ func (h *Handler) renderFragment(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
-	var buf bytes.Buffer // render fully first, so a failed render can't leave half a page
-	if err := c.Render(r.Context(), &buf); err != nil {
+	buf := renderBuffers.Get().(*bytes.Buffer) // render fully first, so a failed render can't leave half a page
+	defer putRenderBuffer(buf)
+	if err := c.Render(r.Context(), buf); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
+	_, _ = w.Write(buf.Bytes())
 	return nil
+}
+
+// renderBuffers are the buffers pages render into: a list page is some 25 KB, which a fresh buffer reaches by
+// growing (and copying) about ten times.
+var renderBuffers = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 32<<10)) }}
+
+func putRenderBuffer(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 { // an unusually large page: let it go rather than keep a megabyte per pooled buffer
+		return
+	}
+	b.Reset()
+	renderBuffers.Put(b)
 }
 
 // pageMeta gathers what the layout needs; it pops the flash message.

@@ -1,9 +1,9 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"net/http"
-	"reflect"
 	"sync"
 	"time"
 
@@ -19,6 +19,7 @@ func NewSessions(pool *pgxpool.Pool, idle, lifetime time.Duration, secure bool, 
 	st := &sessionStore{db: store.NewSessions(pool), every: time.Minute, last: map[string]committed{}}
 	s := scs.New()
 	s.Store = st
+	s.Codec = sessionCodec{}
 	s.IdleTimeout = idle
 	s.Lifetime = lifetime
 	s.Cookie.Name = "portal_session"
@@ -63,9 +64,8 @@ type sessionStore struct {
 }
 
 type committed struct {
-	deadline time.Time
-	values   map[string]any
-	at       time.Time
+	data []byte
+	at   time.Time
 }
 
 type sessionRowKey struct{}
@@ -91,24 +91,24 @@ func (s *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	return row.Data, found, err
 }
 
-// CommitCtx writes the session unless this process wrote the same contents less than every ago. Contents are
-// compared decoded: gob encodes maps in random order, so equal sessions need not have equal bytes.
+// CommitCtx writes the session unless this process wrote the same contents less than every ago. sessionCodec
+// encodes equal sessions to equal bytes, so the bytes are compared; only a session that is written is decoded, for
+// the accounts its row names.
 func (s *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	deadline, values, err := scs.GobCodec{}.Decode(b)
-	if err != nil {
-		return s.db.Commit(ctx, token, b, expiry, 0, 0)
-	}
-	acting, _ := values[keyActing].(int64)
-	effective, _ := values[keyEffective].(int64)
-	if effective == 0 {
-		effective = acting
-	}
 	now := time.Now()
 	s.mu.Lock()
 	prev, ok := s.last[token]
 	s.mu.Unlock()
-	if ok && now.Sub(prev.at) < s.every && prev.deadline.Equal(deadline) && reflect.DeepEqual(prev.values, values) {
+	if ok && now.Sub(prev.at) < s.every && bytes.Equal(prev.data, b) {
 		return nil
+	}
+	var acting, effective int64
+	if _, values, err := (sessionCodec{}).Decode(b); err == nil {
+		acting, _ = values[keyActing].(int64)
+		effective, _ = values[keyEffective].(int64)
+		if effective == 0 {
+			effective = acting
+		}
 	}
 	if err := s.db.Commit(ctx, token, b, expiry, acting, effective); err != nil {
 		return err
@@ -122,7 +122,7 @@ func (s *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 			}
 		}
 	}
-	s.last[token] = committed{deadline: deadline, values: values, at: now}
+	s.last[token] = committed{data: b, at: now}
 	return nil
 }
 

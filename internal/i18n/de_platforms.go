@@ -3,14 +3,14 @@ package i18n
 // German for the admins' platform pages (views/platform.templ, platforms.templ, internal/handlers/platform.go).
 func init() {
 	Add(De, map[string]string{
-		"The settings were saved; site and mail pages show them now.":                                                                     "Die Einstellungen wurden gespeichert; Website- und E-Mail-Seiten zeigen sie jetzt an.",
-		"Enter an IPv4 address, like 192.0.2.10.":                                                                                         "Geben Sie eine IPv4-Adresse ein, etwa 192.0.2.10.",
-		"Enter an IPv6 address, like 2001:db8::10.":                                                                                       "Geben Sie eine IPv6-Adresse ein, etwa 2001:db8::10.",
-		"Enter a host name, like mail.example.com.":                                                                                       "Geben Sie einen Hostnamen ein, etwa mail.example.com.",
-		"Enter a port between 1 and 65535.":                                                                                               "Geben Sie einen Port zwischen 1 und 65535 ein.",
-		"Enter the webmail address, like https://webmail.example.com/.":                                                                   "Geben Sie die Webmail-Adresse ein, etwa https://webmail.example.com/.",
-		"Enter up to five host names separated by blanks, like mx1.example.com mx2.example.com.":                                          "Geben Sie bis zu fünf Hostnamen durch Leerzeichen getrennt ein, etwa mx1.example.com mx2.example.com.",
-		"Enter an SPF record starting with v=spf1, like v=spf1 mx a -all.":                                                                "Geben Sie einen SPF-Eintrag ein, der mit v=spf1 beginnt, etwa v=spf1 mx a -all.",
+		"The settings were saved; site and mail pages show them now.":                            "Die Einstellungen wurden gespeichert; Website- und E-Mail-Seiten zeigen sie jetzt an.",
+		"Enter an IPv4 address, like 192.0.2.10.":                                                "Geben Sie eine IPv4-Adresse ein, etwa 192.0.2.10.",
+		"Enter an IPv6 address, like 2001:db8::10.":                                              "Geben Sie eine IPv6-Adresse ein, etwa 2001:db8::10.",
+		"Enter a host name, like mail.example.com.":                                              "Geben Sie einen Hostnamen ein, etwa mail.example.com.",
+		"Enter a port between 1 and 65535.":                                                      "Geben Sie einen Port zwischen 1 und 65535 ein.",
+		"Enter the webmail address, like https://webmail.example.com/.":                          "Geben Sie die Webmail-Adresse ein, etwa https://webmail.example.com/.",
+		"Enter up to five host names separated by blanks, like mx1.example.com mx2.example.com.": "Geben Sie bis zu fünf Hostnamen durch Leerzeichen getrennt ein, etwa mx1.example.com mx2.example.com.",
+		"Enter an SPF record starting with v=spf1, like v=spf1 mx a -all.":                       "Geben Sie einen SPF-Eintrag ein, der mit v=spf1 beginnt, etwa v=spf1 mx a -all.",
 		"Add a platform":            "Plattform hinzufügen",
 		"All platforms":             "Alle Plattformen",
 		"Clients":                   "Kunden",

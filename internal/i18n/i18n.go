@@ -128,6 +128,12 @@ func Tf(ctx context.Context, format string, args ...any) string {
 	return From(ctx).Textf(format, args...)
 }
 
+// Ts is Tf for a format with one %s filled by s, the accessible name of a row's button ("Delete %s"): it
+// allocates only the result, where Tf also boxes its argument and runs fmt (list pages do it on every row).
+func Ts(ctx context.Context, format, s string) string {
+	return strings.Replace(From(ctx).Text(format), "%s", s, 1)
+}
+
 // Textf is Tf for a known language.
 func (l Lang) Textf(format string, args ...any) string {
 	copied := false

@@ -70,9 +70,14 @@ const accountCols = `id, email, name, role, password_hash, failed_logins, locked
 
 func scanAccount(row pgx.CollectableRow) (Account, error) {
 	var a Account
-	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.PasswordHash, &a.FailedLogins, &a.LockedUntil,
-		&a.PasswordChangedAt, &a.CreatedAt, &a.CustomerID, &a.EmailConfirmedAt, &a.PendingEmail, &a.TOTPSecret, &a.TOTPSealed, &a.Passkeys, &a.Language)
+	err := row.Scan(accountDest(&a, nil)...)
 	return a, err
+}
+
+// accountDest appends to dest where accountCols' columns go in a.
+func accountDest(a *Account, dest []any) []any {
+	return append(dest, &a.ID, &a.Email, &a.Name, &a.Role, &a.PasswordHash, &a.FailedLogins, &a.LockedUntil,
+		&a.PasswordChangedAt, &a.CreatedAt, &a.CustomerID, &a.EmailConfirmedAt, &a.PendingEmail, &a.TOTPSecret, &a.TOTPSealed, &a.Passkeys, &a.Language)
 }
 
 // Create inserts an account. It returns ErrConflict when the email is taken (case-insensitively).

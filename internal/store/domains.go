@@ -34,9 +34,14 @@ const domainCols = `o.id, o.customer_id, o.isp_id, o.domain, o.state, o.state_de
 
 func scanDomain(row pgx.CollectableRow) (Domain, error) {
 	var d Domain
-	err := row.Scan(&d.ID, &d.CustomerID, &d.ISPID, &d.Domain, &d.State, &d.StateDetail, &d.CreatedAt, &d.UpdatedAt,
-		&d.CustomerName)
+	err := row.Scan(domainDest(&d, nil)...)
 	return d, err
+}
+
+// domainDest appends to dest where domainCols' columns go in d.
+func domainDest(d *Domain, dest []any) []any {
+	return append(dest, &d.ID, &d.CustomerID, &d.ISPID, &d.Domain, &d.State, &d.StateDetail, &d.CreatedAt, &d.UpdatedAt,
+		&d.CustomerName)
 }
 
 // ByID returns an entry without an ownership check: callers resolve ownership first. Errors: ErrNotFound.
@@ -97,6 +102,6 @@ func (s Domains) List(ctx context.Context, scope Scope, f ListFilter) ([]Domain,
 		where = append(where, "(lower(o.domain) LIKE "+p+" OR lower(c.name) LIKE "+p+")")
 	}
 	w := ` FROM domains o JOIN customers c ON c.id = o.customer_id WHERE ` + strings.Join(where, " AND ")
-	list, pg, err := listPage(ctx, s.db, domainSpec(domainCols, w, f), f.Keyset, args, scanDomain)
+	list, pg, err := listPage(ctx, s.db, domainSpec(domainCols, w, f), f.Keyset, args, domainDest)
 	return list, pg, wrap(err, "list domains")
 }

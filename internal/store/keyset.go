@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // Key is a row's place in a sorted list: its sort value as Postgres prints it, and its id (the tie-breaker).
@@ -46,6 +44,7 @@ type Paging struct {
 type listSpec struct {
 	cols, from string
 	countFrom  string // the FROM … WHERE … the count reads, when fewer joins do than from's; "": from
+	count      string // a scalar expression that is the capped count, when a counter knows it; "": count countFrom
 	order      string // the sort expression
 	cast       string // the type the printed sort value casts back to, e.g. "text" or "timestamptz"
 	id         string // the tie-breaker column
@@ -53,17 +52,18 @@ type listSpec struct {
 	per        int
 }
 
-// tailScan appends the key and count columns to what a row's scan function scans.
-type tailScan struct {
-	pgx.CollectableRow
-	tail []any
+// counterTotal is a list's capped total read from a usage counter (migration 00008) of customer id, for lists that
+// are exactly what the counter counts: the counter is one row however long the list, where counting stops only at
+// CountCap+1 rows (at 100,000 rows, the count was most of a first page's statement). A deleted customer lists
+// nothing, so counts 0.
+func counterTotal(column string, id int64, arg func(any) string) string {
+	return "coalesce((SELECT least(u." + column + ", " + strconv.Itoa(CountCap+1) + ") FROM usage_counters u JOIN customers k ON " +
+		"k.id = u.customer_id WHERE u.customer_id = " + arg(id) + " AND k.state <> 'deleted'), 0)"
 }
-
-func (r tailScan) Scan(dest ...any) error { return r.CollectableRow.Scan(append(dest, r.tail...)...) }
 
 // listPage runs one page of sp as a single statement: the rows after (or before) the key, one more to know whether
 // another page follows, each with its key and the capped count of all matches. args are the filter's arguments.
-func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args []any, scan func(pgx.CollectableRow) (T, error)) ([]T, Paging, error) {
+func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args []any, dest func(*T, []any) []any) ([]T, Paging, error) {
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	back := ks.After == nil && ks.Before != nil
 	asc := sp.desc == back // ascending when neither or both of descending order and walking back
@@ -75,9 +75,12 @@ func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args 
 	if countFrom == "" {
 		countFrom = sp.from
 	}
+	count := sp.count
+	if count == "" {
+		count = "(SELECT count(*) FROM (SELECT 1" + countFrom + " LIMIT " + strconv.Itoa(CountCap+1) + ") capped)"
+	}
 	var q strings.Builder
-	q.WriteString("SELECT " + sp.cols + ", (" + sp.order + ")::text, " + sp.id + ", (SELECT count(*) FROM (SELECT 1" +
-		countFrom + " LIMIT " + strconv.Itoa(CountCap+1) + ") capped)" + sp.from)
+	q.WriteString("SELECT " + sp.cols + ", (" + sp.order + ")::text, " + sp.id + ", " + count + sp.from)
 	if k := ks.After; k != nil || back {
 		if back {
 			k = ks.Before
@@ -89,17 +92,25 @@ func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args 
 	if err != nil {
 		return nil, Paging{}, err
 	}
+	// Each row scans straight into its place in the page, through one destination list for all rows: no row is
+	// built and copied, and no destination list allocated per row.
 	var (
-		keys  []Key
-		k     Key
+		list  = make([]T, 0, sp.per+1)
+		keys  = make([]Key, 0, sp.per+1)
 		total int
+		dst   []any
 	)
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) {
-		t, err := scan(tailScan{r, []any{&k.Value, &k.ID, &total}})
-		keys = append(keys, k)
-		return t, err
-	})
-	if err != nil {
+	for rows.Next() {
+		list = append(list, *new(T))
+		keys = append(keys, Key{})
+		k := &keys[len(keys)-1]
+		dst = append(dest(&list[len(list)-1], dst[:0]), &k.Value, &k.ID, &total)
+		if err := rows.Scan(dst...); err != nil {
+			rows.Close()
+			return nil, Paging{}, err
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return nil, Paging{}, err
 	}
 	more := len(list) > sp.per

@@ -85,9 +85,14 @@ var mailDomainCols = `o.id, o.customer_id, o.isp_id, o.domain, o.active, o.prev_
 
 func scanMailDomain(row pgx.CollectableRow) (MailDomain, error) {
 	var d MailDomain
-	err := row.Scan(&d.ID, &d.CustomerID, &d.ISPID, &d.Domain, &d.Active, &d.PrevActive, &d.State, &d.StateDetail,
-		&d.CreatedAt, &d.CustomerName, &d.Mailboxes, &d.Forwards, &d.Apply)
+	err := row.Scan(mailDomainDest(&d, nil)...)
 	return d, err
+}
+
+// mailDomainDest appends to dest where mailDomainCols' columns go in d.
+func mailDomainDest(d *MailDomain, dest []any) []any {
+	return append(dest, &d.ID, &d.CustomerID, &d.ISPID, &d.Domain, &d.Active, &d.PrevActive, &d.State, &d.StateDetail,
+		&d.CreatedAt, &d.CustomerName, &d.Mailboxes, &d.Forwards, &d.Apply)
 }
 
 var mailboxCols = `id, customer_id, mail_domain_id, isp_id, email, name, quota_mb, state, state_detail, created_at, ` +
@@ -124,7 +129,11 @@ func (s Mail) ListDomains(ctx context.Context, scope Scope, f MailDomainFilter) 
 		where = append(where, "(lower(o.domain) LIKE "+p+" OR lower(c.name) LIKE "+p+")")
 	}
 	from := ` FROM mail_domains o JOIN customers c ON c.id = o.customer_id WHERE ` + strings.Join(where, " AND ")
-	list, pg, err := listPage(ctx, s.db, domainSpec(mailDomainCols, from, f), f.Keyset, args, scanMailDomain)
+	sp := domainSpec(mailDomainCols, from, f)
+	if scope.Role == RoleClient && scope.CustomerID != 0 && strings.TrimSpace(f.Query) == "" {
+		sp.count = counterTotal("mail_domains", scope.CustomerID, arg) // a client's whole list is all its mail domains
+	}
+	list, pg, err := listPage(ctx, s.db, sp, f.Keyset, args, mailDomainDest)
 	return list, pg, wrap(err, "list mail domains")
 }
 

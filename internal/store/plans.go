@@ -68,9 +68,14 @@ const planCols = `id, reseller_id, audience, name, max_clients, max_sites, max_m
 
 func scanPlan(row pgx.CollectableRow) (Plan, error) {
 	var p Plan
-	err := row.Scan(&p.ID, &p.ResellerID, &p.Audience, &p.Name, &p.MaxClients, &p.MaxSites, &p.MaxMailDomains,
-		&p.MaxMailboxes, &p.MaxMailQuotaMB, &p.MaxMailAliases, &p.MaxDomains, &p.SiteQuotaMB, &p.MaxDiskMB, &p.CreatedAt)
+	err := row.Scan(planDest(&p, nil)...)
 	return p, err
+}
+
+// planDest appends to dest where planCols' columns go in p.
+func planDest(p *Plan, dest []any) []any {
+	return append(dest, &p.ID, &p.ResellerID, &p.Audience, &p.Name, &p.MaxClients, &p.MaxSites, &p.MaxMailDomains,
+		&p.MaxMailboxes, &p.MaxMailQuotaMB, &p.MaxMailAliases, &p.MaxDomains, &p.SiteQuotaMB, &p.MaxDiskMB, &p.CreatedAt)
 }
 
 // Create inserts a plan. It returns ErrConflict when its owner already has a plan of that name.

@@ -25,7 +25,7 @@ type SessionRow struct {
 }
 
 // sessionSignedIn reads a signed-in session with its accounts, customer and plan. Each part is the table's own
-// column list (so the usual scan functions read it), behind a marker column that tells where the part starts.
+// column list (so the tables' own destination lists read it), behind a marker column that names the part.
 var sessionSignedIn = `SELECT s.data, 1 AS acting_, a.*, 1 AS effective_, e.*, 1 AS customer_, cu.*, 1 AS plan_, pl.*
 	FROM sessions s
 	JOIN LATERAL (SELECT ` + accountCols + ` FROM accounts WHERE accounts.id = s.acting_id) a ON true
@@ -34,21 +34,6 @@ var sessionSignedIn = `SELECT s.data, 1 AS acting_, a.*, 1 AS effective_, e.*, 1
 	LEFT JOIN LATERAL (SELECT ` + planCols + ` FROM plans
 		WHERE plans.id = (SELECT plan_id FROM customers WHERE customers.id = e.customer_id)) pl ON true
 	WHERE s.token = $1 AND current_timestamp < s.expiry`
-
-// part is the columns of one row from a marker column up to the next, for a table's scan function.
-type part struct {
-	pgx.Rows
-	from, to int
-}
-
-func (p part) Scan(dest ...any) error {
-	if len(dest) != p.to-p.from {
-		return fmt.Errorf("%d columns, %d destinations", p.to-p.from, len(dest))
-	}
-	all := make([]any, len(p.FieldDescriptions())) // nil: skipped
-	copy(all[p.from:], dest)
-	return p.Rows.Scan(all...)
-}
 
 // Find returns the unexpired session with token. A signed-in session's accounts, customer and plan come in the
 // same statement; a session that is not signed in (or whose accounts are gone) costs a second, plain read.
@@ -80,39 +65,58 @@ func (s Sessions) Find(ctx context.Context, token string) (SessionRow, bool, err
 	return out, true, nil
 }
 
+// scanSignedIn scans sessionSignedIn's row in one Scan, so pgx plans each column once. The destinations come from
+// the tables' own lists (accountDest, customerDest, planDest), so their columns can change without touching this;
+// the marker columns check that each part starts where its list says.
 func scanSignedIn(rows pgx.Rows, out *SessionRow) error {
-	fds := rows.FieldDescriptions()
-	at := map[string]int{}
-	for i, fd := range fds {
-		if _, seen := at[fd.Name]; !seen {
-			at[fd.Name] = i
-		}
-	}
-	markers := []int{at["acting_"], at["effective_"], at["customer_"], at["plan_"], len(fds)}
-	partOf := func(k int) part { return part{rows, markers[k] + 1, markers[k+1]} }
-	if err := rows.Scan(append([]any{&out.Data}, make([]any, len(fds)-1)...)...); err != nil {
-		return err
-	}
 	var (
 		accts [2]Account
 		c     Customer
 		p     Plan
-		err   error
 	)
-	for k := range accts {
-		if accts[k], err = scanAccount(partOf(k)); err != nil {
-			return err
+	fds := rows.FieldDescriptions()
+	dest := make([]any, 0, len(fds))
+	at := func(marker string) error {
+		if len(dest) >= len(fds) || fds[len(dest)].Name != marker {
+			return fmt.Errorf("session row: column %d is not %s", len(dest), marker)
 		}
-	}
-	out.Acting, out.Effective = &accts[0], &accts[1]
-	if rows.RawValues()[markers[2]+1] == nil { // no customer (an admin)
+		dest = append(dest, nil)
 		return nil
 	}
-	if c, err = scanCustomer(partOf(2)); err == nil {
-		p, err = scanPlan(partOf(3))
+	dest = append(dest, &out.Data)
+	for k, marker := range []string{"acting_", "effective_"} {
+		if err := at(marker); err != nil {
+			return err
+		}
+		dest = accountDest(&accts[k], dest)
 	}
-	out.Customer, out.Plan = &c, &p
-	return err
+	if err := at("customer_"); err != nil {
+		return err
+	}
+	customer := rows.RawValues()[len(dest)] != nil // no customer: an admin
+	if customer {
+		dest = customerDest(&c, dest)
+	} else {
+		dest = append(dest, make([]any, len(customerDest(&c, nil)))...)
+	}
+	if err := at("plan_"); err != nil {
+		return err
+	}
+	if customer {
+		dest = planDest(&p, dest)
+	}
+	if len(dest) > len(fds) || customer && len(dest) != len(fds) {
+		return fmt.Errorf("session row: %d columns, %d destinations", len(fds), len(dest))
+	}
+	dest = append(dest, make([]any, len(fds)-len(dest))...) // an admin's customer and plan: nil, skipped
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	out.Acting, out.Effective = &accts[0], &accts[1]
+	if customer {
+		out.Customer, out.Plan = &c, &p
+	}
+	return nil
 }
 
 // Commit writes a session; actingID and effectiveID are its signed-in accounts (0: none).

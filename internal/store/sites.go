@@ -43,9 +43,14 @@ var siteCols = `o.id, o.customer_id, o.isp_id, o.domain, o.php_mode, o.ssl, o.le
 
 func scanSite(row pgx.CollectableRow) (Site, error) {
 	var s Site
-	err := row.Scan(&s.ID, &s.CustomerID, &s.ISPID, &s.Domain, &s.PHPMode, &s.SSL, &s.LetsEncrypt, &s.QuotaMB,
-		&s.TrafficMB, &s.Active, &s.State, &s.StateDetail, &s.CreatedAt, &s.UpdatedAt, &s.CustomerName, &s.Apply)
+	err := row.Scan(siteDest(&s, nil)...)
 	return s, err
+}
+
+// siteDest appends to dest where siteCols' columns go in s.
+func siteDest(s *Site, dest []any) []any {
+	return append(dest, &s.ID, &s.CustomerID, &s.ISPID, &s.Domain, &s.PHPMode, &s.SSL, &s.LetsEncrypt, &s.QuotaMB,
+		&s.TrafficMB, &s.Active, &s.State, &s.StateDetail, &s.CreatedAt, &s.UpdatedAt, &s.CustomerName, &s.Apply)
 }
 
 // ByID returns a site without an ownership check: callers resolve ownership first (the route choke point).
@@ -130,6 +135,10 @@ func (s Sites) List(ctx context.Context, scope Scope, f ListFilter) ([]Site, Pag
 		where = append(where, "(lower(o.domain) LIKE "+p+" OR lower(c.name) LIKE "+p+")")
 	}
 	w := ` FROM sites o JOIN customers c ON c.id = o.customer_id WHERE ` + strings.Join(where, " AND ")
-	list, pg, err := listPage(ctx, s.db, domainSpec(siteCols, w, f), f.Keyset, args, scanSite)
+	sp := domainSpec(siteCols, w, f)
+	if scope.Role == RoleClient && scope.CustomerID != 0 && strings.TrimSpace(f.Query) == "" {
+		sp.count = counterTotal("sites", scope.CustomerID, arg) // a client's whole list is all its sites
+	}
+	list, pg, err := listPage(ctx, s.db, sp, f.Keyset, args, siteDest)
 	return list, pg, wrap(err, "list sites")
 }

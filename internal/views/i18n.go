@@ -14,6 +14,9 @@ func T(ctx context.Context, msg string) string { return i18n.T(ctx, msg) }
 // Tf translates a format and fills it in.
 func Tf(ctx context.Context, format string, args ...any) string { return i18n.Tf(ctx, format, args...) }
 
+// Ts fills a format's one %s with s, cheaper than Tf on every row of a list: Ts(ctx, "Delete %s", domain).
+func Ts(ctx context.Context, format, s string) string { return i18n.Ts(ctx, format, s) }
+
 // N picks the singular or plural form of a counted message: N(ctx, "%d sites", n).
 func N(ctx context.Context, key string, n int, args ...any) string {
 	return i18n.N(ctx, key, n, args...)
