@@ -22,17 +22,19 @@ type SessionRow struct {
 	Effective *Account  // the account the session works as; the acting one unless impersonating
 	Customer  *Customer // the effective account's customer; nil for an admin
 	Plan      *Plan     // that customer's plan
+	Brand     *Brand    // the look its pages wear: its reseller's for a reseller's client, else the operator's
 }
 
-// sessionSignedIn reads a signed-in session with its accounts, customer and plan. Each part is the table's own
+// sessionSignedIn reads a signed-in session with its accounts, customer, plan and brand (shownBrand). Each part is the table's own
 // column list (so the usual scan functions read it), behind a marker column that tells where the part starts.
-var sessionSignedIn = `SELECT s.data, 1 AS acting_, a.*, 1 AS effective_, e.*, 1 AS customer_, cu.*, 1 AS plan_, pl.*
+var sessionSignedIn = `SELECT s.data, 1 AS acting_, a.*, 1 AS effective_, e.*, 1 AS customer_, cu.*, 1 AS plan_, pl.*, 1 AS brand_, br.*
 	FROM sessions s
 	JOIN LATERAL (SELECT ` + accountCols + ` FROM accounts WHERE accounts.id = s.acting_id) a ON true
 	JOIN LATERAL (SELECT ` + accountCols + ` FROM accounts WHERE accounts.id = s.effective_id) e ON true
 	LEFT JOIN LATERAL (SELECT ` + customerCols + customerFrom + ` WHERE c.id = e.customer_id) cu ON true
 	LEFT JOIN LATERAL (SELECT ` + planCols + ` FROM plans
 		WHERE plans.id = (SELECT plan_id FROM customers WHERE customers.id = e.customer_id)) pl ON true
+	LEFT JOIN LATERAL (` + shownBrand("cu.reseller_id") + `) br ON true
 	WHERE s.token = $1 AND current_timestamp < s.expiry`
 
 // part is the columns of one row from a marker column up to the next, for a table's scan function.
@@ -88,7 +90,7 @@ func scanSignedIn(rows pgx.Rows, out *SessionRow) error {
 			at[fd.Name] = i
 		}
 	}
-	markers := []int{at["acting_"], at["effective_"], at["customer_"], at["plan_"], len(fds)}
+	markers := []int{at["acting_"], at["effective_"], at["customer_"], at["plan_"], at["brand_"], len(fds)}
 	partOf := func(k int) part { return part{rows, markers[k] + 1, markers[k+1]} }
 	if err := rows.Scan(append([]any{&out.Data}, make([]any, len(fds)-1)...)...); err != nil {
 		return err
@@ -105,6 +107,11 @@ func scanSignedIn(rows pgx.Rows, out *SessionRow) error {
 		}
 	}
 	out.Acting, out.Effective = &accts[0], &accts[1]
+	brand, err := scanBrand(partOf(4))
+	if err != nil {
+		return err
+	}
+	out.Brand = &brand
 	if rows.RawValues()[markers[2]+1] == nil { // no customer (an admin)
 		return nil
 	}
