@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -51,6 +53,26 @@ func (b *Browser) Viewport(width, height int64) {
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(width, height)); err != nil {
 		b.fail("set the viewport", err)
+	}
+}
+
+// Language makes the browser ask for pages in lang, as a browser set to that language does: its Accept-Language
+// header becomes lang.
+func (b *Browser) Language(lang string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, StepTimeout)
+	defer cancel()
+	ua, err := chromedp.Run(ctx, chromedp.Evaluate[string](`navigator.userAgent`))
+	if err != nil {
+		b.fail("read the user agent", err)
+	}
+	_, err = chromedp.Run(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetUserAgentOverride,
+			emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: lang})
+		return err
+	}))
+	if err != nil {
+		b.fail("set the language", err)
 	}
 }
 
