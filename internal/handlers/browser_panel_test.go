@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -40,7 +41,7 @@ func TestBrowser_PhoneMenuDeleteStepAndGerman(t *testing.T) {
 	}
 	b.Screenshot("phone-clients")
 	b.Step("open a client: its sites are listed", func() {
-		b.Click(`[data-testid="customer-row"] a`, browsertest.Visible(`[data-testid="customer-holdings"]`))
+		b.Click(fmt.Sprintf(`[data-testid="customer-row"] a[href="/customers/%d"]`, client.ID), browsertest.Visible(`[data-testid="customer-holdings"]`))
 	})
 	if sites := b.Text(`[data-testid="holdings-site"]`); !strings.Contains(sites, "shop.phone.example") {
 		t.Fatalf("the client's sites: %q", sites)

@@ -226,7 +226,7 @@ func TestDashboard_AttentionLinksToFilteredLists(t *testing.T) {
 	reseller := app.customer(store.RoleReseller, nil, "att-reseller@example.com")
 	other := app.customer(store.RoleReseller, nil, "att-other@example.com")
 	failed := app.customer(store.RoleClient, &reseller, "att-failed@example.com")
-	ok := app.customer(store.RoleClient, &reseller, "att-ok@example.com")
+	app.customer(store.RoleClient, &reseller, "att-ok@example.com")
 	small := app.plan(&reseller, store.RoleClient, "Tiny", store.Limits{MaxSites: 1, MaxMailDomains: 1, MaxMailboxes: 1,
 		MaxMailQuotaMB: 100, MaxMailAliases: 1, MaxDomains: 1, SiteQuotaMB: 100, MaxDiskMB: 100})
 	over := app.customer(store.RoleClient, &reseller, "att-over@example.com", small.ID)
@@ -274,7 +274,6 @@ func TestDashboard_AttentionLinksToFilteredLists(t *testing.T) {
 	if r := b.get("/reseller/clients?only=bogus"); r.StatusCode != http.StatusBadRequest {
 		t.Errorf("unknown filter: status %d", r.StatusCode)
 	}
-	_ = ok
 
 	// The client page lists the client's sites with links.
 	detail := b.get(fmt.Sprintf("/customers/%d", over.ID))
