@@ -33,9 +33,8 @@ func (h *Handler) brandingForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func brandForm(b store.Brand, errs views.FieldErrors) views.BrandForm {
-	f := views.BrandForm{Operator: b.OwnerID == nil, Name: b.Name, Accent: b.Accent, SupportEmail: b.SupportEmail,
+	return views.BrandForm{Operator: b.OwnerID == nil, Name: b.Name, Accent: b.Accent, SupportEmail: b.SupportEmail,
 		LogoURL: viewBrand(b).LogoURL, Errs: errs}
-	return f
 }
 
 // brandingSave serves POST /admin/branding and /reseller/branding: a multipart form with the logo file. Whose brand

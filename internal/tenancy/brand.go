@@ -126,10 +126,8 @@ func CheckLogo(data []byte) (string, string) {
 	)
 	switch {
 	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
-		cfg, err, typ = pngConfig(data), nil, "image/png"
-		if cfg.Width == 0 {
-			err = image.ErrFormat
-		}
+		cfg, err = pngConfig(data)
+		typ = "image/png"
 	case bytes.HasPrefix(data, []byte{0xff, 0xd8, 0xff}):
 		cfg, err = jpeg.DecodeConfig(bytes.NewReader(data))
 		typ = "image/jpeg"
@@ -145,16 +143,15 @@ func CheckLogo(data []byte) (string, string) {
 	return typ, ""
 }
 
-func pngConfig(data []byte) image.Config {
+// pngConfig reads a PNG's size and, when that is within the limit (so a small file claiming a huge image can't make
+// it allocate), decodes it whole once, so a truncated or corrupt file is refused too.
+func pngConfig(data []byte) (image.Config, error) {
 	cfg, err := png.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return image.Config{}
+	if err != nil || cfg.Width > 2000 || cfg.Height > 2000 {
+		return cfg, err
 	}
-	// DecodeConfig reads only the header: decode the whole image once, so a truncated or corrupt file is refused.
-	if _, err := png.Decode(bytes.NewReader(data)); err != nil {
-		return image.Config{}
-	}
-	return cfg
+	_, err = png.Decode(bytes.NewReader(data))
+	return cfg, err
 }
 
 // ValidAccent reports whether s is a colour as brands store it (#rrggbb, lower case).
