@@ -146,6 +146,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	bill := billing.New(pool, ten, mail, cfg.BaseURL, log)
 	bill.RunEvery = cfg.BillingEvery
 	ten.PlanChange = bill.OnPlanChange
+	ten.Created = bill.OnCreate       // every customer has a subscription from its creation
 	bill.OnPaid = signups.InvoicePaid // a paid plan's signup is set up once its first invoice is paid
 	signups.Payment = bill
 	jobs, err := tenancy.NewJobs(pool, ten, log, host.AddWorkers, mail.AddWorkers, signups.AddWorkers, bill.AddWorkers)
@@ -186,6 +187,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 
 	// Stripe payments land in the billing ledger, in the transaction that stores their event.
 	payments := stripepay.New(pool, bill, stripepay.Invoices(bill), stripepay.Config{Box: box, BaseURL: cfg.BaseURL, Log: log})
+	bill.PayOnline = payments.Available // "pay now" only for issuers that take Stripe payments
 
 	h := handlers.New(handlers.Options{
 		Log: log, Pool: pool, ISP: isp, Sessions: sessions, Hasher: hasher, Metrics: metrics,

@@ -28,6 +28,10 @@ type Line struct {
 	// PlanID is the plan a plan line charges for (0 on other lines and on documents issued before lines named
 	// their plan; omitted then, so those documents keep their canonical bytes and hashes). Proration credits by it.
 	PlanID int64 `json:"plan_id,omitempty"`
+	// CreditsLine, on a credit note, is the 1-based number of the invoice's line it corrects (0: none named; omitted
+	// then, so documents issued before it keep their bytes). A partial credit note may credit a line up to what
+	// earlier credit notes left of it.
+	CreditsLine int `json:"credits_line,omitempty"`
 }
 
 // TaxLine sums the lines of one rate.

@@ -125,11 +125,13 @@ func (s *Service) remind(ctx context.Context, id int64, steps []int32, late int)
 // suspend suspends the buyer for an overdue invoice through tenancy's suspension with the level billing, unless
 // the invoice was paid meanwhile or a provider payment for it is pending. The decision and the suspension's record
 // are one transaction under the invoice's row lock, which a payment takes too: a payment lands either before (and
-// nothing is suspended) or after the suspension is recorded (and its reinstate job lifts it). ISPConfig is brought
-// in line after the commit. The customer's billing lock is held throughout, so the unsuspension waits for it.
+// nothing is suspended) or after the suspension is recorded (and its reinstate job lifts it). The decision and
+// the record are made holding tenancy's customer lock, as every other suspension is (tenancy.SetSuspended), on
+// that lock's one connection; ISPConfig is brought in line after the lock is released (applying takes the lock on
+// a connection of its own, and holding one connection while asking the pool for another starves a small pool).
 func (s *Service) suspend(ctx context.Context, id, customerID int64) error {
 	var affected []int64
-	err := s.locked(ctx, customerID, func(conn *pgxpool.Conn) error {
+	err := s.ten.Locked(ctx, customerID, func(conn *pgxpool.Conn) error {
 		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			// The customer's row before the invoice's, the order a plan change takes them in.
 			if _, err := store.NewCustomers(tx).Lock(ctx, customerID); err != nil {
@@ -170,9 +172,7 @@ func (s *Service) suspend(ctx context.Context, id, customerID int64) error {
 	if err != nil {
 		return err
 	}
-	// Outside the billing lock: applying takes the customer's lock on a connection of its own, and holding one
-	// connection while asking the pool for another starves a small pool.
-	s.ten.ApplySuspensions(ctx, affected)
+	s.ten.ApplySuspensions(ctx, affected) // after releasing the customer's lock: applying takes it again
 	return nil
 }
 
@@ -187,7 +187,7 @@ func higherLevel(err error) bool {
 // again. It is what the job enqueued with a payment runs; it is safe to run twice.
 func (s *Service) Reinstate(ctx context.Context, customerID int64) error {
 	var affected []int64
-	err := s.locked(ctx, customerID, func(conn *pgxpool.Conn) error {
+	err := s.ten.Locked(ctx, customerID, func(conn *pgxpool.Conn) error {
 		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			b := store.NewBilling(tx)
 			sub, err := b.SubscriptionOf(ctx, customerID, false)
@@ -225,14 +225,18 @@ func (s *Service) Reinstate(ctx context.Context, customerID int64) error {
 	if err != nil {
 		return err
 	}
-	s.ten.ApplySuspensions(ctx, affected) // outside the billing lock, as in suspend
+	s.ten.ApplySuspensions(ctx, affected) // after releasing the customer's lock, as in suspend
 	return nil
 }
 
-// terminate cancels the subscription of an invoice unpaid for the issuer's termination days (when enabled). The
-// customer stays suspended; deleting its hosting is left to a person.
+// terminate ends a customer whose invoice is unpaid for the issuer's termination days (when enabled): it records
+// the step, cancels the subscription and audits it in one transaction (the intent), then deletes the customer
+// through tenancy's deletion (its sign-in at once, its objects and client in ISPConfig, then a tombstone; a durable
+// job finishes what ISPConfig doesn't take now). A run after a crash between the two finds the step recorded and
+// the customer not deleted yet, and deletes it then; a customer already being deleted is left to its job.
 func (s *Service) terminate(ctx context.Context, id int64) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	var customerID int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		inv, owed, err := stillOwed(ctx, tx, id)
 		if err != nil || !owed {
 			return err
@@ -241,13 +245,41 @@ func (s *Service) terminate(ctx context.Context, id int64) error {
 		if pending, err := b.HasPending(ctx, id); err != nil || pending {
 			return err
 		}
+		customerID = inv.CustomerID
 		fresh, err := b.StepDone(ctx, id, "terminate")
-		if err != nil || !fresh || inv.SubscriptionID == nil {
+		if err != nil || !fresh {
 			return err
 		}
-		if err := b.SetSubscriptionState(ctx, *inv.SubscriptionID, store.SubCancelled); err != nil {
-			return err
+		if inv.SubscriptionID != nil {
+			if err := b.SetSubscriptionState(ctx, *inv.SubscriptionID, store.SubCancelled); err != nil {
+				return err
+			}
 		}
-		return audit(ctx, tx, nil, "invoice.dunning_terminate", id, "subscription cancelled")
+		return audit(ctx, tx, nil, "invoice.dunning_terminate", id, "customer "+strconv.FormatInt(inv.CustomerID, 10)+" terminated")
 	})
+	if err != nil || customerID == 0 {
+		return err
+	}
+	c, err := store.NewCustomers(s.pool).ByID(ctx, customerID)
+	if err != nil || c.State == store.StateDeleting || c.State == store.StateDeleted {
+		return err
+	}
+	err = s.ten.Delete(ctx, customerID)
+	outcome, detail := store.OutcomeSuccess, "deleted for unpaid invoice "+strconv.FormatInt(id, 10)
+	if err != nil {
+		outcome, detail = store.OutcomeFailure, err.Error()
+	}
+	if _, ok := fail.As(err); ok {
+		// Tenancy refuses (a reseller that still has clients): a person decides. Audited once, not every run.
+		outcome, err = store.OutcomeDenied, nil
+		if fresh, serr := store.NewBilling(s.pool).StepDone(ctx, id, "terminate:refused"); serr != nil || !fresh {
+			return serr
+		}
+	}
+	if aerr := store.NewAuditLog(s.pool).Append(context.WithoutCancel(ctx), store.AuditEntry{Action: "customer.terminate",
+		ObjectType: string(store.KindCustomer), ObjectID: strconv.FormatInt(customerID, 10), Outcome: outcome,
+		Detail: detail, ActingEmail: "billing"}); aerr != nil {
+		return errors.Join(err, aerr)
+	}
+	return err
 }

@@ -20,14 +20,15 @@ func TestDunning_SuspensionByOthersDoesNotCountAsBillings(t *testing.T) {
 	p := e.Plan(nil, store.RoleClient, "P", testenv.Unlimited)
 	e.price(p, store.PriceRetail, 5000, 0)
 	for _, tc := range []struct {
-		by string
-		c  store.Customer
+		by       string
+		reseller *store.Customer
+		plan     store.Plan
 	}{
-		{store.SuspendedByReseller, e.Customer(store.RoleClient, &r, unique("other-by-reseller"), rp)},
-		{store.SuspendedByAdmin, e.Customer(store.RoleClient, nil, unique("other-by-admin"), p)},
+		{store.SuspendedByReseller, &r, rp},
+		{store.SuspendedByAdmin, nil, p},
 	} {
-		c := tc.c
 		e.Clock.Set("2026-01-01")
+		c := e.Customer(store.RoleClient, tc.reseller, unique("other-"+tc.by), tc.plan)
 		e.subscribe(c, "2026-01-01")
 		e.run()
 		if len(e.invoices(c)) != 1 {

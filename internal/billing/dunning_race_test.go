@@ -44,10 +44,7 @@ func TestDunning_PaymentDuringSuspension(t *testing.T) {
 	var runErr, payErr error
 	err := e.Ten.LockedAll(ctx, []int64{c.ID}, func(*pgxpool.Conn) error {
 		wg.Go(func() { runErr = e.B.Dunning(ctx) })
-		e.waitFor("dunning waiting for the customer's lock", func() bool {
-			return e.Count(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-				AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`) > 0
-		})
+		e.waitLockWaiter("dunning waiting for the customer's lock")
 		wg.Go(func() {
 			payErr = e.B.RecordPayment(ctx, e.Admin(), inv.ID, "bank", "50.00", "BETWEEN", e.Clock.Now())
 		})

@@ -63,6 +63,7 @@ func newEnv(t *testing.T, smtp string, jobs bool) *env {
 	})
 	out.B.SetJobs(out.Jobs)
 	out.Ten.PlanChange = out.B.OnPlanChange
+	out.Ten.Created = out.B.OnCreate
 	if jobs {
 		out.StartJobs()
 	}
@@ -218,4 +219,21 @@ func (e *env) plansAB() (a, b store.Plan) {
 	e.price(a, store.PriceRetail, 3000, 0)
 	e.price(b, store.PriceRetail, 6000, 0)
 	return a, b
+}
+
+// pricedPlan is an operator client plan at amount a month.
+func (e *env) pricedPlan(name string, amount int64) store.Plan {
+	e.T.Helper()
+	p := e.Plan(nil, store.RoleClient, name, testenv.Unlimited)
+	e.price(p, store.PriceRetail, amount, 0)
+	return p
+}
+
+// waitLockWaiter waits until a backend of the test's database waits for an advisory lock (a customer's).
+func (e *env) waitLockWaiter(what string) {
+	e.T.Helper()
+	e.waitFor(what, func() bool {
+		return e.Count(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`) > 0
+	})
 }

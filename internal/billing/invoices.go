@@ -1,10 +1,12 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,7 +64,7 @@ func (s *Service) generateOne(ctx context.Context, id int64) (bool, error) {
 			return nil
 		}
 		from, to := sub.NextDueOn, addCycle(sub.NextDueOn, sub.Cycle)
-		first := sub.PeriodStart.Equal(sub.NextDueOn) // nothing invoiced yet: the setup fee is due too
+		first := sub.PeriodStart.Equal(sub.NextDueOn) && sub.SetupFeeDue // nothing invoiced yet: the setup fee too
 		lines, err := s.periodLines(ctx, tx, c, iss.Currency, sub.Cycle, first)
 		if err != nil {
 			return err
@@ -119,14 +121,8 @@ func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, 
 	if c.Kind != store.RoleReseller {
 		return lines, nil
 	}
-	ws, err := b.Price(ctx, plan.ID, store.PriceWholesale, cycle)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && ws.AmountMinor == 0) {
-		return lines, nil
-	}
+	ws, err := s.wholesale(ctx, tx, plan, currency, cycle)
 	if err != nil {
-		return nil, err
-	}
-	if err := sameCurrency(ws, plan, currency); err != nil {
 		return nil, err
 	}
 	clients, err := store.NewCustomers(tx).LiveClients(ctx, c.ID)
@@ -142,10 +138,92 @@ func (s *Service) periodLines(ctx context.Context, tx pgx.Tx, c store.Customer, 
 		} else if err != nil {
 			return nil, err
 		}
-		lines = append(lines, Line{Description: fmt.Sprintf("Wholesale: %s, client %s (%s)", cl.PlanName, cl.Name, cycle),
-			Quantity: 1, UnitMinor: ws.AmountMinor})
+		line, err := ws.line(ctx, tx, cl, cycle)
+		if err != nil {
+			return nil, err
+		}
+		if line.UnitMinor > 0 {
+			lines = append(lines, line)
+		}
 	}
 	return lines, nil
+}
+
+// wholesaleTier is an operator client plan with a wholesale price: what a reseller pays per client whose plan it
+// covers.
+type wholesaleTier struct {
+	plan  store.Plan
+	price int64
+}
+
+// wholesalePrices is how the operator charges a reseller for its clients, per cycle: each client's plan at the
+// wholesale price of the cheapest operator client plan whose limits cover it (the reseller resells that plan's
+// worth of hosting), and, for a client plan no priced operator plan covers, the flat per-client wholesale price of
+// the reseller's own plan (0: none).
+type wholesalePrices struct {
+	tiers []wholesaleTier
+	flat  int64
+	plans map[int64]store.Plan
+}
+
+func (s *Service) wholesale(ctx context.Context, tx pgx.Tx, resellerPlan store.Plan, currency, cycle string) (*wholesalePrices, error) {
+	b := store.NewBilling(tx)
+	w := &wholesalePrices{plans: map[int64]store.Plan{}}
+	flat, err := b.Price(ctx, resellerPlan.ID, store.PriceWholesale, cycle)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if err == nil {
+		if err := sameCurrency(flat, resellerPlan, currency); err != nil {
+			return nil, err
+		}
+		w.flat = flat.AmountMinor
+	}
+	prices, err := b.Prices(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	plans, err := store.NewPlans(tx).Owned(ctx, nil, store.RoleClient)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range plans {
+		for _, pr := range prices {
+			if pr.PlanID != p.ID || pr.Kind != store.PriceWholesale || pr.Cycle != cycle {
+				continue
+			}
+			if err := sameCurrency(pr, p, currency); err != nil {
+				return nil, err
+			}
+			w.tiers = append(w.tiers, wholesaleTier{plan: p, price: pr.AmountMinor})
+		}
+	}
+	slices.SortStableFunc(w.tiers, func(a, b wholesaleTier) int {
+		if a.price != b.price {
+			return cmp.Compare(a.price, b.price)
+		}
+		return cmp.Compare(a.plan.ID, b.plan.ID)
+	})
+	return w, nil
+}
+
+// line is the wholesale line of one client of the reseller.
+func (w *wholesalePrices) line(ctx context.Context, tx pgx.Tx, cl store.Customer, cycle string) (Line, error) {
+	p, ok := w.plans[cl.PlanID]
+	if !ok {
+		var err error
+		if p, err = store.NewPlans(tx).ByID(ctx, cl.PlanID); err != nil {
+			return Line{}, err
+		}
+		w.plans[cl.PlanID] = p
+	}
+	for _, t := range w.tiers {
+		if len(p.Limits.Within(t.plan.Limits)) == 0 {
+			return Line{Description: fmt.Sprintf("Wholesale %s: client %s on %s (%s)", t.plan.Name, cl.Name, p.Name, cycle),
+				Quantity: 1, UnitMinor: t.price}, nil
+		}
+	}
+	return Line{Description: fmt.Sprintf("Wholesale: %s, client %s (%s)", p.Name, cl.Name, cycle), Quantity: 1, UnitMinor: w.flat}, nil
 }
 
 // sameCurrency refuses a price in another currency than the issuer's: its amount would be billed as if it were
@@ -228,6 +306,64 @@ func ptr[T any](v T) *T { return &v }
 // CreditInvoice issues a credit note for all of an invoice that no credit note corrected yet: an issued invoice
 // is never edited, it is cancelled this way. Only its issuer (or an admin) may.
 func (s *Service) CreditInvoice(ctx context.Context, a hosting.Actor, invoiceID int64) (store.Invoice, error) {
+	return s.credit(ctx, a, invoiceID, func(inv store.Invoice, d Document, _ []int64) ([]Line, error) {
+		if inv.CreditedMinor != 0 {
+			return nil, fail.Invalid("This invoice was partly credited already; its remaining amount can't be credited as a whole.")
+		}
+		lines := make([]Line, len(d.Lines))
+		for i, l := range d.Lines {
+			l.CreditsLine = i + 1
+			lines[i] = l
+		}
+		return lines, nil
+	})
+}
+
+// CreditLines issues a partial credit note: amounts are net amounts as typed, by the invoice's line index (0-based),
+// empty for lines not credited. Each line is credited with its own VAT rate (none under the reverse charge), at
+// most the net that earlier credit notes left of it, and the credit note (with VAT) at most what is left of the
+// invoice. Only its issuer (or an admin) may.
+func (s *Service) CreditLines(ctx context.Context, a hosting.Actor, invoiceID int64, amounts map[int]string) (store.Invoice, error) {
+	return s.credit(ctx, a, invoiceID, func(inv store.Invoice, d Document, left []int64) ([]Line, error) {
+		errs := fail.Fields{}
+		var lines []Line
+		for i, l := range d.Lines {
+			raw := strings.TrimSpace(amounts[i])
+			if raw == "" {
+				continue
+			}
+			field := "line_" + strconv.Itoa(i)
+			n, err := ParseMinor(raw, inv.Currency)
+			switch {
+			case err != nil:
+				errs.Add(field, err.Error()+".")
+			case n <= 0:
+				errs.Add(field, "Enter an amount above zero, or leave it empty.")
+			case n > left[i]:
+				errs.Add(field, "At most "+Money{left[i], inv.Currency}.String()+" can still be credited on this line.")
+			default:
+				lines = append(lines, Line{Description: "Credit: " + l.Description, Quantity: 1, UnitMinor: n,
+					TaxRateBP: l.TaxRateBP, CreditsLine: i + 1})
+			}
+		}
+		for k := range amounts {
+			if k < 0 || k >= len(d.Lines) {
+				errs.Add("form", "The invoice has no such line.")
+			}
+		}
+		if len(errs) > 0 {
+			return nil, errs.Err()
+		}
+		if len(lines) == 0 {
+			return nil, fail.Field("form", "Enter the amount to credit on at least one line.")
+		}
+		return lines, nil
+	})
+}
+
+// credit issues a credit note with the lines pick chooses, given the invoice, its document and the net each of
+// its lines still has uncredited.
+func (s *Service) credit(ctx context.Context, a hosting.Actor, invoiceID int64, pick func(store.Invoice, Document, []int64) ([]Line, error)) (store.Invoice, error) {
 	var cn store.Invoice
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		inv, err := manageable(ctx, tx, a, invoiceID)
@@ -237,19 +373,52 @@ func (s *Service) CreditInvoice(ctx context.Context, a hosting.Actor, invoiceID 
 		if inv.Kind != store.KindInvoiceDoc {
 			return fail.Invalid("A credit note can't be credited.")
 		}
-		if inv.CreditedMinor != 0 {
-			return fail.Invalid("This invoice was partly credited already; its remaining amount can't be credited as a whole.")
+		if inv.State == store.InvoiceVoid || inv.CreditedMinor >= inv.TotalMinor {
+			return fail.Invalid("This invoice is credited in full already.")
 		}
 		d, err := DocumentOf(inv)
 		if err != nil {
 			return err
 		}
-		if cn, err = s.creditNote(ctx, tx, inv, d.Lines); err != nil {
+		notes, err := store.NewBilling(tx).CreditNotesOf(ctx, inv.ID)
+		if err != nil {
+			return err
+		}
+		left, err := Uncredited(d, notes)
+		if err != nil {
+			return err
+		}
+		lines, err := pick(inv, d, left)
+		if err != nil {
+			return err
+		}
+		if cn, err = s.creditNote(ctx, tx, inv, lines); err != nil {
 			return err
 		}
 		return audit(ctx, tx, &a, "invoice.credit", inv.ID, "credit note "+cn.Number)
 	})
 	return cn, err
+}
+
+// Uncredited is the net of each of an invoice's lines (document d) that its credit notes have not corrected yet
+// (credit note lines that name no line of it count against none).
+func Uncredited(d Document, notes []store.Invoice) ([]int64, error) {
+	left := make([]int64, len(d.Lines))
+	for i, l := range d.Lines {
+		left[i] = l.NetMinor
+	}
+	for _, n := range notes {
+		nd, err := DocumentOf(n)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range nd.Lines {
+			if k := l.CreditsLine - 1; k >= 0 && k < len(left) {
+				left[k] += l.NetMinor // negative on a credit note
+			}
+		}
+	}
+	return left, nil
 }
 
 // OnPlanChange prorates a plan change by day, in tx (the transaction that records the new plan, so both happen or

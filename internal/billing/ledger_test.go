@@ -355,7 +355,10 @@ func TestWholesale_OperatorBillsResellerPerClient(t *testing.T) {
 	}
 	c1 := e.Customer(store.RoleClient, &r, unique("ws-c1"), cp)
 	c2 := e.Customer(store.RoleClient, &r, unique("ws-c2"), cp)
-	e.Customer(store.RoleClient, &r, unique("ws-c3"), cp) // not billed: no wholesale line either
+	c3 := e.Customer(store.RoleClient, &r, unique("ws-c3"), cp) // its billing cancelled: no wholesale line either
+	if _, err := e.Pool.Exec(ctx, `UPDATE subscriptions SET state = 'cancelled' WHERE customer_id = $1`, c3.ID); err != nil {
+		t.Fatal(err)
+	}
 	e.subscribe(c1, "2026-01-01")
 	e.subscribe(c2, "2026-01-01")
 	e.subscribe(r, "2026-01-01")

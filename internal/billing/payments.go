@@ -178,6 +178,7 @@ type Checkout struct {
 	CustomerID       int64
 	CustomerEmail    string
 	Description      string
+	SuccessURL       string // where the payer returns after paying; "" for the invoice's page
 }
 
 // InvoiceForCheckout returns what a Checkout Session needs, after checking the invoice belongs to actor's view: it
@@ -202,9 +203,42 @@ func (s *Service) InvoiceForCheckout(ctx context.Context, a hosting.Actor, invoi
 	if err != nil {
 		return Checkout{}, err
 	}
-	return Checkout{InvoiceID: inv.ID, Number: inv.Number, IssuerResellerID: inv.IssuerResellerID,
+	co := Checkout{InvoiceID: inv.ID, Number: inv.Number, IssuerResellerID: inv.IssuerResellerID,
 		Amount: Money{inv.Open(), inv.Currency}, CustomerID: inv.CustomerID, CustomerEmail: email,
-		Description: "Invoice " + inv.Number}, nil
+		Description: "Invoice " + inv.Number}
+	if inv.Purpose == "signup" { // back to the set-up, which continues once the payment arrives
+		co.SuccessURL = strings.TrimRight(s.baseURL, "/") + "/signup/setup"
+	}
+	return co, nil
+}
+
+// SignupPay is how the set-up page of a signup to a paid plan collects its first invoice.
+type SignupPay struct {
+	InvoiceID int64
+	Open      Money
+	Online    bool // the issuer takes Stripe payments: the page sends the payer to Checkout
+}
+
+// SignupPayment returns the actor's own first (signup) invoice while it is still owed; store.ErrNotFound when
+// there is none or it is paid.
+func (s *Service) SignupPayment(ctx context.Context, a hosting.Actor) (SignupPay, error) {
+	own := a.Effective.CustomerID
+	if own == nil {
+		return SignupPay{}, store.ErrNotFound
+	}
+	var inv SignupPay
+	var issuer *int64
+	err := s.pool.QueryRow(ctx, `SELECT id, total_minor - paid_minor - credited_minor, currency, issuer_reseller_id
+		FROM invoices WHERE customer_id = $1 AND purpose = 'signup' AND state = 'issued'`, *own).
+		Scan(&inv.InvoiceID, &inv.Open.Minor, &inv.Open.Currency, &issuer)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return inv, store.ErrNotFound
+	}
+	if err != nil || s.PayOnline == nil {
+		return inv, err
+	}
+	inv.Online, err = s.PayOnline(ctx, issuer)
+	return inv, err
 }
 
 // ReinstateArgs is the job that lifts billing's suspension of a customer after a payment.
@@ -254,7 +288,7 @@ func (s *Service) AddPeriodic(c *river.Client[pgx.Tx]) {
 		}, &river.PeriodicJobOpts{RunOnStart: true}))
 }
 
-// Run generates due invoices, then runs dunning. Both are safe to run twice and at the same time.
+// Run subscribes customers without a subscription, generates due invoices, then runs dunning. Both are safe to run twice and at the same time.
 func (s *Service) Run(ctx context.Context) error {
-	return errors.Join(s.Generate(ctx), s.Dunning(ctx))
+	return errors.Join(s.SubscribeMissing(ctx), s.Generate(ctx), s.Dunning(ctx))
 }

@@ -16,6 +16,8 @@ type InvoiceList struct {
 	Invoices []store.Invoice
 	Totals   []store.InvoiceTotals
 	Credit   []Money
+	// Customers are those the customer filter offers (admins and resellers): the buyers of what the actor sees.
+	Customers []store.CustomerChoice
 }
 
 // Invoices lists what the actor sees: admins every invoice, a reseller those it issued and its own wholesale
@@ -32,6 +34,11 @@ func (s *Service) Invoices(ctx context.Context, a hosting.Actor, f store.Invoice
 		return InvoiceList{}, err
 	}
 	out := InvoiceList{Invoices: list, Totals: totals}
+	if a.Scope().Role != store.RoleClient {
+		if out.Customers, err = b.InvoiceCustomers(ctx, a.Scope()); err != nil {
+			return out, err
+		}
+	}
 	if id := a.Scope().CustomerID; id != 0 {
 		rows, err := s.pool.Query(ctx, `SELECT currency, sum(amount_minor)::bigint FROM credit_entries WHERE customer_id = $1
 			GROUP BY currency HAVING sum(amount_minor) <> 0 ORDER BY currency`, id)
@@ -61,6 +68,10 @@ type InvoiceView struct {
 	CreditNotes []store.Invoice
 	CanManage   bool // its issuer or an admin: record payments, issue credit notes
 	CanPay      bool // its buyer, while something is owed
+	PayOnline   bool // CanPay, and its issuer takes payments online: "pay now"; otherwise pay by bank transfer
+	// Uncredited is, per line of an invoice, the net no credit note corrected yet (what a partial credit note may
+	// still credit on it).
+	Uncredited []int64
 }
 
 // Invoice returns an invoice the actor may see (checked in SQL).
@@ -84,8 +95,18 @@ func (s *Service) Invoice(ctx context.Context, a hosting.Actor, id int64) (Invoi
 	if v.CreditNotes, err = b.CreditNotesOf(ctx, id); err != nil {
 		return v, err
 	}
+	if inv.Kind == store.KindInvoiceDoc {
+		if v.Uncredited, err = Uncredited(v.Document, v.CreditNotes); err != nil {
+			return v, err
+		}
+	}
 	v.CanManage = scope.Role == store.RoleAdmin || (inv.IssuerResellerID != nil && *inv.IssuerResellerID == scope.CustomerID)
 	v.CanPay = inv.CustomerID == scope.CustomerID && inv.State == store.InvoiceIssued && inv.Open() > 0
+	if v.CanPay && s.PayOnline != nil {
+		if v.PayOnline, err = s.PayOnline(ctx, inv.IssuerResellerID); err != nil {
+			return v, err
+		}
+	}
 	return v, nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -37,6 +36,9 @@ type Service struct {
 	RunEvery time.Duration
 	// OnPaid, when set, runs in the transaction that marks an invoice paid (signup starts provisioning there).
 	OnPaid func(ctx context.Context, tx pgx.Tx, inv store.Invoice) error
+	// PayOnline, when set, reports whether an issuer (a reseller's id, nil for the operator) takes payments online
+	// (Stripe configured and enabled): only then is a buyer offered "pay now"; otherwise the bank transfer note.
+	PayOnline func(ctx context.Context, issuerResellerID *int64) (bool, error)
 }
 
 // New returns a Service. Call SetJobs before use.
@@ -95,28 +97,6 @@ func issuerOf(c store.Customer) *int64 {
 	return nil
 }
 
-// lockKey is the billing lock of a customer: dunning's suspension and the unsuspension after a payment take it so
-// their decisions never interleave.
-func lockKey(id int64) int64 {
-	h := fnv.New64a()
-	fmt.Fprintf(h, "billing:%d", id)
-	return int64(h.Sum64())
-}
-
-// locked runs fn holding customer id's billing lock on a dedicated connection; fn does its database work on conn.
-func (s *Service) locked(ctx context.Context, id int64, fn func(conn *pgxpool.Conn) error) error {
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, lockKey(id)); err != nil {
-		return err
-	}
-	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockKey(id))
-	return fn(conn)
-}
-
 // audit appends to the audit log in tx, so the entry exists exactly when the change does; a nil actor is billing's
 // own jobs.
 func audit(ctx context.Context, tx pgx.Tx, a *hosting.Actor, action string, id int64, detail string) error {
@@ -138,24 +118,59 @@ func auditObj(ctx context.Context, tx pgx.Tx, a *hosting.Actor, action, kind str
 	return store.NewAuditLog(tx).Append(ctx, e)
 }
 
-// Subscribe starts billing a customer on its current plan: the first period begins on start, and its invoice is
-// made by the next run (at once when start is within the issuer's days before). It refuses a second subscription.
+// OnCreate subscribes a new customer on its plan from today, in tx (the transaction that records the customer, so
+// no customer exists without a subscription): monthly, or yearly when its plan is priced yearly only. The next
+// run invoices its first period; a free plan's periods are advanced without invoices. Tenancy calls it
+// (tenancy.Service.Created).
+func (s *Service) OnCreate(ctx context.Context, tx pgx.Tx, c store.Customer) error {
+	_, err := store.NewBilling(tx).SubscribeMissing(ctx, s.today(), &c.ID)
+	return err
+}
+
+// SubscribeMissing subscribes, from today, every customer that has no subscription: those created before billing
+// subscribed every customer on creation (and any a failure left without one). The periodic run calls it first; it
+// is idempotent.
+func (s *Service) SubscribeMissing(ctx context.Context) error {
+	n, err := store.NewBilling(s.pool).SubscribeMissing(ctx, s.today(), nil)
+	if n > 0 {
+		s.log.InfoContext(ctx, "subscribed customers that had no subscription", "customers", n)
+	}
+	return err
+}
+
+// Subscribe sets how a customer is billed: its cycle, and the day its first period begins, whose invoice is made
+// by the next run (at once when start is within the issuer's days before). Every customer has a subscription from
+// its creation; it can be set this way until its first period is billed, and is refused after.
 func (s *Service) Subscribe(ctx context.Context, customerID int64, cycle string, start time.Time) (store.Subscription, error) {
 	if cycle != store.CycleMonthly && cycle != store.CycleYearly {
 		return store.Subscription{}, fail.Field("cycle", "Choose monthly or yearly.")
 	}
-	c, err := store.NewCustomers(s.pool).ByID(ctx, customerID)
-	if err != nil {
-		return store.Subscription{}, err
-	}
-	if _, err := store.NewBilling(s.pool).Issuer(ctx, issuerOf(c), false); err != nil { // the run joins on it
-		return store.Subscription{}, err
-	}
-	sub, err := store.NewBilling(s.pool).CreateSubscription(ctx, store.Subscription{CustomerID: c.ID, PlanID: c.PlanID,
-		Cycle: cycle, PeriodStart: dateOf(start), NextDueOn: dateOf(start)})
-	if errors.Is(err, store.ErrConflict) {
-		return sub, fail.Invalid("This customer already has a subscription.")
-	}
+	var sub store.Subscription
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := store.NewBilling(tx)
+		c, err := store.NewCustomers(tx).ByID(ctx, customerID)
+		if err != nil {
+			return err
+		}
+		if _, err := b.Issuer(ctx, issuerOf(c), false); err != nil { // the run joins on it
+			return err
+		}
+		if _, err := b.SubscribeMissing(ctx, dateOf(start), &c.ID); err != nil {
+			return err
+		}
+		if sub, err = b.SubscriptionOf(ctx, c.ID, true); err != nil {
+			return err
+		}
+		ok, err := b.RestartSubscription(ctx, sub.ID, cycle, dateOf(start))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fail.Invalid("This customer's billing has started already; its cycle and start can't change now.")
+		}
+		sub, err = b.SubscriptionOf(ctx, c.ID, false)
+		return err
+	})
 	return sub, err
 }
 

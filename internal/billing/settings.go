@@ -198,8 +198,9 @@ type PlanPricesInput struct {
 }
 
 // SetPlanPrices sets (an empty amount: removes) the prices of one of the actor's own plans, in its issuer's
-// currency, all or none. Wholesale prices exist only on the operator's reseller plans (what a reseller pays per
-// client and cycle).
+// currency, all or none. Wholesale prices exist only on the operator's plans: on a client plan, what a reseller
+// pays per client whose plan it covers; on a reseller plan, what its reseller pays per client no priced operator
+// client plan covers.
 func (s *Service) SetPlanPrices(ctx context.Context, a hosting.Actor, planID int64, in PlanPricesInput) error {
 	rid, err := issuerScope(a)
 	if err != nil {
@@ -232,9 +233,8 @@ func (s *Service) SetPlanPrices(ctx context.Context, a hosting.Actor, planID int
 			}
 			return n, true
 		}
-		wholesale := plan.ResellerID == nil && plan.Audience == store.RoleReseller
-		if !wholesale && (in.WholesaleMonthly != "" || in.WholesaleYearly != "") {
-			errs.Add("wholesale_monthly", "Wholesale prices are set on the operator's reseller plans only.")
+		if plan.ResellerID != nil && (in.WholesaleMonthly != "" || in.WholesaleYearly != "") {
+			errs.Add("wholesale_monthly", "Wholesale prices are set on the operator's plans only.")
 		}
 		setup, _ := amount("setup_fee", in.SetupFee)
 		type row struct {

@@ -131,6 +131,7 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 			a.signup.Limits.MinFill = 0 // tests that check the fill time set it
 			a.billing = billing.New(pool, e.Ten, e.Mail, o.BaseURL, nil)
 			e.Ten.PlanChange = a.billing.OnPlanChange
+			e.Ten.Created = a.billing.OnCreate
 			a.billing.OnPaid = a.signup.InvoicePaid
 			a.signup.Payment = a.billing
 			return []func(*river.Workers){a.signup.AddWorkers, a.billing.AddWorkers}
@@ -157,6 +158,7 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 	if o.Payments == nil {
 		o.Payments = stripepay.New(a.pool, a.billing, stripepay.Invoices(a.billing), stripepay.Config{Box: testBox(t), Backend: testStripe(t), BaseURL: o.BaseURL, Now: o.Now})
 	}
+	a.billing.PayOnline = o.Payments.Available
 	a.h = New(o)
 	a.srv.Config.Handler = a.h.Routes()
 	a.srv.Start()

@@ -87,6 +87,9 @@ func (h *Handler) invoiceList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Rows = invoiceRows(list.Invoices)
+	for _, c := range list.Customers {
+		d.Customers = append(d.Customers, views.ClientOption{ID: c.ID, Name: c.Name})
+	}
 	for _, t := range list.Totals {
 		label := t.State
 		if t.Kind == store.KindCreditNote {
@@ -119,17 +122,22 @@ func invoiceData(v billing.InvoiceView) views.InvoiceData {
 		Currency: d.Currency, Net: billing.FormatMinor(d.NetMinor, d.Currency), Tax: billing.FormatMinor(d.TaxMinor, d.Currency),
 		Total: billing.FormatMinor(d.TotalMinor, d.Currency), Notes: d.Notes, Hash: inv.Hash, State: inv.State,
 		Paid: money(inv.PaidMinor, inv.Currency), Open: money(inv.Open(), inv.Currency), CanManage: v.CanManage,
-		CanPay: v.CanPay, CreditNotes: invoiceRows(v.CreditNotes), Errs: views.FieldErrors{}}
+		CanPay: v.CanPay, PayOnline: v.PayOnline, CreditNotes: invoiceRows(v.CreditNotes), Errs: views.FieldErrors{}}
 	if d.Kind == billing.KindCreditNote {
 		out.Title = "Credit note"
 	}
 	if !d.PeriodFrom.IsZero() {
 		out.Period = d.PeriodFrom.Format(time.DateOnly) + " to " + d.PeriodTo.AddDate(0, 0, -1).Format(time.DateOnly)
 	}
-	for _, l := range d.Lines {
-		out.Lines = append(out.Lines, views.DocLineView{Description: l.Description, Quantity: strconv.FormatInt(l.Quantity, 10),
+	for i, l := range d.Lines {
+		line := views.DocLineView{Description: l.Description, Quantity: strconv.FormatInt(l.Quantity, 10),
 			Unit: billing.FormatMinor(l.UnitMinor, d.Currency), Net: billing.FormatMinor(l.NetMinor, d.Currency),
-			Rate: rate(l.TaxRateBP), Tax: billing.FormatMinor(l.TaxMinor, d.Currency)})
+			Rate: rate(l.TaxRateBP), Tax: billing.FormatMinor(l.TaxMinor, d.Currency)}
+		if i < len(v.Uncredited) && v.Uncredited[i] > 0 && i < maxCreditLines {
+			line.Creditable = billing.FormatMinor(v.Uncredited[i], d.Currency)
+			out.Creditable = true
+		}
+		out.Lines = append(out.Lines, line)
 	}
 	for _, t := range d.TaxLines {
 		out.TaxLines = append(out.TaxLines, views.DocTaxView{Rate: rate(t.RateBP), Net: billing.FormatMinor(t.NetMinor, d.Currency),
@@ -207,19 +215,61 @@ func (h *Handler) invoiceFormErrors(w http.ResponseWriter, r *http.Request, id i
 	return h.render(w, r, http.StatusUnprocessableEntity, v.Invoice.Number, views.InvoicePage(d))
 }
 
+// creditFields are the partial credit form's fields: "partial" and one amount per invoice line (line_0 …).
+var creditFields = func() []string {
+	out := []string{"partial"}
+	for i := range maxCreditLines {
+		out = append(out, "line_"+strconv.Itoa(i))
+	}
+	return out
+}()
+
+// maxCreditLines is how many lines the partial credit form may name; invoices have far fewer.
+const maxCreditLines = 200
+
 // invoiceCredit serves POST /invoices/{invoiceID}/credit: the issuer (or an admin) cancels the invoice with a
-// credit note over its full amount.
+// credit note over its full amount, or (partial=1) credits net amounts on some of its lines, with their VAT.
 func (h *Handler) invoiceCredit(w http.ResponseWriter, r *http.Request) error {
 	id, err := ownedID(r, "invoiceID")
 	if err != nil {
 		return err
 	}
-	if _, err := parseForm(r); err != nil {
-		return err
-	}
-	cn, err := h.billing.CreditInvoice(r.Context(), h.actor(r), id)
+	f, err := parseForm(r, creditFields...)
 	if err != nil {
 		return err
+	}
+	var cn store.Invoice
+	if f["partial"] == "" {
+		if len(f) > 0 {
+			return userErr(http.StatusBadRequest, "The form has a field this page does not accept.")
+		}
+		cn, err = h.billing.CreditInvoice(r.Context(), h.actor(r), id)
+	} else {
+		amounts := map[int]string{}
+		for k, v := range f {
+			if n, ok := strings.CutPrefix(k, "line_"); ok && v != "" {
+				i, _ := strconv.Atoi(n)
+				amounts[i] = v
+			}
+		}
+		cn, err = h.billing.CreditLines(r.Context(), h.actor(r), id, amounts)
+	}
+	if err != nil {
+		return h.formError(w, r, err, func(errs views.FieldErrors) error {
+			v, err := h.billing.Invoice(r.Context(), h.actor(r), id)
+			if err != nil {
+				return err
+			}
+			d := invoiceData(v)
+			d.CreditErrs, d.CreditAmounts = errs, map[int]string{}
+			for k, val := range f {
+				if n, ok := strings.CutPrefix(k, "line_"); ok {
+					i, _ := strconv.Atoi(n)
+					d.CreditAmounts[i] = val
+				}
+			}
+			return h.render(w, r, http.StatusUnprocessableEntity, v.Invoice.Number, views.InvoicePage(d))
+		})
 	}
 	h.flash(r, "Credit note "+cn.Number+" issued.")
 	redirect(w, r, fmt.Sprintf("/invoices/%d", cn.ID))
@@ -255,7 +305,7 @@ func (h *Handler) renderPrices(w http.ResponseWriter, r *http.Request, status in
 		out[i] = views.PriceRowView{PlanID: row.Plan.ID, Plan: row.Plan.Name, Audience: string(row.Plan.Audience) + "s",
 			Monthly: priceText(row.Prices, "retail/monthly"), Yearly: priceText(row.Prices, "retail/yearly"), Setup: setup,
 			WholesaleMonthly: priceText(row.Prices, "wholesale/monthly"), WholesaleYearly: priceText(row.Prices, "wholesale/yearly"),
-			Wholesale: row.Plan.ResellerID == nil && row.Plan.Audience == store.RoleReseller}
+			Wholesale: row.Plan.ResellerID == nil}
 	}
 	return h.render(w, r, status, "Prices", views.PricesPage(iss.Currency, out, errs))
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -59,5 +60,58 @@ func TestInvoiceList_PageOutOfRange(t *testing.T) {
 	}
 	if resp := b.get("/invoices?page=7"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("page 7: status %d, want 200", resp.StatusCode)
+	}
+}
+
+// TestInvoiceCredit_PartialFromTheScreen: the issuer credits part of one line of an issued invoice from its page: a
+// credit note for that net with the line's VAT; more than the line still has is a field error that issues nothing;
+// the buyer can't credit anything; the full credit is no longer offered once part is credited.
+func TestInvoiceCredit_PartialFromTheScreen(t *testing.T) {
+	app := newApp(t)
+	ctx := context.Background()
+	r1 := app.customer(store.RoleReseller, nil, "pr1@example.com")
+	c := app.customer(store.RoleClient, &r1, "pc@example.com")
+	b := store.NewBilling(app.pool)
+	iss, _ := b.Issuer(ctx, &r1.ID, false)
+	iss.VATRateBP = 1900
+	if err := b.SaveIssuer(ctx, iss); err != nil {
+		t.Fatal(err)
+	}
+	invID := app.fixtureInvoice(c) // 10.00 + 19 % VAT
+	rb := app.browser()
+	rb.mustLogin("pr1@example.com", pw, "/reseller")
+	page := rb.get(fmt.Sprintf("/invoices/%d", invID))
+	if !strings.Contains(page.body, `data-testid="partial-credit-form"`) || !strings.Contains(page.body, `data-testid="credit-line-0"`) {
+		t.Fatalf("the issuer's invoice page lacks the partial credit form")
+	}
+	resp := rb.post(fmt.Sprintf("/invoices/%d/credit", invID), url.Values{"partial": {"1"}, "line_0": {"10.01"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.body, `data-testid="error-line_0"`) ||
+		!strings.Contains(resp.body, `value="10.01"`) {
+		t.Fatalf("crediting more than the line: %d, want 422 with an error at the line keeping the amount", resp.StatusCode)
+	}
+	if n := countRows(t, app, `SELECT count(*) FROM invoices WHERE kind = 'credit_note'`); n != 0 {
+		t.Fatalf("%d credit notes after a refused form", n)
+	}
+	cb := app.browser()
+	cb.mustLogin("pc@example.com", pw, "/client")
+	if resp := cb.post(fmt.Sprintf("/invoices/%d/credit", invID), url.Values{"partial": {"1"}, "line_0": {"1"}}); resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("the buyer crediting its own invoice: %d, want 403 or 404", resp.StatusCode)
+	}
+	resp = rb.post(fmt.Sprintf("/invoices/%d/credit", invID), url.Values{"partial": {"1"}, "line_0": {"2.50"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("partial credit: %d %.500s", resp.StatusCode, resp.body)
+	}
+	var net, tax, total int64
+	if err := app.pool.QueryRow(ctx, `SELECT net_minor, tax_minor, total_minor FROM invoices WHERE kind = 'credit_note' AND credits_invoice_id = $1`, invID).
+		Scan(&net, &tax, &total); err != nil || net != -250 || tax != -48 || total != -298 {
+		t.Fatalf("credit note %d/%d/%d (%v), want -250 net, -48 VAT (19 %% half-up), -298", net, tax, total, err)
+	}
+	inv, _ := b.Invoice(ctx, invID, false)
+	if inv.CreditedMinor != 298 || inv.Open() != 1190-298 {
+		t.Fatalf("invoice credited %d open %d, want 298 and %d", inv.CreditedMinor, inv.Open(), 1190-298)
+	}
+	page = rb.get(fmt.Sprintf("/invoices/%d", invID))
+	if strings.Contains(page.body, `data-testid="credit-note"`) || !strings.Contains(page.body, "7.50") {
+		t.Fatalf("after a partial credit: the full credit is still offered, or the line's 7.50 left is not shown")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"portal/internal/billing/stripepay/stripefake"
 	"portal/internal/store"
 )
 
@@ -150,6 +151,15 @@ func TestBillingIsolation_Resellers(t *testing.T) {
 	if resp := r2b.get(fmt.Sprintf("/invoices?customer=%d", c1.ID)); strings.Contains(resp.body, n1.Number) {
 		t.Fatal("r2 filtering by r1's client sees r1's invoice")
 	}
+	// The customer picker offers r2's own client, never r1's.
+	if !strings.Contains(list.body, fmt.Sprintf(`<option value="%d"`, c2.ID)) || strings.Contains(list.body, fmt.Sprintf(`<option value="%d"`, c1.ID)) {
+		t.Fatalf("r2's customer picker: has own client %v, has r1's %v; want only its own",
+			strings.Contains(list.body, fmt.Sprintf(`<option value="%d"`, c2.ID)), strings.Contains(list.body, fmt.Sprintf(`<option value="%d"`, c1.ID)))
+	}
+	if resp := r2b.get(fmt.Sprintf("/invoices?customer=%d", c2.ID)); !strings.Contains(resp.body, n2.Number) ||
+		!strings.Contains(resp.body, fmt.Sprintf(`<option value="%d" selected`, c2.ID)) {
+		t.Fatal("r2 filtering by its own client: the invoice or the picked customer is missing")
+	}
 	if resp := r2b.get("/billing/settings"); strings.Contains(resp.body, "Reseller One") || !strings.Contains(resp.body, "Reseller Two") {
 		t.Fatal("r2's billing settings show r1's profile, or not its own")
 	}
@@ -169,20 +179,21 @@ func TestBillingIsolation_Resellers(t *testing.T) {
 }
 
 // TestSignup_PaidPlanWaitsForPayment: a signup to a priced plan gets its first invoice (period and setup fee) and
-// nothing is provisioned until it is paid; the visitor, signed in, sees the invoice; once the reseller records the
-// payment, the set-up continues to a ready site.
+// nothing is provisioned until it is paid; the visitor, signed in, sees the invoice — with the bank transfer note,
+// not "pay now", as the reseller takes no card payments; once the reseller records the payment, the set-up
+// continues to a ready site.
 func TestSignup_PaidPlanWaitsForPayment(t *testing.T) {
 	w := newSignupWorld(t)
 	app := w.app
 	ctx := context.Background()
-	if err := store.NewBilling(app.pool).SetPrice(ctx, store.Price{PlanID: w.plan.ID, Kind: store.PriceRetail,
-		Cycle: store.CycleMonthly, Currency: "EUR", AmountMinor: 1500, SetupFeeMinor: 500}); err != nil {
-		t.Fatal(err)
-	}
+	w.pricePlan(t) // 15.00 a month and a 5.00 setup fee
 	email := fmt.Sprintf("payer-%d@example.com", time.Now().UnixNano())
 	v := app.browser()
 	w.signUpAndConfirm(t, v, email, "payer-site.example")
-	waitSetupShows(t, v, `data-testid="step-payment"`)
+	if setup := waitSetupShows(t, v, `data-testid="step-payment"`); !strings.Contains(setup, `data-testid="setup-invoice"`) ||
+		strings.Contains(setup, `data-testid="setup-pay"`) {
+		t.Fatalf("set-up page without Stripe: want the bank transfer note, not a pay button:\n%s", setup)
+	}
 	acct, err := store.NewAccounts(app.pool).ByEmail(ctx, email)
 	if err != nil {
 		t.Fatal(err)
@@ -196,8 +207,9 @@ func TestSignup_PaidPlanWaitsForPayment(t *testing.T) {
 	if err := app.pool.QueryRow(ctx, `SELECT id, total_minor FROM invoices WHERE customer_id = $1 AND purpose = 'signup'`, c.ID).Scan(&invID, &total); err != nil || total != 2000 {
 		t.Fatalf("signup invoice: %v total %d, want 2000", err, total)
 	}
-	if resp := v.get(fmt.Sprintf("/invoices/%d", invID)); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, `data-testid="pay-now"`) {
-		t.Fatalf("the visitor's invoice page: %d, want it with a pay-now button", resp.StatusCode)
+	if resp := v.get(fmt.Sprintf("/invoices/%d", invID)); resp.StatusCode != http.StatusOK || strings.Contains(resp.body, `data-testid="pay-now"`) ||
+		!strings.Contains(resp.body, `data-testid="pay-by-transfer"`) {
+		t.Fatalf("the visitor's invoice page: %d, want the bank transfer note and no pay-now button (no Stripe)", resp.StatusCode)
 	}
 	rAcct, _ := store.NewAccounts(app.pool).ByCustomer(ctx, w.reseller.ID)
 	rb := app.browser()
@@ -208,5 +220,77 @@ func TestSignup_PaidPlanWaitsForPayment(t *testing.T) {
 	waitSetup(t, v, "ready")
 	if c, _ := store.NewCustomers(app.pool).ByID(ctx, c.ID); c.State != store.StateActive {
 		t.Fatalf("after payment: customer %s, want active", c.State)
+	}
+}
+
+// TestSignup_PaidPlanPaysByCheckout: the reseller takes card payments, so the set-up page of a signup to its priced
+// plan sends the visitor straight to Stripe Checkout for the first invoice (the in-process fake); nothing is
+// provisioned until a signed webhook says it is paid, and then the set-up runs to a ready site. The invoice page
+// offers "pay now" too.
+func TestSignup_PaidPlanPaysByCheckout(t *testing.T) {
+	w := newSignupWorld(t)
+	app := w.app
+	ctx := context.Background()
+	w.pricePlan(t) // 15.00 a month and a 5.00 setup fee
+	rAcct, _ := store.NewAccounts(app.pool).ByCustomer(ctx, w.reseller.ID)
+	rb := app.browser()
+	rb.mustLogin(rAcct.Email, pw, "/reseller")
+	const whsec = "whsec_RESELLERSIGNING00000001"
+	if resp := rb.post("/reseller/billing/stripe", url.Values{"publishable_key": {"pk_live_resellerpublic0001"},
+		"secret_key": {"sk_live_RESELLER1SECRET000"}, "webhook_secret": {whsec}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("saving the reseller's Stripe keys: %d %.500s", resp.StatusCode, resp.body)
+	}
+	email := fmt.Sprintf("card-payer-%d@example.com", time.Now().UnixNano())
+	v := app.browser()
+	w.signUpAndConfirm(t, v, email, "card-payer.example")
+	setup := waitSetupShows(t, v, `data-testid="setup-pay"`)
+	acct, err := store.NewAccounts(app.pool).ByEmail(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var invID, total int64
+	if err := app.pool.QueryRow(ctx, `SELECT id, total_minor FROM invoices WHERE customer_id = $1 AND purpose = 'signup'`, *acct.CustomerID).Scan(&invID, &total); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(setup, fmt.Sprintf(`action="/invoices/%d/pay"`, invID)) {
+		t.Fatalf("the set-up page's pay button does not pay invoice %d:\n%s", invID, setup)
+	}
+	if resp := v.get(fmt.Sprintf("/invoices/%d", invID)); !strings.Contains(resp.body, `data-testid="pay-now"`) || strings.Contains(resp.body, `data-testid="pay-by-transfer"`) {
+		t.Fatalf("invoice page with Stripe: want pay-now and no transfer note")
+	}
+	resp := v.post(fmt.Sprintf("/invoices/%d/pay", invID), url.Values{})
+	to := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(to, "https://checkout.stripe.test/c/pay/cs_") {
+		t.Fatalf("pay from the set-up page: %d to %q, want 303 to Stripe Checkout", resp.StatusCode, to)
+	}
+	c, _ := store.NewCustomers(app.pool).ByID(ctx, *acct.CustomerID)
+	if c.State != store.StatePending || app.simRowsWhere("client", "username", c.ISPUsername) != 0 {
+		t.Fatalf("after checkout, before the webhook: customer %s, want pending and nothing in ISPConfig", c.State)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	body := stripefake.Event("evt_signup_paid_1", "checkout.session.completed", stripefake.Session{ID: strings.TrimPrefix(to, "https://checkout.stripe.test/c/pay/"),
+		Object: "checkout.session", PaymentStatus: "paid", AmountTotal: total, Currency: "eur",
+		Metadata: map[string]string{"invoice_id": fmt.Sprint(invID)}}, now)
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/webhooks/stripe/%d", app.srv.URL, w.reseller.ID), strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("Stripe-Signature", stripefake.Sign(body, whsec, now))
+	if resp := app.browser().do(req); resp.StatusCode != http.StatusOK {
+		t.Fatalf("webhook: %d %s", resp.StatusCode, resp.body)
+	}
+	waitSetup(t, v, "ready")
+	if c, _ := store.NewCustomers(app.pool).ByID(ctx, c.ID); c.State != store.StateActive {
+		t.Fatalf("after the paid webhook: customer %s, want active", c.State)
+	}
+	if inv, _ := store.NewBilling(app.pool).Invoice(ctx, invID, false); inv.State != store.InvoicePaid {
+		t.Fatalf("signup invoice %s after the webhook, want paid", inv.State)
+	}
+}
+
+// pricePlan prices the signup world's plan at 15.00 a month plus a 5.00 setup fee.
+func (w *signupWorld) pricePlan(t *testing.T) {
+	t.Helper()
+	if err := store.NewBilling(w.app.pool).SetPrice(context.Background(), store.Price{PlanID: w.plan.ID, Kind: store.PriceRetail,
+		Cycle: store.CycleMonthly, Currency: "EUR", AmountMinor: 1500, SetupFeeMinor: 500}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -124,6 +124,7 @@ func TestHostileInput_EveryForm(t *testing.T) {
 		formCase{w.admin, fmt.Sprintf("/invoices/%d/payments", inv), url.Values{"provider": {"bank"}, "amount": {"1.00"}, "reference": {"R1"}},
 			[]string{"provider", "amount", "reference", "paid_on"}},
 		formCase{w.admin, fmt.Sprintf("/customers/%d/subscription", w.client.ID), url.Values{"cycle": {"monthly"}}, []string{"cycle", "start"}},
+		formCase{w.admin, fmt.Sprintf("/invoices/%d/credit", inv), url.Values{"partial": {"1"}, "line_0": {"1.00"}}, []string{"line_0", "line_1"}},
 		formCase{w.cb, "/account/billing", url.Values{"legal_name": {"Cli"}, "country": {"DE"}}, []string{"legal_name", "address", "country", "vat_id"}},
 		formCase{w.admin, "/admin/billing/stripe", url.Values{"publishable_key": {"pk_test_x0000000000000000"}}, []string{"publishable_key", "secret_key", "webhook_secret"}},
 		formCase{w.cb, "/account/email", url.Values{"email": {"new@example.com"}}, []string{"email"}},

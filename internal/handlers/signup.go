@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"portal/internal/fail"
+	"portal/internal/hosting"
 	"portal/internal/signup"
 	"portal/internal/store"
 	"portal/internal/views"
@@ -114,10 +115,18 @@ func (h *Handler) signupSetup(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Ready, or waiting for the first invoice's payment: this browser is signed in as the new client (to see and pay
 	// its invoice).
+	var pay views.SetupPay
 	if (sg.State == store.SignupReady || (sg.State == store.SignupSettingUp && sg.Step == "payment")) && sg.CustomerID != nil {
 		acct, err := h.accounts.ByCustomer(ctx, *sg.CustomerID)
 		if err != nil {
 			return err
+		}
+		if sg.Step == "payment" && h.billing != nil {
+			p, err := h.billing.SignupPayment(ctx, hosting.Actor{Acting: acct, Effective: acct, IP: clientIP(r)})
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			pay = views.SetupPay{InvoiceID: p.InvoiceID, Open: p.Open.String(), Online: p.Online}
 		}
 		if h.sessions.GetInt64(ctx, keyActing) != acct.ID {
 			if err := h.sessions.RenewToken(ctx); err != nil {
@@ -132,9 +141,9 @@ func (h *Handler) signupSetup(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if isHTMX(r) {
-		return h.renderFragment(w, r, http.StatusOK, views.SetupStatus(sg))
+		return h.renderFragment(w, r, http.StatusOK, views.SetupStatus(sg, pay))
 	}
-	return h.render(w, r, http.StatusOK, "Setting up", views.SetupPage(sg))
+	return h.render(w, r, http.StatusOK, "Setting up", views.SetupPage(sg, pay))
 }
 
 // signupSetupRetry serves POST /signup/setup/retry.

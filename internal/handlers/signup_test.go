@@ -108,6 +108,9 @@ func TestSignup_ToReadySite(t *testing.T) {
 	if err != nil || cust.ResellerID == nil || *cust.ResellerID != w.reseller.ID || cust.State != store.StateActive {
 		t.Fatalf("the new client: %+v %v", cust, err)
 	}
+	if n := countRows(t, app, `SELECT count(*) FROM subscriptions WHERE customer_id = $1 AND plan_id = $2 AND state = 'active'`, cust.ID, w.plan.ID); n != 1 {
+		t.Fatalf("the free signup's client has %d subscriptions on its plan, want 1 (every customer has one)", n)
+	}
 	var terms string
 	_ = app.pool.QueryRow(context.Background(), `SELECT terms_version || ' ' || terms_ip FROM signups`).Scan(&terms)
 	if terms != "1 127.0.0.1" {

@@ -182,9 +182,12 @@ type Subscription struct {
 	State       string
 	PeriodStart time.Time
 	NextDueOn   time.Time
+	// SetupFeeDue says the first invoice charges the plan's setup fee; false for a customer that existed before
+	// billing and was subscribed by the run.
+	SetupFeeDue bool
 }
 
-const subCols = `id, customer_id, plan_id, cycle, state, period_start, next_due_on`
+const subCols = `id, customer_id, plan_id, cycle, state, period_start, next_due_on, setup_fee_due`
 
 // CreateSubscription inserts a subscription; ErrConflict when the customer has one.
 func (s Billing) CreateSubscription(ctx context.Context, sub Subscription) (Subscription, error) {
@@ -192,6 +195,34 @@ func (s Billing) CreateSubscription(ctx context.Context, sub Subscription) (Subs
 		VALUES ($1, $2, $3, $4, $5) RETURNING `+subCols, sub.CustomerID, sub.PlanID, sub.Cycle, sub.PeriodStart, sub.NextDueOn)
 	out, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Subscription])
 	return out, wrap(err, "subscribe customer %d", sub.CustomerID)
+}
+
+// SubscribeMissing gives every customer without a subscription one (only customer, when not nil), starting on
+// day on its current plan: yearly when the plan is priced yearly only, monthly otherwise. Deleted customers and
+// those being deleted get none. It reports how many it created; running it again creates none. Subscribing every
+// missing customer (customer nil) catches those that existed before billing: they owe no setup fee.
+func (s Billing) SubscribeMissing(ctx context.Context, day time.Time, customer *int64) (int64, error) {
+	tag, err := s.db.Exec(ctx, `INSERT INTO subscriptions (customer_id, plan_id, cycle, period_start, next_due_on, setup_fee_due)
+		SELECT c.id, c.plan_id, CASE WHEN NOT EXISTS (SELECT 1 FROM plan_prices pp WHERE pp.plan_id = c.plan_id
+				AND pp.kind = 'retail' AND pp.cycle = 'monthly' AND (pp.amount_minor > 0 OR pp.setup_fee_minor > 0))
+			AND EXISTS (SELECT 1 FROM plan_prices pp WHERE pp.plan_id = c.plan_id AND pp.kind = 'retail'
+				AND pp.cycle = 'yearly' AND (pp.amount_minor > 0 OR pp.setup_fee_minor > 0))
+			THEN 'yearly' ELSE 'monthly' END, $1::date, $1::date, $2::bigint IS NOT NULL
+		FROM customers c
+		WHERE c.state NOT IN ('deleting', 'deleted') AND ($2::bigint IS NULL OR c.id = $2::bigint)
+		AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = c.id)
+		ORDER BY c.id
+		ON CONFLICT (customer_id) DO NOTHING`, day, customer)
+	return tag.RowsAffected(), wrap(err, "subscribe missing customers")
+}
+
+// RestartSubscription sets the cycle and first period of a subscription that has not been billed yet (no document
+// issued for it; periods of a free plan may have passed); false when it has been.
+func (s Billing) RestartSubscription(ctx context.Context, id int64, cycle string, start time.Time) (bool, error) {
+	tag, err := s.db.Exec(ctx, `UPDATE subscriptions SET cycle = $2, period_start = $3, next_due_on = $3, updated_at = now()
+		WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM invoices WHERE subscription_id = $1)`,
+		id, cycle, start)
+	return tag.RowsAffected() == 1, wrap(err, "restart subscription %d", id)
 }
 
 // SubscriptionOf returns a customer's subscription (ErrNotFound: none); lock takes its row lock.
@@ -435,7 +466,7 @@ func (s Billing) BillingBox(ctx context.Context, scope Scope, self *int64, id in
 		&b.Profile.LegalName, &b.Profile.Address, &b.Profile.Country, &b.Profile.VATID, &b.Currency, &b.Credit)
 	if err == nil && subID != nil {
 		b.Subscription = &Subscription{ID: *subID, CustomerID: *subCustomer, PlanID: *subPlan, Cycle: *subCycle,
-			State: *subState, PeriodStart: *subStart, NextDueOn: *subDue}
+			State: *subState, PeriodStart: *subStart, NextDueOn: *subDue, SetupFeeDue: true}
 	}
 	return b, wrap(err, "billing of customer %d", id)
 }
@@ -593,6 +624,29 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) ([]
 		arg((f.Page-1)*50), args...)
 	list, err := pgx.CollectRows(rows, scanInvoice)
 	return list, totals, wrap(err, "list invoices")
+}
+
+// MaxInvoiceCustomers is how many customers the invoice list's customer picker offers at most.
+const MaxInvoiceCustomers = 500
+
+// CustomerChoice is a customer as a picker offers it.
+type CustomerChoice struct {
+	ID   int64
+	Name string
+}
+
+// InvoiceCustomers lists the buyers of the documents scope sees (the same ownership rule as Invoices, in SQL), by
+// name: what the invoice list's customer filter may offer. At most MaxInvoiceCustomers.
+func (s Billing) InvoiceCustomers(ctx context.Context, scope Scope) ([]CustomerChoice, error) {
+	var cust *int64
+	if scope.CustomerID != 0 {
+		cust = &scope.CustomerID
+	}
+	rows, _ := s.db.Query(ctx, `SELECT c.id, CASE WHEN c.company <> '' THEN c.company || ' (' || c.name || ')' ELSE c.name END
+		FROM customers c WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = c.id AND i.state <> 'draft' AND `+
+		visibleInvoice("$1", "$2")+`) ORDER BY 2, 1 LIMIT `+strconv.Itoa(MaxInvoiceCustomers), string(scope.Role), cust)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[CustomerChoice])
+	return list, wrap(err, "invoice customers")
 }
 
 // CreditNotesOf lists the credit notes issued against an invoice.

@@ -119,6 +119,11 @@ func (s *Service) Create(ctx context.Context, in NewCustomer) (store.Customer, e
 				return err
 			}
 		}
+		if s.Created != nil {
+			if err := s.Created(ctx, tx, c); err != nil {
+				return err
+			}
+		}
 		created = c
 		if in.Hold {
 			return nil

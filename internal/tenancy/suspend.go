@@ -307,7 +307,11 @@ func (s *Service) UpdateContact(ctx context.Context, id int64, name, company, em
 
 // ChangePlan moves a customer to another plan of the same owner and audience, refusing when its current usage
 // does not fit. It holds the customer's lock, so no object write can grow the usage between the check and the
-// change. The plan's limits are mirrored to ISPConfig first, then recorded.
+// change. Billing's part (PlanChange: proration, which may refuse) is tried first in a transaction that is rolled
+// back, so a refusal leaves ISPConfig untouched; then the plan's limits are mirrored to ISPConfig, and then the new
+// plan and billing's proration are recorded in one transaction. No transaction is open across the ISPConfig call;
+// should the recording fail after ISPConfig took the new limits, the old plan's limits are written back (or, if
+// ISPConfig is unreachable then, a durable job syncs them).
 func (s *Service) ChangePlan(ctx context.Context, id, planID int64) error {
 	return s.withCustomerLock(ctx, id, func(conn *pgxpool.Conn) error {
 		customers := store.NewCustomers(conn)
@@ -329,9 +333,31 @@ func (s *Service) ChangePlan(ctx context.Context, id, planID int64) error {
 		if over := Exceeds(u, plan.Limits, c.Kind); len(over) > 0 {
 			return userErr("The customer already uses more than that plan allows: %s.", strings.Join(over, ", "))
 		}
-		if c.State == store.StateActive && c.ISPClientID != nil {
-			isp, err := s.ISP(c.PlatformID)
-			if err != nil {
+		record := func(tx pgx.Tx) error {
+			if err := store.NewCustomers(tx).SetPlan(ctx, id, planID); err != nil {
+				return err
+			}
+			if s.PlanChange == nil {
+				return nil
+			}
+			return s.PlanChange(ctx, tx, id, c.PlanID, planID)
+		}
+		if s.PlanChange != nil {
+			// The check: exactly what the recording does, rolled back (numbers, mails and jobs with it).
+			err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+				if err := record(tx); err != nil {
+					return err
+				}
+				return errDryRun
+			})
+			if !errors.Is(err, errDryRun) {
+				return err
+			}
+		}
+		mirrored := c.State == store.StateActive && c.ISPClientID != nil
+		var isp ISP
+		if mirrored {
+			if isp, err = s.ISP(c.PlatformID); err != nil {
 				return err
 			}
 			l := ispLimits(plan)
@@ -342,18 +368,28 @@ func (s *Service) ChangePlan(ctx context.Context, id, planID int64) error {
 				return err
 			}
 		}
-		if s.PlanChange == nil {
-			return customers.SetPlan(ctx, id, planID)
+		err = pgx.BeginFunc(ctx, conn, record)
+		if err == nil || !mirrored {
+			return err
 		}
-		// Billing prorates in the transaction that records the change.
-		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if err := store.NewCustomers(tx).SetPlan(ctx, id, planID); err != nil {
-				return err
+		// Compensate: ISPConfig has the new plan's limits, Postgres still the old plan.
+		old, perr := store.NewPlans(conn).ByID(ctx, c.PlanID)
+		if perr == nil {
+			l := ispLimits(old)
+			perr = s.updateClient(ctx, conn, isp, c, ispapi.ClientUpdate{Limits: &l})
+		}
+		if perr != nil {
+			s.log.WarnContext(ctx, "restoring the old plan's limits failed; the job will", "customer_id", id, "err", perr)
+			if jerr := s.EnqueueOn(ctx, conn, PlanSyncArgs{PlanID: c.PlanID}); jerr != nil {
+				return errors.Join(err, jerr)
 			}
-			return s.PlanChange(ctx, tx, id, c.PlanID, planID)
-		})
+		}
+		return err
 	})
 }
+
+// errDryRun rolls back ChangePlan's check transaction.
+var errDryRun = errors.New("tenancy: plan change checked")
 
 // PlanChanged queues mirroring a plan's new limits to ISPConfig for every customer on it. The portal enforces
 // limits itself; the mirror keeps ISPConfig's panel showing the same numbers.

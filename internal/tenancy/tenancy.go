@@ -59,6 +59,9 @@ type Service struct {
 	SuspensionNotice func(ctx context.Context, tx pgx.Tx, customerID int64, suspended bool) error
 	// PlanChange, when set, runs in the transaction that records a customer's new plan (billing prorates there).
 	PlanChange func(ctx context.Context, tx pgx.Tx, customerID, oldPlanID, newPlanID int64) error
+	// Created, when set, runs in the transaction that records a new customer (billing subscribes it there, so no
+	// customer exists without a subscription).
+	Created func(ctx context.Context, tx pgx.Tx, c store.Customer) error
 
 	instMu sync.Mutex
 	inst   string

@@ -27,7 +27,8 @@ func (l ledgerInvoices) InvoiceForCheckout(ctx context.Context, a hosting.Actor,
 	if err != nil {
 		return CheckoutRequest{}, 0, err
 	}
-	return CheckoutRequest{InvoiceID: co.InvoiceID, Number: co.Number, Amount: co.Amount, CustomerEmail: co.CustomerEmail},
+	return CheckoutRequest{InvoiceID: co.InvoiceID, Number: co.Number, Amount: co.Amount, CustomerEmail: co.CustomerEmail,
+			SuccessURL: co.SuccessURL},
 		issuerFromReseller(co.IssuerResellerID), nil
 }
 

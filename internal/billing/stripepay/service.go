@@ -299,6 +299,19 @@ func (s *Service) keys(ctx context.Context, issuer Issuer) (secretKey, webhookSe
 	return secretKey, webhookSecret, nil
 }
 
+// Available reports whether an issuer (a reseller's id; nil: the operator) takes Stripe payments: its keys are
+// stored and enabled, and the portal can open them. Billing offers "pay now" only then.
+func (s *Service) Available(ctx context.Context, resellerID *int64) (bool, error) {
+	if s.cfg.Box == nil {
+		return false, nil
+	}
+	p, err := store.NewPaymentProviders(s.pool).Get(ctx, resellerID, Provider)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && p.Enabled, err
+}
+
 // Pay starts paying an invoice by card: the invoice must be the actor's and open (InvoiceSource checks both in
 // SQL), its issuer must take Stripe payments; it returns the Checkout Session's URL to send the payer to.
 func (s *Service) Pay(ctx context.Context, a hosting.Actor, invoiceID int64) (string, error) {
