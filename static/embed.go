@@ -12,7 +12,7 @@ import (
 
 // FS is the static file tree served under /static/.
 //
-//go:embed css js
+//go:embed css js favicon.svg
 var FS embed.FS
 
 // hashed maps a file's name to its content-hashed name (css/portal.css → css/portal.0123456789ab.css); original

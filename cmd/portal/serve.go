@@ -132,7 +132,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		DomainLimitSubdomains: cfg.DomainLimitSubdomains, PHPModes: cfg.PHPModes}, log)
 	ten.SettleStale = host.SettleStale
 	host.Down = func(id int64) bool { return health.For(id).Down() }
-	mail, err := mailer.New(pool, mailer.Config{SMTP: cfg.SMTP, From: cfg.MailFrom}, log)
+	mail, err := mailer.New(pool, mailer.Config{SMTP: cfg.SMTP, From: cfg.MailFrom, BaseURL: cfg.BaseURL}, log)
 	if err != nil {
 		return err
 	}

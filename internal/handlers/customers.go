@@ -66,8 +66,13 @@ func (h *Handler) customerList(kind store.Role, title, base, newURL string) func
 			return err
 		}
 		lq.Per = 25
+		switch lq.Only = r.URL.Query().Get("only"); lq.Only {
+		case "", "failed", "pending", "suspended", "over":
+		default:
+			return userErr(http.StatusBadRequest, "Unknown filter.")
+		}
 		list, pg, err := store.NewCustomers(h.pool).List(r.Context(), store.ScopeOf(p.Effective), store.CustomerFilter{
-			Kind: kind, Query: lq.Q, Sort: lq.Sort, Desc: lq.Desc, Keyset: lq.Keyset, PerPage: lq.Per,
+			Kind: kind, Query: lq.Q, Only: lq.Only, Sort: lq.Sort, Desc: lq.Desc, Keyset: lq.Keyset, PerPage: lq.Per,
 		})
 		if err != nil {
 			return err
@@ -173,9 +178,10 @@ func (h *Handler) customerShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := views.CustomerDetail(v.Customer, v.Plan, v.Usage, v.Plans, !a.Impersonating(),
-		views.InviteInfo{State: inv.State, Email: inv.Email, Sent: inv.Sent, Until: inv.Until},
-		a.Effective.Role == store.RoleAdmin && !a.Impersonating())
+	page := views.CustomerDetail(views.CustomerPage{Customer: v.Customer, Plan: v.Plan, Usage: v.Usage, Plans: v.Plans,
+		Holdings: v.Holdings, CanImpersonate: !a.Impersonating(),
+		Invite:          views.InviteInfo{State: inv.State, Email: inv.Email, Sent: inv.Sent, Until: inv.Until},
+		CanResetFactors: a.Effective.Role == store.RoleAdmin && !a.Impersonating()})
 	if h.billing != nil && v.Customer.State != store.StateDeleted {
 		bd, err := h.customerBillingData(r, id)
 		if err != nil {
@@ -312,7 +318,7 @@ func (h *Handler) customerDeleteConfirm(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, http.StatusOK, i18n.Tf(r.Context(), "Delete %s", c.Name), views.ConfirmDelete(c))
+	return h.render(w, r, http.StatusOK, i18n.Tf(r.Context(), "Delete %s", c.Name), views.CustomerDeletePage(c))
 }
 
 // customerDelete serves POST /customers/{customerID}/delete with confirm=yes.
@@ -326,7 +332,7 @@ func (h *Handler) customerDelete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if f["confirm"] != "yes" {
-		return h.render(w, r, http.StatusUnprocessableEntity, i18n.Tf(r.Context(), "Delete %s", c.Name), views.ConfirmDelete(c))
+		return h.render(w, r, http.StatusUnprocessableEntity, i18n.Tf(r.Context(), "Delete %s", c.Name), views.CustomerDeletePage(c))
 	}
 	a := h.actor(r)
 	after, err := h.tenancy.DeleteCustomer(r.Context(), a, c.ID)

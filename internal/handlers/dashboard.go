@@ -10,43 +10,30 @@ import (
 	"portal/internal/views"
 )
 
-// dashboard handles GET /admin, /reseller and /client: the effective account's start page, from Postgres only.
+// dashboard handles GET /admin, /reseller and /client: the effective account's start page, from Postgres only: the
+// session's statement, one for the page's counters, attention counts and recent activity, and (resellers) one for
+// the billing box.
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p, _ := principalFrom(ctx)
-	var (
-		c     *store.Customer
-		plan  store.Plan
-		u     store.Usage
-		stats views.AdminStats
-	)
-	if p.Effective.Role == store.RoleAdmin {
-		st, err := store.NewCustomers(h.pool).CountAll(ctx)
-		if err != nil {
-			return err
+	d := views.DashboardData{Role: string(p.Effective.Role), Name: p.Effective.Name}
+	if p.Effective.Role != store.RoleAdmin {
+		if p.Effective.CustomerID == nil {
+			return h.render(w, r, http.StatusOK, "Dashboard", views.DashboardPage(d))
 		}
-		stats = views.AdminStats(st)
-	} else if p.Effective.CustomerID != nil {
 		if p.Customer == nil {
 			if err := h.loadCustomer(ctx, &p); err != nil {
 				return err
 			}
 		}
-		c, plan = p.Customer, *p.Plan
-		var err error
-		if u, err = store.NewCustomers(h.pool).UsageOf(ctx, *c); err != nil {
-			return err
-		}
+		d.Customer, d.Plan = p.Customer, *p.Plan
 	}
-	var sites []string
-	if c != nil && c.Kind == store.RoleClient {
-		var err error
-		if sites, err = store.NewSignups(h.pool).SiteNames(ctx, c.ID, 20); err != nil {
-			return err
-		}
+	var err error
+	if d.Dashboard, err = store.NewCustomers(h.pool).DashboardOf(ctx, d.Customer); err != nil {
+		return err
 	}
-	page := views.DashboardPage(string(p.Effective.Role), p.Effective.Name, c, plan, u, stats, sites)
-	if h.billing != nil && c != nil && c.Kind == store.RoleReseller {
+	page := views.DashboardPage(d)
+	if h.billing != nil && d.Customer != nil && d.Customer.Kind == store.RoleReseller {
 		box, err := h.resellerBilling(r)
 		if err != nil {
 			return err

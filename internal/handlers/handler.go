@@ -93,6 +93,7 @@ type Handler struct {
 	payments *stripepay.Service
 	billing  *billing.Service
 	opts     Options
+	brands   brandCache // the operator's look for pages without a session
 }
 
 // New returns a Handler; call Routes for its http.Handler.

@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"portal/internal/store"
+	"portal/internal/tenancy"
 )
 
 type ctxKey int
@@ -37,6 +38,10 @@ const (
 
 // maxFormBytes bounds every request body; the portal's forms are small.
 const maxFormBytes = 64 << 10
+
+// uploadBytes are the forms that carry a file, with their larger limits: the branding forms' logo.
+var uploadBytes = map[string]int64{"/admin/branding": maxFormBytes + tenancy.MaxLogoBytes,
+	"/reseller/branding": maxFormBytes + tenancy.MaxLogoBytes}
 
 func requestID(ctx context.Context) string {
 	s, _ := ctx.Value(ctxRequestID).(string)
@@ -126,12 +131,16 @@ func (h *Handler) securityHeaders(next http.Handler) http.Handler {
 // limitBody caps request bodies; reading past the cap fails with *http.MaxBytesError (→ 413).
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > maxFormBytes {
+		limit := int64(maxFormBytes)
+		if n, ok := uploadBytes[r.URL.Path]; ok {
+			limit = n
+		}
+		if r.ContentLength > limit {
 			w.Header().Set("Connection", "close")
 			http.Error(w, "The form you sent is too large.", http.StatusRequestEntityTooLarge)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }
@@ -155,6 +164,9 @@ type Principal struct {
 	// they come with the session, so pages read them without a statement of their own.
 	Customer *store.Customer
 	Plan     *store.Plan
+	// Brand is the look the effective account's pages wear, loaded with the session; nil when the session changed
+	// hands in this request (pageBrand reads it then).
+	Brand *store.Brand
 }
 
 // Impersonating reports whether the acting account works as someone else.
@@ -241,7 +253,7 @@ func (h *Handler) loadPrincipal(r *http.Request) (Principal, error) {
 	var p Principal
 	if row := sessionRowFrom(ctx); row != nil && row.Acting != nil && row.Acting.ID == actingID && row.Effective.ID == effID {
 		// The session store loaded the accounts, customer and plan with the session (one statement).
-		p = Principal{Acting: *row.Acting, Effective: *row.Effective, Customer: row.Customer, Plan: row.Plan}
+		p = Principal{Acting: *row.Acting, Effective: *row.Effective, Customer: row.Customer, Plan: row.Plan, Brand: row.Brand}
 	} else {
 		// The session changed hands in this request, or predates the accounts columns: read them one by one.
 		for _, a := range []struct {
@@ -274,7 +286,7 @@ func (h *Handler) loadPrincipal(r *http.Request) (Principal, error) {
 				return Principal{}, err
 			}
 			h.flash(r, "Your time acting as %s ran out; you are back in your own account.", p.Effective.Email)
-			p.Effective = p.Acting
+			p.Effective, p.Brand = p.Acting, nil
 			if err := h.loadCustomer(ctx, &p); err != nil {
 				return Principal{}, err
 			}

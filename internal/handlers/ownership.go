@@ -36,8 +36,9 @@ var paramKinds = map[string]store.Kind{
 var secretParams = map[string]bool{"token": true}
 
 // publicParams are route parameters that name public pages (a reseller's signup page) or endpoints (the issuer of
-// a Stripe webhook, authenticated by its signature), not objects.
-var publicParams = map[string]bool{"slug": true, "issuer": true}
+// a Stripe webhook, authenticated by its signature; a brand's logo by its content hash and its theme by its
+// colour), not objects.
+var publicParams = map[string]bool{"slug": true, "issuer": true, "hash": true, "file": true}
 
 type ownedKey string
 

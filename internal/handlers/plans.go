@@ -130,7 +130,7 @@ func (h *Handler) planDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := parseForm(r); err != nil {
+	if _, err := parseForm(r, "confirm"); err != nil { // confirm=yes: the confirmation step's button
 		return err
 	}
 	plan, err := h.tenancy.DeletePlan(r.Context(), h.actor(r), id)

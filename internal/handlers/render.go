@@ -54,7 +54,7 @@ func putRenderBuffer(b *bytes.Buffer) {
 
 // pageMeta gathers what the layout needs; it pops the flash message.
 func (h *Handler) pageMeta(r *http.Request, title string) views.PageMeta {
-	m := views.PageMeta{Title: i18n.T(r.Context(), title), Path: r.URL.Path, PlatformDown: h.opts.Health.AnyDown()}
+	m := views.PageMeta{Title: i18n.T(r.Context(), title), Path: r.URL.Path, PlatformDown: h.opts.Health.AnyDown(), Brand: viewBrand(h.pageBrand(r))}
 	if p, ok := principalFrom(r.Context()); ok {
 		m.User = &views.User{
 			ActingEmail:    p.Acting.Email,

@@ -41,6 +41,11 @@ func (h *Handler) router() chi.Router {
 
 	r.Get("/healthz", h.healthz)
 	r.Get("/readyz", h.readyz)
+	r.Get("/favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, static.URL("favicon.svg"), http.StatusMovedPermanently)
+	})
+	r.Get("/brand/logo/{hash}", h.wrap(h.brandLogo))
+	r.Get("/brand/theme/{file}", h.wrap(h.brandTheme))
 	staticFS, _ := fs.Sub(static.FS, ".")
 	r.Handle("/static/*", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(staticFS))))
 	// Stripe's servers: no session; the webhook signature is the authentication.
@@ -104,6 +109,8 @@ func (h *Handler) router() chi.Router {
 				r.Use(h.requireRole(store.RoleAdmin))
 				r.Get("/", h.wrap(h.dashboard))
 				r.Get("/audit", h.wrap(h.auditList))
+				r.Get("/branding", h.wrap(h.brandingForm))
+				r.Post("/branding", h.wrap(h.brandingSave))
 				r.Get("/platform", h.wrap(h.platformShow))
 				r.Get("/claims", h.wrap(h.claimsList))
 				r.Get("/drift", h.wrap(h.driftList))
@@ -140,6 +147,8 @@ func (h *Handler) router() chi.Router {
 				r.Post("/clients", h.wrap(h.customerCreate(store.RoleClient, "/reseller/clients")))
 				r.Get("/signups", h.wrap(h.signupsList))
 				r.Post("/signups/settings", h.wrap(h.signupsSettings))
+				r.Get("/branding", h.wrap(h.brandingForm))
+				r.Post("/branding", h.wrap(h.brandingSave))
 				h.planRoutes(r)
 				h.paymentRoutes(r)
 			})

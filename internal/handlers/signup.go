@@ -37,6 +37,7 @@ func (h *Handler) signupPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h.sessions.Put(r.Context(), keySignupFormAt, h.opts.Now().UnixNano())
+	r = withBrand(r, p.Brand)
 	return h.render(w, r, http.StatusOK, "Sign up", views.SignupPage(signupAction(slug), p.Owner, p.Available, p.Plans, p.Settings,
 		views.SignupFormValues{}, nil))
 }
@@ -67,6 +68,7 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) error {
 		if perr != nil {
 			return perr
 		}
+		r = withBrand(r, p.Brand)
 		return h.render(w, r, http.StatusUnprocessableEntity, "Sign up", views.SignupPage(signupAction(slug), p.Owner, p.Available,
 			p.Plans, p.Settings, v, fields))
 	}

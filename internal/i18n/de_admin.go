@@ -25,7 +25,7 @@ func init() {
 		"missing in ISPConfig": "fehlt in ISPConfig", "only in ISPConfig": "nur in ISPConfig",
 		"changed outside the portal": "außerhalb des Portals geändert", "Check now": "Jetzt prüfen",
 		"Differences between the portal's records and ISPConfig. The check never changes anything by itself. Adopt makes the portal's record match ISPConfig; push ours back makes ISPConfig match the portal: changed values are written back (names can't be), a site, mail domain or domain-limit entry missing there is created again, what exists only there is deleted; forget ignores the difference from now on.": "Abweichungen zwischen den Einträgen des Portals und ISPConfig. Die Prüfung ändert selbst nie etwas. Übernehmen gleicht den Eintrag des Portals an ISPConfig an; Zurückübertragen gleicht ISPConfig an das Portal an: Geänderte Werte werden zurückgeschrieben (Namen nicht), eine dort fehlende Website, E-Mail-Domain oder ein fehlender Domain-Eintrag wird neu angelegt, was nur dort existiert, wird gelöscht; Verwerfen ignoriert die Abweichung ab jetzt.",
-		"Outgoing email": "Ausgehende E-Mails", "Created": "Erstellt", "To": "An", "Subject": "Betreff", "From": "Von",
+		"Outgoing email": "Ausgehende E-Mails", "To": "An", "Subject": "Betreff", "From": "Von",
 		"queued": "wartend", "retrying": "erneuter Versuch", "failed": "fehlgeschlagen", "sent": "gesendet", "held": "zurückgehalten",
 		"State": "Status", "Attempts": "Versuche", "Resend %s": "%s erneut senden", "Resend": "Erneut senden",
 		"No messages.": "Keine Nachrichten.", "Last error": "Letzter Fehler",

@@ -113,6 +113,9 @@ type Config struct {
 	// From is the operator's sender, "Example Hosting <noreply@example.com>" (PORTAL_MAIL_FROM). Its address is the
 	// envelope and From address of every message; its name is the display name unless a reseller's applies.
 	From string
+	// BaseURL is the portal's public address (PORTAL_BASE_URL), for the brand's logo in the HTML part; "" leaves
+	// the logo out.
+	BaseURL string
 }
 
 // Service writes messages to the outbox and delivers them.
@@ -121,6 +124,7 @@ type Service struct {
 	smtp     SMTP
 	fromAddr string
 	fromName string
+	baseURL  string
 	jobs     *river.Client[pgx.Tx]
 	log      *slog.Logger
 
@@ -141,7 +145,7 @@ func New(pool *pgxpool.Pool, cfg Config, log *slog.Logger) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mail from %q: want Name <address@example.com>: %v", cfg.From, err)
 	}
-	return &Service{pool: pool, smtp: cfg.SMTP, fromAddr: from.Address, fromName: from.Name, log: log,
+	return &Service{pool: pool, smtp: cfg.SMTP, fromAddr: from.Address, fromName: from.Name, baseURL: cfg.BaseURL, log: log,
 		RetryBase: 30 * time.Second, RetryMax: time.Hour, MaxAttempts: 20, Timeout: 30 * time.Second}, nil
 }
 
@@ -180,9 +184,13 @@ func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, m Mail) (int64, error)
 	if _, err := mail.ParseAddress(m.To); err != nil || strings.ContainsAny(m.To, "\r\n") {
 		return 0, fmt.Errorf("mailer: invalid recipient %q", m.To)
 	}
-	fromName, err := s.senderName(ctx, tx, m.CustomerID)
+	fromName, brand, err := s.sender(ctx, tx, m.CustomerID)
 	if err != nil {
 		return 0, err
+	}
+	m.Body.Accent, m.Body.SupportEmail = brand.Accent, brand.SupportEmail
+	if brand.LogoHash != "" && s.baseURL != "" {
+		m.Body.LogoURL = s.baseURL + "/brand/logo/" + brand.LogoHash
 	}
 	if m.FromName != "" {
 		fromName = m.FromName
@@ -228,21 +236,19 @@ func (s *Service) insertJob(ctx context.Context, tx pgx.Tx, id int64) error {
 	return nil
 }
 
-// senderName is the display name of a message about customerID: its reseller's name for a reseller's client, the
-// reseller's own name for a reseller's signup queue, and the operator's name otherwise.
-func (s *Service) senderName(ctx context.Context, db store.DBTX, customerID *int64) (string, error) {
+// sender is the display name and brand of a message about customerID: its reseller's brand (its display name, else
+// the reseller's name) for a reseller's client, and the operator's name (PORTAL_MAIL_FROM) and brand otherwise.
+func (s *Service) sender(ctx context.Context, db store.DBTX, customerID *int64) (string, store.Brand, error) {
 	// The query runs with or without a customer, so a message about nobody costs the same work as one about
 	// somebody (a password reset for an unknown address must not be told apart by its work).
-	var name *string
-	err := db.QueryRow(ctx, `SELECT max(r.name) FROM customers c LEFT JOIN customers r ON r.id = c.reseller_id
-		WHERE c.id = $1`, customerID).Scan(&name)
+	b, err := store.NewBrands(db).ShownFor(ctx, customerID)
 	if err != nil {
-		return "", fmt.Errorf("mailer: sender of customer %v: %w", customerID, err)
+		return "", b, fmt.Errorf("mailer: sender of customer %v: %w", customerID, err)
 	}
-	if name == nil || *name == "" {
-		return s.fromName, nil
+	if !b.OfReseller || b.Name == "" {
+		return s.fromName, b, nil
 	}
-	return *name, nil
+	return b.Name, b, nil
 }
 
 // Render returns the text and HTML parts of a body.

@@ -105,8 +105,9 @@ type Page struct {
 	Owner     string          // the name the page is offered under
 	Plans     []store.Plan
 	Settings  store.SignupSettings
-	Available bool   // false: nothing can be signed up for now
-	Why       string // for the owner's eyes; visitors see "not available"
+	Available bool        // false: nothing can be signed up for now
+	Why       string      // for the owner's eyes; visitors see "not available"
+	Brand     store.Brand // the look the page wears: the reseller's, or the operator's
 }
 
 // PageFor returns the page of slug (a reseller's hosting username), or the operator's page for "".
@@ -136,6 +137,12 @@ func (s *Service) page(ctx context.Context, db store.DBTX, slug string) (Page, e
 		p.Owner = s.mailFromName()
 	}
 	var err error
+	if p.Brand, err = store.NewBrands(db).Shown(ctx, resellerID); err != nil {
+		return p, err
+	}
+	if p.Reseller != nil {
+		p.Owner = p.Brand.Name
+	}
 	if p.Settings, err = store.NewSignups(db).Settings(ctx, resellerID); err != nil {
 		return p, err
 	}

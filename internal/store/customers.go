@@ -146,6 +146,7 @@ type CustomerFilter struct {
 	Kind       Role   // RoleReseller or RoleClient
 	ResellerID *int64 // only the clients of this reseller
 	Query      string // matches name, company, email or username, case-insensitively
+	Only       string // "": all; "failed", "pending", "suspended", "over" (over quota): a dashboard's attention list
 	Sort       string // "name" (default), "created", "state", "email"
 	Desc       bool
 	Keyset
@@ -189,7 +190,7 @@ func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]C
 	// A reseller's whole list is its live clients, which its usage counter counts.
 	count := ""
 	if scope.Role == RoleReseller && cust != nil && f.ResellerID == nil && strings.TrimSpace(f.Query) == "" &&
-		(f.Kind == "" || f.Kind == RoleClient) {
+		f.Only == "" && (f.Kind == "" || f.Kind == RoleClient) {
 		count = counterTotal("clients", *cust, arg)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
@@ -197,12 +198,26 @@ func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]C
 		where = append(where, "(lower(c.name) LIKE "+p+" OR lower(c.company) LIKE "+p+" OR lower(c.email) LIKE "+p+
 			" OR lower(c.isp_username) LIKE "+p+")")
 	}
+	from := customerFrom
+	switch f.Only {
+	case "failed", "pending":
+		where = append(where, "c.state = "+arg(f.Only))
+	case "suspended":
+		where = append(where, "(c.suspended_self OR c.suspended_by_reseller)")
+	case "over":
+		from += " JOIN usage_counters u ON u.customer_id = c.id"
+		where = append(where, overQuota)
+	}
 	order, ok := customerSorts[f.Sort]
 	if !ok {
 		order = customerSorts["name"]
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
-	sp := listSpec{cols: customerCols, from: customerFrom + w, countFrom: " FROM customers c" + w, count: count, order: order.expr,
+	countFrom := " FROM customers c"
+	if f.Only == "over" {
+		countFrom += " JOIN plans p ON p.id = c.plan_id JOIN usage_counters u ON u.customer_id = c.id"
+	}
+	sp := listSpec{cols: customerCols, from: from + w, countFrom: countFrom + w, count: count, order: order.expr,
 		cast: order.cast, id: "c.id", desc: f.Desc, per: f.PerPage}
 	list, pg, err := listPage(ctx, s.db, sp, f.Keyset, args, customerDest)
 	return list, pg, wrap(err, "list customers")

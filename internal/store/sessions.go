@@ -22,17 +22,20 @@ type SessionRow struct {
 	Effective *Account  // the account the session works as; the acting one unless impersonating
 	Customer  *Customer // the effective account's customer; nil for an admin
 	Plan      *Plan     // that customer's plan
+	Brand     *Brand    // the look its pages wear: its reseller's for a reseller's client, else the operator's
 }
 
-// sessionSignedIn reads a signed-in session with its accounts, customer and plan. Each part is the table's own
-// column list (so the tables' own destination lists read it), behind a marker column that names the part.
-var sessionSignedIn = `SELECT s.data, 1 AS acting_, a.*, 1 AS effective_, e.*, 1 AS customer_, cu.*, 1 AS plan_, pl.*
+// sessionSignedIn reads a signed-in session with its accounts, customer, plan and brand (shownBrand). Each part is
+// the table's own column list (so the tables' own destination lists read it), behind a marker column that names
+// the part.
+var sessionSignedIn = `SELECT s.data, 1 AS acting_, a.*, 1 AS effective_, e.*, 1 AS customer_, cu.*, 1 AS plan_, pl.*, 1 AS brand_, br.*
 	FROM sessions s
 	JOIN LATERAL (SELECT ` + accountCols + ` FROM accounts WHERE accounts.id = s.acting_id) a ON true
 	JOIN LATERAL (SELECT ` + accountCols + ` FROM accounts WHERE accounts.id = s.effective_id) e ON true
 	LEFT JOIN LATERAL (SELECT ` + customerCols + customerFrom + ` WHERE c.id = e.customer_id) cu ON true
 	LEFT JOIN LATERAL (SELECT ` + planCols + ` FROM plans
 		WHERE plans.id = (SELECT plan_id FROM customers WHERE customers.id = e.customer_id)) pl ON true
+	LEFT JOIN LATERAL (` + shownBrand("cu.reseller_id") + `) br ON true
 	WHERE s.token = $1 AND current_timestamp < s.expiry`
 
 // Find returns the unexpired session with token. A signed-in session's accounts, customer and plan come in the
@@ -66,13 +69,14 @@ func (s Sessions) Find(ctx context.Context, token string) (SessionRow, bool, err
 }
 
 // scanSignedIn scans sessionSignedIn's row in one Scan, so pgx plans each column once. The destinations come from
-// the tables' own lists (accountDest, customerDest, planDest), so their columns can change without touching this;
+// the tables' own lists (accountDest, customerDest, planDest, brandDest), so their columns can change without touching this;
 // the marker columns check that each part starts where its list says.
 func scanSignedIn(rows pgx.Rows, out *SessionRow) error {
 	var (
 		accts [2]Account
 		c     Customer
 		p     Plan
+		b     Brand
 	)
 	fds := rows.FieldDescriptions()
 	dest := make([]any, 0, len(fds))
@@ -104,15 +108,20 @@ func scanSignedIn(rows pgx.Rows, out *SessionRow) error {
 	}
 	if customer {
 		dest = planDest(&p, dest)
+	} else {
+		dest = append(dest, make([]any, len(planDest(&p, nil)))...)
 	}
-	if len(dest) > len(fds) || customer && len(dest) != len(fds) {
+	if err := at("brand_"); err != nil {
+		return err
+	}
+	dest = brandDest(&b, dest)
+	if len(dest) != len(fds) {
 		return fmt.Errorf("session row: %d columns, %d destinations", len(fds), len(dest))
 	}
-	dest = append(dest, make([]any, len(fds)-len(dest))...) // an admin's customer and plan: nil, skipped
 	if err := rows.Scan(dest...); err != nil {
 		return err
 	}
-	out.Acting, out.Effective = &accts[0], &accts[1]
+	out.Acting, out.Effective, out.Brand = &accts[0], &accts[1], &b
 	if customer {
 		out.Customer, out.Plan = &c, &p
 	}

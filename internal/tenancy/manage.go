@@ -137,8 +137,12 @@ type CustomerView struct {
 	Customer store.Customer
 	Plan     store.Plan
 	Usage    store.Usage
-	Plans    []store.Plan // the plans it may move to: its owner's for its kind
+	Plans    []store.Plan    // the plans it may move to: its owner's for its kind
+	Holdings []store.Holding // its sites, mail domains and domains, the first holdingsShown of each by name
 }
+
+// holdingsShown is how many sites (mail domains, domains) a customer's page lists.
+const holdingsShown = 20
 
 // Customer returns customer id's page, for an actor that sees it.
 func (s *Service) Customer(ctx context.Context, a Actor, id int64) (CustomerView, error) {
@@ -147,13 +151,27 @@ func (s *Service) Customer(ctx context.Context, a Actor, id int64) (CustomerView
 	if v.Customer, err = s.visibleCustomer(ctx, a, id); err != nil {
 		return v, err
 	}
-	if v.Plan, err = store.NewPlans(s.pool).ByID(ctx, v.Customer.PlanID); err != nil {
-		return v, err
-	}
 	if v.Usage, err = store.NewCustomers(s.pool).UsageOf(ctx, v.Customer); err != nil {
 		return v, err
 	}
-	v.Plans, err = store.NewPlans(s.pool).Owned(ctx, v.Customer.ResellerID, v.Customer.Kind)
+	if v.Plans, err = store.NewPlans(s.pool).Owned(ctx, v.Customer.ResellerID, v.Customer.Kind); err != nil {
+		return v, err
+	}
+	// Its plan is one of its owner's plans for its kind: take it from that list rather than read it again.
+	found := false
+	for _, p := range v.Plans {
+		if p.ID == v.Customer.PlanID {
+			v.Plan, found = p, true
+		}
+	}
+	if !found {
+		if v.Plan, err = store.NewPlans(s.pool).ByID(ctx, v.Customer.PlanID); err != nil {
+			return v, err
+		}
+	}
+	if v.Customer.Kind == store.RoleClient {
+		v.Holdings, err = store.NewCustomers(s.pool).Holdings(ctx, v.Customer.ID, holdingsShown)
+	}
 	return v, err
 }
 

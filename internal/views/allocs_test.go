@@ -77,7 +77,8 @@ func TestListRowAllocations(t *testing.T) {
 			names = append(names, fmt.Sprintf("site%06d.example.com", i))
 		}
 		c := store.Customer{ID: 1, Kind: store.RoleClient, Name: "Client", State: store.StateActive, Suspension: store.SuspensionNone}
-		return DashboardPage(string(store.RoleClient), "Client", &c, store.Plan{}, store.Usage{}, AdminStats{}, names)
+		return DashboardPage(DashboardData{Role: string(store.RoleClient), Name: "Client", Customer: &c,
+			Dashboard: store.Dashboard{Sites: names}})
 	}
 	for _, tc := range []struct {
 		name string

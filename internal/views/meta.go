@@ -2,9 +2,11 @@
 package views
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 
+	"portal/internal/i18n"
 	"portal/internal/store"
 )
 
@@ -17,6 +19,16 @@ type PageMeta struct {
 	// PlatformDown says ISPConfig did not answer the last call: the page works from the portal's records, changes
 	// will fail.
 	PlatformDown bool
+	// Brand is whose name, logo and colour the page wears: the client's reseller's, else the operator's.
+	Brand Brand
+}
+
+// Brand is a reseller's (or the operator's) look as the layout and emails show it.
+type Brand struct {
+	Name         string // display name; never empty (the operator's defaults to "Portal")
+	LogoURL      string // "" for none; content-addressed, so cacheable for ever
+	ThemeURL     string // the stylesheet that sets the accent colour; "" for the default colour
+	SupportEmail string // "" for none
 }
 
 // User is the signed-in principal as the layout shows it: who acts, and as whom.
@@ -37,23 +49,40 @@ type NavItem struct {
 func Nav(role string) []NavItem {
 	switch role {
 	case "admin":
-		return []NavItem{{"/admin", "Dashboard"}, {"/admin/resellers", "Resellers"}, {"/admin/clients", "Clients"},
-			{"/admin/plans", "Plans"}, {"/sites", "Sites"}, {"/mail", "Mail"}, {"/domains", "Domains"},
-			{"/invoices", "Invoices"}, {"/billing/prices", "Prices"}, {"/billing/settings", "Billing"}, {"/admin/billing/stripe", "Stripe"},
-			{"/admin/platform", "Platform"}, {"/admin/platforms", "Platforms"}, {"/admin/drift", "Drift"}, {"/admin/signups", "Signups"}, {"/admin/mail", "Outbox"}, {"/admin/audit", "Audit log"}, {"/account/password", "Password"}}
+		return []NavItem{{"/admin", i18n.M("Dashboard")}, {"/admin/resellers", i18n.M("Resellers")}, {"/admin/clients", i18n.M("Clients")},
+			{"/admin/plans", i18n.M("Plans")}, {"/sites", i18n.M("Sites")}, {"/mail", i18n.M("Mail")}, {"/domains", i18n.M("Domains")},
+			{"/invoices", i18n.M("Invoices")}, {"/billing/prices", i18n.M("Prices")}, {"/billing/settings", i18n.M("Billing")}, {"/admin/billing/stripe", i18n.M("Stripe")},
+			{"/admin/platform", i18n.M("Platform")}, {"/admin/platforms", i18n.M("Platforms")}, {"/admin/drift", i18n.M("Drift")}, {"/admin/signups", i18n.M("Signups")}, {"/admin/mail", i18n.M("Outbox")}, {"/admin/audit", i18n.M("Audit log")}, {"/admin/branding", i18n.M("Branding")}, {"/account/password", i18n.M("Password")}}
 	case "reseller":
-		return []NavItem{{"/reseller", "Dashboard"}, {"/reseller/clients", "Clients"}, {"/reseller/plans", "Plans"}, {"/reseller/signups", "Signups"},
-			{"/invoices", "Invoices"}, {"/billing/prices", "Prices"}, {"/billing/settings", "Billing"}, {"/reseller/billing/stripe", "Stripe"},
-			{"/sites", "Sites"}, {"/mail", "Mail"}, {"/domains", "Domains"}, {"/account/password", "Password"}}
+		return []NavItem{{"/reseller", i18n.M("Dashboard")}, {"/reseller/clients", i18n.M("Clients")}, {"/reseller/plans", i18n.M("Plans")}, {"/reseller/signups", i18n.M("Signups")}, {"/reseller/branding", i18n.M("Branding")},
+			{"/invoices", i18n.M("Invoices")}, {"/billing/prices", i18n.M("Prices")}, {"/billing/settings", i18n.M("Billing")}, {"/reseller/billing/stripe", i18n.M("Stripe")},
+			{"/sites", i18n.M("Sites")}, {"/mail", i18n.M("Mail")}, {"/domains", i18n.M("Domains")}, {"/account/password", i18n.M("Password")}}
 	case "client":
-		return []NavItem{{"/client", "Dashboard"}, {"/sites", "Sites"}, {"/mail", "Mail"}, {"/domains", "Domains"},
-			{"/invoices", "Invoices"}, {"/account/billing", "Billing details"}, {"/account/password", "Password"}}
+		return []NavItem{{"/client", i18n.M("Dashboard")}, {"/sites", i18n.M("Sites")}, {"/mail", i18n.M("Mail")}, {"/domains", i18n.M("Domains")},
+			{"/invoices", i18n.M("Invoices")}, {"/account/billing", i18n.M("Billing details")}, {"/account/password", i18n.M("Password")}}
 	}
 	return nil
 }
 
 // FieldErrors maps a form field name to its inline message.
 type FieldErrors map[string]string
+
+// Matches is a list's count of matches: "3 matches", or that there are more than the cap.
+func Matches(ctx context.Context, n int) string {
+	if n > store.CountCap {
+		return i18n.Tf(ctx, "more than %s matches (narrow the search)", i18n.Number(ctx, store.CountCap))
+	}
+	return i18n.N(ctx, "%d matches", n)
+}
+
+// numUnit is n in the page's notation, followed by unit when there is one.
+func numUnit(ctx context.Context, n int, unit string) string {
+	s := i18n.Number(ctx, int64(n))
+	if unit != "" {
+		s += " " + unit
+	}
+	return s
+}
 
 // CountText is "n noun", or "more than 1000 noun" when a list's count was capped.
 func CountText(n int, noun string) string {
@@ -72,4 +101,17 @@ func queryString(kv ...string) string {
 		}
 	}
 	return v.Encode()
+}
+
+// roleName is a role as people read it, translated where shown.
+func roleName(role string) string {
+	switch role {
+	case "admin":
+		return i18n.M("administrator")
+	case "reseller":
+		return i18n.M("reseller")
+	case "client":
+		return i18n.M("client")
+	}
+	return role
 }

@@ -1,20 +1,24 @@
 package views
 
-import "net/http"
+import (
+	"net/http"
+
+	"portal/internal/i18n"
+)
 
 func statusTitle(status int) string {
 	switch status {
 	case http.StatusNotFound:
-		return "Not found"
+		return i18n.M("Not found")
 	case http.StatusForbidden:
-		return "Not allowed"
+		return i18n.M("Not allowed")
 	case http.StatusTooManyRequests:
-		return "Slow down"
+		return i18n.M("Slow down")
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return "Hosting platform unavailable"
+		return i18n.M("Hosting platform unavailable")
 	}
 	if status >= 500 {
-		return "Something went wrong"
+		return i18n.M("Something went wrong")
 	}
-	return "That didn't work"
+	return i18n.M("That didn't work")
 }

@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// Holding is one of a customer's hosted objects as its page lists it.
+type Holding struct {
+	Kind   Kind // KindSite, KindMailDomain or KindDomain
+	ID     int64
+	Domain string
+	State  string
+}
+
+// holdingsSQL lists a customer's sites, mail domains and domains by name, at most $2 of each kind.
+const holdingsSQL = `(SELECT 'site', id, domain, state FROM sites WHERE customer_id = $1 ORDER BY lower(domain), id LIMIT $2)
+	UNION ALL (SELECT 'mail_domain', id, domain, state FROM mail_domains WHERE customer_id = $1 ORDER BY lower(domain), id LIMIT $2)
+	UNION ALL (SELECT 'domain', id, domain, state FROM domains WHERE customer_id = $1 ORDER BY lower(domain), id LIMIT $2)`
+
+// Holdings returns customer id's sites, mail domains and domains (at most perKind of each, by name), in one
+// statement. Callers resolve ownership first.
+func (s Customers) Holdings(ctx context.Context, id int64, perKind int) ([]Holding, error) {
+	rows, err := s.db.Query(ctx, holdingsSQL, id, perKind)
+	if err != nil {
+		return nil, wrap(err, "holdings of %d", id)
+	}
+	defer rows.Close()
+	var out []Holding
+	for rows.Next() {
+		var h Holding
+		if err := rows.Scan(&h.Kind, &h.ID, &h.Domain, &h.State); err != nil {
+			return nil, wrap(err, "holdings of %d", id)
+		}
+		out = append(out, h)
+	}
+	return out, wrap(rows.Err(), "holdings of %d", id)
+}
+
+// Attention counts what needs someone's eyes on a dashboard; each count is the size of a filtered list.
+type Attention struct {
+	Failed, Pending, Suspended        int // customers (admins: clients and resellers; resellers: their clients)
+	OverQuota                         int // clients that use more than their plan allows
+	FailedResellers, PendingResellers int // admins: the resellers among Failed and Pending
+	SuspendedResellers                int
+	Unpaid                            int // issued invoices not yet paid (for a client: its own; else those it issued)
+}
+
+// Activity is one line of a dashboard's recent activity, from the audit log.
+type Activity struct {
+	ID         int64     `json:"id"`
+	At         time.Time `json:"at"`
+	Acting     string    `json:"acting_email"`
+	Effective  string    `json:"effective_email"`
+	Action     string    `json:"action"`
+	ObjectType string    `json:"object_type"`
+	ObjectID   string    `json:"object_id"`
+	Outcome    string    `json:"outcome"`
+}
+
+// Dashboard is everything a start page shows beyond the session's own rows.
+type Dashboard struct {
+	Stats     Stats // admins
+	Usage     Usage // resellers and clients
+	Attention Attention
+	Recent    []Activity
+	Problems  []Holding // a client's objects that failed or are being set up
+	Sites     []string  // a client's site names
+}
+
+// overQuota is true for a customer c (joined to its plan p and counters u) that uses more than its plan allows,
+// e.g. after moving to a smaller plan.
+const overQuota = `((p.max_sites >= 0 AND u.sites > p.max_sites) OR (p.max_mail_domains >= 0 AND u.mail_domains > p.max_mail_domains)
+	OR (p.max_mailboxes >= 0 AND u.mailboxes > p.max_mailboxes) OR (p.max_mail_quota_mb >= 0 AND u.mail_quota_mb > p.max_mail_quota_mb)
+	OR (p.max_mail_aliases >= 0 AND u.mail_aliases > p.max_mail_aliases) OR (p.max_domains >= 0 AND u.domains > p.max_domains)
+	OR (c.kind = 'reseller' AND p.max_clients >= 0 AND u.clients > p.max_clients))`
+
+// recentLimit is how many audit entries a dashboard shows.
+const recentLimit = 8
+
+func recentJSON(where string) string {
+	return `(SELECT coalesce(json_agg(x ORDER BY x.id DESC), '[]') FROM (SELECT id, at, acting_email, effective_email,
+		action, object_type, object_id, outcome FROM audit_log WHERE ` + where + ` ORDER BY id DESC LIMIT ` + strconv.Itoa(recentLimit) + `) x)`
+}
+
+// adminDashboard reads the operator's counters, the counts kept small by their indexes, and the latest audit
+// entries, in one statement.
+var adminDashboard = `SELECT s.resellers, s.clients, s.pending, s.failed, s.suspended,
+	(SELECT count(*) FROM customers c WHERE c.kind = 'reseller' AND c.state = 'failed'),
+	(SELECT count(*) FROM customers c WHERE c.kind = 'reseller' AND c.state = 'pending'),
+	(SELECT count(*) FROM customers c WHERE c.kind = 'reseller' AND c.state <> 'deleted' AND (c.suspended_self OR c.suspended_by_reseller)),
+	(SELECT count(*) FROM customers c JOIN plans p ON p.id = c.plan_id JOIN usage_counters u ON u.customer_id = c.id
+		WHERE c.kind = 'client' AND c.state <> 'deleted' AND ` + overQuota + `),
+	(SELECT count(*) FROM invoices WHERE state = 'issued' AND kind = 'invoice' AND issuer_reseller_id IS NULL),
+	` + recentJSON("true") + `
+	FROM customer_stats s`
+
+// resellerDashboard reads a reseller's counters, its clients that need attention, the invoices it issued that are
+// unpaid, and the latest audit entries of its own and its clients' accounts, in one statement.
+var resellerDashboard = `SELECT uc.clients, uc.sites, uc.mail_domains, uc.mailboxes, uc.mail_quota_mb, uc.mail_aliases, uc.domains, uc.disk_mb,
+	(SELECT count(*) FROM customers c WHERE c.reseller_id = $1 AND c.state = 'failed'),
+	(SELECT count(*) FROM customers c WHERE c.reseller_id = $1 AND c.state = 'pending'),
+	(SELECT count(*) FROM customers c WHERE c.reseller_id = $1 AND c.state <> 'deleted' AND (c.suspended_self OR c.suspended_by_reseller)),
+	(SELECT count(*) FROM customers c JOIN plans p ON p.id = c.plan_id JOIN usage_counters u ON u.customer_id = c.id
+		WHERE c.reseller_id = $1 AND c.state <> 'deleted' AND ` + overQuota + `),
+	(SELECT count(*) FROM invoices WHERE state = 'issued' AND kind = 'invoice' AND (issuer_reseller_id = $1 OR customer_id = $1)),
+	` + recentJSON(`effective_account_id IN (SELECT a.id FROM accounts a JOIN customers c ON c.id = a.customer_id
+		WHERE c.id = $1 OR c.reseller_id = $1)`) + `
+	FROM usage_counters uc WHERE uc.customer_id = $1`
+
+// clientDashboard reads a client's counters, its objects that failed or are being set up, its unpaid invoices,
+// its site names and the latest audit entries of its accounts, in one statement.
+var clientDashboard = `SELECT uc.clients, uc.sites, uc.mail_domains, uc.mailboxes, uc.mail_quota_mb, uc.mail_aliases, uc.domains, uc.disk_mb,
+	(SELECT count(*) FROM invoices WHERE state = 'issued' AND kind = 'invoice' AND customer_id = $1),
+	` + recentJSON(`effective_account_id IN (SELECT a.id FROM accounts a WHERE a.customer_id = $1)`) + `,
+	(SELECT coalesce(json_agg(h), '[]') FROM (
+		(SELECT 'site' AS kind, id, domain, state FROM sites WHERE customer_id = $1 AND state IN ('failed', 'pending') LIMIT 10)
+		UNION ALL (SELECT 'mail_domain', id, domain, state FROM mail_domains WHERE customer_id = $1 AND state IN ('failed', 'pending') LIMIT 10)
+		UNION ALL (SELECT 'domain', id, domain, state FROM domains WHERE customer_id = $1 AND state IN ('failed', 'pending') LIMIT 10)) h),
+	(SELECT coalesce(array_agg(domain ORDER BY lower(domain)), '{}') FROM (SELECT domain FROM sites WHERE customer_id = $1
+		ORDER BY lower(domain), id LIMIT 20) s)
+	FROM usage_counters uc WHERE uc.customer_id = $1`
+
+// DashboardOf reads a start page's data in one statement: the operator's (c nil) or customer c's.
+func (s Customers) DashboardOf(ctx context.Context, c *Customer) (Dashboard, error) {
+	var d Dashboard
+	var recent []byte
+	switch {
+	case c == nil:
+		err := s.db.QueryRow(ctx, adminDashboard).Scan(&d.Stats.Resellers, &d.Stats.Clients, &d.Stats.Pending,
+			&d.Stats.Failed, &d.Stats.Suspended, &d.Attention.FailedResellers, &d.Attention.PendingResellers,
+			&d.Attention.SuspendedResellers, &d.Attention.OverQuota, &d.Attention.Unpaid, &recent)
+		if err != nil {
+			return d, wrap(err, "operator dashboard")
+		}
+		d.Attention.Failed, d.Attention.Pending, d.Attention.Suspended = d.Stats.Failed, d.Stats.Pending, d.Stats.Suspended
+	case c.Kind == RoleReseller:
+		u := &d.Usage
+		err := s.db.QueryRow(ctx, resellerDashboard, c.ID).Scan(&u.Clients, &u.Sites, &u.MailDomains, &u.Mailboxes,
+			&u.MailQuotaMB, &u.MailAliases, &u.Domains, &u.DiskMB, &d.Attention.Failed, &d.Attention.Pending,
+			&d.Attention.Suspended, &d.Attention.OverQuota, &d.Attention.Unpaid, &recent)
+		if err != nil {
+			return d, wrap(err, "dashboard of %d", c.ID)
+		}
+	default:
+		u := &d.Usage
+		var problems []byte
+		err := s.db.QueryRow(ctx, clientDashboard, c.ID).Scan(&u.Clients, &u.Sites, &u.MailDomains, &u.Mailboxes,
+			&u.MailQuotaMB, &u.MailAliases, &u.Domains, &u.DiskMB, &d.Attention.Unpaid, &recent, &problems, &d.Sites)
+		if err != nil {
+			return d, wrap(err, "dashboard of %d", c.ID)
+		}
+		var hs []struct {
+			Kind   Kind   `json:"kind"`
+			ID     int64  `json:"id"`
+			Domain string `json:"domain"`
+			State  string `json:"state"`
+		}
+		if err := json.Unmarshal(problems, &hs); err != nil {
+			return d, wrap(err, "dashboard of %d", c.ID)
+		}
+		for _, h := range hs {
+			d.Problems = append(d.Problems, Holding(h))
+		}
+	}
+	return d, wrap(json.Unmarshal(recent, &d.Recent), "dashboard recent activity")
+}
