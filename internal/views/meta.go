@@ -52,14 +52,14 @@ func Nav(role string) []NavItem {
 		return []NavItem{{"/admin", i18n.M("Dashboard")}, {"/admin/resellers", i18n.M("Resellers")}, {"/admin/clients", i18n.M("Clients")},
 			{"/admin/plans", i18n.M("Plans")}, {"/sites", i18n.M("Sites")}, {"/mail", i18n.M("Mail")}, {"/domains", i18n.M("Domains")},
 			{"/invoices", i18n.M("Invoices")}, {"/billing/prices", i18n.M("Prices")}, {"/billing/settings", i18n.M("Billing")}, {"/admin/billing/stripe", i18n.M("Stripe")},
-			{"/admin/platform", i18n.M("Platform")}, {"/admin/platforms", i18n.M("Platforms")}, {"/admin/drift", i18n.M("Drift")}, {"/admin/signups", i18n.M("Signups")}, {"/admin/mail", i18n.M("Outbox")}, {"/admin/audit", i18n.M("Audit log")}, {"/admin/branding", i18n.M("Branding")}, {"/account/password", i18n.M("Password")}}
+			{"/admin/platform", i18n.M("Platform")}, {"/admin/platforms", i18n.M("Platforms")}, {"/admin/drift", i18n.M("Drift")}, {"/admin/signups", i18n.M("Signups")}, {"/admin/mail", i18n.M("Outbox")}, {"/admin/audit", i18n.M("Audit log")}, {"/admin/branding", i18n.M("Branding")}, {"/account/password", i18n.M("Password")}, {"/account/language", i18n.M("Language")}}
 	case "reseller":
 		return []NavItem{{"/reseller", i18n.M("Dashboard")}, {"/reseller/clients", i18n.M("Clients")}, {"/reseller/plans", i18n.M("Plans")}, {"/reseller/signups", i18n.M("Signups")}, {"/reseller/branding", i18n.M("Branding")},
 			{"/invoices", i18n.M("Invoices")}, {"/billing/prices", i18n.M("Prices")}, {"/billing/settings", i18n.M("Billing")}, {"/reseller/billing/stripe", i18n.M("Stripe")},
-			{"/sites", i18n.M("Sites")}, {"/mail", i18n.M("Mail")}, {"/domains", i18n.M("Domains")}, {"/account/password", i18n.M("Password")}}
+			{"/sites", i18n.M("Sites")}, {"/mail", i18n.M("Mail")}, {"/domains", i18n.M("Domains")}, {"/account/password", i18n.M("Password")}, {"/account/language", i18n.M("Language")}}
 	case "client":
 		return []NavItem{{"/client", i18n.M("Dashboard")}, {"/sites", i18n.M("Sites")}, {"/mail", i18n.M("Mail")}, {"/domains", i18n.M("Domains")},
-			{"/invoices", i18n.M("Invoices")}, {"/account/billing", i18n.M("Billing details")}, {"/account/password", i18n.M("Password")}}
+			{"/invoices", i18n.M("Invoices")}, {"/account/billing", i18n.M("Billing details")}, {"/account/password", i18n.M("Password")}, {"/account/language", i18n.M("Language")}}
 	}
 	return nil
 }
