@@ -75,11 +75,19 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if p, err := h.signup.PageFor(ctx, slug); err == nil {
+		r = withBrand(r, p.Brand)
+	}
 	return h.render(w, r, http.StatusOK, "Check your mail", views.SignupSentPage(v.Email))
 }
 
 // signupConfirmForm serves GET /signup/confirm/{token}.
 func (h *Handler) signupConfirmForm(w http.ResponseWriter, r *http.Request) error {
+	b, err := h.signup.LinkLook(r.Context(), chi.URLParam(r, "token"))
+	if err != nil {
+		return err
+	}
+	r = withBrand(r, b)
 	return h.render(w, r, http.StatusOK, "Confirm your signup", views.SignupConfirmPage(r.URL.Path))
 }
 
@@ -112,6 +120,11 @@ func (h *Handler) signupSetup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	b, err := h.signup.Look(ctx, sg.ResellerID)
+	if err != nil {
+		return err
+	}
+	r = withBrand(r, b)
 	// Ready, or waiting for the first invoice's payment: this browser is signed in as the new client (to see and pay
 	// its invoice).
 	var pay views.SetupPay

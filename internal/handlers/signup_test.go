@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -65,7 +66,10 @@ func TestSignup_ToReadySite(t *testing.T) {
 		!strings.Contains(resp.body, `data-testid="error-domain"`) || !strings.Contains(resp.body, `data-testid="error-terms"`) {
 		t.Fatalf("bad form: %d", resp.StatusCode)
 	}
-	if resp := v.post(w.page, w.form("vera@example.com", "vera-site.example")); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, `data-testid="signup-sent"`) {
+	// Every page of the reseller's signup wears its brand (its name, having set none), not the operator's.
+	brand := `data-testid="brand-name">` + html.EscapeString(w.reseller.Name) + `<`
+	if resp := v.post(w.page, w.form("vera@example.com", "vera-site.example")); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(resp.body, `data-testid="signup-sent"`) || !strings.Contains(resp.body, brand) {
 		t.Fatalf("signup: %d %.500s", resp.StatusCode, resp.body)
 	}
 	msg := w.mp.Wait("vera@example.com", 1)[0]
@@ -73,11 +77,15 @@ func TestSignup_ToReadySite(t *testing.T) {
 		t.Fatalf("confirmation from %q, want the reseller", msg.From.Name)
 	}
 	link := strings.TrimPrefix(mailtest.Link(t, msg.Text, app.srv.URL+"/signup/confirm/"), app.srv.URL)
-	if resp := v.get(link); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, "signup-confirm-form") {
-		t.Fatalf("confirm page: %d", resp.StatusCode)
+	if resp := v.get(link); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, "signup-confirm-form") ||
+		!strings.Contains(resp.body, brand) {
+		t.Fatalf("confirm page: %d %.500s", resp.StatusCode, resp.body)
 	}
 	if resp := v.post(link, url.Values{}); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signup/setup" {
 		t.Fatalf("confirm: %d %q %.300s", resp.StatusCode, resp.Header.Get("Location"), resp.body)
+	}
+	if st := v.get("/signup/setup"); st.StatusCode != http.StatusOK || !strings.Contains(st.body, brand) {
+		t.Fatalf("set-up page: %d %.500s", st.StatusCode, st.body)
 	}
 	deadline := time.Now().Add(45 * time.Second)
 	for {

@@ -441,6 +441,25 @@ func (s *Service) Status(ctx context.Context, id int64) (store.Signup, error) {
 	return store.NewSignups(s.pool).ByID(ctx, id)
 }
 
+// Look is the brand the pages of a signup to resellerID's link wear: the reseller's, or the operator's (nil).
+func (s *Service) Look(ctx context.Context, resellerID *int64) (store.Brand, error) {
+	return store.NewBrands(s.pool).Shown(ctx, resellerID)
+}
+
+// LinkLook is the brand of the confirmation page behind raw: its signup's reseller's; the operator's when the link
+// is unknown or spent (the page then only says so).
+func (s *Service) LinkLook(ctx context.Context, raw string) (store.Brand, error) {
+	var reseller *int64
+	if h, ok := tokenHash(raw); ok {
+		sg, err := store.NewSignups(s.pool).Unconfirmed(ctx, h)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return store.Brand{}, err
+		}
+		reseller = sg.ResellerID
+	}
+	return s.Look(ctx, reseller)
+}
+
 // Retry sends a failed signup through set-up again.
 func (s *Service) Retry(ctx context.Context, id int64, ip string) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
