@@ -103,7 +103,12 @@ func TestSignup_BotsBlocklistAndKnownAddresses(t *testing.T) {
 	rAcct, _ := store.NewAccounts(app.pool).ByCustomer(context.Background(), w.reseller.ID)
 	fresh := v.post(w.page, w.form("newcomer@example.com", "newcomer.example"))
 	known := v.post(w.page, w.form(rAcct.Email, "known.example"))
-	if known.StatusCode != fresh.StatusCode || strings.ReplaceAll(known.body, rAcct.Email, "newcomer@example.com") != fresh.body {
+	// The two answers may differ only in the address they repeat (the reseller's brand, its name, can hold the
+	// registered address too, so both addresses are blanked in both answers).
+	blank := func(s string) string {
+		return strings.ReplaceAll(strings.ReplaceAll(s, rAcct.Email, "ADDRESS"), "newcomer@example.com", "ADDRESS")
+	}
+	if known.StatusCode != fresh.StatusCode || blank(known.body) != blank(fresh.body) {
 		t.Fatal("the answer for a registered address differs from a new one")
 	}
 	if n := w.count(`SELECT count(*) FROM signups WHERE lower(email) = lower($1)`, rAcct.Email); n != 0 {
