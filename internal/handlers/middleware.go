@@ -315,11 +315,7 @@ func (h *Handler) loadCustomer(ctx context.Context, p *Principal) error {
 	if p.Effective.CustomerID == nil {
 		return nil
 	}
-	c, err := store.NewCustomers(h.pool).ByID(ctx, *p.Effective.CustomerID)
-	if err != nil {
-		return err
-	}
-	plan, err := store.NewPlans(h.pool).ByID(ctx, c.PlanID)
+	c, plan, err := h.customerAndPlan(ctx, Principal{}, *p.Effective.CustomerID)
 	if err != nil {
 		return err
 	}
