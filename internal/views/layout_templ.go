@@ -197,7 +197,7 @@ func Page(m PageMeta, body templ.Component) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if m.User != nil {
-			templ_7745c5c3_Err = mainNav(m).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = cachedNav{&m}.Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -222,7 +222,7 @@ func Page(m PageMeta, body templ.Component) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = mainNav(m).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = cachedNav{&m}.Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
