@@ -24,6 +24,7 @@ import (
 
 	"portal/internal/auth"
 	"portal/internal/dbtest"
+	"portal/internal/gctune"
 	"portal/internal/handlers"
 	"portal/internal/store"
 	"portal/internal/testenv"
@@ -44,6 +45,7 @@ const password = "load bench password 1"
 // n sites and n mail domains and is the client whose pages are measured.
 func setup(b *testing.B, n, sessions int) *site {
 	b.Helper()
+	gctune.Apply(os.Getenv, 0) // the collector's pace as cmd/portal sets it (GOGC in the environment overrides it)
 	env := testenv.New(b)
 	hasher := auth.NewHasher(8 * 1024)
 	hash, err := hasher.Hash(password)
