@@ -90,7 +90,7 @@ func init() {
 		"For the bank details or any question, write to":                     "Für die Bankverbindung oder bei Fragen schreiben Sie an",
 		"Your provider sends the bank details with the invoice.":             "Ihr Anbieter sendet Ihnen die Bankverbindung mit der Rechnung.",
 		"Record a payment":           "Zahlung erfassen",
-		"Amount (%s, such as 12.50)": "Betrag (%s, mit Punkt, etwa 12.50)",
+		"Amount (%s, such as 12.50)": "Betrag (%s, etwa 12,50)",
 		"Paid on (empty: today)":     "Bezahlt am (leer: heute)",
 		"Record payment":             "Zahlung erfassen",
 		"Cancel with a credit note":  "Mit einer Gutschrift stornieren",
@@ -102,11 +102,11 @@ func init() {
 		"Credit (net, %s)":    "Gutschrift (netto, %s)",
 		"Credit on %s":        "Gutschrift auf %s",
 		"Issue credit note":   "Gutschrift ausstellen",
-		"Enter net amounts such as 12.50. Each line is credited with its own VAT rate; a credit note never exceeds what is left of the invoice.": "Geben Sie Nettobeträge mit Punkt ein, etwa 12.50. Jede Position wird mit ihrem eigenen USt.-Satz gutgeschrieben; eine Gutschrift übersteigt nie den offenen Rest der Rechnung.",
+		"Enter net amounts such as 12.50. Each line is credited with its own VAT rate; a credit note never exceeds what is left of the invoice.": "Geben Sie Nettobeträge ein, etwa 12,50. Jede Position wird mit ihrem eigenen USt.-Satz gutgeschrieben; eine Gutschrift übersteigt nie den offenen Rest der Rechnung.",
 
 		// prices
 		"Prices": "Preise",
-		"Amounts in %s, such as 12.50. Leave a price empty for a plan that is free in that cycle. The setup fee is charged once, on the first invoice.":                                                                                                                      "Beträge in %s, mit Punkt, etwa 12.50. Lassen Sie einen Preis leer, wenn der Tarif in diesem Abrechnungszeitraum kostenlos ist. Die Einrichtungsgebühr wird einmal berechnet, mit der ersten Rechnung.",
+		"Amounts in %s, such as 12.50. Leave a price empty for a plan that is free in that cycle. The setup fee is charged once, on the first invoice.":                                                                                                                      "Beträge in %s, etwa 12,50. Lassen Sie einen Preis leer, wenn der Tarif in diesem Abrechnungszeitraum kostenlos ist. Die Einrichtungsgebühr wird einmal berechnet, mit der ersten Rechnung.",
 		"Wholesale: what a reseller pays you per client and cycle. A reseller's client is charged the wholesale price of the cheapest of your client plans whose limits cover the client's plan; a client plan none covers, the wholesale price of the reseller's own plan.": "Großhandel: was ein Reseller Ihnen pro Kunde und Abrechnungszeitraum zahlt. Für einen Kunden eines Resellers gilt der Großhandelspreis des günstigsten Ihrer Kundentarife, dessen Limits den Tarif des Kunden abdecken; deckt keiner ihn ab, der Großhandelspreis des Tarifs des Resellers.",
 		"Plan":                          "Tarif",
 		"For":                           "Für",
