@@ -56,4 +56,6 @@ func (l Lang) MoneyField(minor int64, currency string) string {
 type Localized interface{ In(Lang) string }
 
 // Money is Lang.Money in ctx's language.
-func Money(ctx context.Context, minor int64, currency string) string { return From(ctx).Money(minor, currency) }
+func Money(ctx context.Context, minor int64, currency string) string {
+	return From(ctx).Money(minor, currency)
+}
