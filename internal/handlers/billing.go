@@ -336,7 +336,7 @@ func (h *Handler) billingSettings(w http.ResponseWriter, r *http.Request) error 
 		days[i] = strconv.Itoa(int(d))
 	}
 	v := views.IssuerFormValues{LegalName: iss.LegalName, Address: iss.Address, Country: iss.Country, TaxID: iss.TaxID,
-		Email: iss.Email, VATRate: billing.FormatMinor(iss.VATRateBP, "EUR"), NumberPrefix: iss.NumberPrefix, Currency: iss.Currency,
+		Email: iss.Email, VATRate: i18n.From(r.Context()).Decimal(iss.VATRateBP, 2), NumberPrefix: iss.NumberPrefix, Currency: iss.Currency,
 		DaysBefore: strconv.Itoa(iss.DaysBefore), PaymentTermsDays: strconv.Itoa(iss.PaymentTermsDays),
 		ReminderDays: strings.Join(days, ", "), SuspendAfterDays: strconv.Itoa(iss.SuspendAfterDays),
 		TerminateAfterDays: strconv.Itoa(iss.TerminateAfterDays), TerminateEnabled: iss.TerminateEnabled,

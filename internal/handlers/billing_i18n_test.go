@@ -150,6 +150,9 @@ func TestBillingAmounts_German(t *testing.T) {
 	if resp := rb.get("/billing/prices"); !strings.Contains(resp.body, `value="1234,50"`) || strings.Contains(resp.body, `value="1234.50"`) {
 		t.Errorf("German prices page does not show the price as 1234,50")
 	}
+	if resp := rb.get("/billing/settings"); !strings.Contains(resp.body, `value="19,00"`) {
+		t.Errorf("German billing settings do not show the VAT rate as 19,00")
+	}
 	invID := rb.subscribeAndBill(c)
 	inv, err := store.NewBilling(app.pool).Invoice(ctx, invID, false)
 	if err != nil {

@@ -132,7 +132,7 @@ func init() {
 		"Country (two letters, e.g. DE)": "Land (zwei Buchstaben, z. B. DE)",
 		"VAT id":                         "USt-IdNr.",
 		"Billing email":                  "E-Mail-Adresse für Rechnungen",
-		"VAT rate in % (such as 19.00)":  "USt.-Satz in % (mit Punkt, etwa 19.00)",
+		"VAT rate in % (such as 19.00)":  "USt.-Satz in % (etwa 19,00)",
 		"Currency (ISO 4217)":            "Währung (ISO 4217)",
 		"Invoice number prefix":          "Präfix der Rechnungsnummer",
 		"Invoices and dunning":           "Rechnungen und Mahnwesen",
