@@ -1,9 +1,11 @@
 package billing
 
 import (
-	"portal/internal/fail"
 	"strconv"
 	"strings"
+
+	"portal/internal/fail"
+	"portal/internal/i18n"
 )
 
 // Money is an amount in a currency's minor units (cents for EUR) with its ISO 4217 code. There are no floats
@@ -12,9 +14,6 @@ type Money struct {
 	Minor    int64
 	Currency string // ISO 4217, upper case, e.g. "EUR"
 }
-
-// minorDigits is the number of minor-unit digits per currency; anything not listed has 2.
-var minorDigits = map[string]int{"JPY": 0, "KRW": 0, "ISK": 0, "HUF": 2, "BHD": 3, "KWD": 3, "OMR": 3, "TND": 3}
 
 // iso4217 are the active ISO 4217 currency codes (funds and precious metals left out): an issuer bills in one.
 var iso4217 = func() map[string]bool {
@@ -33,13 +32,8 @@ var iso4217 = func() map[string]bool {
 // KnownCurrency reports whether code is an active ISO 4217 currency code (upper case).
 func KnownCurrency(code string) bool { return iso4217[code] }
 
-// MinorDigits is how many decimal places currency's minor unit has.
-func MinorDigits(currency string) int {
-	if d, ok := minorDigits[currency]; ok {
-		return d
-	}
-	return 2
-}
+// MinorDigits is how many decimal places currency's minor unit has (the catalogue's table, which writes amounts).
+func MinorDigits(currency string) int { return i18n.MinorDigits(currency) }
 
 // MulDivHalfUp returns a*num/den rounded half away from zero, in integers only. den must be positive.
 // It is the one rounding rule billing uses: tax per line (num = rate in basis points, den = 10000) and
@@ -60,8 +54,13 @@ func MulDivHalfUp(a, num, den int64) int64 {
 	return q
 }
 
-// String formats m with its currency's decimals and code, e.g. "12.34 EUR" or "-0.50 EUR".
+// String formats m with its currency's decimals and code, e.g. "12.34 EUR" or "-0.50 EUR", for logs and the
+// audit trail; people read it as In writes it.
 func (m Money) String() string { return FormatMinor(m.Minor, m.Currency) + " " + m.Currency }
+
+// In writes m in l's notation ("1,234.50 EUR", "1.234,50 €"): passed to a format (a mail's line, a fail message),
+// it is written in the language the text is read in.
+func (m Money) In(l i18n.Lang) string { return l.Money(m.Minor, m.Currency) }
 
 // FormatMinor formats minor units as a plain decimal with the currency's number of digits.
 func FormatMinor(minor int64, currency string) string {
@@ -83,22 +82,27 @@ func FormatMinor(minor int64, currency string) string {
 	return s
 }
 
-// ParseMinor parses a decimal amount typed by a person ("12", "12.5", "12.50") into minor units of currency.
-// It refuses (with a *fail.Error) more decimals than the currency has, signs, exponents and anything that isn't digits and one dot.
+// ParseMinor parses a decimal amount typed by a person into minor units of currency: "12", "12.5", "12.50", and
+// "12,50" as German writes it. The decimal mark is a point or a comma, at most one: thousands separators are
+// refused (in "1.234,50" or "1,234.50" one mark would be read as the other), as are more decimals than the currency
+// has, signs, exponents and anything else. Its errors are *fail.Error.
 func ParseMinor(s, currency string) (int64, error) {
 	s = strings.TrimSpace(s)
 	d := MinorDigits(currency)
-	whole, frac, hasDot := strings.Cut(s, ".")
+	if strings.Count(s, ".")+strings.Count(s, ",") > 1 {
+		return 0, fail.Invalid("Enter the amount with one decimal mark and no thousands separators, such as 1234.50.")
+	}
+	whole, frac, hasDot := strings.Cut(strings.Replace(s, ",", ".", 1), ".")
 	if whole == "" && (!hasDot || frac == "") {
 		return 0, fail.Invalid("Enter an amount such as 12.50.")
 	}
-	if len(frac) > d || (hasDot && frac == "") {
-		return 0, fail.Invalid("Use at most %d decimal places.", d)
-	}
 	for _, c := range whole + frac {
 		if c < '0' || c > '9' {
-			return 0, fail.Invalid("Enter an amount such as 12.50, with digits and a dot only.")
+			return 0, fail.Invalid("Enter an amount such as 12.50, with digits and a decimal mark only.")
 		}
+	}
+	if len(frac) > d || (hasDot && frac == "") {
+		return 0, fail.Invalid("Use at most %d decimal places.", d)
 	}
 	if len(whole) > 12 {
 		return 0, fail.Invalid("That amount is too large.")

@@ -15,10 +15,6 @@ import (
 	"portal/internal/views"
 )
 
-func money(m int64, currency string) string {
-	return billing.Money{Minor: m, Currency: currency}.String()
-}
-
 func dateText(t *time.Time) string {
 	if t == nil {
 		return ""
@@ -34,8 +30,7 @@ func invoiceRows(list []store.Invoice) []views.InvoiceRow {
 			kind = "credit note"
 		}
 		out[i] = views.InvoiceRow{ID: inv.ID, Number: inv.Number, Kind: kind, State: inv.State, Customer: inv.CustomerName,
-			Issued: dateText(inv.IssuedOn), Due: dateText(inv.DueOn), Total: money(inv.TotalMinor, inv.Currency),
-			Open: money(inv.Open(), inv.Currency)}
+			Issued: dateText(inv.IssuedOn), Due: dateText(inv.DueOn), Total: inv.TotalMinor, Open: inv.Open(), Currency: inv.Currency}
 	}
 	return out
 }
@@ -95,12 +90,10 @@ func (h *Handler) invoiceList(w http.ResponseWriter, r *http.Request) error {
 		if t.Kind == store.KindCreditNote {
 			label = "credit notes"
 		}
-		d.Totals = append(d.Totals, views.TotalRow{State: label + " (" + t.Currency + ")", Count: strconv.Itoa(t.Count),
-			Total: money(t.Total, t.Currency), Open: money(t.Open, t.Currency)})
+		d.Totals = append(d.Totals, views.TotalRow{State: label + " (" + t.Currency + ")", Count: int64(t.Count),
+			Total: t.Total, Open: t.Open, Currency: t.Currency})
 	}
-	for _, c := range list.Credit {
-		d.Credit = append(d.Credit, c.String())
-	}
+	d.Credit = amounts(list.Credit)
 	return h.render(w, r, http.StatusOK, "Invoices", views.InvoicesPage(d))
 }
 
@@ -112,16 +105,13 @@ func party(p billing.Party) views.PartyView {
 	return views.PartyView{Name: p.Name, Address: addr, Country: p.Country, TaxID: p.TaxID, Email: p.Email}
 }
 
-func rate(bp int64) string { return billing.FormatMinor(bp, "EUR") + " %" }
-
 // invoiceData turns an invoice into the detail screen's view model.
 func invoiceData(v billing.InvoiceView) views.InvoiceData {
 	d, inv := v.Document, v.Invoice
 	out := views.InvoiceData{ID: inv.ID, Kind: d.Kind, Title: "Invoice", Number: d.Number, Issued: d.IssuedOn.Format(time.DateOnly),
 		Due: d.DueOn.Format(time.DateOnly), Credits: d.Credits, Seller: party(d.Seller), Buyer: party(d.Buyer),
-		Currency: d.Currency, Net: billing.FormatMinor(d.NetMinor, d.Currency), Tax: billing.FormatMinor(d.TaxMinor, d.Currency),
-		Total: billing.FormatMinor(d.TotalMinor, d.Currency), Notes: d.Notes, Hash: inv.Hash, State: inv.State,
-		Paid: money(inv.PaidMinor, inv.Currency), Open: money(inv.Open(), inv.Currency), CanManage: v.CanManage,
+		Currency: d.Currency, Net: d.NetMinor, Tax: d.TaxMinor, Total: d.TotalMinor, Notes: d.Notes, Hash: inv.Hash,
+		State: inv.State, Paid: inv.PaidMinor, Open: inv.Open(), CanManage: v.CanManage,
 		CanPay: v.CanPay, PayOnline: v.PayOnline, CreditNotes: invoiceRows(v.CreditNotes), Errs: views.FieldErrors{}}
 	if d.Kind == billing.KindCreditNote {
 		out.Title = "Credit note"
@@ -130,22 +120,20 @@ func invoiceData(v billing.InvoiceView) views.InvoiceData {
 		out.Period = d.PeriodFrom.Format(time.DateOnly) + " to " + d.PeriodTo.AddDate(0, 0, -1).Format(time.DateOnly)
 	}
 	for i, l := range d.Lines {
-		line := views.DocLineView{Description: l.Description, Quantity: strconv.FormatInt(l.Quantity, 10),
-			Unit: billing.FormatMinor(l.UnitMinor, d.Currency), Net: billing.FormatMinor(l.NetMinor, d.Currency),
-			Rate: rate(l.TaxRateBP), Tax: billing.FormatMinor(l.TaxMinor, d.Currency)}
+		line := views.DocLineView{Description: l.Description, Quantity: l.Quantity, Unit: l.UnitMinor, Net: l.NetMinor,
+			RateBP: l.TaxRateBP, Tax: l.TaxMinor}
 		if i < len(v.Uncredited) && v.Uncredited[i] > 0 && i < maxCreditLines {
-			line.Creditable = billing.FormatMinor(v.Uncredited[i], d.Currency)
+			line.Creditable = v.Uncredited[i]
 			out.Creditable = true
 		}
 		out.Lines = append(out.Lines, line)
 	}
 	for _, t := range d.TaxLines {
-		out.TaxLines = append(out.TaxLines, views.DocTaxView{Rate: rate(t.RateBP), Net: billing.FormatMinor(t.NetMinor, d.Currency),
-			Tax: billing.FormatMinor(t.TaxMinor, d.Currency)})
+		out.TaxLines = append(out.TaxLines, views.DocTaxView{RateBP: t.RateBP, Net: t.NetMinor, Tax: t.TaxMinor})
 	}
 	for _, p := range v.Payments {
 		out.Payments = append(out.Payments, views.PaymentView{Provider: p.Provider, Reference: p.Reference,
-			Amount: money(p.AmountMinor, p.Currency), PaidAt: p.PaidAt.UTC().Format(time.DateOnly)})
+			Amount: p.AmountMinor, Currency: p.Currency, PaidAt: p.PaidAt.UTC().Format(time.DateOnly)})
 	}
 	return out
 }
@@ -276,12 +264,13 @@ func (h *Handler) invoiceCredit(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func priceText(m map[string]store.Price, key string) string {
+// price is the amount of a plan's price, nil when the plan has none of that kind and cycle.
+func price(m map[string]store.Price, key string) *int64 {
 	p, ok := m[key]
 	if !ok {
-		return ""
+		return nil
 	}
-	return billing.FormatMinor(p.AmountMinor, p.Currency)
+	return &p.AmountMinor
 }
 
 // priceList serves GET /billing/prices (admins: the operator's plans; resellers: their own).
@@ -296,15 +285,15 @@ func (h *Handler) renderPrices(w http.ResponseWriter, r *http.Request, status in
 	}
 	out := make([]views.PriceRowView, len(rows))
 	for i, row := range rows {
-		setup := ""
+		var setup *int64
 		for _, k := range []string{"retail/monthly", "retail/yearly"} {
 			if p, ok := row.Prices[k]; ok && p.SetupFeeMinor > 0 {
-				setup = billing.FormatMinor(p.SetupFeeMinor, p.Currency)
+				setup = &p.SetupFeeMinor
 			}
 		}
 		out[i] = views.PriceRowView{PlanID: row.Plan.ID, Plan: row.Plan.Name, Audience: string(row.Plan.Audience) + "s",
-			Monthly: priceText(row.Prices, "retail/monthly"), Yearly: priceText(row.Prices, "retail/yearly"), Setup: setup,
-			WholesaleMonthly: priceText(row.Prices, "wholesale/monthly"), WholesaleYearly: priceText(row.Prices, "wholesale/yearly"),
+			Currency: iss.Currency, Monthly: price(row.Prices, "retail/monthly"), Yearly: price(row.Prices, "retail/yearly"),
+			Setup: setup, WholesaleMonthly: price(row.Prices, "wholesale/monthly"), WholesaleYearly: price(row.Prices, "wholesale/yearly"),
 			Wholesale: row.Plan.ResellerID == nil}
 	}
 	return h.render(w, r, status, "Prices", views.PricesPage(iss.Currency, out, errs))
@@ -347,7 +336,7 @@ func (h *Handler) billingSettings(w http.ResponseWriter, r *http.Request) error 
 		days[i] = strconv.Itoa(int(d))
 	}
 	v := views.IssuerFormValues{LegalName: iss.LegalName, Address: iss.Address, Country: iss.Country, TaxID: iss.TaxID,
-		Email: iss.Email, VATRate: billing.FormatMinor(iss.VATRateBP, "EUR"), NumberPrefix: iss.NumberPrefix, Currency: iss.Currency,
+		Email: iss.Email, VATRate: i18n.From(r.Context()).Decimal(iss.VATRateBP, 2), NumberPrefix: iss.NumberPrefix, Currency: iss.Currency,
 		DaysBefore: strconv.Itoa(iss.DaysBefore), PaymentTermsDays: strconv.Itoa(iss.PaymentTermsDays),
 		ReminderDays: strings.Join(days, ", "), SuspendAfterDays: strconv.Itoa(iss.SuspendAfterDays),
 		TerminateAfterDays: strconv.Itoa(iss.TerminateAfterDays), TerminateEnabled: iss.TerminateEnabled,
@@ -385,7 +374,7 @@ func (h *Handler) customerBillingData(r *http.Request, id int64) (views.Customer
 	if err != nil {
 		return views.CustomerBillingData{}, err
 	}
-	d := views.CustomerBillingData{CustomerID: id, Credit: money(cb.Credit, cb.Currency), LegalName: cb.Profile.LegalName,
+	d := views.CustomerBillingData{CustomerID: id, Credit: cb.Credit, Currency: cb.Currency, LegalName: cb.Profile.LegalName,
 		Address: cb.Profile.Address, Country: cb.Profile.Country, VATID: cb.Profile.VATID, Errs: views.FieldErrors{}}
 	if s := cb.Subscription; s != nil {
 		d.Subscribed, d.Cycle, d.State, d.NextDue = true, s.Cycle, s.State, s.NextDueOn.Format(time.DateOnly)
@@ -478,12 +467,14 @@ func (h *Handler) resellerBilling(r *http.Request) (templ.Component, error) {
 	if err != nil {
 		return nil, err
 	}
-	texts := func(ms []billing.Money) []string {
-		out := make([]string, len(ms))
-		for i, m := range ms {
-			out[i] = m.String()
-		}
-		return out
+	return views.ResellerBillingSummary(amounts(s.Revenue), amounts(s.Open), amounts(s.WholesaleOpen), s.LastBillID, s.LastBillNumber), nil
+}
+
+// amounts hands billing's sums (per currency) to a view, which writes them in the page's language.
+func amounts(ms []billing.Money) []store.Amount {
+	out := make([]store.Amount, len(ms))
+	for i, m := range ms {
+		out[i] = store.Amount{Minor: m.Minor, Currency: m.Currency}
 	}
-	return views.ResellerBillingSummary(texts(s.Revenue), texts(s.Open), texts(s.WholesaleOpen), s.LastBillID, s.LastBillNumber), nil
+	return out
 }

@@ -183,6 +183,14 @@ func TestSignup_PaidPlanWaitsForPayment(t *testing.T) {
 		strings.Contains(setup, `data-testid="setup-pay"`) {
 		t.Fatalf("set-up page without Stripe: want the bank transfer note, not a pay button:\n%s", setup)
 	}
+	if st := v.get("/signup/setup"); !strings.Contains(st.body, "(20.00 EUR)") {
+		t.Errorf("set-up page does not name the amount owed, 20.00 EUR:\n%s", st.body)
+	}
+	v.hdrs["Accept-Language"] = "de-DE"
+	if st := v.get("/signup/setup"); !strings.Contains(st.body, "(20,00 €)") {
+		t.Errorf("German set-up page does not name the amount owed as 20,00 €:\n%s", st.body)
+	}
+	delete(v.hdrs, "Accept-Language")
 	acct, err := store.NewAccounts(app.pool).ByEmail(ctx, email)
 	if err != nil {
 		t.Fatal(err)

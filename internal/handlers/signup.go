@@ -138,7 +138,7 @@ func (h *Handler) signupSetup(w http.ResponseWriter, r *http.Request) error {
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
-			pay = views.SetupPay{InvoiceID: p.InvoiceID, Open: p.Open.String(), Online: p.Online}
+			pay = views.SetupPay{InvoiceID: p.InvoiceID, Open: p.Open.Minor, Currency: p.Open.Currency, Online: p.Online}
 		}
 		if h.sessions.GetInt64(ctx, keyActing) != acct.ID {
 			if err := h.sessions.RenewToken(ctx); err != nil {

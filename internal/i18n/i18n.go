@@ -123,7 +123,8 @@ func (l Lang) Text(msg string) string {
 // T translates msg into ctx's language.
 func T(ctx context.Context, msg string) string { return From(ctx).Text(msg) }
 
-// Tf translates format and formats args into it; arguments of type Msg are translated too.
+// Tf translates format and formats args into it; arguments of type Msg are translated too, and Localized ones
+// (a List, an amount) are written in the language.
 func Tf(ctx context.Context, format string, args ...any) string {
 	return From(ctx).Textf(format, args...)
 }
@@ -142,7 +143,7 @@ func (l Lang) Textf(format string, args ...any) string {
 		switch m := a.(type) {
 		case Msg:
 			s = l.Text(string(m))
-		case List:
+		case Localized: // a List, an amount
 			s = m.In(l)
 		default:
 			continue

@@ -8,12 +8,25 @@ import (
 	"portal/internal/i18n"
 )
 
-// The billing view models carry text as the handlers format it: amounts in billing's plain notation ("1234.50
-// EUR"), days as YYYY-MM-DD and states, kinds and cycles as the words below. These helpers show them in the
-// page's language; what they don't recognise is shown as it came.
+// The billing view models carry amounts as numbers (minor units and a currency, written by Money and the helpers
+// below), days as YYYY-MM-DD and states, kinds and cycles as the words below. These helpers show them in the
+// page's language; a day or word they don't recognise is shown as it came.
 
-// Amount writes an amount ("1234.50 EUR", "19.00 %") in the page's notation: "1.234,50 EUR" in German.
-func Amount(ctx context.Context, s string) string { return i18n.Amount(ctx, s) }
+// moneyNumber writes an amount without its currency, for a column whose heading names it: 1,234.50, 1.234,50.
+func moneyNumber(ctx context.Context, minor int64, currency string) string {
+	return i18n.From(ctx).MoneyNumber(minor, currency)
+}
+
+// moneyField is a price as its form field shows it for editing (1234.50, 1234,50); "" when there is none.
+func moneyField(ctx context.Context, minor *int64, currency string) string {
+	if minor == nil {
+		return ""
+	}
+	return i18n.From(ctx).MoneyField(*minor, currency)
+}
+
+// rate writes a VAT rate in basis points as a percentage with two decimals: 19.00 %, 19,00 %.
+func rate(ctx context.Context, bp int64) string { return i18n.From(ctx).Decimal(bp, 2) + " %" }
 
 // Day writes a YYYY-MM-DD day the page's way: 2 Jan 2026, 02.01.2026.
 func Day(ctx context.Context, s string) string {

@@ -28,5 +28,10 @@ func Date(ctx context.Context, t time.Time) string { return i18n.Date(ctx, t) }
 // DateTime writes t to the minute, in UTC.
 func DateTime(ctx context.Context, t time.Time) string { return i18n.DateTime(ctx, t) }
 
+// Money writes minor units (cents) of an ISO 4217 currency the page's way: 1,234.50 EUR, 1.234,50 €.
+func Money(ctx context.Context, minor int64, currency string) string {
+	return i18n.Money(ctx, minor, currency)
+}
+
 // Lang is the page's language code, for <html lang>.
 func Lang(ctx context.Context) string { return string(i18n.From(ctx)) }
