@@ -14,15 +14,14 @@ import (
 func TestScanPlans_SharedAcrossConnections(t *testing.T) {
 	pool, exec := withPlatformAndPlan(t)
 	ctx := context.Background()
-	exec(`INSERT INTO customers (kind, platform_id, plan_id, name, email, isp_username, state)
-		VALUES ('client', (SELECT id FROM platforms), (SELECT id FROM plans), 'Client', 'c@x.test', 'c', 'active')`)
+	var client int64
+	if err := pool.QueryRow(ctx, `INSERT INTO customers (kind, platform_id, plan_id, name, email, isp_username, state)
+		SELECT 'client', platforms.id, plans.id, 'Client', 'c@x.test', 'c', 'active' FROM platforms, plans RETURNING id`).Scan(&client); err != nil {
+		t.Fatal(err)
+	}
 	exec(`INSERT INTO sites (customer_id, isp_id, domain, state, quota_mb, traffic_mb)
 		SELECT (SELECT id FROM customers), CASE WHEN g % 3 = 0 THEN NULL ELSE g END, 'site' || g || '.test', 'active', 100 + g, -1
 		FROM generate_series(1, 30) g`)
-	var client int64
-	if err := pool.QueryRow(ctx, `SELECT id FROM customers`).Scan(&client); err != nil {
-		t.Fatal(err)
-	}
 	scope := store.Scope{Role: store.RoleClient, CustomerID: client}
 	f := store.ListFilter{PerPage: 100}
 	want, _, err := store.NewSites(pool).List(ctx, scope, f)
