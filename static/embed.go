@@ -15,8 +15,8 @@ import (
 //go:embed css js favicon.svg
 var FS embed.FS
 
-// hashed maps a file's name to its content-hashed name (css/portal.css → css/portal.0123456789ab.css); original
-// maps back. Both are computed once from the embedded files, so a new build changes exactly the changed files' URLs.
+// hashed maps a file's name to its content-hashed address (css/portal.css → /static/css/portal.0123456789ab.css,
+// built once: every page asks for four of them); original maps the hashed name (without /static/) back. Both are computed once from the embedded files, so a new build changes exactly the changed files' URLs.
 var hashed, original = hashNames()
 
 func hashNames() (map[string]string, map[string]string) {
@@ -32,7 +32,7 @@ func hashNames() (map[string]string, map[string]string) {
 		sum := sha256.Sum256(b)
 		ext := path.Ext(p)
 		name := strings.TrimSuffix(p, ext) + "." + hex.EncodeToString(sum[:6]) + ext
-		h[p], o[name] = name, p
+		h[p], o[name] = "/static/"+name, p
 		return nil
 	})
 	return h, o
@@ -41,8 +41,8 @@ func hashNames() (map[string]string, map[string]string) {
 // URL is the address of the static file name (e.g. "css/portal.css") with its content hash, which may be cached
 // for ever. An unknown name gets its plain address.
 func URL(name string) string {
-	if h, ok := hashed[name]; ok {
-		return "/static/" + h
+	if u, ok := hashed[name]; ok {
+		return u
 	}
 	return "/static/" + name
 }

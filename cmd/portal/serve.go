@@ -21,6 +21,7 @@ import (
 	"portal/internal/billing"
 	"portal/internal/billing/stripepay"
 	"portal/internal/factors"
+	"portal/internal/gctune"
 	"portal/internal/handlers"
 	"portal/internal/hosting"
 	"portal/internal/ispapi"
@@ -63,6 +64,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	// The collector's pace (internal/gctune): GOGC=400 unless set, and a soft memory limit that leaves room for the
+	// password hashes running at once (each takes PORTAL_ARGON2_MEMORY_KIB) plus 256 MiB, unless GOMEMLIMIT is set.
+	gogc, memLimit := gctune.Apply(getenv, int64(cfg.Argon2MemoryKiB)*1024*int64(cfg.Argon2Concurrency)+256<<20)
+	log.Info("garbage collector", "gogc", gogc, "memory_limit_mib", memLimit>>20)
 
 	pool, err := openDB(ctx, cfg.DatabaseURL)
 	if err != nil {

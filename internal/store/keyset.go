@@ -105,7 +105,7 @@ func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args 
 		keys = append(keys, Key{})
 		k := &keys[len(keys)-1]
 		dst = append(dest(&list[len(list)-1], dst[:0]), &k.Value, &k.ID, &total)
-		if err := rows.Scan(dst...); err != nil {
+		if err := scanRow(rows, dst); err != nil {
 			rows.Close()
 			return nil, Paging{}, err
 		}

@@ -27,16 +27,18 @@ type SessionRow struct {
 
 // sessionSignedIn reads a signed-in session with its accounts, customer, plan and brand (shownBrand). Each part is
 // the table's own column list (so the tables' own destination lists read it), behind a marker column that names
-// the part.
+// the part. The effective account's part is read only while impersonating: otherwise it is the acting account,
+// which scanSignedIn copies, so the common session reads (and scans) one account, not the same one twice. A
+// session whose effective account is gone reads no row, as when its acting account is.
 var sessionSignedIn = `SELECT s.data, 1 AS acting_, a.*, 1 AS effective_, e.*, 1 AS customer_, cu.*, 1 AS plan_, pl.*, 1 AS brand_, br.*
 	FROM sessions s
 	JOIN LATERAL (SELECT ` + accountCols + ` FROM accounts WHERE accounts.id = s.acting_id) a ON true
-	JOIN LATERAL (SELECT ` + accountCols + ` FROM accounts WHERE accounts.id = s.effective_id) e ON true
-	LEFT JOIN LATERAL (SELECT ` + customerCols + customerFrom + ` WHERE c.id = e.customer_id) cu ON true
-	LEFT JOIN LATERAL (SELECT ` + planCols + ` FROM plans
-		WHERE plans.id = (SELECT plan_id FROM customers WHERE customers.id = e.customer_id)) pl ON true
+	LEFT JOIN LATERAL (SELECT ` + accountCols + ` FROM accounts
+		WHERE accounts.id = s.effective_id AND s.effective_id <> s.acting_id) e ON true
+	LEFT JOIN LATERAL (SELECT ` + customerCols + customerFrom + ` WHERE c.id = CASE WHEN s.effective_id = s.acting_id THEN a.customer_id ELSE e.customer_id END) cu ON true
+	LEFT JOIN LATERAL (SELECT ` + planCols + ` FROM plans WHERE plans.id = cu.plan_id) pl ON true
 	LEFT JOIN LATERAL (` + shownBrand("cu.reseller_id") + `) br ON true
-	WHERE s.token = $1 AND current_timestamp < s.expiry`
+	WHERE s.token = $1 AND current_timestamp < s.expiry AND (s.effective_id = s.acting_id OR e.id IS NOT NULL)`
 
 // Find returns the unexpired session with token. A signed-in session's accounts, customer and plan come in the
 // same statement; a session that is not signed in (or whose accounts are gone) costs a second, plain read.
@@ -88,11 +90,18 @@ func scanSignedIn(rows pgx.Rows, out *SessionRow) error {
 		return nil
 	}
 	dest = append(dest, &out.Data)
-	for k, marker := range []string{"acting_", "effective_"} {
-		if err := at(marker); err != nil {
-			return err
-		}
-		dest = accountDest(&accts[k], dest)
+	if err := at("acting_"); err != nil {
+		return err
+	}
+	dest = accountDest(&accts[0], dest)
+	if err := at("effective_"); err != nil {
+		return err
+	}
+	impersonating := rows.RawValues()[len(dest)] != nil // else the effective account is the acting one
+	if impersonating {
+		dest = accountDest(&accts[1], dest)
+	} else {
+		dest = append(dest, make([]any, len(accountDest(&accts[1], nil)))...)
 	}
 	if err := at("customer_"); err != nil {
 		return err
@@ -118,8 +127,11 @@ func scanSignedIn(rows pgx.Rows, out *SessionRow) error {
 	if len(dest) != len(fds) {
 		return fmt.Errorf("session row: %d columns, %d destinations", len(fds), len(dest))
 	}
-	if err := rows.Scan(dest...); err != nil {
+	if err := scanRow(rows, dest); err != nil {
 		return err
+	}
+	if !impersonating {
+		accts[1] = accts[0]
 	}
 	out.Acting, out.Effective, out.Brand = &accts[0], &accts[1], &b
 	if customer {
