@@ -148,3 +148,6 @@ func (e *Error) Text() Text { return Text{e.Format, e.Args}.orMsg(e.Msg) }
 // ErrReauth refuses an action that needs the acting person to have confirmed their password (and second factor)
 // within the last few minutes. Handlers answer it with the confirmation step, which returns to the same page.
 var ErrReauth = &Error{Status: http.StatusForbidden, Msg: i18n.M("Please confirm it's you first.")}
+
+// Keep returns the message encoded for a database column (i18n.Keep), to be shown later in the reader's language.
+func (t Text) Keep() string { return i18n.Keep(t.Format, t.Args...) }

@@ -123,7 +123,7 @@ func (l Lang) Text(msg string) string {
 // T translates msg into ctx's language.
 func T(ctx context.Context, msg string) string { return From(ctx).Text(msg) }
 
-// Tf translates format and formats args into it; arguments of type Msg are translated too.
+// Tf translates format and formats args into it; arguments of type Msg, List and Kept are translated too.
 func Tf(ctx context.Context, format string, args ...any) string {
 	return From(ctx).Textf(format, args...)
 }
@@ -143,6 +143,8 @@ func (l Lang) Textf(format string, args ...any) string {
 		case Msg:
 			s = l.Text(string(m))
 		case List:
+			s = m.In(l)
+		case Kept:
 			s = m.In(l)
 		default:
 			continue

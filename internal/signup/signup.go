@@ -378,7 +378,7 @@ func (s *Service) Confirm(ctx context.Context, raw, ip string) (int64, error) {
 			return err
 		}
 		if st.ManualApproval {
-			if _, err := store.NewSignups(tx).SetState(ctx, sg.ID, store.SignupApproval, "", "waiting for approval"); err != nil {
+			if _, err := store.NewSignups(tx).SetState(ctx, sg.ID, store.SignupApproval, "", i18n.Keep("waiting for approval")); err != nil {
 				return err
 			}
 			return s.notifyOwner(ctx, tx, sg, func(l i18n.Lang) (string, string) {
@@ -476,7 +476,7 @@ func (s *Service) Retry(ctx context.Context, id int64, ip string) error {
 				return err
 			}
 			if c.State == store.StateFailed {
-				if _, err := store.NewCustomers(tx).SetState(ctx, c.ID, store.StatePending, "retrying", store.StateFailed); err != nil {
+				if _, err := store.NewCustomers(tx).SetState(ctx, c.ID, store.StatePending, i18n.Keep("retrying"), store.StateFailed); err != nil {
 					return err
 				}
 			}
@@ -504,7 +504,7 @@ func (s *Service) Decide(ctx context.Context, id int64, approve bool) error {
 		if approve {
 			return s.start(ctx, tx, id)
 		}
-		_, err = store.NewSignups(tx).SetState(ctx, id, store.SignupRejected, "", "rejected")
+		_, err = store.NewSignups(tx).SetState(ctx, id, store.SignupRejected, "", i18n.Keep("rejected"))
 		if err != nil {
 			return err
 		}
