@@ -107,6 +107,13 @@ func (f Fields) Addf(name, format string, args ...any) {
 	}
 }
 
+// Add records t for field name unless t is empty (a check that passed) or the field already has a message.
+func (f Fields) Add(name string, t Text) {
+	if t.Format != "" {
+		f.Addf(name, t.Format, t.Args...)
+	}
+}
+
 // In returns every field's message in l.
 func (f Fields) In(l i18n.Lang) map[string]string {
 	out := make(map[string]string, len(f))

@@ -123,7 +123,8 @@ func (l Lang) Text(msg string) string {
 // T translates msg into ctx's language.
 func T(ctx context.Context, msg string) string { return From(ctx).Text(msg) }
 
-// Tf translates format and formats args into it; arguments of type Msg, List and Kept are translated too.
+// Tf translates format and formats args into it; arguments of type Msg, List and Kept (any with an In(Lang) method,
+// such as a fail.Text) are translated too.
 func Tf(ctx context.Context, format string, args ...any) string {
 	return From(ctx).Textf(format, args...)
 }
@@ -142,9 +143,7 @@ func (l Lang) Textf(format string, args ...any) string {
 		switch m := a.(type) {
 		case Msg:
 			s = l.Text(string(m))
-		case List:
-			s = m.In(l)
-		case Kept:
+		case interface{ In(Lang) string }: // List, Kept, a fail.Text
 			s = m.In(l)
 		default:
 			continue

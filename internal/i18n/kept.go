@@ -9,8 +9,8 @@ import (
 
 // Keep encodes a message for a database column, to be shown later in the reader's language (a record's state
 // detail, a signup's progress): the English format and its arguments, as JSON. Strings and numbers are kept as
-// they are; Msg, List and Kept arguments (the detail of another record) are kept as messages and translated where
-// shown. Read it back with Kept.
+// they are; Msg, List, Kept (the detail of another record) and fail.Text arguments are kept as messages and
+// translated where shown. Read it back with Kept.
 func Keep(format string, args ...any) string {
 	b, err := json.Marshal(keep(format, args))
 	if err != nil { // every value keep makes marshals
@@ -39,6 +39,10 @@ func keep(format string, args []any) kept {
 				k.A = append(k.A, d)
 			} else {
 				k.A = append(k.A, string(v))
+			}
+		case interface{ Keep() string }: // a fail.Text
+			if d, ok := Kept(v.Keep()).decode(); ok {
+				k.A = append(k.A, d)
 			}
 		case string, int, int64, int32, uint, uint64, float64:
 			k.A = append(k.A, v)

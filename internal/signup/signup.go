@@ -205,9 +205,7 @@ func (s *Service) Submit(ctx context.Context, slug string, in Form) error {
 	} else if s.Blocked[email[strings.LastIndexByte(email, '@')+1:]] {
 		f.Addf("email", "Signups with addresses of this email provider are not accepted. Please use another address.")
 	}
-	if msg := auth.CheckNew(in.Password); msg != "" {
-		f.Addf("password", msg)
-	}
+	f.Add("password", auth.CheckNew(in.Password))
 	domain, err := ispapi.NormalizeDomain(in.Domain)
 	if err != nil || strings.Count(domain, ".") < 1 {
 		f.Addf("domain", "Enter a domain name like example.com.")

@@ -100,9 +100,7 @@ func (c Creatable) check(d CustomerDraft) (NewCustomer, error) {
 	}
 	switch d.Access {
 	case "password":
-		if msg := auth.CheckNew(d.Password); msg != "" {
-			errs.Addf("password", msg)
-		}
+		errs.Add("password", auth.CheckNew(d.Password))
 	case "invite":
 		if d.Password != "" {
 			errs.Addf("password", "Leave the password empty when inviting: the owner chooses it.")

@@ -258,13 +258,9 @@ func (s *Service) ownMarker(ctx context.Context, db store.DBTX, c store.Customer
 func CheckContact(kind store.Role, name, company, email string) (string, string, string, fail.Fields) {
 	errs := fail.Fields{}
 	name, msg := ispapi.CleanText(name, ispapi.MaxContactName, true)
-	if msg != "" {
-		errs.Addf("name", msg)
-	}
+	errs.Add("name", msg)
 	company, msg = ispapi.CleanText(company, ispapi.MaxCompanyName, false)
-	if msg != "" {
-		errs.Addf("company", msg)
-	}
+	errs.Add("company", msg)
 	email = strings.TrimSpace(email)
 	if e, err := ispapi.NormalizeEmail(email); err != nil || len(e) > ispapi.MaxEmail {
 		errs.Addf("email", "Enter a valid email address.")
