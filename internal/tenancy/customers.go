@@ -47,7 +47,11 @@ func (s *Service) Create(ctx context.Context, in NewCustomer) (store.Customer, e
 			return err
 		}
 		if plan.Audience != in.Kind {
-			return fail.Invalid("That plan is not for %ss.", in.Kind)
+			who := i18n.Msg(i18n.M("clients"))
+			if in.Kind == store.RoleReseller {
+				who = i18n.Msg(i18n.M("resellers"))
+			}
+			return fail.Invalid("That plan is not for %s.", who)
 		}
 		if in.ResellerID != nil {
 			r, err := store.NewCustomers(tx).Lock(ctx, *in.ResellerID)
