@@ -12,16 +12,23 @@ import (
 	"portal/internal/store"
 )
 
-// TestStateDetail_German: why a record waits is stored once and read in each reader's language: a German reseller
-// creating a client while the platform is down gets the flash and the client's page in German, an English reader
-// of the same row gets English, and a row stored in English before details were kept still shows as it was.
-func TestStateDetail_German(t *testing.T) {
+// germanReseller is a reseller with a client plan, signed in with a German browser.
+func germanReseller(t *testing.T) (*testApp, store.Plan, *browser) {
+	t.Helper()
 	app := newApp(t)
 	r := app.customer(store.RoleReseller, nil, "r@example.com")
 	plan := app.plan(&r, store.RoleClient, "Small", unlimited)
 	de := app.browser()
 	de.hdrs["Accept-Language"] = "de"
 	de.mustLogin("r@example.com", pw, "/reseller")
+	return app, plan, de
+}
+
+// TestStateDetail_German: why a record waits is stored once and read in each reader's language: a German reseller
+// creating a client while the platform is down gets the flash and the client's page in German, an English reader
+// of the same row gets English, and a row stored in English before details were kept still shows as it was.
+func TestStateDetail_German(t *testing.T) {
+	app, plan, de := germanReseller(t)
 
 	app.sim.SetFault("", ispsim.Fault{Kind: ispsim.FaultDown})
 	_ = app.isp.Close(context.Background()) // drop the cached session so the create must reach ISPConfig
@@ -87,12 +94,7 @@ func TestSiteStateDetail_German(t *testing.T) {
 
 // TestLengthMessages_German: the length rules name their limit as a number in the reader's language.
 func TestLengthMessages_German(t *testing.T) {
-	app := newApp(t)
-	r := app.customer(store.RoleReseller, nil, "r@example.com")
-	plan := app.plan(&r, store.RoleClient, "Small", unlimited)
-	de := app.browser()
-	de.hdrs["Accept-Language"] = "de"
-	de.mustLogin("r@example.com", pw, "/reseller")
+	_, plan, de := germanReseller(t)
 	form := customerForm(strings.Repeat("n", 65), "long@example.com", "longname", plan.ID)
 	form.Set("password", "short")
 	resp := de.post("/reseller/clients", form)
