@@ -239,9 +239,9 @@ func (s *Service) removeChecked(ctx context.Context, a Actor, kind store.Kind, i
 	return platformErr(err)
 }
 
-// CheckMailboxPassword returns an empty Text when password may become a mailbox password, otherwise the message for its
-// field: the portal's password rules, and only characters ISO-8859-1 can represent (ISPConfig converts the
-// password to ISO-8859-1 before hashing it, so any other character would silently become "?").
+// CheckMailboxPassword returns an empty Text when password may become a mailbox password, otherwise the message
+// for its field: the portal's password rules, and only characters ISO-8859-1 can represent (ISPConfig converts
+// the password to ISO-8859-1 before hashing it, so any other character would silently become "?").
 func CheckMailboxPassword(password string) fail.Text {
 	if m := auth.CheckNew(password); m.Format != "" {
 		return m

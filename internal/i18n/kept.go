@@ -43,6 +43,8 @@ func keep(format string, args []any) kept {
 		case interface{ Keep() string }: // a fail.Text
 			if d, ok := Kept(v.Keep()).decode(); ok {
 				k.A = append(k.A, d)
+			} else {
+				k.A = append(k.A, fmt.Sprint(v))
 			}
 		case string, int, int64, int32, uint, uint64, float64:
 			k.A = append(k.A, v)
@@ -90,11 +92,10 @@ func decode(b []byte) (kept, bool) {
 		var a any
 		switch {
 		case bytes.HasPrefix(raw, []byte("{")):
-			n, ok := decode(raw)
-			if !ok {
-				return kept{}, false
+			a = "" // an empty Msg or List is kept as {}
+			if n, ok := decode(raw); ok {
+				a = n
 			}
-			a = n
 		default:
 			dec := json.NewDecoder(bytes.NewReader(raw))
 			dec.UseNumber()

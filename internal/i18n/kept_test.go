@@ -19,6 +19,7 @@ func TestKept(t *testing.T) {
 		{Kept(Keep("retrying")).In(De), "erneuter Versuch"},
 		{Kept(Keep("%s: %s", Msg("failed"), List{"pending", "active"})).In(De), "fehlgeschlagen: ausstehend, aktiv"},
 		{Kept(Keep("%d of %d", 3, int64(4))).In(En), "3 of 4"},
+		{Kept(Keep("%s|%s|%s", Msg(""), List{}, "x")).In(De), "||x"},
 		// Rows written before: plain English (even one that looks a little like JSON) shows as it is.
 		{Kept("ISPConfig is not reachable; retrying automatically").In(De), "ISPConfig is not reachable; retrying automatically"},
 		{Kept(`{"m": broken`).In(De), `{"m": broken`},
