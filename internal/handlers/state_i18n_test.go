@@ -49,6 +49,10 @@ func TestStateDetail_German(t *testing.T) {
 	if strings.Contains(page.body, "not reachable") {
 		t.Error("the German page shows the English reason")
 	}
+	// A refusal naming the state names it in German too.
+	if resp := de.post(resp.Header.Get("Location")+"/suspend", nil); !strings.Contains(resp.body, "(dieser ist ausstehend)") {
+		t.Errorf("suspending a pending client: %d, want the state in German:\n%.2000s", resp.StatusCode, resp.body)
+	}
 
 	en := app.browser()
 	en.mustLogin("r@example.com", pw, "/reseller")

@@ -87,7 +87,7 @@ func (s *Service) MoveDomain(ctx context.Context, a Actor, id int64, customer st
 				return err
 			}
 			if e.State != store.StateActive || e.ISPID == nil || e.CustomerID != source.ID {
-				return fail.Conflict("This domain can't be moved while it is %s.", e.State)
+				return fail.Conflict("This domain can't be moved while it is %s.", i18n.Msg(e.State))
 			}
 			// The current owner gives the entry up: that is a change for it too, refused while it is suspended.
 			if cur, err := store.NewCustomers(tx).ByID(ctx, source.ID); err != nil {

@@ -328,7 +328,7 @@ func (s *Service) change(ctx context.Context, a Actor, kind store.Kind, id int64
 			return err
 		}
 		if t.ref.State != store.StateActive || t.ref.ISPID == nil {
-			return fail.Conflict("This can't be changed while it is %s.", t.ref.State)
+			return fail.Conflict("This can't be changed while it is %s.", i18n.Msg(t.ref.State))
 		}
 		if err := s.reachable(t.owner.client.PlatformID); err != nil {
 			return err

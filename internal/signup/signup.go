@@ -497,7 +497,7 @@ func (s *Service) Decide(ctx context.Context, id int64, approve bool) error {
 			return err
 		}
 		if sg.State != store.SignupApproval {
-			return fail.Conflict("This signup is not waiting for approval (it is %s).", sg.State)
+			return fail.Conflict("This signup is not waiting for approval (it is %s).", i18n.Msg(strings.ReplaceAll(sg.State, "_", " ")))
 		}
 		if approve {
 			return s.start(ctx, tx, id)
