@@ -117,7 +117,7 @@ func adminCmd(ctx context.Context, args []string, getenv func(string) string, st
 	generated := password == ""
 	if generated {
 		password = generatePassword()
-	} else if msg := auth.CheckNew(password); msg != "" {
+	} else if msg := auth.CheckNew(password); msg.Format != "" {
 		return fmt.Errorf("password from stdin: %s", msg)
 	}
 	pool, err := openDB(ctx, cfg.DatabaseURL)

@@ -128,8 +128,8 @@ func (s *Service) link(path, raw string) string { return s.baseURL + path + raw 
 // checkPassword validates a new password and its confirmation as form fields.
 func checkPassword(password, confirm string) error {
 	f := fail.Fields{}
-	if msg := auth.CheckNew(password); msg != "" {
-		f.Addf("password", msg)
+	if msg := auth.CheckNew(password); msg.Format != "" {
+		f.Add("password", msg)
 	} else if password != confirm {
 		f.Addf("confirm_password", "The two passwords differ.")
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"portal/internal/i18n"
 	"runtime"
 	"strings"
 	"sync"
@@ -13,6 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
+
+	"portal/internal/fail"
+	"portal/internal/i18n"
 )
 
 // Hasher hashes passwords with fixed argon2id parameters.
@@ -114,16 +116,16 @@ const (
 	MaxPasswordLen = 256
 )
 
-// CheckNew returns a user-facing reason why password may not be used as a new password, or "".
-func CheckNew(password string) string {
+// CheckNew returns a user-facing reason why password may not be used as a new password, or an empty Text.
+func CheckNew(password string) fail.Text {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case !utf8.ValidString(password):
-		return i18n.M("The password contains invalid characters.")
+		return fail.Text{Format: i18n.M("The password contains invalid characters.")}
 	case n < MinPasswordLen:
-		return i18n.M("Use at least 12 characters.") // MinPasswordLen
+		return fail.Text{Format: i18n.M("Use at least %d characters."), Args: []any{MinPasswordLen}}
 	case len(password) > MaxPasswordLen:
-		return i18n.M("Use at most 256 bytes.") // MaxPasswordLen
+		return fail.Text{Format: i18n.M("Use at most %d bytes."), Args: []any{MaxPasswordLen}}
 	}
-	return ""
+	return fail.Text{}
 }

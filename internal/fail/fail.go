@@ -107,6 +107,13 @@ func (f Fields) Addf(name, format string, args ...any) {
 	}
 }
 
+// Add records t for field name unless t is empty (a check that passed) or the field already has a message.
+func (f Fields) Add(name string, t Text) {
+	if t.Format != "" {
+		f.Addf(name, t.Format, t.Args...)
+	}
+}
+
 // In returns every field's message in l.
 func (f Fields) In(l i18n.Lang) map[string]string {
 	out := make(map[string]string, len(f))
@@ -148,3 +155,6 @@ func (e *Error) Text() Text { return Text{e.Format, e.Args}.orMsg(e.Msg) }
 // ErrReauth refuses an action that needs the acting person to have confirmed their password (and second factor)
 // within the last few minutes. Handlers answer it with the confirmation step, which returns to the same page.
 var ErrReauth = &Error{Status: http.StatusForbidden, Msg: i18n.M("Please confirm it's you first.")}
+
+// Keep returns the message encoded for a database column (i18n.Keep), to be shown later in the reader's language.
+func (t Text) Keep() string { return i18n.Keep(t.Format, t.Args...) }

@@ -163,8 +163,8 @@ func (h *Handler) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer release()
 	errs := views.FieldErrors{}
-	if msg := auth.CheckNew(f["new_password"]); msg != "" {
-		errs["new_password"] = i18n.T(ctx, msg)
+	if msg := auth.CheckNew(f["new_password"]); msg.Format != "" {
+		errs["new_password"] = msg.In(i18n.From(ctx))
 	} else if f["new_password"] != f["confirm_password"] {
 		errs["confirm_password"] = i18n.T(ctx, "The two new passwords differ.")
 	}

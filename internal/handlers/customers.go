@@ -155,9 +155,9 @@ func (h *Handler) flashState(r *http.Request, c store.Customer) {
 	case store.StateActive:
 		h.flash(r, "%s is set up.", c.Name)
 	case store.StatePending:
-		h.flash(r, "%s is recorded; the hosting platform has not confirmed it yet (%s).", c.Name, c.StateDetail)
+		h.flash(r, "%s is recorded; the hosting platform has not confirmed it yet (%s).", c.Name, i18n.Kept(c.StateDetail))
 	case store.StateFailed:
-		h.flash(r, "%s could not be set up: %s", c.Name, c.StateDetail)
+		h.flash(r, "%s could not be set up: %s", c.Name, i18n.Kept(c.StateDetail))
 	default:
 		h.flash(r, "%s: %s", c.Name, i18n.Msg(c.State))
 	}
@@ -305,7 +305,7 @@ func (h *Handler) customerSuspend(suspend bool) func(http.ResponseWriter, *http.
 		case store.SuspensionNone:
 			h.flash(r, "Unsuspended: everything is back as it was.")
 		default:
-			h.flash(r, "Recorded; the hosting platform is being updated (%s).", c.StateDetail)
+			h.flash(r, "Recorded; the hosting platform is being updated (%s).", i18n.Kept(c.StateDetail))
 		}
 		redirect(w, r, fmt.Sprintf("/customers/%d", c.ID))
 		return nil

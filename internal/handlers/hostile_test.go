@@ -30,7 +30,7 @@ func checkCallValues(t *testing.T, app *testApp, what string) {
 			if !ok {
 				continue
 			}
-			if m := ispapi.CheckText(v, 255); m != "" {
+			if m := ispapi.CheckText(v, 255); m.Format != "" {
 				t.Errorf("%s: %s sent %s=%q (%s)", what, c.Function, key, v, m)
 			}
 		}

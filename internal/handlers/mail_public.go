@@ -49,8 +49,8 @@ func (h *Handler) mailboxPasswordSubmit(w http.ResponseWriter, r *http.Request) 
 		return userErr(http.StatusTooManyRequests, "Too many attempts. Wait a minute and try again.")
 	}
 	errs := views.FieldErrors{}
-	if m := hosting.CheckMailboxPassword(f["new_password"]); m != "" {
-		errs["new_password"] = i18n.T(ctx, m)
+	if m := hosting.CheckMailboxPassword(f["new_password"]); m.Format != "" {
+		errs["new_password"] = m.In(i18n.From(ctx))
 	} else if f["new_password"] != f["confirm_password"] {
 		errs["confirm_password"] = i18n.T(ctx, "The two new passwords differ.")
 	}

@@ -259,6 +259,16 @@ func TestSignup_FailureVisibleAndRetried(t *testing.T) {
 	if list := r.get("/reseller/signups"); !strings.Contains(list.body, "already used") || !strings.Contains(list.body, `data-testid="signup-retry"`) {
 		t.Fatal("the reseller does not see the failure")
 	}
+	// The stored reason reads in German for German readers: the visitor and the reseller.
+	const reason = "das Hosting-Konto konnte nicht eingerichtet werden: der Benutzername wird auf der Hosting-Plattform bereits von jemand anderem verwendet"
+	v.hdrs["Accept-Language"], r.hdrs["Accept-Language"] = "de", "de"
+	if page := v.get("/signup/setup"); !strings.Contains(page.body, "Die Einrichtung wurde nicht abgeschlossen: "+reason) {
+		t.Errorf("German set-up page lacks the German reason:\n%s", page.body)
+	}
+	if list := r.get("/reseller/signups"); !strings.Contains(list.body, reason) {
+		t.Error("German signup list lacks the German reason")
+	}
+	delete(v.hdrs, "Accept-Language")
 	if err := app.isp.DeleteClient(context.Background(), *stranger.ISPClientID); err != nil {
 		t.Fatal(err)
 	}

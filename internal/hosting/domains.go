@@ -87,7 +87,7 @@ func (s *Service) MoveDomain(ctx context.Context, a Actor, id int64, customer st
 				return err
 			}
 			if e.State != store.StateActive || e.ISPID == nil || e.CustomerID != source.ID {
-				return fail.Conflict("This domain can't be moved while it is %s.", e.State)
+				return fail.Conflict("This domain can't be moved while it is %s.", i18n.Msg(e.State))
 			}
 			// The current owner gives the entry up: that is a change for it too, refused while it is suspended.
 			if cur, err := store.NewCustomers(tx).ByID(ctx, source.ID); err != nil {
@@ -107,7 +107,7 @@ func (s *Service) MoveDomain(ctx context.Context, a Actor, id int64, customer st
 			if err := s.reachable(target.client.PlatformID); err != nil {
 				return err
 			}
-			if err := store.NewDomains(tx).SetOwner(ctx, id, targetID, store.StatePending, "moving from "+source.Name); err != nil {
+			if err := store.NewDomains(tx).SetOwner(ctx, id, targetID, store.StatePending, i18n.Keep("moving from %s", source.Name)); err != nil {
 				return err
 			}
 			return transferClaim(ctx, tx, entry.Domain, source.ID, targetID)
@@ -125,7 +125,7 @@ func (s *Service) MoveDomain(ctx context.Context, a Actor, id int64, customer st
 				// The move may have happened: move it back (moving is idempotent) so both sides agree again.
 				if uerr := isp.MoveDomain(cleanup, *entry.ISPID, *source.ISPClientID); uerr != nil {
 					_, _ = store.NewObjects(conn).SetState(cleanup, store.KindDomain, id, store.StateFailed,
-						"the move was not confirmed and moving it back failed; check its owner", nil, store.StatePending)
+						i18n.Keep("the move was not confirmed and moving it back failed; check its owner"), nil, store.StatePending)
 					return err
 				}
 			}

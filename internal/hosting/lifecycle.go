@@ -235,7 +235,7 @@ func (s *Service) outcome(ctx context.Context, conn *pgxpool.Conn, isp tenancy.I
 	case errors.As(addErr, &me) && me.ID > 0:
 		if err := spec.remove(ctx, isp, me.ID); err != nil {
 			_, _ = objects.SetState(ctx, n.kind, id, store.StateFailed,
-				"the hosting platform stored different values and removing it there failed; delete it to try again", &me.ID, store.StatePending)
+				i18n.Keep("the hosting platform stored different values and removing it there failed; delete it to try again"), &me.ID, store.StatePending)
 			return addErr
 		}
 		s.forget(ctx, conn, n.kind, id)
@@ -275,11 +275,11 @@ func (s *Service) unsettled(ctx context.Context, conn *pgxpool.Conn, kind store.
 	if err := store.NewObjects(conn).KeepPending(ctx, kind, id, ispID, ""); err != nil {
 		return err
 	}
-	s.settleLater(ctx, conn, kind, id, "the hosting platform's answer was lost; checking again")
+	s.settleLater(ctx, conn, kind, id, i18n.Keep("the hosting platform's answer was lost; checking again"))
 	return errUnsettled
 }
 
-// settleLater says on the row why it is being checked again and queues its settle job (on the lock's connection).
+// settleLater says on the row why it is being checked again (why is kept with i18n.Keep) and queues its settle job (on the lock's connection).
 // A job that could not be queued is found by the periodic settle.
 func (s *Service) settleLater(ctx context.Context, conn *pgxpool.Conn, kind store.Kind, id int64, why string) {
 	ctx = context.WithoutCancel(ctx)
@@ -328,7 +328,7 @@ func (s *Service) change(ctx context.Context, a Actor, kind store.Kind, id int64
 			return err
 		}
 		if t.ref.State != store.StateActive || t.ref.ISPID == nil {
-			return fail.Conflict("This can't be changed while it is %s.", t.ref.State)
+			return fail.Conflict("This can't be changed while it is %s.", i18n.Msg(t.ref.State))
 		}
 		if err := s.reachable(t.owner.client.PlatformID); err != nil {
 			return err
@@ -346,7 +346,7 @@ func (s *Service) change(ctx context.Context, a Actor, kind store.Kind, id int64
 		if (ambiguous(err) || isMismatch(err)) && kinds[kind].refresh != nil {
 			// The change may or may not have been applied (or was stored otherwise): the settle job reads the
 			// object back and records what ISPConfig has.
-			s.settleLater(ctx, conn, kind, id, "the last change was not confirmed; checking again")
+			s.settleLater(ctx, conn, kind, id, i18n.Keep("the last change was not confirmed; checking again"))
 		}
 		return err
 	})
@@ -415,7 +415,7 @@ func (s *Service) removeLocked(ctx context.Context, conn *pgxpool.Conn, kind sto
 		if ambiguous(err) {
 			// ISPConfig may have deleted it: the row stays deleting, and the settle job deletes again (deleting is
 			// idempotent) until it knows.
-			s.settleLater(ctx, conn, kind, id, "the hosting platform's answer was lost; deleting again")
+			s.settleLater(ctx, conn, kind, id, i18n.Keep("the hosting platform's answer was lost; deleting again"))
 			return errUnsettled
 		}
 		if err != nil {

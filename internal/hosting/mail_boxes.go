@@ -78,12 +78,8 @@ func (s *Service) CreateMailbox(ctx context.Context, a Actor, domainID int64, in
 	errs := fail.Fields{}
 	email := localPart(in.Local, d.Domain, "local", errs)
 	name, msg := ispapi.CleanText(in.Name, ispapi.MaxMailboxName, false)
-	if msg != "" {
-		errs.Addf("name", msg)
-	}
-	if m := CheckMailboxPassword(in.Password); m != "" {
-		errs.Addf("password", m)
-	}
+	errs.Add("name", msg)
+	errs.Add("password", CheckMailboxPassword(in.Password))
 	quota := mailboxQuota(in.QuotaMB, errs)
 	if err := errs.Err(); err != nil {
 		s.audit(ctx, a, "mailbox.create", store.KindMailbox, 0, err, in.Local+"@"+d.Domain)
@@ -141,8 +137,8 @@ func (s *Service) SetMailboxPassword(ctx context.Context, a Actor, id int64, pas
 		return err
 	}
 	label := fmt.Sprintf("mailbox %d", id)
-	if m := CheckMailboxPassword(password); m != "" {
-		err := fail.Field("password", "New password: %s", i18n.Msg(m))
+	if m := CheckMailboxPassword(password); m.Format != "" {
+		err := fail.Field("password", "New password: %s", m)
 		s.audit(ctx, a, "mailbox.password", store.KindMailbox, id, err, label)
 		return err
 	}
@@ -243,14 +239,14 @@ func (s *Service) removeChecked(ctx context.Context, a Actor, kind store.Kind, i
 	return platformErr(err)
 }
 
-// CheckMailboxPassword returns "" when password may become a mailbox password, otherwise the message for its
-// field: the portal's password rules, and only characters ISO-8859-1 can represent (ISPConfig converts the
-// password to ISO-8859-1 before hashing it, so any other character would silently become "?").
-func CheckMailboxPassword(password string) string {
-	if m := auth.CheckNew(password); m != "" {
+// CheckMailboxPassword returns an empty Text when password may become a mailbox password, otherwise the message
+// for its field: the portal's password rules, and only characters ISO-8859-1 can represent (ISPConfig converts
+// the password to ISO-8859-1 before hashing it, so any other character would silently become "?").
+func CheckMailboxPassword(password string) fail.Text {
+	if m := auth.CheckNew(password); m.Format != "" {
 		return m
 	}
-	return ispapi.MailPasswordProblem(password)
+	return fail.Text{Format: ispapi.MailPasswordProblem(password)}
 }
 
 // MailboxPasswordError is every failure of the public mailbox password change that the user must not tell apart:
@@ -286,8 +282,8 @@ const LockoutScope = "mailbox.page"
 // apart, or a field error for new_password. Rate limits are the caller's.
 func (s *Service) ChangeMailboxPassword(ctx context.Context, in MailboxPasswordChange) (int64, error) {
 	newPassword := in.New
-	if m := CheckMailboxPassword(newPassword); m != "" {
-		return 0, fail.Field("new_password", "%s", i18n.Msg(m))
+	if m := CheckMailboxPassword(newPassword); m.Format != "" {
+		return 0, fail.Field("new_password", m.Format, m.Args...)
 	}
 	addr := ispapi.CanonicalAddress(in.Email)
 	key := store.AttemptKey(addr)

@@ -19,7 +19,7 @@ import (
 // functions, the views' wrappers around them, the user-facing error constructors, whose formats are translated
 // where errors are shown, and the handlers' own messages: refusals (userErr), flashes and page titles (h.render).
 var messageArgs = map[string]int{
-	"i18n.T": 1, "i18n.Tf": 1, "i18n.Ts": 1, "Ts": 1, "i18n.M": 0, "T": 1, "Tf": 1, "M": 0,
+	"i18n.T": 1, "i18n.Tf": 1, "i18n.Ts": 1, "Ts": 1, "i18n.M": 0, "T": 1, "Tf": 1, "M": 0, "i18n.Keep": 0,
 	"fail.New": 1, "fail.Field": 1, "fail.Invalid": 0, "fail.Conflict": 0, "fail.Forbidden": 0, "fail.Platform": 0,
 	".Text": 0, ".Textf": 0, ".Addf": 1,
 	"userErr": 1, ".flash": 1, ".render": 3, ".mailboxDone": 3,

@@ -124,7 +124,7 @@ func (l Lang) Text(msg string) string {
 func T(ctx context.Context, msg string) string { return From(ctx).Text(msg) }
 
 // Tf translates format and formats args into it; arguments of type Msg are translated too, and Localized ones
-// (a List, an amount) are written in the language.
+// (a List, a Kept message, a fail.Text, an amount) are written in the language.
 func Tf(ctx context.Context, format string, args ...any) string {
 	return From(ctx).Textf(format, args...)
 }
@@ -143,7 +143,7 @@ func (l Lang) Textf(format string, args ...any) string {
 		switch m := a.(type) {
 		case Msg:
 			s = l.Text(string(m))
-		case Localized: // a List, an amount
+		case Localized: // a List, Kept, a fail.Text, an amount
 			s = m.In(l)
 		default:
 			continue

@@ -29,7 +29,7 @@ func FuzzCheckText(f *testing.F) {
 			return
 		}
 		msg := CheckText(s, max)
-		if msg != "" {
+		if msg.Format != "" {
 			return
 		}
 		// Accepted text survives ISPConfig's STRIPTAGS/STRIPNL unchanged and fits the column.
@@ -41,7 +41,7 @@ func FuzzCheckText(f *testing.F) {
 				t.Fatalf("CheckText accepted forbidden rune %U in %q", r, s)
 			}
 		}
-		if c, m := CleanText(s, max, false); m != "" || c != strings.TrimSpace(s) {
+		if c, m := CleanText(s, max, false); m.Format != "" || c != strings.TrimSpace(s) {
 			t.Fatalf("CleanText disagrees with CheckText on %q: %q %q", s, c, m)
 		}
 	})

@@ -1,13 +1,14 @@
 package ispapi
 
 import (
-	"portal/internal/i18n"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"portal/internal/fail"
+	"portal/internal/i18n"
 )
 
 // Column widths (in characters; ISPConfig's tables are utf8mb4) of the free-text fields the portal writes. MySQL in
@@ -27,28 +28,28 @@ const KeyTextInvalid = "text_error_invalid"
 // KeyPasswordLatin1 is the local key for a mailbox password with characters outside ISO-8859-1.
 const KeyPasswordLatin1 = "password_error_latin1"
 
-// CheckText returns "" when s (already trimmed by the caller, or not: surrounding spaces are allowed and counted)
-// can be stored unchanged in an ISPConfig VARCHAR column of max characters whose form filters are STRIPTAGS and
-// STRIPNL, otherwise a message safe to show next to the field. Refused: invalid UTF-8; control characters (NUL,
+// CheckText returns an empty Text when s (already trimmed by the caller, or not: surrounding spaces are allowed and
+// counted) can be stored unchanged in an ISPConfig VARCHAR column of max characters whose form filters are STRIPTAGS
+// and STRIPNL, otherwise a message safe to show next to the field (fail.Fields.Addf(field, t.Format, t.Args...)). Refused: invalid UTF-8; control characters (NUL,
 // line breaks, tabs, DEL, C1) and the invisible characters that reorder or hide text (bidi overrides and isolates,
 // line and paragraph separators, zero-width characters, soft hyphen, BOM); "<" and ">", because STRIPTAGS
 // deletes anything that looks like markup; and more than max characters.
-func CheckText(s string, max int) string {
+func CheckText(s string, max int) fail.Text {
 	if !utf8.ValidString(s) {
-		return i18n.M("This contains invalid characters.")
+		return fail.Text{Format: i18n.M("This contains invalid characters.")}
 	}
 	for _, r := range s {
 		if forbiddenRune(r) {
-			return i18n.M("Line breaks, control characters and invisible characters are not allowed.")
+			return fail.Text{Format: i18n.M("Line breaks, control characters and invisible characters are not allowed.")}
 		}
 		if r == '<' || r == '>' {
-			return i18n.M("Remove < and >: the hosting platform deletes anything that looks like markup.")
+			return fail.Text{Format: i18n.M("Remove < and >: the hosting platform deletes anything that looks like markup.")}
 		}
 	}
 	if utf8.RuneCountInString(s) > max {
-		return "Use at most " + strconv.Itoa(max) + " characters."
+		return fail.Text{Format: i18n.M("Use at most %d characters."), Args: []any{max}}
 	}
-	return ""
+	return fail.Text{}
 }
 
 // forbiddenRune reports control and invisible formatting characters.
@@ -71,21 +72,21 @@ func forbiddenRune(r rune) bool {
 }
 
 // CleanText trims s and checks it with CheckText; required refuses an empty result. It returns the trimmed value
-// and "" or a message.
-func CleanText(s string, max int, required bool) (string, string) {
+// and an empty Text or a message.
+func CleanText(s string, max int, required bool) (string, fail.Text) {
 	t := strings.TrimSpace(s)
-	if msg := CheckText(t, max); msg != "" {
+	if msg := CheckText(t, max); msg.Format != "" {
 		return t, msg
 	}
 	if required && t == "" {
-		return t, "This field is required."
+		return t, fail.Text{Format: i18n.M("This field is required.")}
 	}
-	return t, ""
+	return t, fail.Text{}
 }
 
 // checkTextParam is the client's last line of defence: a write method refuses a text value ISPConfig would alter.
 func checkTextParam(fn, field, value string, max int) error {
-	if CheckText(value, max) != "" {
+	if CheckText(value, max).Format != "" {
 		return &ValidationError{Function: fn, Keys: []string{field + "_" + KeyTextInvalid}, Local: true}
 	}
 	return nil

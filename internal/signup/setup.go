@@ -35,7 +35,7 @@ type setupWorker struct {
 func (w *setupWorker) Work(ctx context.Context, j *river.Job[SetupArgs]) error {
 	err := w.s.Setup(ctx, j.Args.ID)
 	if errors.Is(err, errNotYet) && j.Attempt >= j.MaxAttempts {
-		_, _ = store.NewSignups(w.s.pool).SetState(context.WithoutCancel(ctx), j.Args.ID, store.SignupFailed, "", "the hosting platform did not finish in time", store.SignupSettingUp)
+		_, _ = store.NewSignups(w.s.pool).SetState(context.WithoutCancel(ctx), j.Args.ID, store.SignupFailed, "", i18n.Keep("the hosting platform did not finish in time"), store.SignupSettingUp)
 	}
 	return err
 }
@@ -64,9 +64,11 @@ func (s *Service) Setup(ctx context.Context, id int64) error {
 	if err != nil || sg.State != store.SignupSettingUp {
 		return err
 	}
+	// failWith fails the signup with msg, a message kept with i18n.Keep: the visitor and the reseller read it in
+	// their language, the audit log (the operator's record) in English.
 	failWith := func(step, msg string) error {
 		_, err := store.NewSignups(s.pool).SetState(ctx, id, store.SignupFailed, step, msg, store.SignupSettingUp)
-		s.audit(ctx, "signup.setup", "", &id, store.OutcomeFailure, step+": "+msg)
+		s.audit(ctx, "signup.setup", "", &id, store.OutcomeFailure, step+": "+i18n.Kept(msg).In(i18n.En))
 		return err
 	}
 	// Step 1: the client.
@@ -88,7 +90,7 @@ func (s *Service) Setup(ctx context.Context, id int64) error {
 				PlatformID: s.platform, PlanID: sg.PlanID, Name: sg.Name, Email: sg.Email, Username: sg.Username,
 				PasswordHash: sg.PasswordHash, Hold: hold})
 			if fe, ok := fail.As(cerr); ok {
-				return failWith("client", fe.Msg)
+				return failWith("client", fe.Text().Keep())
 			}
 			if cerr != nil {
 				return cerr
@@ -111,23 +113,23 @@ func (s *Service) Setup(ctx context.Context, id int64) error {
 	if c.State == store.StatePending && s.Payment != nil {
 		wait, err := s.Payment.AwaitSignupPayment(ctx, c.ID)
 		if fe, ok := fail.As(err); ok {
-			return failWith("payment", fe.Msg)
+			return failWith("payment", fe.Text().Keep())
 		}
 		if err != nil {
 			return err
 		}
 		if wait {
 			_, err := store.NewSignups(s.pool).SetState(ctx, id, store.SignupSettingUp, "payment",
-				"Waiting for the payment of your first invoice; set-up continues as soon as it is paid.", store.SignupSettingUp)
+				i18n.Keep("Waiting for the payment of your first invoice; set-up continues as soon as it is paid."), store.SignupSettingUp)
 			return err
 		}
 	}
 	switch c.State {
 	case store.StatePending:
-		_, _ = store.NewSignups(s.pool).SetState(ctx, id, store.SignupSettingUp, "client", "waiting for the hosting platform: "+c.StateDetail, store.SignupSettingUp)
+		_, _ = store.NewSignups(s.pool).SetState(ctx, id, store.SignupSettingUp, "client", i18n.Keep("waiting for the hosting platform: %s", i18n.Kept(c.StateDetail)), store.SignupSettingUp)
 		if err := s.ten.Provision(ctx, c.ID); err != nil && !errors.Is(err, tenancy.ErrWaiting) {
 			if fe, ok := fail.As(err); ok {
-				return failWith("client", fe.Msg)
+				return failWith("client", fe.Text().Keep())
 			}
 		}
 		if c, err = store.NewCustomers(s.pool).ByID(ctx, c.ID); err != nil {
@@ -138,7 +140,7 @@ func (s *Service) Setup(ctx context.Context, id int64) error {
 		}
 	}
 	if c.State != store.StateActive {
-		return failWith("client", "the hosting account could not be set up: "+c.StateDetail)
+		return failWith("client", i18n.Keep("the hosting account could not be set up: %s", i18n.Kept(c.StateDetail)))
 	}
 	// Step 2: the site, created by the hosting service acting as the new client.
 	if sg.SiteID == nil {
@@ -167,7 +169,7 @@ func (s *Service) Setup(ctx context.Context, id int64) error {
 		}
 		if err != nil && siteID == 0 {
 			if fe, ok := fail.As(err); ok && fe.Status != 502 {
-				return failWith("site", fe.Msg)
+				return failWith("site", fe.Text().Keep())
 			}
 			return err
 		}
@@ -181,7 +183,7 @@ func (s *Service) Setup(ctx context.Context, id int64) error {
 		return errNotYet // the settle job decides; this job looks again
 	}
 	if site.State != store.StateActive {
-		return failWith("site", "the web site could not be set up: "+site.StateDetail)
+		return failWith("site", i18n.Keep("the website could not be set up: %s", i18n.Kept(site.StateDetail)))
 	}
 	// Ready: welcome mail with the access details, in the transaction that says so.
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {

@@ -205,9 +205,7 @@ func (s *Service) Submit(ctx context.Context, slug string, in Form) error {
 	} else if s.Blocked[email[strings.LastIndexByte(email, '@')+1:]] {
 		f.Addf("email", "Signups with addresses of this email provider are not accepted. Please use another address.")
 	}
-	if msg := auth.CheckNew(in.Password); msg != "" {
-		f.Addf("password", msg)
-	}
+	f.Add("password", auth.CheckNew(in.Password))
 	domain, err := ispapi.NormalizeDomain(in.Domain)
 	if err != nil || strings.Count(domain, ".") < 1 {
 		f.Addf("domain", "Enter a domain name like example.com.")
@@ -378,7 +376,7 @@ func (s *Service) Confirm(ctx context.Context, raw, ip string) (int64, error) {
 			return err
 		}
 		if st.ManualApproval {
-			if _, err := store.NewSignups(tx).SetState(ctx, sg.ID, store.SignupApproval, "", "waiting for approval"); err != nil {
+			if _, err := store.NewSignups(tx).SetState(ctx, sg.ID, store.SignupApproval, "", i18n.Keep("waiting for approval")); err != nil {
 				return err
 			}
 			return s.notifyOwner(ctx, tx, sg, func(l i18n.Lang) (string, string) {
@@ -476,7 +474,7 @@ func (s *Service) Retry(ctx context.Context, id int64, ip string) error {
 				return err
 			}
 			if c.State == store.StateFailed {
-				if _, err := store.NewCustomers(tx).SetState(ctx, c.ID, store.StatePending, "retrying", store.StateFailed); err != nil {
+				if _, err := store.NewCustomers(tx).SetState(ctx, c.ID, store.StatePending, i18n.Keep("retrying"), store.StateFailed); err != nil {
 					return err
 				}
 			}
@@ -499,12 +497,12 @@ func (s *Service) Decide(ctx context.Context, id int64, approve bool) error {
 			return err
 		}
 		if sg.State != store.SignupApproval {
-			return fail.Conflict("This signup is not waiting for approval (it is %s).", sg.State)
+			return fail.Conflict("This signup is not waiting for approval (it is %s).", i18n.Msg(strings.ReplaceAll(sg.State, "_", " ")))
 		}
 		if approve {
 			return s.start(ctx, tx, id)
 		}
-		_, err = store.NewSignups(tx).SetState(ctx, id, store.SignupRejected, "", "rejected")
+		_, err = store.NewSignups(tx).SetState(ctx, id, store.SignupRejected, "", i18n.Keep("rejected"))
 		if err != nil {
 			return err
 		}

@@ -63,9 +63,7 @@ func (s *Service) SaveBrand(ctx context.Context, a Actor, in BrandInput) error {
 	errs := fail.Fields{}
 	b := store.Brand{OwnerID: owner}
 	name, msg := ispapi.CleanText(in.Name, 64, false)
-	if msg != "" {
-		errs.Addf("name", msg)
-	}
+	errs.Add("name", msg)
 	if owner == nil && name == "" {
 		errs.Addf("name", i18n.M("Enter the name pages and emails show."))
 	}

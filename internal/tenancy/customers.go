@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 )
@@ -46,7 +47,11 @@ func (s *Service) Create(ctx context.Context, in NewCustomer) (store.Customer, e
 			return err
 		}
 		if plan.Audience != in.Kind {
-			return fail.Invalid("That plan is not for %ss.", in.Kind)
+			who := i18n.Msg(i18n.M("clients"))
+			if in.Kind == store.RoleReseller {
+				who = i18n.Msg(i18n.M("resellers"))
+			}
+			return fail.Invalid("That plan is not for %s.", who)
 		}
 		if in.ResellerID != nil {
 			r, err := store.NewCustomers(tx).Lock(ctx, *in.ResellerID)
@@ -163,7 +168,7 @@ func (s *Service) Provision(ctx context.Context, id int64) error {
 				return err
 			}
 			if r.State != store.StateActive || r.ISPClientID == nil {
-				_ = customers.SetDetail(ctx, id, "waiting for the reseller to be set up")
+				_ = customers.SetDetail(ctx, id, i18n.Keep("waiting for the reseller to be set up"))
 				return fmt.Errorf("%w: reseller %d not active", ErrWaiting, r.ID)
 			}
 			resellerISP = *r.ISPClientID
@@ -202,7 +207,7 @@ func (s *Service) findOrAdd(ctx context.Context, db store.DBTX, isp ISP, c store
 	case err == nil && s.ownMarker(ctx, db, c, existing.CustomerNo, marker):
 		return int64(existing.ID), nil // our own earlier attempt
 	case err == nil:
-		_, _ = customers.SetState(ctx, c.ID, store.StateFailed, "the username is already used in ISPConfig by someone else", store.StatePending)
+		_, _ = customers.SetState(ctx, c.ID, store.StateFailed, i18n.Keep("the username is already used on the hosting platform by someone else"), store.StatePending)
 		return 0, fail.Conflict("The username is already used on the hosting platform by someone else.")
 	case !errors.Is(err, ispapi.ErrNotFound):
 		_ = customers.SetDetail(ctx, c.ID, describe(err))
@@ -234,7 +239,7 @@ func (s *Service) findOrAdd(ctx context.Context, db store.DBTX, isp ISP, c store
 	if err != nil {
 		if permanent(err) {
 			_, _ = customers.SetState(ctx, c.ID, store.StateFailed, describe(err), store.StatePending)
-			return 0, fail.Platform("The hosting platform refused to set up the client (%s).", describe(err))
+			return 0, fail.Platform("The hosting platform refused to set up the client (%s).", i18n.Kept(describe(err)))
 		}
 		_ = customers.SetDetail(ctx, c.ID, describe(err))
 		return 0, fmt.Errorf("%w: %v", ErrWaiting, err)
@@ -275,7 +280,7 @@ func ispLimits(p store.Plan) ispapi.ClientLimits {
 // Retry sends a failed customer through provisioning again.
 func (s *Service) Retry(ctx context.Context, id int64) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		ok, err := store.NewCustomers(tx).SetState(ctx, id, store.StatePending, "retrying", store.StateFailed)
+		ok, err := store.NewCustomers(tx).SetState(ctx, id, store.StatePending, i18n.Keep("retrying"), store.StateFailed)
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 )
@@ -371,7 +372,7 @@ func adopt(ctx context.Context, tx pgx.Tx, d store.DriftItem) error {
 	switch d.Problem {
 	case store.DriftMissingUpstream:
 		if d.Kind == store.KindCustomer {
-			_, err := store.NewCustomers(tx).SetState(ctx, *d.OurID, store.StateFailed, "missing in ISPConfig (adopted from the drift check)", store.StateActive)
+			_, err := store.NewCustomers(tx).SetState(ctx, *d.OurID, store.StateFailed, i18n.Keep("missing on the hosting platform"), store.StateActive)
 			return err
 		}
 		err := store.NewObjects(tx).Delete(ctx, d.Kind, *d.OurID)

@@ -9,6 +9,7 @@ import (
 
 	"portal/internal/auth"
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 )
@@ -76,7 +77,7 @@ func (s *Service) CreateCustomer(ctx context.Context, a Actor, kind store.Role, 
 		if cust.State == store.StateFailed {
 			outcome = store.OutcomeFailure
 		}
-		s.audit(ctx, a, "customer.create", string(kind), cust.ID, outcome, cust.State+" "+cust.StateDetail)
+		s.audit(ctx, a, "customer.create", string(kind), cust.ID, outcome, cust.State+" "+i18n.Kept(cust.StateDetail).In(i18n.En)) // the audit log is the operator's record, in English
 	case isFail(err):
 		s.audit(ctx, a, "customer.create", string(kind), 0, store.OutcomeDenied, in.Username+": "+err.Error())
 	default:
@@ -99,9 +100,7 @@ func (c Creatable) check(d CustomerDraft) (NewCustomer, error) {
 	}
 	switch d.Access {
 	case "password":
-		if msg := auth.CheckNew(d.Password); msg != "" {
-			errs.Addf("password", msg)
-		}
+		errs.Add("password", auth.CheckNew(d.Password))
 	case "invite":
 		if d.Password != "" {
 			errs.Addf("password", "Leave the password empty when inviting: the owner chooses it.")

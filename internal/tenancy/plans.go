@@ -67,7 +67,7 @@ func (o PlanOwner) check(d PlanDraft, audiences []string) (store.Plan, error) {
 	}
 	errs := fail.Fields{}
 	p := store.Plan{Name: strings.TrimSpace(d.Name), Audience: store.Role(d.Audience), ResellerID: o.ResellerID}
-	if m := ispapi.CheckText(p.Name, 60); p.Name == "" || m != "" {
+	if p.Name == "" || ispapi.CheckText(p.Name, 60).Format != "" {
 		errs.Addf("name", "Enter a name of at most 60 characters, without < >, line breaks or control characters.")
 	}
 	if !slices.Contains(audiences, d.Audience) {

@@ -18,7 +18,7 @@ func FuzzPlanCheck(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if p.Name == "" || ispapi.CheckText(p.Name, 60) != "" {
+		if p.Name == "" || ispapi.CheckText(p.Name, 60).Format != "" {
 			t.Fatalf("plan name %q accepted", p.Name)
 		}
 		for _, n := range []int{p.MaxClients, p.MaxSites, p.MaxMailDomains, p.MaxMailboxes, p.MaxMailQuotaMB,

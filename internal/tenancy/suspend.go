@@ -72,7 +72,7 @@ func (s *Service) setSuspendedTx(ctx context.Context, tx pgx.Tx, id int64, suspe
 		return nil, err
 	}
 	if c.State != store.StateActive {
-		return nil, fail.Invalid("Only an active customer can be suspended or unsuspended (this one is %s).", c.State)
+		return nil, fail.Invalid("Only an active customer can be suspended or unsuspended (this one is %s).", i18n.Msg(c.State))
 	}
 	if c.SuspendedSelf && store.SuspensionRank(by) < store.SuspensionRank(c.SuspendedBy) {
 		return nil, fail.Forbidden("This customer was suspended by %s; only %s can lift it.", i18n.Msg(levelName(c.SuspendedBy)), i18n.Msg(levelName(c.SuspendedBy)))

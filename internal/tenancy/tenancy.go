@@ -24,6 +24,7 @@ import (
 
 	"portal/internal/auth"
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/secret"
 	"portal/internal/store"
@@ -210,21 +211,22 @@ func panelPassword() string {
 	return string(b)
 }
 
-// describe turns an ISPConfig failure into a short user-visible reason.
+// describe turns an ISPConfig failure into a short user-visible reason, kept (i18n.Keep) for a state detail: it
+// is shown in the reader's language. ISPConfig's own field keys stay as they are.
 func describe(err error) string {
 	var ve *ispapi.ValidationError
 	var me *ispapi.MismatchError
 	switch {
 	case errors.As(err, &ve):
-		return "ISPConfig refused it: " + strings.Join(ve.Keys, ", ")
+		return i18n.Keep("the hosting platform refused it: %s", strings.Join(ve.Keys, ", "))
 	case errors.As(err, &me):
-		return "ISPConfig stored different values for: " + strings.Join(me.Fields, ", ")
+		return i18n.Keep("the hosting platform stored different values for: %s", strings.Join(me.Fields, ", "))
 	case errors.Is(err, ispapi.ErrUnavailable):
-		return "ISPConfig is not reachable; retrying automatically"
+		return i18n.Keep("the hosting platform is not reachable; retrying automatically")
 	case errors.Is(err, ispapi.ErrUnauthorized):
-		return "the portal's ISPConfig remote user lacks a permission; retrying automatically"
+		return i18n.Keep("the portal lacks a permission on the hosting platform; retrying automatically")
 	}
-	return "ISPConfig error; retrying automatically"
+	return i18n.Keep("the hosting platform failed; retrying automatically")
 }
 
 // permanent reports whether ISPConfig refused the request for a reason a retry won't change.
@@ -256,13 +258,9 @@ func (s *Service) ownMarker(ctx context.Context, db store.DBTX, c store.Customer
 func CheckContact(kind store.Role, name, company, email string) (string, string, string, fail.Fields) {
 	errs := fail.Fields{}
 	name, msg := ispapi.CleanText(name, ispapi.MaxContactName, true)
-	if msg != "" {
-		errs.Addf("name", msg)
-	}
+	errs.Add("name", msg)
 	company, msg = ispapi.CleanText(company, ispapi.MaxCompanyName, false)
-	if msg != "" {
-		errs.Addf("company", msg)
-	}
+	errs.Add("company", msg)
 	email = strings.TrimSpace(email)
 	if e, err := ispapi.NormalizeEmail(email); err != nil || len(e) > ispapi.MaxEmail {
 		errs.Addf("email", "Enter a valid email address.")

@@ -35,3 +35,7 @@ func Money(ctx context.Context, minor int64, currency string) string {
 
 // Lang is the page's language code, for <html lang>.
 func Lang(ctx context.Context) string { return string(i18n.From(ctx)) }
+
+// Kept shows a message a service kept in a column with i18n.Keep (a record's state detail, a signup's progress)
+// in the page's language; text stored before messages were kept shows as it is.
+func Kept(ctx context.Context, s string) string { return i18n.Kept(s).In(i18n.From(ctx)) }

@@ -80,7 +80,7 @@ func mailStateLabel(ctx context.Context, state, detail, apply string) string {
 		name = T(ctx, "applying") // the mail server has not taken the last change yet
 	}
 	if detail != "" {
-		return name + ": " + detail
+		return name + ": " + Kept(ctx, detail)
 	}
 	return name
 }

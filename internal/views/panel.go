@@ -8,44 +8,33 @@ import (
 	"portal/internal/store"
 )
 
-// customerStateName is a provisioning or suspension state as pages show it, translated where shown.
-func customerStateName(s string) string {
-	switch s {
-	case store.StatePending:
-		return i18n.M("pending")
-	case store.StateActive:
-		return i18n.M("active")
-	case store.StateFailed:
-		return i18n.M("failed")
-	case store.StateDeleting:
-		return i18n.M("deleting")
-	case store.StateDeleted:
-		return i18n.M("deleted")
-	case store.SuspensionSuspending:
-		return i18n.M("suspending")
-	case store.SuspensionSuspended:
-		return i18n.M("suspended")
-	case store.SuspensionUnsuspending:
-		return i18n.M("unsuspending")
-	}
-	return s
+// stateWords names, for the catalogue, the state words pages show: a customer's provisioning and suspension
+// state, an invitation's state and an audit outcome. Each is translated where shown (stateWord).
+var stateWords = map[string]string{
+	store.StatePending:           i18n.M("pending"),
+	store.StateActive:            i18n.M("active"),
+	store.StateFailed:            i18n.M("failed"),
+	store.StateDeleting:          i18n.M("deleting"),
+	store.StateDeleted:           i18n.M("deleted"),
+	store.SuspensionSuspending:   i18n.M("suspending"),
+	store.SuspensionSuspended:    i18n.M("suspended"),
+	store.SuspensionUnsuspending: i18n.M("unsuspending"),
+	"expired":                    i18n.M("expired"), // invitations
+	"revoked":                    i18n.M("revoked"),
+	"accepted":                   i18n.M("accepted"),
+	"password set":               i18n.M("password set"),
+	store.OutcomeFailure:         i18n.M("failed"), // audit outcomes
+	store.OutcomeDenied:          i18n.M("refused"),
+	store.OutcomeUnknown:         i18n.M("outcome unknown"),
 }
 
-// inviteStateName is an invitation's state as the customer page shows it.
-func inviteStateName(s string) string {
-	switch s {
-	case "pending":
-		return i18n.M("pending")
-	case "expired":
-		return i18n.M("expired")
-	case "revoked":
-		return i18n.M("revoked")
-	case "accepted":
-		return i18n.M("accepted")
-	case "password set":
-		return i18n.M("password set")
+// stateWord is a state (or audit outcome) as pages show it, in the page's language; one the table doesn't name
+// shows as it is.
+func stateWord(ctx context.Context, s string) string {
+	if w, ok := stateWords[s]; ok {
+		s = w
 	}
-	return s
+	return i18n.T(ctx, s)
 }
 
 // deleteConsequence says what deleting a customer of kind removes.
@@ -87,19 +76,6 @@ func problemText(state string) string {
 		return i18n.M("failed")
 	}
 	return i18n.M("being set up")
-}
-
-// outcomeName is an audit outcome as the dashboard shows it.
-func outcomeName(o string) string {
-	switch o {
-	case store.OutcomeFailure:
-		return i18n.M("failed")
-	case store.OutcomeDenied:
-		return i18n.M("refused")
-	case store.OutcomeUnknown:
-		return i18n.M("outcome unknown")
-	}
-	return o
 }
 
 // actions names the audit log's common actions for the dashboards' recent activity; others show as recorded.
