@@ -9,9 +9,17 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// builtinTypes is pgx's map of PostgreSQL's built-in types, which every connection's map starts with (the portal
-// registers no types of its own on its connections). Only read here: TypeForOID.
-var builtinTypes = pgtype.NewMap()
+// scalarTypes are the column types whose scan plans are shared: PostgreSQL's built-in scalars, whose plans read
+// only their bytes. Arrays, ranges, composites and enums are left to pgx's per-statement planning: an array's plan
+// keeps the connection's type map and plans its elements through it while it scans, which must not happen on another
+// connection's goroutine.
+var scalarTypes = map[uint32]bool{
+	pgtype.BoolOID: true, pgtype.Int2OID: true, pgtype.Int4OID: true, pgtype.Int8OID: true,
+	pgtype.Float4OID: true, pgtype.Float8OID: true, pgtype.NumericOID: true,
+	pgtype.TextOID: true, pgtype.VarcharOID: true, pgtype.BPCharOID: true, pgtype.NameOID: true, pgtype.ByteaOID: true,
+	pgtype.DateOID: true, pgtype.TimestampOID: true, pgtype.TimestamptzOID: true, pgtype.IntervalOID: true,
+	pgtype.UUIDOID: true, pgtype.JSONOID: true, pgtype.JSONBOID: true, pgtype.InetOID: true,
+}
 
 // planKey is what a scan plan depends on: the column's type and wire format, and the destination's Go type.
 type planKey struct {
@@ -20,11 +28,11 @@ type planKey struct {
 	dest   reflect.Type
 }
 
-// scanPlans memoizes pgx's scan plans for built-in column types across statements. pgx plans every column of every
+// scanPlans memoizes pgx's scan plans for built-in scalar column types across statements. pgx plans every column of every
 // statement it scans afresh (it keeps plans only for the rows of one statement), which for the session row's 60
 // and more columns was a tenth of a signed-in request's allocations. A plan for a built-in type is the same on every
-// connection and holds no state while it scans, so one per key serves all; other types (enums, or types a
-// connection may have registered) are planned per statement, as pgx does. Plans are made with the connection's own
+// connection and holds no state while it scans, so one per key serves all; other types (arrays, enums, or types
+// a connection may have registered) are planned per statement, as pgx does. Plans are made with the connection's own
 // map, which only this goroutine uses while it holds the rows.
 var scanPlans sync.Map // planKey → pgtype.ScanPlan
 
@@ -50,7 +58,7 @@ func scanRow(rows pgx.Rows, dest []any) error {
 
 // memoPlan is the plan for scanning column fd into d.
 func memoPlan(m *pgtype.Map, fd pgconn.FieldDescription, d any) pgtype.ScanPlan {
-	if _, builtin := builtinTypes.TypeForOID(fd.DataTypeOID); !builtin {
+	if !scalarTypes[fd.DataTypeOID] {
 		return m.PlanScan(fd.DataTypeOID, fd.Format, d)
 	}
 	key := planKey{fd.DataTypeOID, fd.Format, reflect.TypeOf(d)}
