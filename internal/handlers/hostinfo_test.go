@@ -267,7 +267,7 @@ func TestMailPage_SetupRecordsAndDKIM(t *testing.T) {
 	calls := app.sim.CallCount()
 	page = b.get(mailPath("/mail/%d", md))
 	for _, want := range []string{`<code>imap.example.net</code> port 993, SSL/TLS`, `<code>smtp.example.net</code> port 465, SSL/TLS`,
-		`href="https://webmail.example.net/"`, `<code>mx1.example.net</code>`, `<td>20</td>`, `<code>v=spf1 mx -all</code>`,
+		`href="https://webmail.example.net/"`, `<code>mx1.example.net</code>`, `data-label="Priority">20</td>`, `<code>v=spf1 mx -all</code>`,
 		`<code>mail2026._domainkey.post.example.test</code>`, `<code>v=DKIM1; k=rsa; p=` + testDKIMRecordKey + `</code>`,
 		`data-testid="mailbox-used">3.0 MB`} {
 		if !strings.Contains(page.body, want) {
