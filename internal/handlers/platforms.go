@@ -124,11 +124,7 @@ func (h *Handler) platformSettings(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	pl, err := store.NewPlatforms(h.pool).ByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	st, err := store.NewPlatforms(h.pool).Settings(r.Context(), id)
+	pl, st, err := h.tenancy.PlatformSettings(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -150,14 +146,10 @@ func (h *Handler) platformSettingsSave(w http.ResponseWriter, r *http.Request) e
 	in := tenancy.PlatformSettingsForm{WebIPv4: f["web_ipv4"], WebIPv6: f["web_ipv6"], SFTPHost: f["sftp_host"],
 		IMAPHost: f["imap_host"], IMAPPort: f["imap_port"], POP3Host: f["pop3_host"], POP3Port: f["pop3_port"],
 		SMTPHost: f["smtp_host"], SMTPPort: f["smtp_port"], WebmailURL: f["webmail_url"], MXHosts: f["mx_hosts"], SPFText: f["spf"]}
-	saved, err := h.tenancy.SavePlatformSettings(r.Context(), id, in)
+	pl, saved, err := h.tenancy.SavePlatformSettings(r.Context(), id, in)
 	if err != nil {
 		h.audited(r, p, "platform.settings", "platform", idString(id), store.OutcomeFailure, err.Error())
 		return h.formError(w, r, err, func(errs views.FieldErrors) error {
-			pl, err := store.NewPlatforms(h.pool).ByID(r.Context(), id)
-			if err != nil {
-				return err
-			}
 			form := views.HostSettingsForm{WebIPv4: in.WebIPv4, WebIPv6: in.WebIPv6, SFTPHost: in.SFTPHost,
 				IMAPHost: in.IMAPHost, IMAPPort: in.IMAPPort, POP3Host: in.POP3Host, POP3Port: in.POP3Port,
 				SMTPHost: in.SMTPHost, SMTPPort: in.SMTPPort, WebmailURL: in.WebmailURL, MXHosts: in.MXHosts, SPF: in.SPFText, Errs: errs}

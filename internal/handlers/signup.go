@@ -75,8 +75,11 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if p, err := h.signup.PageFor(ctx, slug); err == nil {
-		r = withBrand(r, p.Brand)
+	// The signup is recorded and its mail queued: a failed read of the look shows the operator's, not an error.
+	if b, err := h.signup.SlugLook(ctx, slug); err == nil {
+		r = withBrand(r, b)
+	} else {
+		h.log.ErrorContext(ctx, "signup brand", "err", err)
 	}
 	return h.render(w, r, http.StatusOK, "Check your mail", views.SignupSentPage(v.Email))
 }

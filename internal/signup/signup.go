@@ -120,8 +120,9 @@ func (s *Service) page(ctx context.Context, db store.DBTX, slug string) (Page, e
 	var resellerID *int64
 	if slug != "" {
 		var id int64
+		// The same choice as store.Brands.ShownForSlug: the oldest, should two platforms have the same name.
 		err := db.QueryRow(ctx, `SELECT id FROM customers WHERE kind = 'reseller' AND lower(isp_username) = lower($1)
-			AND state <> 'deleted'`, slug).Scan(&id)
+			AND state <> 'deleted' ORDER BY id LIMIT 1`, slug).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return p, store.ErrNotFound
 		}
@@ -442,6 +443,12 @@ func (s *Service) Status(ctx context.Context, id int64) (store.Signup, error) {
 // Look is the brand the pages of a signup to resellerID's link wear: the reseller's, or the operator's (nil).
 func (s *Service) Look(ctx context.Context, resellerID *int64) (store.Brand, error) {
 	return store.NewBrands(s.pool).Shown(ctx, resellerID)
+}
+
+// SlugLook is the brand the signup page at slug wears (a reseller's hosting username; "" for the operator's),
+// without the page's plans and settings: the pages after a submit need only the look.
+func (s *Service) SlugLook(ctx context.Context, slug string) (store.Brand, error) {
+	return store.NewBrands(s.pool).ShownForSlug(ctx, slug)
 }
 
 // LinkLook is the brand of the confirmation page behind raw: its signup's reseller's; the operator's when the link

@@ -67,6 +67,14 @@ func (s Brands) ShownFor(ctx context.Context, customerID *int64) (Brand, error) 
 	return b, wrap(err, "brand of customer %v", customerID)
 }
 
+// ShownForSlug returns the look of the signup page at slug: the reseller's whose hosting username it is, the
+// operator's for "" (or a slug that names no live reseller).
+func (s Brands) ShownForSlug(ctx context.Context, slug string) (Brand, error) {
+	b, err := scanBrand(s.db.QueryRow(ctx, shownBrand(`(SELECT id FROM customers WHERE kind = 'reseller'
+		AND lower(isp_username) = lower($1) AND state <> 'deleted' ORDER BY id LIMIT 1)`), slug))
+	return b, wrap(err, "brand of signup page %q", slug)
+}
+
 // Own returns owner's own settings as saved (the operator's for nil); a reseller that saved none gets an empty
 // Brand.
 func (s Brands) Own(ctx context.Context, ownerID *int64) (Brand, error) {

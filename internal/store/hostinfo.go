@@ -55,6 +55,18 @@ func (s Platforms) Settings(ctx context.Context, id int64) (PlatformSettings, er
 	return out, wrap(err, "settings of platform %d", id)
 }
 
+// WithSettings returns platform id and its settings (the defaults when none were saved), in one statement.
+// Errors: ErrNotFound when there is no such platform.
+func (s Platforms) WithSettings(ctx context.Context, id int64) (Platform, PlatformSettings, error) {
+	var p Platform
+	var st PlatformSettings
+	dest := []any{&p.ID, &p.Name, &p.Endpoint, &p.WebServerID, &p.MailServerID, &p.RemoteUser, &p.PasswordEnc,
+		&p.TLSVerify, &p.IsDefault, &p.Seeded}
+	err := s.db.QueryRow(ctx, `SELECT `+platformCols+`, `+settingsOf("p.id")+` FROM platforms p
+		LEFT JOIN platform_settings ps ON ps.platform_id = p.id WHERE p.id = $1`, id).Scan(append(dest, st.dest()...)...)
+	return p, st, wrap(err, "platform %d with settings", id)
+}
+
 // SaveSettings stores a platform's settings (validated by the caller).
 func (s Platforms) SaveSettings(ctx context.Context, p PlatformSettings) error {
 	_, err := s.db.Exec(ctx, `INSERT INTO platform_settings (platform_id, `+settingsCols+`)

@@ -30,14 +30,25 @@ func FormOf(p store.PlatformSettings) PlatformSettingsForm {
 		SMTPPort: strconv.Itoa(p.SMTPPort), WebmailURL: p.WebmailURL, MXHosts: p.MXHosts, SPFText: p.SPF}
 }
 
+// PlatformSettings returns platform id and its settings (the defaults when none were saved), for the admin's
+// settings page. Errors: ErrNotFound.
+func (s *Service) PlatformSettings(ctx context.Context, id int64) (store.Platform, store.PlatformSettings, error) {
+	return store.NewPlatforms(s.pool).WithSettings(ctx, id)
+}
+
 // SavePlatformSettings validates and stores platform id's settings. Every field may be empty (the pages then leave
-// that line out) except the ports. Bad input is a field error and nothing is stored.
-func (s *Service) SavePlatformSettings(ctx context.Context, id int64, in PlatformSettingsForm) (store.PlatformSettings, error) {
+// that line out) except the ports. Bad input is a field error and nothing is stored. The platform is returned
+// also with a refusal, so its page can be shown again with the errors.
+func (s *Service) SavePlatformSettings(ctx context.Context, id int64, in PlatformSettingsForm) (store.Platform, store.PlatformSettings, error) {
+	pl, err := store.NewPlatforms(s.pool).ByID(ctx, id)
+	if err != nil {
+		return pl, store.PlatformSettings{}, err
+	}
 	out, err := CheckPlatformSettings(id, in)
 	if err != nil {
-		return out, err
+		return pl, out, err
 	}
-	return out, store.NewPlatforms(s.pool).SaveSettings(ctx, out)
+	return pl, out, store.NewPlatforms(s.pool).SaveSettings(ctx, out)
 }
 
 // CheckPlatformSettings validates a settings form: addresses parse (IPv4 in the IPv4 field, IPv6 in the other),
