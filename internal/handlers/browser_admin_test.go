@@ -24,6 +24,14 @@ func TestBrowser_AdminCreatesResellerAndActsAsIt(t *testing.T) {
 		b.Fill(`#f-password`, pw)
 		b.Click(`[data-testid="login-form"] button[type="submit"]`, browsertest.Visible(`[data-testid="dashboard-admin"]`))
 	})
+	// Settings and records sit under "More" on a wide screen; the row keeps the everyday pages.
+	b.Step("open More", func() {
+		b.Click(`[data-testid="nav-more"] > summary`, browsertest.Visible(`[data-testid="nav-more"] a[href="/admin/audit"]`))
+	})
+	b.Screenshot("admin-nav-more")
+	b.Step("open the audit log under More", func() {
+		b.Click(`[data-testid="nav-more"] a[href="/admin/audit"]`, browsertest.Visible(`[data-testid="audit-table"]`))
+	})
 	b.Step("open the reseller list", func() {
 		b.Click(`nav a[href="/admin/resellers"]`, browsertest.Visible(`[data-testid="customer-table"]`))
 	})

@@ -11,6 +11,7 @@ func init() {
 		// Layout and navigation
 		"Skip to content":    "Zum Inhalt springen",
 		"Menu":               "Menü",
+		"More":               "Mehr",
 		"Main":               "Hauptnavigation",
 		"Sign out":           "Abmelden",
 		"Back to my account": "Zurück zu meinem Konto",

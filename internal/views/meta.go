@@ -43,23 +43,61 @@ type User struct {
 // NavItem is one navigation link.
 type NavItem struct {
 	Href, Label string
+	More        bool // under "More" on wide screens: settings, records and the account's own pages
+}
+
+// navMore are the pages listed under "More" whatever the role, so that a German admin's twenty links don't wrap the
+// header into three rows.
+var navMore = map[string]bool{
+	"/billing/prices": true, "/billing/settings": true, "/admin/billing/stripe": true, "/reseller/billing/stripe": true,
+	"/admin/platform": true, "/admin/platforms": true, "/admin/drift": true, "/admin/mail": true, "/admin/audit": true,
+	"/admin/branding": true, "/reseller/branding": true, "/account/billing": true, "/account/password": true,
+	"/account/language": true,
+}
+
+// hasMore reports whether role's navigation has a "More" group.
+func hasMore(role string) bool {
+	for _, n := range Nav(role) {
+		if n.More {
+			return true
+		}
+	}
+	return false
+}
+
+// inMore reports whether path is one of the pages under role's "More".
+func inMore(role, path string) bool {
+	for _, n := range Nav(role) {
+		if n.More && n.Href == path {
+			return true
+		}
+	}
+	return false
 }
 
 // Nav returns the navigation for a role.
 func Nav(role string) []NavItem {
+	items := navOf(role)
+	for i := range items {
+		items[i].More = navMore[items[i].Href]
+	}
+	return items
+}
+
+func navOf(role string) []NavItem {
 	switch role {
 	case "admin":
-		return []NavItem{{"/admin", i18n.M("Dashboard")}, {"/admin/resellers", i18n.M("Resellers")}, {"/admin/clients", i18n.M("Clients")},
-			{"/admin/plans", i18n.M("Plans")}, {"/sites", i18n.M("Sites")}, {"/mail", i18n.M("Mail")}, {"/domains", i18n.M("Domains")},
-			{"/invoices", i18n.M("Invoices")}, {"/billing/prices", i18n.M("Prices")}, {"/billing/settings", i18n.M("Billing")}, {"/admin/billing/stripe", i18n.M("Stripe")},
-			{"/admin/platform", i18n.M("Platform")}, {"/admin/platforms", i18n.M("Platforms")}, {"/admin/drift", i18n.M("Drift")}, {"/admin/signups", i18n.M("Signups")}, {"/admin/mail", i18n.M("Outbox")}, {"/admin/audit", i18n.M("Audit log")}, {"/admin/branding", i18n.M("Branding")}, {"/account/password", i18n.M("Password")}, {"/account/language", i18n.M("Language")}}
+		return []NavItem{{Href: "/admin", Label: i18n.M("Dashboard")}, {Href: "/admin/resellers", Label: i18n.M("Resellers")}, {Href: "/admin/clients", Label: i18n.M("Clients")},
+			{Href: "/admin/plans", Label: i18n.M("Plans")}, {Href: "/sites", Label: i18n.M("Sites")}, {Href: "/mail", Label: i18n.M("Mail")}, {Href: "/domains", Label: i18n.M("Domains")},
+			{Href: "/invoices", Label: i18n.M("Invoices")}, {Href: "/billing/prices", Label: i18n.M("Prices")}, {Href: "/billing/settings", Label: i18n.M("Billing")}, {Href: "/admin/billing/stripe", Label: i18n.M("Stripe")},
+			{Href: "/admin/platform", Label: i18n.M("Platform")}, {Href: "/admin/platforms", Label: i18n.M("Platforms")}, {Href: "/admin/drift", Label: i18n.M("Drift")}, {Href: "/admin/signups", Label: i18n.M("Signups")}, {Href: "/admin/mail", Label: i18n.M("Outbox")}, {Href: "/admin/audit", Label: i18n.M("Audit log")}, {Href: "/admin/branding", Label: i18n.M("Branding")}, {Href: "/account/password", Label: i18n.M("Password")}, {Href: "/account/language", Label: i18n.M("Language")}}
 	case "reseller":
-		return []NavItem{{"/reseller", i18n.M("Dashboard")}, {"/reseller/clients", i18n.M("Clients")}, {"/reseller/plans", i18n.M("Plans")}, {"/reseller/signups", i18n.M("Signups")}, {"/reseller/branding", i18n.M("Branding")},
-			{"/invoices", i18n.M("Invoices")}, {"/billing/prices", i18n.M("Prices")}, {"/billing/settings", i18n.M("Billing")}, {"/reseller/billing/stripe", i18n.M("Stripe")},
-			{"/sites", i18n.M("Sites")}, {"/mail", i18n.M("Mail")}, {"/domains", i18n.M("Domains")}, {"/account/password", i18n.M("Password")}, {"/account/language", i18n.M("Language")}}
+		return []NavItem{{Href: "/reseller", Label: i18n.M("Dashboard")}, {Href: "/reseller/clients", Label: i18n.M("Clients")}, {Href: "/reseller/plans", Label: i18n.M("Plans")}, {Href: "/reseller/signups", Label: i18n.M("Signups")}, {Href: "/reseller/branding", Label: i18n.M("Branding")},
+			{Href: "/invoices", Label: i18n.M("Invoices")}, {Href: "/billing/prices", Label: i18n.M("Prices")}, {Href: "/billing/settings", Label: i18n.M("Billing")}, {Href: "/reseller/billing/stripe", Label: i18n.M("Stripe")},
+			{Href: "/sites", Label: i18n.M("Sites")}, {Href: "/mail", Label: i18n.M("Mail")}, {Href: "/domains", Label: i18n.M("Domains")}, {Href: "/account/password", Label: i18n.M("Password")}, {Href: "/account/language", Label: i18n.M("Language")}}
 	case "client":
-		return []NavItem{{"/client", i18n.M("Dashboard")}, {"/sites", i18n.M("Sites")}, {"/mail", i18n.M("Mail")}, {"/domains", i18n.M("Domains")},
-			{"/invoices", i18n.M("Invoices")}, {"/account/billing", i18n.M("Billing details")}, {"/account/password", i18n.M("Password")}, {"/account/language", i18n.M("Language")}}
+		return []NavItem{{Href: "/client", Label: i18n.M("Dashboard")}, {Href: "/sites", Label: i18n.M("Sites")}, {Href: "/mail", Label: i18n.M("Mail")}, {Href: "/domains", Label: i18n.M("Domains")},
+			{Href: "/invoices", Label: i18n.M("Invoices")}, {Href: "/account/billing", Label: i18n.M("Billing details")}, {Href: "/account/password", Label: i18n.M("Password")}, {Href: "/account/language", Label: i18n.M("Language")}}
 	}
 	return nil
 }

@@ -10,11 +10,12 @@ import (
 )
 
 // navKey is everything mainNav's HTML depends on: the language its labels are in, the role whose entries it lists,
-// and which entry (by index, -1 for none) is the current page.
+// which entry (by index, -1 for none) is the current page, and whether it is the phone menu's flat list.
 type navKey struct {
 	lang    i18n.Lang
 	role    string
 	current int
+	flat    bool
 }
 
 // navHTML holds mainNav's output per navKey: a few dozen entries at most (two languages, three roles, an entry each
@@ -23,11 +24,14 @@ type navKey struct {
 // attribute); the template stays the one source of the HTML, rendered once per key.
 var navHTML sync.Map // navKey → []byte
 
-// cachedNav writes mainNav(m) from navHTML, rendering it on the first use of its key.
-type cachedNav struct{ m *PageMeta }
+// cachedNav writes mainNav(m, flat) from navHTML, rendering it on the first use of its key.
+type cachedNav struct {
+	m    *PageMeta
+	flat bool
+}
 
 func (c cachedNav) Render(ctx context.Context, w io.Writer) error {
-	key := navKey{lang: i18n.From(ctx), role: c.m.User.EffectiveRole, current: -1}
+	key := navKey{lang: i18n.From(ctx), role: c.m.User.EffectiveRole, current: -1, flat: c.flat}
 	for i, n := range navItems(key.role) {
 		if n.Href == c.m.Path {
 			key.current = i
@@ -39,7 +43,7 @@ func (c cachedNav) Render(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := mainNav(*c.m).Render(ctx, &buf); err != nil {
+	if err := mainNav(*c.m, c.flat).Render(ctx, &buf); err != nil {
 		return err
 	}
 	navHTML.Store(key, buf.Bytes())

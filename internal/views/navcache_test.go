@@ -19,18 +19,20 @@ func TestCachedNavIsMainNav(t *testing.T) {
 				paths = append(paths, n.Href)
 			}
 			for _, path := range paths {
-				m := PageMeta{Path: path, User: &User{EffectiveRole: role, EffectiveEmail: "a@example.com"}}
-				var want bytes.Buffer
-				if err := mainNav(m).Render(ctx, &want); err != nil {
-					t.Fatal(err)
-				}
-				for range 2 {
-					var got bytes.Buffer
-					if err := (cachedNav{&m}).Render(ctx, &got); err != nil {
+				for _, flat := range []bool{false, true} {
+					m := PageMeta{Path: path, User: &User{EffectiveRole: role, EffectiveEmail: "a@example.com"}}
+					var want bytes.Buffer
+					if err := mainNav(m, flat).Render(ctx, &want); err != nil {
 						t.Fatal(err)
 					}
-					if got.String() != want.String() {
-						t.Fatalf("%s %s %s: cached nav\n%s\nwant\n%s", lang, role, path, got.String(), want.String())
+					for range 2 {
+						var got bytes.Buffer
+						if err := (cachedNav{&m, flat}).Render(ctx, &got); err != nil {
+							t.Fatal(err)
+						}
+						if got.String() != want.String() {
+							t.Fatalf("%s %s %s flat=%v: cached nav\n%s\nwant\n%s", lang, role, path, flat, got.String(), want.String())
+						}
 					}
 				}
 			}
