@@ -4,7 +4,6 @@ package views
 import (
 	"context"
 	"net/url"
-	"strconv"
 
 	"portal/internal/i18n"
 	"portal/internal/store"
@@ -120,14 +119,6 @@ func numUnit(ctx context.Context, n int, unit string) string {
 		s += " " + unit
 	}
 	return s
-}
-
-// CountText is "n noun", or "more than 1000 noun" when a list's count was capped.
-func CountText(n int, noun string) string {
-	if n > store.CountCap {
-		return "more than " + strconv.Itoa(store.CountCap) + " " + noun + " (narrow the search)"
-	}
-	return strconv.Itoa(n) + " " + noun
 }
 
 // queryString encodes key/value pairs, skipping empty values.

@@ -42,7 +42,7 @@ type ClientOption struct {
 type ObjectPager struct {
 	Base       string // the list's path, e.g. /sites
 	Query      string
-	Total      int    // matches, capped (CountText)
+	Total      int    // matches, capped (Matches)
 	First      bool   // this is the list's first page
 	Next, Prev string // the keys the next and previous links carry; "" when there is no such page
 }
