@@ -266,7 +266,7 @@ func init() {
 		"The hosting platform isn't responding; the plan was not changed.":                                               "Die Hosting-Plattform antwortet nicht; der Tarif wurde nicht geändert.",
 		"The hosting platform refused it (%s).":                                                                          "Die Hosting-Plattform hat es abgelehnt (%s).",
 		"The hosting platform refused the change (%s).":                                                                  "Die Hosting-Plattform hat die Änderung abgelehnt (%s).",
-		"The hosting platform refused to set up the client (%s).":                                                        "Die Hosting-Plattform hat das Einrichten des Kunden abgelehnt (%s).",
+		"The client could not be set up (%s).":                                                                           "Der Kunde konnte nicht eingerichtet werden (%s).",
 		"The hosting platform's copy of the limits is being updated for its customers.":                                  "Die Kopie der Limits auf der Hosting-Plattform wird für die Kunden des Tarifs aktualisiert.",
 		"The language is saved.":                        "Die Sprache ist gespeichert.",
 		"The login test failed: %s. Nothing was saved.": "Der Anmeldetest ist fehlgeschlagen: %s. Nichts wurde gespeichert.",

@@ -239,7 +239,7 @@ func (s *Service) findOrAdd(ctx context.Context, db store.DBTX, isp ISP, c store
 	if err != nil {
 		if permanent(err) {
 			_, _ = customers.SetState(ctx, c.ID, store.StateFailed, describe(err), store.StatePending)
-			return 0, fail.Platform("The hosting platform refused to set up the client (%s).", i18n.Kept(describe(err)))
+			return 0, fail.Platform("The client could not be set up (%s).", i18n.Kept(describe(err)))
 		}
 		_ = customers.SetDetail(ctx, c.ID, describe(err))
 		return 0, fmt.Errorf("%w: %v", ErrWaiting, err)
