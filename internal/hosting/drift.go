@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/fail"
+	"portal/internal/i18n"
 	"portal/internal/ispapi"
 	"portal/internal/store"
 )
@@ -33,9 +34,9 @@ func (s *Service) PushDrift(ctx context.Context, a Actor, driftID int64) error {
 	case d.Problem == store.DriftMissingUpstream && d.Kind != store.KindCustomer && d.OurID != nil:
 		spec, ok := kinds[d.Kind]
 		if !ok || spec.recreate == nil {
-			why := "only sites, mail domains and domain-limit entries are created again"
+			why := i18n.Msg(i18n.M("only sites, mail domains and domain-limit entries are created again"))
 			if d.Kind == store.KindMailbox {
-				why = "a mailbox needs its password, which the portal doesn't keep"
+				why = i18n.Msg(i18n.M("a mailbox needs its password, which the portal doesn't keep"))
 			}
 			return fail.Conflict("ISPConfig can't get this back from the portal's record (%s): adopt the difference (the record goes) or forget it.", why)
 		}
@@ -121,7 +122,7 @@ func renamed(what, ours, theirs string) error {
 	if strings.EqualFold(strings.TrimSpace(ours), strings.TrimSpace(theirs)) {
 		return nil
 	}
-	return fail.Conflict("ISPConfig has this %s as %q, the portal as %q; a name can't be pushed back: adopt or forget the difference.", what, theirs, ours)
+	return fail.Conflict("ISPConfig has %s as %q, the portal as %q; a name can't be pushed back: adopt or forget the difference.", i18n.Msg(what), theirs, ours)
 }
 
 func pushSite(ctx context.Context, t target) error {
@@ -133,7 +134,7 @@ func pushSite(ctx context.Context, t target) error {
 	if err != nil {
 		return err
 	}
-	if err := renamed("site", site.Domain, cur.Domain); err != nil {
+	if err := renamed(i18n.M("this site"), site.Domain, cur.Domain); err != nil {
 		return err
 	}
 	q, tr := int64(site.QuotaMB), int64(site.TrafficMB)
@@ -156,7 +157,7 @@ func pushMailDomain(ctx context.Context, t target) error {
 	if err != nil {
 		return err
 	}
-	if err := renamed("mail domain", d.Domain, cur.Domain); err != nil {
+	if err := renamed(i18n.M("this mail domain"), d.Domain, cur.Domain); err != nil {
 		return err
 	}
 	if want := d.Active && d.PrevActive == nil; bool(cur.Active) != want {
@@ -174,7 +175,7 @@ func pushMailbox(ctx context.Context, t target) error {
 	if err != nil {
 		return err
 	}
-	if err := renamed("mailbox", m.Email, cur.Email); err != nil {
+	if err := renamed(i18n.M("this mailbox"), m.Email, cur.Email); err != nil {
 		return err
 	}
 	q, on := quotaBytes(m.QuotaMB), true
@@ -197,7 +198,7 @@ func pushForward(ctx context.Context, t target) error {
 	if err != nil {
 		return err
 	}
-	if err := renamed(MailKindName(f.Kind), f.Source, cur.Source); err != nil {
+	if err := renamed(thisForward(f.Kind), f.Source, cur.Source); err != nil {
 		return err
 	}
 	return update(ctx, *t.ref.ISPID, ispapi.MailForwardingUpdate{Destination: &f.Destination, Active: &f.Active})
@@ -209,8 +210,19 @@ func pushDomain(ctx context.Context, t target) error {
 	if err != nil {
 		return err
 	}
-	if err := renamed("domain", t.ref.Key, cur.Domain); err != nil {
+	if err := renamed(i18n.M("this domain"), t.ref.Key, cur.Domain); err != nil {
 		return err
 	}
 	return t.isp.MoveDomain(ctx, *t.ref.ISPID, *t.owner.client.ISPClientID)
+}
+
+// thisForward names an alias, forward or catch-all inside a sentence.
+func thisForward(kind string) string {
+	switch kind {
+	case store.ForwardAlias:
+		return i18n.M("this alias")
+	case store.ForwardForward:
+		return i18n.M("this forward")
+	}
+	return i18n.M("this catch-all")
 }
