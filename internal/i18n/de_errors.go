@@ -142,7 +142,7 @@ func init() {
 		"ISPConfig can't get this back from the portal's record (%s): adopt the difference (the record goes) or forget it.":                   "ISPConfig kann dies nicht aus dem Eintrag des Portals wiederherstellen (%s): Übernehmen Sie die Abweichung (der Eintrag entfällt) oder verwerfen Sie sie.",
 		"ISPConfig gave this entry to a client the portal doesn't have: push the portal's owner back, or forget the difference.":              "ISPConfig hat diesen Eintrag einem Kunden gegeben, den das Portal nicht kennt: Übertragen Sie den Inhaber des Portals zurück oder verwerfen Sie die Abweichung.",
 		"ISPConfig has the portal's values again.":                                                                                            "ISPConfig hat wieder die Werte des Portals.",
-		"ISPConfig has %s as %q, the portal as %q; a name can't be pushed back: adopt or forget the difference.":                         "ISPConfig führt %s als %q, das Portal als %q; ein Name kann nicht zurückübertragen werden: Übernehmen oder verwerfen Sie die Abweichung.",
+		"ISPConfig has %s as %q, the portal as %q; a name can't be pushed back: adopt or forget the difference.":                              "ISPConfig führt %s als %q, das Portal als %q; ein Name kann nicht zurückübertragen werden: Übernehmen oder verwerfen Sie die Abweichung.",
 		"ISPConfig's API can't change a client's reseller (client_update leaves it as it is): fix it in the panel, or forget the difference.": "Die API von ISPConfig kann den Reseller eines Kunden nicht ändern (client_update lässt ihn unverändert): Korrigieren Sie es im Panel oder verwerfen Sie die Abweichung.",
 		"Invalid page number.": "Ungültige Seitennummer.",
 		"Invalid page.":        "Ungültige Seite.",
