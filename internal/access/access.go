@@ -7,10 +7,7 @@ package access
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,6 +22,7 @@ import (
 	"portal/internal/auth"
 	"portal/internal/fail"
 	"portal/internal/i18n"
+	"portal/internal/linktoken"
 	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -70,27 +68,9 @@ type Actor = tenancy.Actor
 var invalidLink = fail.New(http.StatusNotFound,
 	"This link is not valid any more: it was already used, replaced by a newer one, or it has expired.")
 
-// newToken returns a link secret and its SHA-256.
-func newToken() (string, []byte) {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
-	h := sha256.Sum256(b)
-	return base64.RawURLEncoding.EncodeToString(b), h[:]
-}
-
-// tokenHash decodes a link secret; false when it can't be one of ours.
-func tokenHash(raw string) ([]byte, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err != nil || len(b) != 32 {
-		return nil, false
-	}
-	h := sha256.Sum256(b)
-	return h[:], true
-}
-
 // usable finds the usable token of purpose for raw and locks it, comparing the stored hash in constant time.
 func usable(ctx context.Context, tx pgx.Tx, purpose, raw string) (store.AccountToken, error) {
-	h, ok := tokenHash(raw)
+	h, ok := linktoken.Hash(raw)
 	if !ok {
 		return store.AccountToken{}, invalidLink
 	}

@@ -10,6 +10,7 @@ import (
 	"portal/internal/fail"
 	"portal/internal/i18n"
 	"portal/internal/ispapi"
+	"portal/internal/linktoken"
 	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/views"
@@ -38,7 +39,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, a Actor, newEmail stri
 		s.audit(ctx, nil, a, "email.change.request", &a.Acting, store.OutcomeDenied, "re-authentication needed")
 		return fail.ErrReauth
 	}
-	raw, hash := newToken()
+	raw, hash := linktoken.New()
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		acct, err := store.NewAccounts(tx).Lock(ctx, a.Acting.ID)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"portal/internal/fail"
 	"portal/internal/i18n"
+	"portal/internal/linktoken"
 	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/views"
@@ -20,7 +21,7 @@ func (s *Service) InviteTx(ctx context.Context, tx pgx.Tx, a store.Account) erro
 	if _, err := store.NewTokens(tx).RevokeAll(ctx, a.ID, store.TokenInvite); err != nil {
 		return err
 	}
-	raw, hash := newToken()
+	raw, hash := linktoken.New()
 	if _, err := store.NewTokens(tx).Create(ctx, store.TokenInvite, a.ID, a.Email, hash, InviteTTL); err != nil {
 		return err
 	}

@@ -211,13 +211,12 @@ func TestInvite_BoundToAddress(t *testing.T) {
 	if account(t, e, c).HasPassword() || e.Count(`SELECT count(*) FROM account_tokens WHERE used_at IS NOT NULL`) != 0 {
 		t.Fatal("a refused invitation changed something")
 	}
-	// The real link with its last character changed (to "B", or "C" when it already ends in "B": the link is
-	// random, and one in 64 ends in "B").
-	last := "B"
-	if raw[42:] == "B" {
-		last = "C"
-	}
-	for _, bad := range []string{"", "x", strings.Repeat("A", 43), raw + "A", raw[:42] + last} {
+	// The real link with its last character changed: to another secret (a data bit flipped), and to another
+	// spelling of the same secret (an unused bit set), which is refused too (linktoken reads only New's spelling).
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	i := strings.IndexByte(alphabet, raw[42])
+	other, respelled := alphabet[i^32:i^32+1], alphabet[i^1:i^1+1]
+	for _, bad := range []string{"", "x", strings.Repeat("A", 43), raw + "A", raw[:42] + other, raw[:42] + respelled} {
 		_, err := e.Access.AcceptInvite(ctx, bad, good, good, "192.0.2.9")
 		wantStatus(t, err, http.StatusNotFound, "link "+bad)
 	}

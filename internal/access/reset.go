@@ -12,6 +12,7 @@ import (
 	"portal/internal/fail"
 	"portal/internal/i18n"
 	"portal/internal/ispapi"
+	"portal/internal/linktoken"
 	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/views"
@@ -30,7 +31,7 @@ func (s *Service) RequestReset(ctx context.Context, email, ip string) error {
 	if err != nil || len(norm) > 254 {
 		return fail.Field("email", "Enter a valid email address.")
 	}
-	raw, hash := newToken()
+	raw, hash := linktoken.New()
 	link := s.link("/password/reset/", raw)
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, l := range []struct {

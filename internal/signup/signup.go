@@ -9,10 +9,7 @@ package signup
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,6 +29,7 @@ import (
 	"portal/internal/hosting"
 	"portal/internal/i18n"
 	"portal/internal/ispapi"
+	"portal/internal/linktoken"
 	"portal/internal/mailer"
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -225,7 +223,7 @@ func (s *Service) Submit(ctx context.Context, slug string, in Form) error {
 	if err != nil {
 		return err
 	}
-	raw, tokenHash := newToken()
+	raw, tokenHash := linktoken.New()
 	var id int64
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		ok, err := store.RateHit(ctx, tx, "signup-ip:"+ipBucket(in.IP), s.Limits.PerIP, time.Hour)
@@ -358,7 +356,7 @@ func (s *Service) username(ctx context.Context, tx pgx.Tx, domain string) (strin
 // Confirm confirms a signup's address by its link: it starts setting it up, or queues it for the reseller's
 // approval. It returns the signup's id.
 func (s *Service) Confirm(ctx context.Context, raw, ip string) (int64, error) {
-	h, ok := tokenHash(raw)
+	h, ok := linktoken.Hash(raw)
 	if !ok {
 		return 0, errInvalidLink
 	}
@@ -455,7 +453,7 @@ func (s *Service) SlugLook(ctx context.Context, slug string) (store.Brand, error
 // is unknown or spent (the page then only says so).
 func (s *Service) LinkLook(ctx context.Context, raw string) (store.Brand, error) {
 	var reseller *int64
-	if h, ok := tokenHash(raw); ok {
+	if h, ok := linktoken.Hash(raw); ok {
 		sg, err := store.NewSignups(s.pool).Unconfirmed(ctx, h)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return store.Brand{}, err
@@ -532,22 +530,6 @@ func (s *Service) audit(ctx context.Context, action, ip string, id *int64, outco
 	}
 }
 
-func newToken() (string, []byte) {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	h := sha256.Sum256(b)
-	return base64.RawURLEncoding.EncodeToString(b), h[:]
-}
-
-func tokenHash(raw string) ([]byte, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err != nil || len(b) != 32 {
-		return nil, false
-	}
-	h := sha256.Sum256(b)
-	return h[:], true
-}
-
 // ipBucket is the rate-limit key of an IP: the address, or its /64 for IPv6.
 func ipBucket(ip string) string {
 	a, err := netip.ParseAddr(ip)
@@ -570,7 +552,7 @@ func (s *Service) ResendConfirmation(ctx context.Context, email, ip string) erro
 	if err != nil || len(norm) > 254 {
 		return fail.Field("email", "Enter a valid email address.")
 	}
-	raw, hash := newToken()
+	raw, hash := linktoken.New()
 	var id int64
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		ok, err := store.RateHit(ctx, tx, "signup-resend:"+norm, s.Limits.ResendsPerHour, time.Hour)
