@@ -61,6 +61,9 @@ func TestPlatformSettings_ValidatedStoredAndAudited(t *testing.T) {
 		if !strings.Contains(resp.body, `value="`+templEscape(value)+`"`) {
 			t.Errorf("%s=%q: the form lost the typed value", field, value)
 		}
+		if !strings.Contains(resp.body, "Settings for customers of "+templEscape(app.platform.Name)) {
+			t.Errorf("%s=%q: the refused form's page lacks the platform's name", field, value)
+		}
 	}
 	if n := app.settingsRows(); n != 0 {
 		t.Fatalf("refused forms stored %d settings rows", n)
@@ -251,9 +254,8 @@ func TestMailPage_SetupRecordsAndDKIM(t *testing.T) {
 	if err := app.pool.QueryRow(context.Background(), `SELECT isp_id FROM mail_domains WHERE id = $1`, md).Scan(&ispID); err != nil {
 		t.Fatal(err)
 	}
-	pem := "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A\nMIIBCgKCAQEAtest\n-----END PUBLIC KEY-----\n"
 	if err := app.isp.UpdateMailDomain(context.Background(), ispID, ispapi.MailDomainUpdate{DKIM: ispapi.Ptr(true),
-		DKIMSelector: ispapi.Ptr("mail2026"), DKIMPublic: ispapi.Ptr(pem), DKIMPrivate: ispapi.Ptr("x")}); err != nil {
+		DKIMSelector: ispapi.Ptr("mail2026"), DKIMPublic: ispapi.Ptr(testDKIMKey), DKIMPrivate: ispapi.Ptr("x")}); err != nil {
 		t.Fatal(err)
 	}
 	app.sim.SetMailboxUsage("info@post.example.test", 3<<20)
@@ -266,7 +268,7 @@ func TestMailPage_SetupRecordsAndDKIM(t *testing.T) {
 	page = b.get(mailPath("/mail/%d", md))
 	for _, want := range []string{`<code>imap.example.net</code> port 993, SSL/TLS`, `<code>smtp.example.net</code> port 465, SSL/TLS`,
 		`href="https://webmail.example.net/"`, `<code>mx1.example.net</code>`, `<td>20</td>`, `<code>v=spf1 mx -all</code>`,
-		`<code>mail2026._domainkey.post.example.test</code>`, `<code>v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtest</code>`,
+		`<code>mail2026._domainkey.post.example.test</code>`, `<code>v=DKIM1; k=rsa; p=` + testDKIMRecordKey + `</code>`,
 		`data-testid="mailbox-used">3.0 MB`} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("mail page lacks %q", want)
@@ -279,6 +281,22 @@ func TestMailPage_SetupRecordsAndDKIM(t *testing.T) {
 		t.Errorf("mailbox_usage rows = %d, want 1", n)
 	}
 
+	if strings.Contains(page.body, `data-testid="dkim-unusable"`) {
+		t.Error("a usable key has the unusable-key note")
+	}
+
+	// A key that makes no valid record (here cut short): no record, and the page says why.
+	if err := app.isp.UpdateMailDomain(context.Background(), ispID, ispapi.MailDomainUpdate{
+		DKIMPublic: ispapi.Ptr(testDKIMKey[:200] + "\n-----END PUBLIC KEY-----\n")}); err != nil {
+		t.Fatal(err)
+	}
+	app.checkUsage()
+	page = b.get(mailPath("/mail/%d", md))
+	if strings.Contains(page.body, `data-testid="dns-dkim"`) || strings.Contains(page.body, "v=DKIM1") ||
+		!strings.Contains(page.body, `data-testid="dkim-unusable"`) || !strings.Contains(page.body, `data-testid="dns-mx"`) {
+		t.Errorf("an unusable key: %q", between(page.body, `data-testid="mail-setup"`, "</section>"))
+	}
+
 	// The key is removed in ISPConfig: the next run removes the record.
 	if err := app.isp.UpdateMailDomain(context.Background(), ispID, ispapi.MailDomainUpdate{DKIM: ispapi.Ptr(false),
 		DKIMPublic: ispapi.Ptr("")}); err != nil {
@@ -289,6 +307,28 @@ func TestMailPage_SetupRecordsAndDKIM(t *testing.T) {
 		t.Error("the DKIM record stayed after ISPConfig dropped the key")
 	}
 }
+
+// testDKIMKey is an RSA-2048 public key as ISPConfig stores a mail domain's DKIM key (PEM); testDKIMRecordKey is
+// the same key as its DNS record's p= spells it.
+const (
+	testDKIMKey = `-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAnEeSF+XSTuvHcg3U20+E
+x7aFiiy8ooB1GRp4/xTNKhE010NBJvwVfoaMV4OkfA6DlaV2nlNFOR+Zv1EUaE+c
+q64MOXsBl37VkNMDC7IZlla2zQiICRf2GBopTd6Tcoi+TweCAWPapPaqfUFAOfkw
+qrqPsEGz+j4pohNXphJFMajyVFjEayyLD6nAmKqSTYJ8KfE8Vpv0G7EqE4VziUUE
+ZTStw9w/vSRg4hsRbO1PjWAFYK/1dqgKyMMGRQKrqbI0CUKpNHU1KY+gFgealAt1
+A9sbzQI0WSJ07qPrN6/x+D/EwIJi6R7AJ3IKTBiKENROh615fNUIdvuSg60f+LLX
+ewIDAQAB
+-----END PUBLIC KEY-----
+`
+	testDKIMRecordKey = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAnEeSF+XSTuvHcg3U20+E" +
+		"x7aFiiy8ooB1GRp4/xTNKhE010NBJvwVfoaMV4OkfA6DlaV2nlNFOR+Zv1EUaE+c" +
+		"q64MOXsBl37VkNMDC7IZlla2zQiICRf2GBopTd6Tcoi+TweCAWPapPaqfUFAOfkw" +
+		"qrqPsEGz+j4pohNXphJFMajyVFjEayyLD6nAmKqSTYJ8KfE8Vpv0G7EqE4VziUUE" +
+		"ZTStw9w/vSRg4hsRbO1PjWAFYK/1dqgKyMMGRQKrqbI0CUKpNHU1KY+gFgealAt1" +
+		"A9sbzQI0WSJ07qPrN6/x+D/EwIJi6R7AJ3IKTBiKENROh615fNUIdvuSg60f+LLX" +
+		"ewIDAQAB"
+)
 
 func contains(list []string, s string) bool {
 	for _, v := range list {

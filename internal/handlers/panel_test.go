@@ -219,12 +219,14 @@ func TestBranding_RefusesBadInput(t *testing.T) {
 }
 
 // TestDashboard_AttentionLinksToFilteredLists: the counts of clients that failed, are being set up, are
-// suspended or use more than their plan allows link to lists filtered to exactly those clients; recent activity
-// shows only what the viewer may see.
+// suspended or use more than their plan allows link to lists filtered to exactly those clients (for an admin
+// also the resellers over their plan's limits); recent activity shows only what the viewer may see.
 func TestDashboard_AttentionLinksToFilteredLists(t *testing.T) {
 	app := newApp(t)
+	app.account("att-admin@example.com", store.RoleAdmin, pw)
 	reseller := app.customer(store.RoleReseller, nil, "att-reseller@example.com")
-	other := app.customer(store.RoleReseller, nil, "att-other@example.com")
+	tight := app.plan(nil, store.RoleReseller, "Tight", unlimited)
+	other := app.customer(store.RoleReseller, nil, "att-other@example.com", tight.ID)
 	failed := app.customer(store.RoleClient, &reseller, "att-failed@example.com")
 	app.customer(store.RoleClient, &reseller, "att-ok@example.com")
 	small := app.plan(&reseller, store.RoleClient, "Tiny", store.Limits{MaxSites: 1, MaxMailDomains: 1, MaxMailboxes: 1,
@@ -237,6 +239,10 @@ func TestDashboard_AttentionLinksToFilteredLists(t *testing.T) {
 	}
 	app.fixtureSite(over, "a.over.test", true)
 	app.fixtureSite(over, "b.over.test", true)
+	// The other reseller moves to fewer clients than it has: it is over its plan's limits.
+	if _, err := app.pool.Exec(ctx, `UPDATE plans SET max_clients = 0 WHERE id = $1`, tight.ID); err != nil {
+		t.Fatal(err)
+	}
 	// Something happened in the other reseller's account: it must not show here.
 	if err := store.NewAuditLog(app.pool).Append(ctx, store.AuditEntry{Action: "site.create", Outcome: store.OutcomeSuccess,
 		EffectiveEmail: "att-elsewhere@example.com", EffectiveAccountID: accountID(t, app, "att-elsewhere@example.com")}); err != nil {
@@ -247,23 +253,35 @@ func TestDashboard_AttentionLinksToFilteredLists(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	type attention struct{ testid, text, href, member string }
+	check := func(b *browser, dash string, want []attention) {
+		t.Helper()
+		for _, c := range want {
+			seg := between(dash, `data-testid="`+c.testid+`"`, "</li>")
+			if !strings.Contains(seg, c.text) || !strings.Contains(seg, `href="`+strings.ReplaceAll(c.href, "&", "&amp;")+`"`) {
+				t.Errorf("%s: %q", c.testid, seg)
+				continue
+			}
+			list := b.get(c.href)
+			if n := strings.Count(list.body, `data-testid="customer-row"`); list.StatusCode != http.StatusOK || n != 1 || !strings.Contains(list.body, c.member) {
+				t.Errorf("%s: status %d, %d rows, want only %s", c.href, list.StatusCode, n, c.member)
+			}
+		}
+	}
+	ab := app.browser()
+	ab.mustLogin("att-admin@example.com", pw, "/admin")
+	check(ab, ab.get("/admin").body, []attention{
+		{"attention-over-resellers", "1 reseller over its plan", "/admin/resellers?only=over", other.Name},
+		{"attention-over", "1 client over its plan", "/admin/clients?only=over", over.Name},
+	})
+
 	b := app.browser()
 	b.mustLogin("att-reseller@example.com", pw, "/reseller")
 	dash := b.get("/reseller")
-	for _, c := range []struct{ testid, text, href, member string }{
+	check(b, dash.body, []attention{
 		{"attention-failed", "1 client failed to set up", "/reseller/clients?only=failed", failed.Name},
 		{"attention-over", "1 client over its plan", "/reseller/clients?only=over", over.Name},
-	} {
-		seg := between(dash.body, `data-testid="`+c.testid+`"`, "</li>")
-		if !strings.Contains(seg, c.text) || !strings.Contains(seg, `href="`+strings.ReplaceAll(c.href, "&", "&amp;")+`"`) {
-			t.Errorf("%s: %q", c.testid, seg)
-			continue
-		}
-		list := b.get(c.href)
-		if n := strings.Count(list.body, `data-testid="customer-row"`); list.StatusCode != http.StatusOK || n != 1 || !strings.Contains(list.body, c.member) {
-			t.Errorf("%s: status %d, %d rows, want only %s", c.href, list.StatusCode, n, c.member)
-		}
-	}
+	})
 	if strings.Contains(dash.body, "attention-pending") || strings.Contains(dash.body, "attention-suspended") {
 		t.Error("zero counts are listed")
 	}

@@ -42,9 +42,10 @@ func (s Customers) Holdings(ctx context.Context, id int64, perKind int) ([]Holdi
 // Attention counts what needs someone's eyes on a dashboard; each count is the size of a filtered list.
 type Attention struct {
 	Failed, Pending, Suspended        int // customers (admins: clients and resellers; resellers: their clients)
-	OverQuota                         int // clients that use more than their plan allows
+	OverQuota                         int // clients over quota (overQuota)
 	FailedResellers, PendingResellers int // admins: the resellers among Failed and Pending
 	SuspendedResellers                int
+	OverQuotaResellers                int // admins: resellers over quota (not among OverQuota)
 	Unpaid                            int // issued invoices not yet paid (for a client: its own; else those it issued)
 }
 
@@ -70,12 +71,27 @@ type Dashboard struct {
 	Sites     []string  // a client's site names
 }
 
-// overQuota is true for a customer c (joined to its plan p and counters u) that uses more than its plan allows,
-// e.g. after moving to a smaller plan.
+// overQuota is true for a customer c (joined to its plan p and counters u) that is over quota: it holds more than
+// its plan allows (more sites, mailboxes, … or disk allotted than the plan's limits, e.g. after moving to a smaller
+// plan; a reseller's counters include its clients'), or the servers last reported (the usage job: site_usage,
+// mailbox_usage) one of its own sites or mailboxes using more than its quota. Admin and reseller dashboards count
+// it and the customer lists' "over" filter lists it, so each count is the length of the list it links to.
 const overQuota = `((p.max_sites >= 0 AND u.sites > p.max_sites) OR (p.max_mail_domains >= 0 AND u.mail_domains > p.max_mail_domains)
 	OR (p.max_mailboxes >= 0 AND u.mailboxes > p.max_mailboxes) OR (p.max_mail_quota_mb >= 0 AND u.mail_quota_mb > p.max_mail_quota_mb)
 	OR (p.max_mail_aliases >= 0 AND u.mail_aliases > p.max_mail_aliases) OR (p.max_domains >= 0 AND u.domains > p.max_domains)
-	OR (c.kind = 'reseller' AND p.max_clients >= 0 AND u.clients > p.max_clients))`
+	OR (p.max_disk_mb >= 0 AND u.disk_mb > p.max_disk_mb)
+	OR (c.kind = 'reseller' AND p.max_clients >= 0 AND u.clients > p.max_clients)
+	OR c.id IN (SELECT s.customer_id FROM site_usage su JOIN sites s ON s.id = su.site_id
+		WHERE s.quota_mb > 0 AND su.disk_used_kb > s.quota_mb::bigint * 1024)
+	OR c.id IN (SELECT m.customer_id FROM mailbox_usage mu JOIN mailboxes m ON m.id = mu.mailbox_id
+		WHERE m.quota_mb > 0 AND mu.used_bytes > m.quota_mb::bigint * 1048576))`
+
+// overQuotaCount counts the live customers of kind ('reseller' or 'client') that are over quota and match where
+// (on customers c), as the customer lists' "over" filter lists them.
+func overQuotaCount(kind, where string) string {
+	return `(SELECT count(*) FROM customers c JOIN plans p ON p.id = c.plan_id JOIN usage_counters u ON u.customer_id = c.id
+		WHERE c.kind = '` + kind + `' AND c.state <> 'deleted' AND ` + where + ` AND ` + overQuota + `)`
+}
 
 // recentLimit is how many audit entries a dashboard shows.
 const recentLimit = 8
@@ -91,8 +107,7 @@ var adminDashboard = `SELECT s.resellers, s.clients, s.pending, s.failed, s.susp
 	(SELECT count(*) FROM customers c WHERE c.kind = 'reseller' AND c.state = 'failed'),
 	(SELECT count(*) FROM customers c WHERE c.kind = 'reseller' AND c.state = 'pending'),
 	(SELECT count(*) FROM customers c WHERE c.kind = 'reseller' AND c.state <> 'deleted' AND (c.suspended_self OR c.suspended_by_reseller)),
-	(SELECT count(*) FROM customers c JOIN plans p ON p.id = c.plan_id JOIN usage_counters u ON u.customer_id = c.id
-		WHERE c.kind = 'client' AND c.state <> 'deleted' AND ` + overQuota + `),
+	` + overQuotaCount("client", "true") + `, ` + overQuotaCount("reseller", "true") + `,
 	(SELECT count(*) FROM invoices WHERE state = 'issued' AND kind = 'invoice' AND issuer_reseller_id IS NULL),
 	` + recentJSON("true") + `
 	FROM customer_stats s`
@@ -103,8 +118,7 @@ var resellerDashboard = `SELECT uc.clients, uc.sites, uc.mail_domains, uc.mailbo
 	(SELECT count(*) FROM customers c WHERE c.reseller_id = $1 AND c.state = 'failed'),
 	(SELECT count(*) FROM customers c WHERE c.reseller_id = $1 AND c.state = 'pending'),
 	(SELECT count(*) FROM customers c WHERE c.reseller_id = $1 AND c.state <> 'deleted' AND (c.suspended_self OR c.suspended_by_reseller)),
-	(SELECT count(*) FROM customers c JOIN plans p ON p.id = c.plan_id JOIN usage_counters u ON u.customer_id = c.id
-		WHERE c.reseller_id = $1 AND c.state <> 'deleted' AND ` + overQuota + `),
+	` + overQuotaCount("client", "c.reseller_id = $1") + `,
 	(SELECT count(*) FROM invoices WHERE state = 'issued' AND kind = 'invoice' AND (issuer_reseller_id = $1 OR customer_id = $1)),
 	` + recentJSON(`effective_account_id IN (SELECT a.id FROM accounts a JOIN customers c ON c.id = a.customer_id
 		WHERE c.id = $1 OR c.reseller_id = $1)`) + `
@@ -131,7 +145,7 @@ func (s Customers) DashboardOf(ctx context.Context, c *Customer) (Dashboard, err
 	case c == nil:
 		err := s.db.QueryRow(ctx, adminDashboard).Scan(&d.Stats.Resellers, &d.Stats.Clients, &d.Stats.Pending,
 			&d.Stats.Failed, &d.Stats.Suspended, &d.Attention.FailedResellers, &d.Attention.PendingResellers,
-			&d.Attention.SuspendedResellers, &d.Attention.OverQuota, &d.Attention.Unpaid, &recent)
+			&d.Attention.SuspendedResellers, &d.Attention.OverQuota, &d.Attention.OverQuotaResellers, &d.Attention.Unpaid, &recent)
 		if err != nil {
 			return d, wrap(err, "operator dashboard")
 		}

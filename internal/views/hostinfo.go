@@ -2,6 +2,11 @@ package views
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
 	"strings"
 
 	"portal/internal/i18n"
@@ -118,17 +123,61 @@ func countDomains(ctx context.Context) func(int) string {
 	return func(n int) string { return N(ctx, "%d domains", n) }
 }
 
-// dkimValue is the TXT value of a DKIM record for a public key ISPConfig stores as PEM.
-func dkimValue(pub string) string {
-	var b strings.Builder
-	for _, line := range strings.Split(pub, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "-----") {
-			continue
-		}
-		b.WriteString(line)
+// dkimRecord is the TXT value of the DKIM record for a public key as the mail server stores it (PEM, or bare
+// base64 DER; SubjectPublicKeyInfo or PKCS #1). The key's type decides the record: "v=DKIM1; k=rsa; p=" and the
+// key's SubjectPublicKeyInfo for RSA (RFC 6376), "v=DKIM1; k=ed25519; p=" and the raw 32-byte key for Ed25519
+// (RFC 8463). ok is false for a key that doesn't parse, of another type, or RSA under 1024 bits (which verifiers
+// refuse, RFC 8301): no record is better than a wrong one.
+func dkimRecord(pub string) (record string, ok bool) {
+	der, ok := dkimDER(pub)
+	if !ok {
+		return "", false
 	}
-	return "v=DKIM1; k=rsa; p=" + b.String()
+	var key any
+	if k, err := x509.ParsePKIXPublicKey(der); err == nil {
+		key = k
+	} else if k, err := x509.ParsePKCS1PublicKey(der); err == nil {
+		key = k
+	}
+	switch k := key.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < 1024 {
+			return "", false
+		}
+		spki, err := x509.MarshalPKIXPublicKey(k)
+		if err != nil {
+			return "", false
+		}
+		return "v=DKIM1; k=rsa; p=" + base64.StdEncoding.EncodeToString(spki), true
+	case ed25519.PublicKey:
+		return "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(k), true
+	}
+	return "", false
+}
+
+// dkimDER is the DER of a stored public key: the one PEM block's bytes, or the whole text as base64.
+func dkimDER(pub string) ([]byte, bool) {
+	pub = strings.TrimSpace(pub)
+	if strings.HasPrefix(pub, "-----BEGIN") {
+		block, rest := pem.Decode([]byte(pub))
+		if block == nil || strings.TrimSpace(string(rest)) != "" ||
+			(block.Type != "PUBLIC KEY" && block.Type != "RSA PUBLIC KEY") {
+			return nil, false
+		}
+		return block.Bytes, true
+	}
+	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(pub), ""))
+	return der, err == nil && len(der) > 0
+}
+
+// dkimRow is the DKIM line of a mail domain's DNS table: its name and record; an empty record when there is no
+// key, or when bad: the server has a key that makes no valid record (the page then says so instead).
+func dkimRow(k *store.DKIM, domain string) (name, record string, bad bool) {
+	if k == nil {
+		return "", "", false
+	}
+	record, ok := dkimRecord(k.PublicKey)
+	return k.Selector + "._domainkey." + domain, record, !ok
 }
 
 // mxHosts splits the stored MX host list.
