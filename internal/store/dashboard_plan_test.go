@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"portal/internal/store"
@@ -48,7 +49,7 @@ func TestDashboards_ReadRowsIndependentOfSize(t *testing.T) {
 	ctx := context.Background()
 	exec(`INSERT INTO plans (audience, name, max_clients, max_sites, max_mail_domains, max_mailboxes, max_mail_quota_mb,
 		max_mail_aliases, max_domains, site_quota_mb) VALUES ('reseller', 'reseller', -1, -1, -1, -1, -1, -1, -1, -1),
-		('client', 'small', -1, 0, -1, -1, -1, -1, -1, -1)`)
+		('client', 'small', 0, 0, -1, -1, -1, -1, -1, -1)`)
 	var reseller, client int64
 	if err := pool.QueryRow(ctx, `INSERT INTO customers (kind, platform_id, plan_id, name, email, isp_username, state)
 		SELECT 'reseller', (SELECT id FROM platforms), id, 'Reseller', 'r@x.test', 'r', 'active' FROM plans WHERE name = 'reseller'
@@ -63,22 +64,30 @@ func TestDashboards_ReadRowsIndependentOfSize(t *testing.T) {
 	for _, q := range []string{
 		// The reseller's other clients: a few failed, pending, suspended, and over quota (a plan of no sites, one site).
 		`INSERT INTO customers (kind, reseller_id, platform_id, plan_id, name, email, isp_username, state, suspended_self, suspended_by)
-			SELECT 'client', %[1]d, (SELECT id FROM platforms), (SELECT id FROM plans WHERE name = CASE WHEN g % 1000 = 7 THEN 'small' ELSE 'plan' END),
+			SELECT 'client', %[1]d, (SELECT id FROM platforms), (SELECT id FROM plans WHERE name = CASE WHEN mod(g, 1000) = 7 THEN 'small' ELSE 'plan' END),
 				'c' || g, 'c' || g || '@x.test', 'c' || g,
-				CASE g % 1000 WHEN 1 THEN 'failed' WHEN 2 THEN 'pending' ELSE 'active' END, g % 1000 = 3, CASE WHEN g % 1000 = 3 THEN 'self' END
+				CASE mod(g, 1000) WHEN 4 THEN 'failed' WHEN 2 THEN 'pending' ELSE 'active' END, mod(g, 1000) = 3, CASE WHEN mod(g, 1000) = 3 THEN 'admin' END
 			FROM generate_series(2, %[2]d) g`,
 		`INSERT INTO sites (customer_id, isp_id, domain, state, quota_mb, traffic_mb)
 			SELECT id, id, 'own' || id || '.test', 'active', 10, -1 FROM customers WHERE plan_id = (SELECT id FROM plans WHERE name = 'small')`,
-		// The client's n sites and n mail domains, a few of them failed or pending.
-		`INSERT INTO sites (customer_id, isp_id, domain, state, quota_mb, traffic_mb)
-			SELECT %[3]d, g, 'site' || g || '.test', CASE g % 1000 WHEN 1 THEN 'failed' WHEN 2 THEN 'pending' ELSE 'active' END, 100, -1
-			FROM generate_series(1, %[2]d) g`,
-		`INSERT INTO mail_domains (customer_id, isp_id, domain, state)
-			SELECT %[3]d, g, 'mail' || g || '.test', CASE g % 1000 WHEN 1 THEN 'failed' ELSE 'active' END FROM generate_series(1, %[2]d) g`,
-		`VACUUM (ANALYZE)`,
 	} {
-		exec(fmt.Sprintf(q, reseller, n, client))
+		if strings.Contains(q, "%[") {
+			q = fmt.Sprintf(q, reseller, n, client)
+		}
+		exec(q)
 	}
+	// The client's n sites and n mail domains, a few of them failed or pending; in batches, as each row takes an
+	// advisory lock on its name (domain_claims_sync) and 100,000 of them overflow the lock table.
+	for lo := 1; lo <= n; lo += 10000 {
+		hi := min(lo+9999, n)
+		exec(fmt.Sprintf(`INSERT INTO sites (customer_id, isp_id, domain, state, quota_mb, traffic_mb)
+			SELECT %d, g, 'site' || g || '.test', CASE mod(g, 1000) WHEN 1 THEN 'failed' WHEN 2 THEN 'pending' ELSE 'active' END, 100, -1
+			FROM generate_series(%d, %d) g`, client, lo, hi))
+		exec(fmt.Sprintf(`INSERT INTO mail_domains (customer_id, isp_id, domain, state)
+			SELECT %d, g, 'mail' || g || '.test', CASE mod(g, 1000) WHEN 1 THEN 'failed' ELSE 'active' END
+			FROM generate_series(%d, %d) g`, client, lo, hi))
+	}
+	exec(`VACUUM (ANALYZE)`)
 
 	for role, args := range map[string][]any{"admin": nil, "reseller": {reseller}, "client": {client}} {
 		var plan []struct {
