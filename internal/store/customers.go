@@ -205,7 +205,6 @@ func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]C
 	case "suspended":
 		where = append(where, "(c.suspended_self OR c.suspended_by_reseller)")
 	case "over":
-		from += " JOIN usage_counters u ON u.customer_id = c.id"
 		where = append(where, overQuota)
 	}
 	order, ok := customerSorts[f.Sort]
@@ -214,9 +213,6 @@ func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]C
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
 	countFrom := " FROM customers c"
-	if f.Only == "over" {
-		countFrom += " JOIN plans p ON p.id = c.plan_id JOIN usage_counters u ON u.customer_id = c.id"
-	}
 	sp := listSpec{cols: customerCols, from: from + w, countFrom: countFrom + w, count: count, order: order.expr,
 		cast: order.cast, id: "c.id", desc: f.Desc, per: f.PerPage}
 	list, pg, err := listPage(ctx, s.db, sp, f.Keyset, args, customerDest)

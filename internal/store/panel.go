@@ -71,25 +71,20 @@ type Dashboard struct {
 	Sites     []string  // a client's site names
 }
 
-// overQuota is true for a customer c (joined to its plan p and counters u) that is over quota: it holds more than
-// its plan allows (more sites, mailboxes, … or disk allotted than the plan's limits, e.g. after moving to a smaller
-// plan; a reseller's counters include its clients'), or the servers last reported (the usage job: site_usage,
-// mailbox_usage) one of its own sites or mailboxes using more than its quota. Admin and reseller dashboards count
-// it and the customer lists' "over" filter lists it, so each count is the length of the list it links to.
-const overQuota = `((p.max_sites >= 0 AND u.sites > p.max_sites) OR (p.max_mail_domains >= 0 AND u.mail_domains > p.max_mail_domains)
-	OR (p.max_mailboxes >= 0 AND u.mailboxes > p.max_mailboxes) OR (p.max_mail_quota_mb >= 0 AND u.mail_quota_mb > p.max_mail_quota_mb)
-	OR (p.max_mail_aliases >= 0 AND u.mail_aliases > p.max_mail_aliases) OR (p.max_domains >= 0 AND u.domains > p.max_domains)
-	OR (p.max_disk_mb >= 0 AND u.disk_mb > p.max_disk_mb)
-	OR (c.kind = 'reseller' AND p.max_clients >= 0 AND u.clients > p.max_clients)
-	OR c.id IN (SELECT s.customer_id FROM site_usage su JOIN sites s ON s.id = su.site_id
-		WHERE s.quota_mb > 0 AND su.disk_used_kb > s.quota_mb::bigint * 1024)
-	OR c.id IN (SELECT m.customer_id FROM mailbox_usage mu JOIN mailboxes m ON m.id = mu.mailbox_id
-		WHERE m.quota_mb > 0 AND mu.used_bytes > m.quota_mb::bigint * 1048576))`
+// overQuota is true for a customer c that is over quota: it holds more than its plan allows (more sites,
+// mailboxes, … or disk allotted than the plan's limits, e.g. after moving to a smaller plan; a reseller's counters
+// include its clients'), or the servers last reported (the usage job: site_usage, mailbox_usage) one of its own
+// sites or mailboxes using more than its quota. Admin and reseller dashboards count it and the customer lists'
+// "over" filter lists it, so each count is the length of the list it links to. The two flags are kept on the
+// customer row by triggers in the same transaction as the change (migration 00018: customer_over_limits and
+// customer_over_usage hold the definition), so the counts read an index of the customers over quota instead of
+// joining every customer to its plan and counters.
+const overQuota = `(c.over_limits OR c.over_usage)`
 
 // overQuotaCount counts the live customers of kind ('reseller' or 'client') that are over quota and match where
 // (on customers c), as the customer lists' "over" filter lists them.
 func overQuotaCount(kind, where string) string {
-	return `(SELECT count(*) FROM customers c JOIN plans p ON p.id = c.plan_id JOIN usage_counters u ON u.customer_id = c.id
+	return `(SELECT count(*) FROM customers c
 		WHERE c.kind = '` + kind + `' AND c.state <> 'deleted' AND ` + where + ` AND ` + overQuota + `)`
 }
 
