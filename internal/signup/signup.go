@@ -117,17 +117,7 @@ func (s *Service) page(ctx context.Context, db store.DBTX, slug string) (Page, e
 	var p Page
 	var resellerID *int64
 	if slug != "" {
-		var id int64
-		// The same choice as store.Brands.ShownForSlug: the oldest, should two platforms have the same name.
-		err := db.QueryRow(ctx, `SELECT id FROM customers WHERE kind = 'reseller' AND lower(isp_username) = lower($1)
-			AND state <> 'deleted' ORDER BY id LIMIT 1`, slug).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return p, store.ErrNotFound
-		}
-		if err != nil {
-			return p, err
-		}
-		r, err := store.NewCustomers(db).ByID(ctx, id)
+		r, err := store.NewCustomers(db).BySlug(ctx, slug)
 		if err != nil {
 			return p, err
 		}

@@ -70,8 +70,7 @@ func (s Brands) ShownFor(ctx context.Context, customerID *int64) (Brand, error) 
 // ShownForSlug returns the look of the signup page at slug: the reseller's whose hosting username it is, the
 // operator's for "" (or a slug that names no live reseller).
 func (s Brands) ShownForSlug(ctx context.Context, slug string) (Brand, error) {
-	b, err := scanBrand(s.db.QueryRow(ctx, shownBrand(`(SELECT id FROM customers WHERE kind = 'reseller'
-		AND lower(isp_username) = lower($1) AND state <> 'deleted' ORDER BY id LIMIT 1)`), slug))
+	b, err := scanBrand(s.db.QueryRow(ctx, shownBrand(`(`+resellerBySlug+`)`), slug))
 	return b, wrap(err, "brand of signup page %q", slug)
 }
 

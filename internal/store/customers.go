@@ -121,6 +121,18 @@ func (s Customers) ByID(ctx context.Context, id int64) (Customer, error) {
 	return c, wrap(err, "customer %d", id)
 }
 
+// resellerBySlug selects the id of the live reseller whose hosting username is $1, a signup page's slug: the
+// oldest, should two platforms have resellers of the same name.
+const resellerBySlug = `SELECT id FROM customers WHERE kind = 'reseller' AND lower(isp_username) = lower($1)
+	AND state <> 'deleted' ORDER BY id LIMIT 1`
+
+// BySlug returns the reseller whose signup page is at slug. Errors: ErrNotFound.
+func (s Customers) BySlug(ctx context.Context, slug string) (Customer, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+customerCols+customerFrom+` WHERE c.id = (`+resellerBySlug+`)`, slug)
+	c, err := pgx.CollectExactlyOneRow(rows, scanCustomer)
+	return c, wrap(err, "reseller of signup page %q", slug)
+}
+
 // Visible returns customer id if scope may see it (Resolve's rule), in one statement. Errors: ErrNotFound, also
 // for a customer the scope may not see.
 func (s Customers) Visible(ctx context.Context, scope Scope, id int64) (Customer, error) {
