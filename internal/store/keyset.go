@@ -88,7 +88,8 @@ func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args 
 		q.WriteString(" AND (" + sp.order + ", " + sp.id + ")" + cmp + "(" + arg(k.Value) + "::" + sp.cast + ", " + arg(k.ID) + "::bigint)")
 	}
 	q.WriteString(" ORDER BY " + sp.order + dir + ", " + sp.id + dir + " LIMIT " + arg(sp.per+1))
-	rows, err := db.Query(ctx, q.String(), args...)
+	sql := q.String()
+	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, Paging{}, err
 	}
@@ -99,13 +100,14 @@ func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args 
 		keys  = make([]Key, 0, sp.per+1)
 		total int
 		dst   []any
+		sc    = scanner(sql)
 	)
 	for rows.Next() {
 		list = append(list, *new(T))
 		keys = append(keys, Key{})
 		k := &keys[len(keys)-1]
 		dst = append(dest(&list[len(list)-1], dst[:0]), &k.Value, &k.ID, &total)
-		if err := scanRow(rows, dst); err != nil {
+		if err := sc.scan(rows, dst); err != nil {
 			rows.Close()
 			return nil, Paging{}, err
 		}

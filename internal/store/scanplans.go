@@ -36,27 +36,107 @@ type planKey struct {
 // map, which only this goroutine uses while it holds the rows.
 var scanPlans sync.Map // planKey → pgtype.ScanPlan
 
-// scanRow scans the current row of rows into dest like rows.Scan, with memoized plans; nil destinations skip their
-// column.
-func scanRow(rows pgx.Rows, dest []any) error {
+// stmtPlans keeps, for each statement's SQL, the plans its last result was scanned with (a *planSet): one lookup
+// per result instead of one per column and row. A set is only read once stored; a result whose columns or
+// destinations differ from its statement's set (a schema change, another caller's destinations) plans afresh and
+// replaces it.
+var stmtPlans sync.Map // string → *planSet
+
+// planSet is how one statement's columns scan: per column its type, wire format, destination type, and the plan,
+// nil for a column left unscanned or of a type whose plan must not be shared (planned per result instead).
+type planSet struct {
+	oids    []uint32
+	formats []int16
+	dests   []reflect.Type
+	plans   []pgtype.ScanPlan
+}
+
+// rowScanner scans the rows of one result of sql like rows.Scan, with the statement's shared plans; nil
+// destinations skip their column. Plans of unshared types are made on its first row and kept for the others, as
+// pgx does for the rows of one statement.
+type rowScanner struct {
+	sql   string
+	set   *planSet
+	local []pgtype.ScanPlan // this result's plans of unshared types
+}
+
+func scanner(sql string) rowScanner {
+	set, _ := stmtPlans.Load(sql)
+	s, _ := set.(*planSet)
+	return rowScanner{sql: sql, set: s}
+}
+
+// scan scans the current row of rows into dest.
+func (s *rowScanner) scan(rows pgx.Rows, dest []any) error {
 	conn := rows.Conn()
 	fds := rows.FieldDescriptions()
 	if conn == nil || len(fds) != len(dest) {
 		return rows.Scan(dest...)
+	}
+	if !s.set.fits(fds, dest) {
+		s.set = newPlanSet(conn.TypeMap(), fds, dest, s.set)
+		s.local = nil
+		stmtPlans.Store(s.sql, s.set)
 	}
 	values := rows.RawValues()
 	for i, d := range dest {
 		if d == nil {
 			continue
 		}
-		if err := memoPlan(conn.TypeMap(), fds[i], d).Scan(values[i], d); err != nil {
+		p := s.set.plans[i]
+		if p == nil {
+			if s.local == nil {
+				s.local = make([]pgtype.ScanPlan, len(dest))
+			}
+			if s.local[i] == nil {
+				s.local[i] = conn.TypeMap().PlanScan(fds[i].DataTypeOID, fds[i].Format, d)
+			}
+			p = s.local[i]
+		}
+		if err := p.Scan(values[i], d); err != nil {
 			return pgx.ScanArgError{ColumnIndex: i, FieldName: fds[i].Name, Err: err}
 		}
 	}
 	return nil
 }
 
-// memoPlan is the plan for scanning column fd into d.
+// fits reports whether set was made for these columns and destinations; a column left unscanned fits any.
+func (set *planSet) fits(fds []pgconn.FieldDescription, dest []any) bool {
+	if set == nil || len(set.plans) != len(dest) {
+		return false
+	}
+	for i, d := range dest {
+		if fds[i].DataTypeOID != set.oids[i] || fds[i].Format != set.formats[i] || d != nil && reflect.TypeOf(d) != set.dests[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// newPlanSet plans these columns into these destinations. A column left unscanned keeps old's plan for it, if old
+// was made for the same columns: a statement read into different parts of its row (the session's, with or without
+// a customer) ends with one set serving all of them.
+func newPlanSet(m *pgtype.Map, fds []pgconn.FieldDescription, dest []any, old *planSet) *planSet {
+	n := len(dest)
+	set := &planSet{oids: make([]uint32, n), formats: make([]int16, n), dests: make([]reflect.Type, n), plans: make([]pgtype.ScanPlan, n)}
+	keep := old != nil && len(old.plans) == n
+	for i, d := range dest {
+		set.oids[i], set.formats[i] = fds[i].DataTypeOID, fds[i].Format
+		if d == nil {
+			if keep && old.oids[i] == set.oids[i] && old.formats[i] == set.formats[i] {
+				set.dests[i], set.plans[i] = old.dests[i], old.plans[i]
+			}
+			continue
+		}
+		set.dests[i] = reflect.TypeOf(d)
+		if scalarTypes[fds[i].DataTypeOID] {
+			set.plans[i] = memoPlan(m, fds[i], d)
+		}
+	}
+	return set
+}
+
+// memoPlan is the plan for scanning column fd into d, shared across statements for scalar types.
 func memoPlan(m *pgtype.Map, fd pgconn.FieldDescription, d any) pgtype.ScanPlan {
 	if !scalarTypes[fd.DataTypeOID] {
 		return m.PlanScan(fd.DataTypeOID, fd.Format, d)

@@ -21,3 +21,29 @@ func TestMemoPlan_SharesOnlyScalars(t *testing.T) {
 		t.Fatalf("shared plans for %v; want int8's and not int4[]'s", shared)
 	}
 }
+
+// A statement read into different parts of its row (the session's, with and without a customer) ends with one plan
+// set for all of them, and a destination of another type does not fit it.
+func TestPlanSet_KeepsPlansOfColumnsLeftUnscanned(t *testing.T) {
+	m := pgtype.NewMap()
+	fds := []pgconn.FieldDescription{{DataTypeOID: pgtype.Int8OID, Format: pgtype.BinaryFormatCode},
+		{DataTypeOID: pgtype.TextOID, Format: pgtype.BinaryFormatCode}}
+	var n int64
+	var s string
+	first := newPlanSet(m, fds, []any{&n, nil}, nil)
+	if first.fits(fds, []any{&n, &s}) {
+		t.Fatal("a set planned without the text column fits a read of it")
+	}
+	both := newPlanSet(m, fds, []any{nil, &s}, first)
+	for _, dest := range [][]any{{&n, &s}, {&n, nil}, {nil, &s}, {nil, nil}} {
+		if !both.fits(fds, dest) {
+			t.Fatalf("the merged set does not fit %v", dest)
+		}
+	}
+	if both.fits(fds, []any{&s, &s}) {
+		t.Fatal("a string destination fits the int8 column's plan")
+	}
+	if err := both.plans[0].Scan([]byte{0, 0, 0, 0, 0, 0, 0, 42}, &n); err != nil || n != 42 {
+		t.Fatalf("kept plan scanned %d (%v), want 42", n, err)
+	}
+}

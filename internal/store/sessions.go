@@ -127,7 +127,8 @@ func scanSignedIn(rows pgx.Rows, out *SessionRow) error {
 	if len(dest) != len(fds) {
 		return fmt.Errorf("session row: %d columns, %d destinations", len(fds), len(dest))
 	}
-	if err := scanRow(rows, dest); err != nil {
+	sc := scanner(sessionSignedIn)
+	if err := sc.scan(rows, dest); err != nil {
 		return err
 	}
 	if !impersonating {
