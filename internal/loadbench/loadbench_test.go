@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -85,7 +86,9 @@ func setup(b *testing.B, n, sessions int) *site {
 	rec := &dbtest.Recorder{}
 	pool := dbtest.Traced(b, env.Pool, rec, 20)
 	sessions2, _ := handlers.NewSessions(pool, 30*time.Minute, 12*time.Hour, false, 0)
-	h := handlers.New(handlers.Options{Pool: pool, ISP: env.ISP, Sessions: sessions2, Hasher: hasher, Tenancy: env.Ten,
+	// As cmd/portal serves: a JSON line per request (written here to nothing) and the request metrics kept.
+	h := handlers.New(handlers.Options{Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Metrics: handlers.NewMetrics(),
+		Pool: pool, ISP: env.ISP, Sessions: sessions2, Hasher: hasher, Tenancy: env.Ten,
 		Hosting: env.Host, Platform: env.Platform, LoginMaxFailures: 1000, LoginLockout: time.Minute,
 		LoginRatePerIP: 1 << 20, LoginRatePerAccount: 1 << 20})
 	routes := h.Routes()
