@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"sync"
@@ -16,12 +15,11 @@ import (
 // NewSessions returns the session manager, storing sessions in Postgres' sessions table. cleanup is how often
 // expired rows are deleted (0: never; tests). Call the returned stop func on shutdown.
 func NewSessions(pool *pgxpool.Pool, idle, lifetime time.Duration, secure bool, cleanup time.Duration) (*scs.SessionManager, func()) {
-	st := &sessionStore{db: store.NewSessions(pool), every: time.Minute, last: map[string]committed{}}
+	st := &sessionStore{db: store.NewSessions(pool), idle: idle, every: time.Minute, now: time.Now}
 	s := scs.New()
 	s.Store = st
 	s.Codec = sessionCodec{}
-	s.IdleTimeout = idle
-	s.Lifetime = lifetime
+	s.Lifetime = lifetime // scs's own idle timeout stays off: the store keeps it (sessionStore)
 	s.Cookie.Name = "portal_session"
 	s.Cookie.HttpOnly = true
 	s.Cookie.SameSite = http.SameSiteLaxMode
@@ -52,20 +50,15 @@ func NewSessions(pool *pgxpool.Pool, idle, lifetime time.Duration, secure bool, 
 //   - One read per request. Find loads the session together with its signed-in accounts, the effective account's
 //     customer and its plan (store.Sessions.Find), and hands them to loadPrincipal through the request context
 //     (withSessionRow), so the layout and list pages need no further statement for who is signed in.
-//   - No write on a page view. With an idle timeout scs commits every session on every request (to move its
-//     expiry); this store writes an unchanged session back at most once a minute per process. The idle timeout is
-//     still enforced by the row's expiry, to within that minute.
+//   - No write on a page view. With an idle timeout scs would commit every session on every request, to move its
+//     expiry, and send its cookie again. The idle timeout is kept here instead: a row's expiry is the earlier of
+//     its lifetime's end and idle after it was last written or touched, and Find touches an unchanged session (one
+//     UPDATE of its expiry) only when that was more than every ago. scs writes a session only when it changes.
 type sessionStore struct {
 	db    store.Sessions
+	idle  time.Duration
 	every time.Duration
-
-	mu   sync.Mutex
-	last map[string]committed // by token: what this process last wrote, and when
-}
-
-type committed struct {
-	data []byte
-	at   time.Time
+	now   func() time.Time
 }
 
 type sessionRowKey struct{}
@@ -85,23 +78,32 @@ func sessionRowFrom(ctx context.Context) *store.SessionRow {
 
 func (s *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	row, found, err := s.db.Find(ctx, token)
-	if slot := sessionRowFrom(ctx); slot != nil && found {
+	if err != nil || !found {
+		return nil, found, err
+	}
+	if now := s.now(); row.Expiry.Sub(now) < s.idle-s.every {
+		if deadline, _, derr := (sessionCodec{}).Decode(row.Data); derr == nil && deadline.After(row.Expiry) {
+			if err := s.db.Touch(ctx, token, s.expiry(now, deadline)); err != nil {
+				return nil, false, err
+			}
+		}
+	}
+	if slot := sessionRowFrom(ctx); slot != nil {
 		*slot = row
 	}
-	return row.Data, found, err
+	return row.Data, true, nil
 }
 
-// CommitCtx writes the session unless this process wrote the same contents less than every ago. sessionCodec
-// encodes equal sessions to equal bytes, so the bytes are compared; only a session that is written is decoded, for
-// the accounts its row names.
-func (s *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	now := time.Now()
-	s.mu.Lock()
-	prev, ok := s.last[token]
-	s.mu.Unlock()
-	if ok && now.Sub(prev.at) < s.every && bytes.Equal(prev.data, b) {
-		return nil
+// expiry is when a session written or touched at now lapses: idle later, but not after its lifetime's deadline.
+func (s *sessionStore) expiry(now, deadline time.Time) time.Time {
+	if e := now.Add(s.idle); s.idle > 0 && e.Before(deadline) {
+		return e
 	}
+	return deadline
+}
+
+// CommitCtx writes a changed session (scs commits only those), with the accounts its values name.
+func (s *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, deadline time.Time) error {
 	var acting, effective int64
 	if _, values, err := (sessionCodec{}).Decode(b); err == nil {
 		acting, _ = values[keyActing].(int64)
@@ -110,27 +112,11 @@ func (s *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 			effective = acting
 		}
 	}
-	if err := s.db.Commit(ctx, token, b, expiry, acting, effective); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.last) >= 10_000 { // forget entries past their minute, so the map stays as small as the busy sessions
-		for t, c := range s.last {
-			if now.Sub(c.at) >= s.every {
-				delete(s.last, t)
-			}
-		}
-	}
-	s.last[token] = committed{data: b, at: now}
-	return nil
+	return s.db.Commit(ctx, token, b, s.expiry(s.now(), deadline), acting, effective)
 }
 
-// DeleteCtx removes the session, and forgets it here too.
+// DeleteCtx removes the session.
 func (s *sessionStore) DeleteCtx(ctx context.Context, token string) error {
-	s.mu.Lock()
-	delete(s.last, token)
-	s.mu.Unlock()
 	return s.db.Delete(ctx, token)
 }
 

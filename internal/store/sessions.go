@@ -18,6 +18,7 @@ func NewSessions(db DBTX) Sessions { return Sessions{db: db} }
 // SessionRow is a session and, when it is signed in, its accounts and the effective account's customer and plan.
 type SessionRow struct {
 	Data      []byte
+	Expiry    time.Time // when the row lapses unless it is touched (Touch) or written again
 	Acting    *Account  // nil when the session is not signed in (or its account is gone)
 	Effective *Account  // the account the session works as; the acting one unless impersonating
 	Customer  *Customer // the effective account's customer; nil for an admin
@@ -30,7 +31,7 @@ type SessionRow struct {
 // the part. The effective account's part is read only while impersonating: otherwise it is the acting account,
 // which scanSignedIn copies, so the common session reads (and scans) one account, not the same one twice. A
 // session whose effective account is gone reads no row, as when its acting account is.
-var sessionSignedIn = `SELECT s.data, 1 AS acting_, a.*, 1 AS effective_, e.*, 1 AS customer_, cu.*, 1 AS plan_, pl.*, 1 AS brand_, br.*
+var sessionSignedIn = `SELECT s.data, s.expiry, 1 AS acting_, a.*, 1 AS effective_, e.*, 1 AS customer_, cu.*, 1 AS plan_, pl.*, 1 AS brand_, br.*
 	FROM sessions s
 	JOIN LATERAL (SELECT ` + accountCols + ` FROM accounts WHERE accounts.id = s.acting_id) a ON true
 	LEFT JOIN LATERAL (SELECT ` + accountCols + ` FROM accounts
@@ -60,7 +61,7 @@ func (s Sessions) Find(ctx context.Context, token string) (SessionRow, bool, err
 	if err := rows.Err(); err != nil {
 		return out, false, wrap(err, "find session")
 	}
-	err = s.db.QueryRow(ctx, `SELECT data FROM sessions WHERE token = $1 AND current_timestamp < expiry`, token).Scan(&out.Data)
+	err = s.db.QueryRow(ctx, `SELECT data, expiry FROM sessions WHERE token = $1 AND current_timestamp < expiry`, token).Scan(&out.Data, &out.Expiry)
 	if err != nil {
 		if err = wrap(err, "find session"); err == ErrNotFound {
 			return out, false, nil
@@ -89,7 +90,7 @@ func scanSignedIn(rows pgx.Rows, out *SessionRow) error {
 		dest = append(dest, nil)
 		return nil
 	}
-	dest = append(dest, &out.Data)
+	dest = append(dest, &out.Data, &out.Expiry)
 	if err := at("acting_"); err != nil {
 		return err
 	}
@@ -149,6 +150,12 @@ func (s Sessions) Commit(ctx context.Context, token string, data []byte, expiry 
 			acting_id = EXCLUDED.acting_id, effective_id = EXCLUDED.effective_id`,
 		token, data, expiry, actingID, effectiveID)
 	return wrap(err, "commit session")
+}
+
+// Touch moves an unchanged session's expiry (its idle timeout) without writing its data.
+func (s Sessions) Touch(ctx context.Context, token string, expiry time.Time) error {
+	_, err := s.db.Exec(ctx, `UPDATE sessions SET expiry = $2 WHERE token = $1`, token, expiry)
+	return wrap(err, "touch session")
 }
 
 // Delete removes a session.
