@@ -1,0 +1,86 @@
+package views
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/a-h/templ"
+
+	"portal/internal/i18n"
+	"portal/internal/store"
+)
+
+var updateRows = flag.Bool("update-rows", false, "write the list rows' golden HTML (testdata/rows) from the current renderers")
+
+// The list rows (rows.go) are written by hand, so that a row allocates nothing beyond the strings it must build
+// (TestListRowAllocations). They were the templ templates' rows; these golden files are those templates' output,
+// byte for byte, for every state a row shows, in English and German, with text that needs escaping.
+func TestListRows_Golden(t *testing.T) {
+	odd := `O'Brien & <Sons> "Ltd"`
+	kept := i18n.Keep("waiting for the hosting platform: %s", "timeout")
+	sites := map[string]store.Site{
+		"site-active":   {ID: 7, Domain: "example.com", PHPMode: "php-fpm", QuotaMB: 1000, Active: true, State: store.StateActive, Apply: store.ApplyApplied, CustomerName: odd},
+		"site-disabled": {ID: 8, Domain: "b.example.com", PHPMode: "fast-cgi", SSL: true, QuotaMB: -1, State: store.StateActive, Apply: store.ApplyApplied, CustomerName: "C"},
+		"site-applying": {ID: 9, Domain: "c.example.com", PHPMode: "no", LetsEncrypt: true, SSL: true, QuotaMB: 12345, Active: true, State: store.StateActive, Apply: store.ApplyApplying, StateDetail: kept},
+		"site-applied":  {ID: 123456789, Domain: "g.example.com", PHPMode: "php-fpm", Active: true, State: store.StateActive, Apply: store.ApplyApplying},
+		"site-pending":  {ID: 10, Domain: "d.example.com", PHPMode: "odd", QuotaMB: 5, State: store.StatePending},
+		"site-deleting": {ID: 11, Domain: "e.example.com", PHPMode: "php-fpm", State: store.StateDeleting},
+		"site-failed":   {ID: 12, Domain: "f.example.com", PHPMode: "php-fpm", State: store.StateFailed, StateDetail: "plain English & <old>"},
+	}
+	mails := map[string]store.MailDomain{
+		"mail-active":   {ID: 7, Domain: "example.com", CustomerName: odd, Mailboxes: 1234, Active: true, State: store.StateActive, Apply: store.ApplyApplied},
+		"mail-disabled": {ID: 8, Domain: "b.example.com", CustomerName: "C", State: store.StateActive, Apply: store.ApplyApplied},
+		"mail-applying": {ID: 9, Domain: "c.example.com", Active: true, State: store.StateActive, Apply: store.ApplyApplying, StateDetail: kept},
+		"mail-applied":  {ID: 123456789, Domain: "g.example.com", State: store.StateActive, Apply: store.ApplyApplying},
+		"mail-pending":  {ID: 10, Domain: "d.example.com", State: store.StatePending},
+		"mail-failed":   {ID: 12, Domain: "f.example.com", State: store.StateFailed, StateDetail: "plain English & <old>"},
+	}
+	customers := map[string]store.Customer{
+		"customer-active":    {ID: 7, Kind: store.RoleClient, Name: odd, Company: odd, Email: "a@example.com", PlanName: "Basic & more", ResellerName: odd, State: store.StateActive, Suspension: store.SuspensionNone, CreatedAt: rowTime},
+		"customer-direct":    {ID: 8, Kind: store.RoleClient, Name: "B", Email: "b@example.com", State: store.StatePending, Suspension: store.SuspensionNone, CreatedAt: rowTime},
+		"customer-suspended": {ID: 9, Kind: store.RoleReseller, Name: "C", Email: "c@example.com", State: store.StateActive, Suspension: store.SuspensionSuspended, CreatedAt: rowTime},
+		"customer-failed":    {ID: 10, Kind: store.RoleClient, Name: "D", Email: "d@example.com", State: store.StateFailed, Suspension: store.SuspensionUnsuspending, CreatedAt: rowTime},
+		"customer-deleting":  {ID: 11, Kind: store.RoleClient, Name: "E", Email: "e@example.com", State: store.StateDeleting, Suspension: store.SuspensionNone, CreatedAt: rowTime},
+	}
+	rows := map[string]templ.Component{}
+	for name, s := range sites {
+		rows[name] = SiteRow(s, false)
+		rows[name+"-customer"] = SiteRow(s, true)
+	}
+	for name, d := range mails {
+		rows[name] = MailDomainRow(d)
+	}
+	for name, c := range customers {
+		rows[name] = CustomerRow(c, false)
+		rows[name+"-reseller"] = CustomerRow(c, true)
+	}
+	for name, row := range rows {
+		for _, l := range []i18n.Lang{i18n.En, i18n.De} {
+			var buf bytes.Buffer
+			if err := row.Render(i18n.With(context.Background(), l), &buf); err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join("testdata", "rows", name+"."+string(l)+".html")
+			if *updateRows {
+				if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("%s in %s:\n got %s\nwant %s", name, l, buf.Bytes(), want)
+			}
+		}
+	}
+}
