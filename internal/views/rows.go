@@ -23,9 +23,17 @@ import (
 
 // htmlWriter writes a hand-written row, keeping the first error.
 type htmlWriter struct {
-	w   io.Writer
-	err error
+	w    io.Writer
+	lang i18n.Lang // the page's, looked up once per row rather than through the request's context for every label
+	err  error
 }
+
+func newHTMLWriter(ctx context.Context, w io.Writer) htmlWriter {
+	return htmlWriter{w: w, lang: i18n.From(ctx)}
+}
+
+// t is msg translated.
+func (h *htmlWriter) t(msg string) string { return h.lang.Text(msg) }
 
 // raw writes the row's own markup, a constant.
 func (h *htmlWriter) raw(s string) {
@@ -92,7 +100,7 @@ func (h *htmlWriter) num(n int64, sep string) {
 
 // fill writes format, translated, with its one %s filled by s, escaped: what esc(Ts(ctx, format, s)) writes.
 func (h *htmlWriter) fill(ctx context.Context, format, s string) {
-	before, after, ok := strings.Cut(T(ctx, format), "%s")
+	before, after, ok := strings.Cut(h.t(format), "%s")
 	h.esc(before)
 	if ok {
 		h.esc(s)
@@ -103,18 +111,18 @@ func (h *htmlWriter) fill(ctx context.Context, format, s string) {
 // quota writes a quota in MB as quotaText does: "1,000 MB", "unlimited".
 func (h *htmlWriter) quota(ctx context.Context, mb int) {
 	if mb < 0 {
-		h.esc(T(ctx, "unlimited"))
+		h.esc(h.t("unlimited"))
 		return
 	}
-	before, after, _ := strings.Cut(T(ctx, "%s MB"), "%s")
+	before, after, _ := strings.Cut(h.t("%s MB"), "%s")
 	h.esc(before)
-	h.num(int64(mb), group(ctx))
+	h.num(int64(mb), h.group())
 	h.esc(after)
 }
 
-// group is the thousands separator of ctx's language, as Lang.Number writes it.
-func group(ctx context.Context) string {
-	if i18n.From(ctx) == i18n.De {
+// group is the thousands separator of the page's language, as Lang.Number writes it.
+func (h *htmlWriter) group() string {
+	if h.lang == i18n.De {
 		return "."
 	}
 	return ","
@@ -130,7 +138,7 @@ type siteRow struct {
 
 func (r siteRow) Render(ctx context.Context, w io.Writer) error {
 	s, showCustomer := &r.s, r.showCustomer
-	h := htmlWriter{w: w}
+	h := newHTMLWriter(ctx, w)
 	id := strconv.FormatInt(s.ID, 10)
 	h.raw(`<tr id="site-`)
 	h.raw(id)
@@ -165,12 +173,12 @@ func (r siteRow) Render(ctx context.Context, w io.Writer) error {
 			h.raw(`<input type="hidden" name="active" value="n"> <button type="submit" data-testid="site-disable" aria-label="`)
 			h.fill(ctx, "Disable %s", s.Domain)
 			h.raw(`">`)
-			h.esc(T(ctx, "Disable"))
+			h.esc(h.t("Disable"))
 		} else {
 			h.raw(`<input type="hidden" name="active" value="y"> <button type="submit" data-testid="site-enable" aria-label="`)
 			h.fill(ctx, "Enable %s", s.Domain)
 			h.raw(`">`)
-			h.esc(T(ctx, "Enable"))
+			h.esc(h.t("Enable"))
 		}
 		h.raw(`</button></form>`)
 	}
@@ -183,7 +191,7 @@ func (r siteRow) Render(ctx context.Context, w io.Writer) error {
 	h.raw(`" hx-target="closest tr" hx-swap="outerHTML" aria-label="`)
 	h.fill(ctx, "Delete %s", s.Domain)
 	h.raw(`">`)
-	h.esc(T(ctx, "Delete"))
+	h.esc(h.t("Delete"))
 	h.raw(`</button></form></td></tr>`)
 	return h.err
 }
@@ -192,7 +200,7 @@ func (r siteRow) Render(ctx context.Context, w io.Writer) error {
 // detail (a site's row and page).
 func applyStatus(state, detail string, active bool, apply string) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		h := htmlWriter{w: w}
+		h := newHTMLWriter(ctx, w)
 		h.applyStatus(ctx, state, detail, active, apply)
 		return h.err
 	})
@@ -207,25 +215,25 @@ func (h *htmlWriter) applyStatus(ctx context.Context, state, detail string, acti
 	switch {
 	case state == store.StateActive && apply == store.ApplyApplying:
 		h.raw(`<span class="muted" data-testid="applying" title="`)
-		h.esc(T(ctx, "The server has not applied the last change yet"))
+		h.esc(h.t("The server has not applied the last change yet"))
 		h.raw(`">`)
-		h.esc(T(ctx, "applying"))
+		h.esc(h.t("applying"))
 		h.raw(`</span> `)
 	case state == store.StateActive && active:
 		h.raw(`<span class="outcome-success">`)
-		h.esc(T(ctx, "active"))
+		h.esc(h.t("active"))
 		h.raw(`</span> `)
 	case state == store.StateActive:
 		h.raw(`<span class="muted">`)
-		h.esc(T(ctx, "disabled"))
+		h.esc(h.t("disabled"))
 		h.raw(`</span> `)
 	case state == store.StatePending:
 		h.raw(`<span class="muted">`)
-		h.esc(T(ctx, "being set up"))
+		h.esc(h.t("being set up"))
 		h.raw(`</span> `)
 	case state == store.StateDeleting:
 		h.raw(`<span class="muted">`)
-		h.esc(T(ctx, "being deleted"))
+		h.esc(h.t("being deleted"))
 		h.raw(`</span> `)
 	default:
 		h.raw(`<span class="outcome-failure">`)
@@ -246,7 +254,7 @@ type mailDomainRow struct{ d store.MailDomain }
 
 func (r mailDomainRow) Render(ctx context.Context, w io.Writer) error {
 	d := &r.d
-	h := htmlWriter{w: w}
+	h := newHTMLWriter(ctx, w)
 	id := strconv.FormatInt(d.ID, 10)
 	h.raw(`<tr id="mail-domain-`)
 	h.raw(id)
@@ -262,7 +270,7 @@ func (r mailDomainRow) Render(ctx context.Context, w io.Writer) error {
 	h.esc(yesNo(ctx, d.Active))
 	h.raw(`</td><td data-testid="mail-domain-state">`)
 	if d.State == store.StateActive && d.Apply == store.ApplyApplying {
-		h.esc(T(ctx, "applying")) // the mail server has not taken the last change yet
+		h.esc(h.t("applying")) // the mail server has not taken the last change yet
 	} else {
 		h.esc(stateName(ctx, d.State))
 	}
@@ -281,12 +289,12 @@ func (r mailDomainRow) Render(ctx context.Context, w io.Writer) error {
 			h.raw(`<input type="hidden" name="active" value="no"> <button type="submit" data-testid="mail-domain-disable" aria-label="`)
 			h.fill(ctx, "Disable %s", d.Domain)
 			h.raw(`">`)
-			h.esc(T(ctx, "Disable"))
+			h.esc(h.t("Disable"))
 		} else {
 			h.raw(`<input type="hidden" name="active" value="yes"> <button type="submit" data-testid="mail-domain-enable" aria-label="`)
 			h.fill(ctx, "Enable %s", d.Domain)
 			h.raw(`">`)
-			h.esc(T(ctx, "Enable"))
+			h.esc(h.t("Enable"))
 		}
 		h.raw(`</button></form>`)
 	}
@@ -295,7 +303,7 @@ func (r mailDomainRow) Render(ctx context.Context, w io.Writer) error {
 	h.raw(`/delete" class="inline"><button type="submit" class="danger" data-testid="mail-domain-delete" aria-label="`)
 	h.fill(ctx, "Delete %s", d.Domain)
 	h.raw(`">`)
-	h.esc(T(ctx, "Delete"))
+	h.esc(h.t("Delete"))
 	h.raw(`</button></form></td></tr>`)
 	return h.err
 }
@@ -312,9 +320,9 @@ type customerRow struct {
 
 func (r customerRow) Render(ctx context.Context, w io.Writer) error {
 	c, showReseller := &r.c, r.showReseller
-	h := htmlWriter{w: w}
+	h := newHTMLWriter(ctx, w)
 	h.raw(`<tr data-testid="customer-row"><td data-label="`)
-	h.esc(T(ctx, "Name"))
+	h.esc(h.t("Name"))
 	h.raw(`"><span><a href="/customers/`)
 	h.num(c.ID, "")
 	h.raw(`">`)
@@ -322,33 +330,33 @@ func (r customerRow) Render(ctx context.Context, w io.Writer) error {
 	h.raw(`</a> <small>`)
 	h.esc(c.Company)
 	h.raw(`</small></span></td><td data-label="`)
-	h.esc(T(ctx, "Email"))
+	h.esc(h.t("Email"))
 	h.raw(`">`)
 	h.esc(c.Email)
 	h.raw(`</td><td data-label="`)
-	h.esc(T(ctx, "Plan"))
+	h.esc(h.t("Plan"))
 	h.raw(`">`)
 	h.esc(c.PlanName)
 	h.raw(`</td>`)
 	if showReseller {
 		h.raw(`<td data-label="`)
-		h.esc(T(ctx, "Reseller"))
+		h.esc(h.t("Reseller"))
 		h.raw(`">`)
 		if c.ResellerName != "" {
 			h.esc(c.ResellerName)
 		} else {
 			h.raw(`<small>`)
-			h.esc(T(ctx, "direct"))
+			h.esc(h.t("direct"))
 			h.raw(`</small>`)
 		}
 		h.raw(`</td>`)
 	}
 	h.raw(`<td data-label="`)
-	h.esc(T(ctx, "State"))
+	h.esc(h.t("State"))
 	h.raw(`"><span>`)
 	h.stateBadge(ctx, c)
 	h.raw(`</span></td><td data-label="`)
-	h.esc(T(ctx, "Created"))
+	h.esc(h.t("Created"))
 	h.raw(`">`)
 	h.esc(Date(ctx, c.CreatedAt))
 	h.raw(`</td></tr>`)
@@ -358,7 +366,7 @@ func (r customerRow) Render(ctx context.Context, w io.Writer) error {
 // StateBadge shows a customer's provisioning and suspension state.
 func StateBadge(c store.Customer) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		h := htmlWriter{w: w}
+		h := newHTMLWriter(ctx, w)
 		h.stateBadge(ctx, &c)
 		return h.err
 	})
