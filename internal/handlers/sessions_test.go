@@ -1,9 +1,14 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,3 +92,80 @@ func TestSession_IdleSignsOut(t *testing.T) {
 		t.Fatalf("GET /sites after the idle timeout: %d to %q, want 303 to the sign-in page", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
+
+// Every request writes one log line with its route, status, duration, request id (the one the response names),
+// client address and signed-in account.
+func TestRequestLog_OneLinePerRequest(t *testing.T) {
+	var buf syncBuffer
+	app := newApp(t, func(o *Options) { o.Log = slog.New(slog.NewJSONHandler(&buf, nil)) })
+	app.customer(store.RoleClient, nil, "c@example.com")
+	var account int64
+	if err := app.pool.QueryRow(context.Background(), `SELECT id FROM accounts WHERE email = 'c@example.com'`).Scan(&account); err != nil {
+		t.Fatal(err)
+	}
+	b := app.browser()
+	b.mustLogin("c@example.com", pw, "/client")
+	buf.Reset()
+	resp := b.get("/sites?q=x")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /sites: %d", resp.StatusCode)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("%d log lines for one request: %q", len(lines), lines)
+	}
+	var line map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &line); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"msg": "request", "method": "GET", "route": "/sites", "path": "/sites", "status": 200.0,
+		"request_id": resp.Header.Get("X-Request-Id"), "user_id": float64(account)}
+	for k, v := range want {
+		if line[k] != v {
+			t.Errorf("log %s = %v, want %v (line %s)", k, line[k], v, lines[0])
+		}
+	}
+	if d, ok := line["duration_ms"].(float64); !ok || d < 0 {
+		t.Errorf("log duration_ms = %v (line %s)", line["duration_ms"], lines[0])
+	}
+	if ip, _ := line["ip"].(string); ip == "" || line["acting_user_id"] != nil || resp.Header.Get("X-Request-Id") == "" {
+		t.Errorf("log line %s: want a client address and no acting account", lines[0])
+	}
+
+	// A reseller acting as its client: the line names both.
+	r := app.customer(store.RoleReseller, nil, "r@example.com")
+	c := app.customer(store.RoleClient, &r, "c2@example.com")
+	rb := app.browser()
+	rb.mustLogin("r@example.com", pw, "/reseller")
+	if resp := rb.post(fmt.Sprintf("/customers/%d/impersonate", c.ID), nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("impersonate: %d", resp.StatusCode)
+	}
+	var reseller, client float64
+	_ = app.pool.QueryRow(context.Background(), `SELECT (SELECT id FROM accounts WHERE email = 'r@example.com'),
+		(SELECT id FROM accounts WHERE email = 'c2@example.com')`).Scan(&reseller, &client)
+	buf.Reset()
+	if resp := rb.get("/sites"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /sites as the client: %d", resp.StatusCode)
+	}
+	line = nil
+	if err := json.Unmarshal([]byte(strings.TrimSpace(buf.String())), &line); err != nil {
+		t.Fatal(err)
+	}
+	if line["user_id"] != client || line["acting_user_id"] != reseller {
+		t.Errorf("impersonated request logged user %v acting %v, want %v and %v", line["user_id"], line["acting_user_id"], client, reseller)
+	}
+}
+
+// syncBuffer is a bytes.Buffer the server's goroutines may write to while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Reset()         { s.mu.Lock(); defer s.mu.Unlock(); s.b.Reset() }
