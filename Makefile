@@ -76,7 +76,7 @@ bench:
 	scripts/test-env.sh $(GO) test -run '^$$' -bench . -benchmem $$($(GO) list ./... | grep -v /loadbench)
 
 ## bench-load: signed-in pages at 64 concurrent sessions with 100 and 100,000 rows, against their own SQL run
-## directly, then 200 sessions for 60 s (PORTAL_BENCH_SECONDS, PORTAL_SOAK_SECONDS shorten it); see docs/load-bench.md
+## directly, then 200 sessions for 60 s (PORTAL_BENCH_SECONDS, PORTAL_BENCH_ROUNDS, PORTAL_SOAK_SECONDS); see docs/load-bench.md
 bench-load:
 	scripts/test-env.sh $(GO) test -run '^$$' -bench '^Benchmark(Pages|Soak)$$' -benchtime=1x -timeout 60m ./internal/loadbench/
 
