@@ -216,6 +216,12 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 			h.serveError(w, r, userErr(http.StatusUnauthorized, "Your session has ended. Please sign in again."))
 			return
 		}
+		if ri := requestInfoFrom(r.Context()); ri != nil { // the request log names who made it, refused or not
+			ri.user = p.Effective.ID
+			if p.Impersonating() {
+				ri.acting = p.Acting.ID
+			}
+		}
 		if p.Acting.Language != "" { // the acting person's own choice beats the browser's
 			r = r.WithContext(i18n.With(r.Context(), i18n.Pick(p.Acting.Language, "")))
 		}
@@ -233,12 +239,6 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 			if err := h.tenancy.WritesAllowed(r.Context(), p.Effective); err != nil {
 				h.serveError(w, r, err)
 				return
-			}
-		}
-		if ri := requestInfoFrom(r.Context()); ri != nil {
-			ri.user = p.Effective.ID
-			if p.Impersonating() {
-				ri.acting = p.Acting.ID
 			}
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxPrincipal, p)))

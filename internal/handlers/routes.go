@@ -52,7 +52,7 @@ func (h *Handler) router() chi.Router {
 	r.Post("/webhooks/stripe/{issuer}", h.stripeWebhook)
 
 	r.Group(func(r chi.Router) {
-		r.Use(withSessionRow, h.sessions.LoadAndSave)
+		r.Use(withSessionRow, h.sessions.LoadAndSave, h.refreshSessionCookie)
 		r.Get("/", h.wrap(h.home))
 		r.Get("/login", h.wrap(h.loginForm))
 		r.Post("/login", h.wrap(h.loginSubmit))

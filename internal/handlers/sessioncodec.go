@@ -16,8 +16,7 @@ import (
 //   - a page view decodes its session without encoding/gob, which builds a fresh decoder, type descriptions included,
 //     for every session read (on the load bench, gob was a fifth of a list page's CPU and a third of its
 //     allocations);
-//   - equal sessions encode to equal bytes, so the store can tell an unchanged session by comparing bytes instead of
-//     decoding it once more.
+//   - equal sessions encode to equal bytes (keys in order), so a session's stored bytes do not change unless it does.
 //
 // A session holding any other type is written with gob as before, and sessions written by gob (before this codec,
 // or that fallback) are still read: gob output never starts with a zero byte, the codec's output always does.

@@ -15,7 +15,8 @@ import (
 // NewSessions returns the session manager, storing sessions in Postgres' sessions table. cleanup is how often
 // expired rows are deleted (0: never; tests). Call the returned stop func on shutdown.
 func NewSessions(pool *pgxpool.Pool, idle, lifetime time.Duration, secure bool, cleanup time.Duration) (*scs.SessionManager, func()) {
-	st := &sessionStore{db: store.NewSessions(pool), idle: idle, every: time.Minute, now: time.Now}
+	// An unchanged session's expiry moves at most once a minute (or twice per idle timeout, for a shorter one).
+	st := &sessionStore{db: store.NewSessions(pool), idle: idle, every: min(time.Minute, idle/2), now: time.Now}
 	s := scs.New()
 	s.Store = st
 	s.Codec = sessionCodec{}
@@ -53,7 +54,9 @@ func NewSessions(pool *pgxpool.Pool, idle, lifetime time.Duration, secure bool, 
 //   - No write on a page view. With an idle timeout scs would commit every session on every request, to move its
 //     expiry, and send its cookie again. The idle timeout is kept here instead: a row's expiry is the earlier of
 //     its lifetime's end and idle after it was last written or touched, and Find touches an unchanged session (one
-//     UPDATE of its expiry) only when that was more than every ago. scs writes a session only when it changes.
+//     UPDATE of its expiry) only when that moves it by every or more; refreshSessionCookie then sends its cookie
+//     again (a cookie from before this store expired idle after it was sent). scs writes a session only when it
+//     changes.
 type sessionStore struct {
 	db    store.Sessions
 	idle  time.Duration
@@ -63,17 +66,42 @@ type sessionStore struct {
 
 type sessionRowKey struct{}
 
+// sessionSlot is where the session store leaves what it loaded for this request.
+type sessionSlot struct {
+	row     store.SessionRow
+	touched bool // the store moved the session's expiry: its cookie goes out again
+}
+
 // withSessionRow gives the session store a place to leave the accounts it loaded with the session.
 func withSessionRow(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionRowKey{}, &store.SessionRow{})))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionRowKey{}, &sessionSlot{})))
 	})
+}
+
+func sessionSlotFrom(ctx context.Context) *sessionSlot {
+	slot, _ := ctx.Value(sessionRowKey{}).(*sessionSlot)
+	return slot
 }
 
 // sessionRowFrom is what the session store loaded for this request (nil outside withSessionRow).
 func sessionRowFrom(ctx context.Context) *store.SessionRow {
-	row, _ := ctx.Value(sessionRowKey{}).(*store.SessionRow)
-	return row
+	if slot := sessionSlotFrom(ctx); slot != nil {
+		return &slot.row
+	}
+	return nil
+}
+
+// refreshSessionCookie (after scs has loaded the session) sends the session's cookie again when the store moved
+// its expiry, so a browser holding a cookie that expires idle after it was sent (as scs's did with its own idle
+// timeout) keeps it while the session is in use.
+func (h *Handler) refreshSessionCookie(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slot := sessionSlotFrom(r.Context()); slot != nil && slot.touched {
+			h.sessions.WriteSessionCookie(r.Context(), w, h.sessions.Token(r.Context()), h.sessions.Deadline(r.Context()))
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
@@ -81,15 +109,20 @@ func (s *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	if err != nil || !found {
 		return nil, found, err
 	}
+	slot := sessionSlotFrom(ctx)
 	if now := s.now(); row.Expiry.Sub(now) < s.idle-s.every {
-		if deadline, _, derr := (sessionCodec{}).Decode(row.Data); derr == nil && deadline.After(row.Expiry) {
-			if err := s.db.Touch(ctx, token, s.expiry(now, deadline)); err != nil {
-				return nil, false, err
+		// Last written or touched more than every ago, or near its lifetime's end: move the expiry if that gains
+		// every or more. A failed touch is not this request's failure; the session just lapses sooner.
+		if deadline, _, derr := (sessionCodec{}).Decode(row.Data); derr == nil {
+			if e := s.expiry(now, deadline); e.Sub(row.Expiry) >= s.every {
+				if touched, err := s.db.Touch(ctx, token, e); err == nil && touched && slot != nil {
+					slot.touched = true
+				}
 			}
 		}
 	}
-	if slot := sessionRowFrom(ctx); slot != nil {
-		*slot = row
+	if slot != nil {
+		slot.row = row
 	}
 	return row.Data, true, nil
 }

@@ -53,6 +53,24 @@ func TestSessionStore_IdleTimeout(t *testing.T) {
 	if e := expiry("t1"); !near(e, now.Add(30*time.Minute)) {
 		t.Fatalf("a read two minutes on left the expiry at %v, want %v", e, now.Add(30*time.Minute))
 	}
+	// Its lifetime's end caps the touched expiry, and once there nothing is written again.
+	start := now
+	deadline := start.Add(40 * time.Minute)
+	capped, _ := sessionCodec{}.Encode(deadline, map[string]any{"k": "v"})
+	if err := st.CommitCtx(ctx, "t3", capped, deadline); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		at, want time.Duration // since start: the read, and the expiry after it
+	}{{2 * time.Minute, 32 * time.Minute}, {15 * time.Minute, 40 * time.Minute}, {16 * time.Minute, 40 * time.Minute}} {
+		now = start.Add(step.at)
+		if _, found, err := st.FindCtx(ctx, "t3"); err != nil || !found {
+			t.Fatalf("find: %v %v", found, err)
+		}
+		if e := expiry("t3"); !near(e, start.Add(step.want)) {
+			t.Fatalf("read at +%v: expiry +%v, want +%v", step.at, e.Sub(start), step.want)
+		}
+	}
 	// Near its lifetime's end a session is kept to that end, not idle past it.
 	end := now.Add(10 * time.Minute)
 	short, _ := sessionCodec{}.Encode(end, map[string]any{"k": "v"})
@@ -72,6 +90,36 @@ func TestSessionStore_IdleTimeout(t *testing.T) {
 	}
 	if _, found, err := st.FindCtx(ctx, "t1"); err != nil || found {
 		t.Fatalf("lapsed session: found %v (%v)", found, err)
+	}
+}
+
+// A page view sends the session cookie again only when it moves the session's expiry: a browser may hold a cookie
+// that expires idle after it was sent (scs's, when it kept the idle timeout), and must keep it while it is in use.
+func TestSession_CookieSentAgainWhenTouched(t *testing.T) {
+	app := newApp(t)
+	app.customer(store.RoleClient, nil, "c@example.com")
+	b := app.browser()
+	b.mustLogin("c@example.com", pw, "/client")
+	token := b.sessionToken()
+	// As if the session had last been touched five minutes ago.
+	if _, err := app.pool.Exec(context.Background(), `UPDATE sessions SET expiry = current_timestamp + interval '25 minutes'
+		WHERE token = $1`, token); err != nil {
+		t.Fatal(err)
+	}
+	resp := b.get("/sites")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Set-Cookie"), "portal_session="+token) {
+		t.Fatalf("GET /sites: %d, Set-Cookie %q; want the session's cookie again", resp.StatusCode, resp.Header.Get("Set-Cookie"))
+	}
+	var left time.Duration
+	if err := app.pool.QueryRow(context.Background(), `SELECT extract(epoch FROM expiry - current_timestamp)::bigint * 1000000000
+		FROM sessions WHERE token = $1`, token).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left < 29*time.Minute || left > 30*time.Minute {
+		t.Errorf("after the touch the session has %v left, want 30 minutes", left)
+	}
+	if resp := b.get("/sites"); resp.Header.Get("Set-Cookie") != "" {
+		t.Errorf("the next page view sent the cookie again: %q", resp.Header.Get("Set-Cookie"))
 	}
 }
 

@@ -485,10 +485,9 @@ func BenchmarkSoak(b *testing.B) {
 	}
 }
 
-// cpuTime is the CPU time this process has used, user and system: unlike wall time it leaves out waiting for
-// Postgres, which runs in its own processes.
-// machineBusy is the CPU time all of the machine's cores have spent busy since boot (/proc/stat: all but idle and
-// iowait), to the kernel's tick (10 ms).
+// machineBusy is the CPU time all of the machine's cores have spent busy since boot (/proc/stat: user, nice,
+// system, irq and softirq; not idle, iowait, or steal, which the hypervisor gave to other machines), to the
+// kernel's tick (10 ms).
 func machineBusy() time.Duration {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
@@ -499,13 +498,15 @@ func machineBusy() time.Duration {
 	var busy int64
 	for i, v := range f[1:min(len(f), 9)] {
 		n, _ := strconv.ParseInt(v, 10, 64)
-		if i != 3 && i != 4 {
+		if i != 3 && i != 4 && i != 7 {
 			busy += n
 		}
 	}
 	return time.Duration(busy) * 10 * time.Millisecond
 }
 
+// cpuTime is the CPU time this process has used, user and system: unlike wall time it leaves out waiting for
+// Postgres, which runs in its own processes.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)

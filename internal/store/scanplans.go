@@ -136,16 +136,16 @@ func newPlanSet(m *pgtype.Map, fds []pgconn.FieldDescription, dest []any, old *p
 	return set
 }
 
-// memoPlan is the plan for scanning column fd into d, shared across statements for scalar types.
+// memoPlan is the plan for scanning a column of a scalar type into d, shared across statements and connections. A
+// plan that fails (no way to scan this type into d) is not shared: it keeps its connection's type map.
 func memoPlan(m *pgtype.Map, fd pgconn.FieldDescription, d any) pgtype.ScanPlan {
-	if !scalarTypes[fd.DataTypeOID] {
-		return m.PlanScan(fd.DataTypeOID, fd.Format, d)
-	}
 	key := planKey{fd.DataTypeOID, fd.Format, reflect.TypeOf(d)}
 	if p, ok := scanPlans.Load(key); ok {
 		return p.(pgtype.ScanPlan)
 	}
 	p := m.PlanScan(fd.DataTypeOID, fd.Format, d)
-	scanPlans.Store(key, p)
+	if reflect.TypeOf(p).String() != "*pgtype.scanPlanFail" {
+		scanPlans.Store(key, p)
+	}
 	return p
 }

@@ -1,24 +1,34 @@
 package store
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// An array's scan plan keeps the type map of the connection that planned it, so it must not be shared: only scalar
-// types' plans are memoized.
-func TestMemoPlan_SharesOnlyScalars(t *testing.T) {
+// An array's scan plan keeps the type map of the connection that planned it, so it must not be shared: a statement's
+// plan set holds only its scalar columns' plans, and a plan that fails is not shared either.
+func TestPlanSet_SharesOnlyScalars(t *testing.T) {
 	m := pgtype.NewMap()
 	var ints []int32
 	var n int64
-	memoPlan(m, pgconn.FieldDescription{DataTypeOID: pgtype.Int4ArrayOID, Format: pgtype.BinaryFormatCode}, &ints)
-	memoPlan(m, pgconn.FieldDescription{DataTypeOID: pgtype.Int8OID, Format: pgtype.BinaryFormatCode}, &n)
-	shared := map[uint32]bool{}
-	scanPlans.Range(func(k, _ any) bool { shared[k.(planKey).oid] = true; return true })
-	if shared[pgtype.Int4ArrayOID] || !shared[pgtype.Int8OID] {
-		t.Fatalf("shared plans for %v; want int8's and not int4[]'s", shared)
+	var wrong struct{}
+	fds := []pgconn.FieldDescription{{DataTypeOID: pgtype.Int4ArrayOID, Format: pgtype.BinaryFormatCode},
+		{DataTypeOID: pgtype.Int8OID, Format: pgtype.BinaryFormatCode}, {DataTypeOID: pgtype.TextOID, Format: pgtype.BinaryFormatCode}}
+	set := newPlanSet(m, fds, []any{&ints, &n, &wrong}, nil)
+	if set.plans[0] != nil || set.plans[1] == nil {
+		t.Fatalf("plan set shares %v; want int8's plan and not int4[]'s", set.plans)
+	}
+	for _, c := range []struct {
+		oid  uint32
+		dest any
+		want bool
+	}{{pgtype.Int4ArrayOID, &ints, false}, {pgtype.Int8OID, &n, true}, {pgtype.TextOID, &wrong, false}} {
+		if _, ok := scanPlans.Load(planKey{c.oid, pgtype.BinaryFormatCode, reflect.TypeOf(c.dest)}); ok != c.want {
+			t.Errorf("plan for oid %d into %T shared: %v, want %v", c.oid, c.dest, ok, c.want)
+		}
 	}
 }
 

@@ -152,10 +152,12 @@ func (s Sessions) Commit(ctx context.Context, token string, data []byte, expiry 
 	return wrap(err, "commit session")
 }
 
-// Touch moves an unchanged session's expiry (its idle timeout) without writing its data.
-func (s Sessions) Touch(ctx context.Context, token string, expiry time.Time) error {
-	_, err := s.db.Exec(ctx, `UPDATE sessions SET expiry = $2 WHERE token = $1`, token, expiry)
-	return wrap(err, "touch session")
+// Touch moves an unchanged session's expiry (its idle timeout) later, without writing its data. It reports false
+// when the session has lapsed meanwhile (it is not revived) or was written with a later expiry.
+func (s Sessions) Touch(ctx context.Context, token string, expiry time.Time) (bool, error) {
+	tag, err := s.db.Exec(ctx, `UPDATE sessions SET expiry = $2 WHERE token = $1 AND current_timestamp < expiry AND expiry < $2`,
+		token, expiry)
+	return tag.RowsAffected() == 1, wrap(err, "touch session")
 }
 
 // Delete removes a session.

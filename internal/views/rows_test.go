@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"html"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/a-h/templ"
@@ -23,21 +25,21 @@ func TestListRows_Golden(t *testing.T) {
 	odd := `O'Brien & <Sons> "Ltd"`
 	kept := i18n.Keep("waiting for the hosting platform: %s", "timeout")
 	sites := map[string]store.Site{
-		"site-active":   {ID: 7, Domain: "example.com", PHPMode: "php-fpm", QuotaMB: 1000, Active: true, State: store.StateActive, Apply: store.ApplyApplied, CustomerName: odd},
-		"site-disabled": {ID: 8, Domain: "b.example.com", PHPMode: "fast-cgi", SSL: true, QuotaMB: -1, State: store.StateActive, Apply: store.ApplyApplied, CustomerName: "C"},
-		"site-applying": {ID: 9, Domain: "c.example.com", PHPMode: "no", LetsEncrypt: true, SSL: true, QuotaMB: 12345, Active: true, State: store.StateActive, Apply: store.ApplyApplying, StateDetail: kept},
-		"site-applied":  {ID: 123456789, Domain: "g.example.com", PHPMode: "php-fpm", Active: true, State: store.StateActive, Apply: store.ApplyApplying},
-		"site-pending":  {ID: 10, Domain: "d.example.com", PHPMode: "odd", QuotaMB: 5, State: store.StatePending},
-		"site-deleting": {ID: 11, Domain: "e.example.com", PHPMode: "php-fpm", State: store.StateDeleting},
-		"site-failed":   {ID: 12, Domain: "f.example.com", PHPMode: "php-fpm", State: store.StateFailed, StateDetail: "plain English & <old>"},
+		"site-active":        {ID: 7, Domain: "example.com", PHPMode: "php-fpm", QuotaMB: 1000, Active: true, State: store.StateActive, Apply: store.ApplyApplied, CustomerName: odd},
+		"site-disabled":      {ID: 8, Domain: "b.example.com", PHPMode: "fast-cgi", SSL: true, QuotaMB: -1, State: store.StateActive, Apply: store.ApplyApplied, CustomerName: "C"},
+		"site-applying":      {ID: 9, Domain: "c.example.com", PHPMode: "no", LetsEncrypt: true, SSL: true, QuotaMB: 12345, Active: true, State: store.StateActive, Apply: store.ApplyApplying, StateDetail: kept},
+		"site-applying-bare": {ID: 123456789, Domain: "g.example.com", PHPMode: "php-fpm", Active: true, State: store.StateActive, Apply: store.ApplyApplying},
+		"site-pending":       {ID: 10, Domain: "d.example.com", PHPMode: "odd", QuotaMB: 5, State: store.StatePending},
+		"site-deleting":      {ID: 11, Domain: "e.example.com", PHPMode: "php-fpm", State: store.StateDeleting},
+		"site-failed":        {ID: 12, Domain: "f.example.com", PHPMode: "php-fpm", State: store.StateFailed, StateDetail: "plain English & <old>"},
 	}
 	mails := map[string]store.MailDomain{
-		"mail-active":   {ID: 7, Domain: "example.com", CustomerName: odd, Mailboxes: 1234, Active: true, State: store.StateActive, Apply: store.ApplyApplied},
-		"mail-disabled": {ID: 8, Domain: "b.example.com", CustomerName: "C", State: store.StateActive, Apply: store.ApplyApplied},
-		"mail-applying": {ID: 9, Domain: "c.example.com", Active: true, State: store.StateActive, Apply: store.ApplyApplying, StateDetail: kept},
-		"mail-applied":  {ID: 123456789, Domain: "g.example.com", State: store.StateActive, Apply: store.ApplyApplying},
-		"mail-pending":  {ID: 10, Domain: "d.example.com", State: store.StatePending},
-		"mail-failed":   {ID: 12, Domain: "f.example.com", State: store.StateFailed, StateDetail: "plain English & <old>"},
+		"mail-active":        {ID: 7, Domain: "example.com", CustomerName: odd, Mailboxes: 1234, Active: true, State: store.StateActive, Apply: store.ApplyApplied},
+		"mail-disabled":      {ID: 8, Domain: "b.example.com", CustomerName: "C", State: store.StateActive, Apply: store.ApplyApplied},
+		"mail-applying":      {ID: 9, Domain: "c.example.com", Active: true, State: store.StateActive, Apply: store.ApplyApplying, StateDetail: kept},
+		"mail-applying-bare": {ID: 123456789, Domain: "g.example.com", State: store.StateActive, Apply: store.ApplyApplying},
+		"mail-pending":       {ID: 10, Domain: "d.example.com", State: store.StatePending},
+		"mail-failed":        {ID: 12, Domain: "f.example.com", State: store.StateFailed, StateDetail: "plain English & <old>"},
 	}
 	customers := map[string]store.Customer{
 		"customer-active":    {ID: 7, Kind: store.RoleClient, Name: odd, Company: odd, Email: "a@example.com", PlanName: "Basic & more", ResellerName: odd, State: store.StateActive, Suspension: store.SuspensionNone, CreatedAt: rowTime},
@@ -81,6 +83,51 @@ func TestListRows_Golden(t *testing.T) {
 			if !bytes.Equal(buf.Bytes(), want) {
 				t.Errorf("%s in %s:\n got %s\nwant %s", name, l, buf.Bytes(), want)
 			}
+		}
+	}
+}
+
+// The writer escapes as html.EscapeString (and templ) do, whatever the text, and fill escapes the translated format
+// and its value alike.
+func FuzzHTMLWriter_EscapesLikeHTML(f *testing.F) {
+	for _, s := range []string{"", "plain", `O'Brien & <Sons> "Ltd"`, "&amp;", "ü<>&'\"x", "\x00\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var buf bytes.Buffer
+		h := newHTMLWriter(context.Background(), &buf)
+		h.esc(s)
+		if want := html.EscapeString(s); buf.String() != want {
+			t.Fatalf("esc(%q) = %q, want %q", s, buf.String(), want)
+		}
+		buf.Reset()
+		h.fill("Delete %s", s)
+		if want := html.EscapeString(Ts(context.Background(), "Delete %s", s)); buf.String() != want {
+			t.Fatalf("fill(Delete %%s, %q) = %q, want %q", s, buf.String(), want)
+		}
+	})
+}
+
+// A row's text that needs escaping is escaped wherever the row writes it: the link, the accessible names and the
+// confirmation.
+func TestListRows_EscapeEveryUse(t *testing.T) {
+	odd := `O'Brien & <Sons> "Ltd"`
+	for name, row := range map[string]templ.Component{
+		"site":        SiteRow(store.Site{ID: 1, Domain: odd, CustomerName: odd, State: store.StateActive, Active: true}, true),
+		"mail domain": MailDomainRow(store.MailDomain{ID: 1, Domain: odd, CustomerName: odd, State: store.StateActive}),
+		"customer": CustomerRow(store.Customer{ID: 1, Name: odd, Company: odd, Email: odd, PlanName: odd, ResellerName: odd,
+			State: odd, Suspension: store.SuspensionNone, CreatedAt: rowTime}, true),
+	} {
+		var buf bytes.Buffer
+		if err := row.Render(context.Background(), &buf); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if strings.Contains(out, odd) || strings.Contains(out, "<Sons>") {
+			t.Errorf("%s row writes the text unescaped: %s", name, out)
+		}
+		if n := strings.Count(out, html.EscapeString(odd)); n < 4 {
+			t.Errorf("%s row writes the escaped text %d times, want at least 4: %s", name, n, out)
 		}
 	}
 }
