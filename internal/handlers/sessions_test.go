@@ -1,18 +1,17 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"portal/internal/store"
+	"portal/internal/testenv"
 )
 
 // The idle timeout is the store's: a session lapses idle after it was last written or touched, never after its
@@ -144,7 +143,7 @@ func TestSession_IdleSignsOut(t *testing.T) {
 // Every request writes one log line with its route, status, duration, request id (the one the response names),
 // client address and signed-in account.
 func TestRequestLog_OneLinePerRequest(t *testing.T) {
-	var buf syncBuffer
+	var buf testenv.SyncBuffer
 	app := newApp(t, func(o *Options) { o.Log = slog.New(slog.NewJSONHandler(&buf, nil)) })
 	app.customer(store.RoleClient, nil, "c@example.com")
 	var account int64
@@ -203,17 +202,3 @@ func TestRequestLog_OneLinePerRequest(t *testing.T) {
 		t.Errorf("impersonated request logged user %v acting %v, want %v and %v", line["user_id"], line["acting_user_id"], client, reseller)
 	}
 }
-
-// syncBuffer is a bytes.Buffer the server's goroutines may write to while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-func (s *syncBuffer) Reset()         { s.mu.Lock(); defer s.mu.Unlock(); s.b.Reset() }

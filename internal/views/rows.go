@@ -170,17 +170,10 @@ func (r siteRow) Render(ctx context.Context, w io.Writer) error {
 		h.raw(id)
 		h.raw(`/active" hx-target="closest tr" hx-swap="outerHTML">`)
 		if s.Active {
-			h.raw(`<input type="hidden" name="active" value="n"> <button type="submit" data-testid="site-disable" aria-label="`)
-			h.fill("Disable %s", s.Domain)
-			h.raw(`">`)
-			h.esc(h.Text("Disable"))
+			h.toggle(`<input type="hidden" name="active" value="n"> <button type="submit" data-testid="site-disable" aria-label="`, "Disable", s.Domain)
 		} else {
-			h.raw(`<input type="hidden" name="active" value="y"> <button type="submit" data-testid="site-enable" aria-label="`)
-			h.fill("Enable %s", s.Domain)
-			h.raw(`">`)
-			h.esc(h.Text("Enable"))
+			h.toggle(`<input type="hidden" name="active" value="y"> <button type="submit" data-testid="site-enable" aria-label="`, "Enable", s.Domain)
 		}
-		h.raw(`</button></form>`)
 	}
 	h.raw(`<form method="get" action="/sites/`)
 	h.raw(id)
@@ -194,6 +187,21 @@ func (r siteRow) Render(ctx context.Context, w io.Writer) error {
 	h.esc(h.Text("Delete"))
 	h.raw(`</button></form></td></tr>`)
 	return h.err
+}
+
+// toggle ends a row's enable/disable form: markup (up to the button's accessible name), the name ("Disable
+// example.com"), the button's label (Disable or Enable, which the name's format starts from) and the form's end.
+func (h *htmlWriter) toggle(markup, label, name string) {
+	h.raw(markup)
+	switch label {
+	case "Disable":
+		h.fill("Disable %s", name)
+	case "Enable":
+		h.fill("Enable %s", name)
+	}
+	h.raw(`">`)
+	h.esc(h.Text(label))
+	h.raw(`</button></form>`)
 }
 
 // applyStatus shows an object's state, or that the server is still applying its last change, and the state's
@@ -286,17 +294,10 @@ func (r mailDomainRow) Render(ctx context.Context, w io.Writer) error {
 		h.raw(id)
 		h.raw(`/active" hx-target="closest tr" hx-swap="outerHTML" class="inline">`)
 		if d.Active {
-			h.raw(`<input type="hidden" name="active" value="no"> <button type="submit" data-testid="mail-domain-disable" aria-label="`)
-			h.fill("Disable %s", d.Domain)
-			h.raw(`">`)
-			h.esc(h.Text("Disable"))
+			h.toggle(`<input type="hidden" name="active" value="no"> <button type="submit" data-testid="mail-domain-disable" aria-label="`, "Disable", d.Domain)
 		} else {
-			h.raw(`<input type="hidden" name="active" value="yes"> <button type="submit" data-testid="mail-domain-enable" aria-label="`)
-			h.fill("Enable %s", d.Domain)
-			h.raw(`">`)
-			h.esc(h.Text("Enable"))
+			h.toggle(`<input type="hidden" name="active" value="yes"> <button type="submit" data-testid="mail-domain-enable" aria-label="`, "Enable", d.Domain)
 		}
-		h.raw(`</button></form>`)
 	}
 	h.raw(`<form method="post" action="/mail/`)
 	h.raw(id)
