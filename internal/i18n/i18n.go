@@ -204,10 +204,7 @@ func (l Lang) Number(n int64) string {
 		n = -n
 	}
 	s := fmt.Sprint(n)
-	sep := ","
-	if l == De {
-		sep = "."
-	}
+	sep := l.Group()
 	var b strings.Builder
 	if neg {
 		b.WriteByte('-')
@@ -219,6 +216,14 @@ func (l Lang) Number(n int64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// Group is the language's thousands separator: 1,234 or 1.234.
+func (l Lang) Group() string {
+	if l == De {
+		return "."
+	}
+	return ","
 }
 
 // Decimal writes minor units with digits decimals in the language's notation: 1,234.50 or 1.234,50.

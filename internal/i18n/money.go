@@ -44,11 +44,7 @@ func (l Lang) MoneyNumber(minor int64, currency string) string {
 // MoneyField writes an amount the way a form field shows it for editing: without thousands separators, with the
 // language's decimal mark (1234.50, 1234,50), which billing's parser reads back in either language.
 func (l Lang) MoneyField(minor int64, currency string) string {
-	group := ","
-	if l == De {
-		group = "."
-	}
-	return strings.ReplaceAll(l.MoneyNumber(minor, currency), group, "")
+	return strings.ReplaceAll(l.MoneyNumber(minor, currency), l.Group(), "")
 }
 
 // Localized is a format argument that writes itself in the reader's language, as billing's Money does: Textf

@@ -72,21 +72,18 @@ const digits = "0123456789"
 
 // num writes n in digits, grouped by thousands with sep unless sep is "".
 func (h *htmlWriter) num(n int64, sep string) {
+	u := uint64(n)
 	if n < 0 {
 		h.raw("-")
-		if n == -n { // the smallest int64 has no positive
-			h.raw("9" + sep + "223" + sep + "372" + sep + "036" + sep + "854" + sep + "775" + sep + "808")
-			return
-		}
-		n = -n
+		u = -u // also right for the smallest int64
 	}
-	var d [19]byte
+	var d [20]byte
 	i := len(d)
 	for {
 		i--
-		d[i] = byte(n % 10)
-		n /= 10
-		if n == 0 {
+		d[i] = byte(u % 10)
+		u /= 10
+		if u == 0 {
 			break
 		}
 	}
@@ -116,16 +113,8 @@ func (h *htmlWriter) quota(mb int) {
 	}
 	before, after, _ := strings.Cut(h.Text("%s MB"), "%s")
 	h.esc(before)
-	h.num(int64(mb), h.group())
+	h.num(int64(mb), h.lang.Group())
 	h.esc(after)
-}
-
-// group is the thousands separator of the page's language, as Lang.Number writes it.
-func (h *htmlWriter) group() string {
-	if h.lang == i18n.De {
-		return "."
-	}
-	return ","
 }
 
 // SiteRow is one site in the list; the enable/disable and delete buttons replace it in place.
