@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"portal/internal/store"
 )
 
@@ -35,13 +37,12 @@ func widest(n planNode) (planNode, float64) {
 	return best, most
 }
 
-// TestDashboards_ReadRowsIndependentOfSize: with a reseller of n clients and a client of n sites and n mail
-// domains (the load benchmark's shape, docs/load-bench.md), no node of any dashboard's statement reads more than a
-// few hundred rows: each count reads an index of what it counts (failed, pending, suspended, over quota), not
-// everything the customer holds. PORTAL_DASH_PLAN_ROWS sets n (20,000 by default; 100,000 is the benchmark's).
-// It counts rows in the plan; it is not timed.
-func TestDashboards_ReadRowsIndependentOfSize(t *testing.T) {
-	n := 20000
+// benchShape seeds the load benchmark's shape (docs/load-bench.md): a reseller of n clients, the first of which
+// holds n sites and n mail domains, a few of each failed, pending, suspended or over quota. PORTAL_DASH_PLAN_ROWS
+// sets n (20,000 by default; 100,000 is the benchmark's).
+func benchShape(t *testing.T) (pool *pgxpool.Pool, n int, reseller, client int64) {
+	t.Helper()
+	n = 20000
 	if v, err := strconv.Atoi(os.Getenv("PORTAL_DASH_PLAN_ROWS")); err == nil && v > 0 {
 		n = v
 	}
@@ -50,7 +51,6 @@ func TestDashboards_ReadRowsIndependentOfSize(t *testing.T) {
 	exec(`INSERT INTO plans (audience, name, max_clients, max_sites, max_mail_domains, max_mailboxes, max_mail_quota_mb,
 		max_mail_aliases, max_domains, site_quota_mb) VALUES ('reseller', 'reseller', -1, -1, -1, -1, -1, -1, -1, -1),
 		('client', 'small', 0, 0, -1, -1, -1, -1, -1, -1)`)
-	var reseller, client int64
 	if err := pool.QueryRow(ctx, `INSERT INTO customers (kind, platform_id, plan_id, name, email, isp_username, state)
 		SELECT 'reseller', (SELECT id FROM platforms), id, 'Reseller', 'r@x.test', 'r', 'active' FROM plans WHERE name = 'reseller'
 		RETURNING id`).Scan(&reseller); err != nil {
@@ -88,6 +88,17 @@ func TestDashboards_ReadRowsIndependentOfSize(t *testing.T) {
 			FROM generate_series(%d, %d) g`, client, lo, hi))
 	}
 	exec(`VACUUM (ANALYZE)`)
+	return pool, n, reseller, client
+}
+
+// TestDashboards_ReadRowsIndependentOfSize: with a reseller of n clients and a client of n sites and n mail
+// domains (the load benchmark's shape, docs/load-bench.md), no node of any dashboard's statement reads more than a
+// few hundred rows: each count reads an index of what it counts (failed, pending, suspended, over quota), not
+// everything the customer holds. PORTAL_DASH_PLAN_ROWS sets n (20,000 by default; 100,000 is the benchmark's).
+// It counts rows in the plan; it is not timed.
+func TestDashboards_ReadRowsIndependentOfSize(t *testing.T) {
+	pool, n, reseller, client := benchShape(t)
+	ctx := context.Background()
 
 	for role, args := range map[string][]any{"admin": nil, "reseller": {reseller}, "client": {client}} {
 		var plan []struct {
@@ -114,5 +125,77 @@ func TestDashboards_ReadRowsIndependentOfSize(t *testing.T) {
 	}
 	if want := n / 1000; d.Attention.Failed != want || d.Attention.Pending != want || d.Attention.Suspended != want || d.Attention.OverQuota != want {
 		t.Errorf("reseller's attention %+v; want %d failed, pending, suspended and over quota", d.Attention, want)
+	}
+}
+
+// TestLists_PlannedOnceAtSize: at the benchmark's shape, every list statement (the first page and a page deep in
+// it, of sites, mail domains and a reseller's clients, by each sort) runs on its prepared statement's generic plan
+// once Postgres has tried five custom ones, instead of being planned afresh on every execution. Postgres chooses
+// by estimated cost; with the limit passed as a parameter it priced a long list's generic plan at a tenth of the
+// list, chose custom plans from 100,000 rows on, and planning then cost four times the statement's execution
+// (docs/load-bench.md). It counts plans; it is not timed.
+func TestLists_PlannedOnceAtSize(t *testing.T) {
+	pool, n, reseller, client := benchShape(t)
+	ctx := context.Background()
+	conn, err := pool.Acquire(ctx) // prepared statements, and their plan counts, are per connection
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	own := store.Scope{Role: store.RoleClient, CustomerID: client}
+	clients := store.Scope{Role: store.RoleReseller, CustomerID: reseller}
+	half := &store.Key{Value: "site" + strconv.Itoa(n/2) + ".test", ID: int64(n / 2)}
+	lists := map[string]func() (int, error){
+		"sites": func() (int, error) {
+			l, _, err := store.NewSites(conn).List(ctx, own, store.ListFilter{PerPage: 25})
+			return len(l), err
+		},
+		"sites, deep": func() (int, error) {
+			l, _, err := store.NewSites(conn).List(ctx, own, store.ListFilter{PerPage: 25, Keyset: store.Keyset{After: half}})
+			return len(l), err
+		},
+		"mail domains": func() (int, error) {
+			l, _, err := store.NewMail(conn).ListDomains(ctx, own, store.MailDomainFilter{PerPage: 25})
+			return len(l), err
+		},
+	}
+	for _, sort := range []string{"name", "created", "state", "email"} {
+		lists["clients by "+sort] = func() (int, error) {
+			l, _, err := store.NewCustomers(conn).List(ctx, clients, store.CustomerFilter{Kind: store.RoleClient, Sort: sort, PerPage: 25})
+			return len(l), err
+		}
+	}
+	for name, list := range lists {
+		for range 10 {
+			if got, err := list(); err != nil || got != 25 {
+				t.Fatalf("%s: %d rows, %v; want 25", name, got, err)
+			}
+		}
+	}
+	rows, err := conn.Query(ctx, `SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%ORDER BY%' AND statement NOT LIKE '%pg_prepared_statements%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for rows.Next() {
+		var (
+			sql             string
+			generic, custom int64
+		)
+		if err := rows.Scan(&sql, &generic, &custom); err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		t.Logf("at %d rows: %d generic plans, %d custom plans: %.80s…", n, generic, custom, sql)
+		if custom > 5 {
+			t.Errorf("at %d rows, planned afresh %d times of %d executions (Postgres tries 5 custom plans, then keeps the generic "+
+				"one when its estimate is no worse):\n%s", n, custom, custom+generic, sql)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if seen != len(lists) {
+		t.Errorf("%d list statements prepared on the connection; want %d (one per list)", seen, len(lists))
 	}
 }
