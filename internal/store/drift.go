@@ -86,7 +86,7 @@ func scanDrift(row pgx.CollectableRow) (DriftItem, error) {
 func (s Drift) Open(ctx context.Context, limit int) ([]DriftItem, error) {
 	rows, _ := s.db.Query(ctx, `SELECT `+driftCols+` FROM drift_items d LEFT JOIN customers c ON c.id = d.customer_id
 		LEFT JOIN platforms pl ON pl.id = d.platform_id
-		WHERE d.resolved_at IS NULL ORDER BY d.found_at DESC, d.id DESC LIMIT $1`, limit)
+		WHERE d.resolved_at IS NULL ORDER BY d.found_at DESC, d.id DESC`+limitClause(limit))
 	list, err := pgx.CollectRows(rows, scanDrift)
 	return list, wrap(err, "open drift")
 }

@@ -61,6 +61,14 @@ func counterTotal(column string, id int64, arg func(any) string) string {
 		"k.id = u.customer_id WHERE u.customer_id = " + arg(id) + " AND k.state <> 'deleted'), 0)"
 }
 
+// limitClause is " LIMIT n". A statement's limit is written into it, never passed as an argument: the planner
+// estimates a parameter's limit as a tenth of the matches, so a long list's generic plan (a prepared statement's
+// plan for any arguments) looked costly, and from the sixth execution on Postgres planned the statement afresh
+// every time instead (custom plans; at 100,000 rows planning was four fifths of a list statement's cost). A
+// written limit prices the generic plan right (TestLists_PlannedOnceAtSize). Limits come from code (a page size,
+// how many a page shows), so this makes no more distinct statements than there are such constants.
+func limitClause(n int) string { return " LIMIT " + strconv.Itoa(n) }
+
 // listPage runs one page of sp as a single statement: the rows after (or before) the key, one more to know whether
 // another page follows, each with its key and the capped count of all matches. args are the filter's arguments.
 func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args []any, dest func(*T, []any) []any) ([]T, Paging, error) {
@@ -87,12 +95,7 @@ func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args 
 		}
 		q.WriteString(" AND (" + sp.order + ", " + sp.id + ")" + cmp + "(" + arg(k.Value) + "::" + sp.cast + ", " + arg(k.ID) + "::bigint)")
 	}
-	// The limit is written into the statement, not passed as an argument: the planner estimates a parameter's limit
-	// as a tenth of the matches, so under a prepared statement's generic plan a long list looked costly, and from
-	// the sixth execution on Postgres planned it afresh each time (custom plans; at 100,000 rows planning was four
-	// fifths of the statement's cost). A literal limit prices the generic plan right. per is the handler's constant
-	// (1–100), so this makes no more statements than there are page sizes.
-	q.WriteString(" ORDER BY " + sp.order + dir + ", " + sp.id + dir + " LIMIT " + strconv.Itoa(sp.per+1))
+	q.WriteString(" ORDER BY " + sp.order + dir + ", " + sp.id + dir + limitClause(sp.per+1))
 	sql := q.String()
 	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {

@@ -74,7 +74,7 @@ func (s Outbox) ByID(ctx context.Context, id int64) (OutboxMessage, error) {
 // List returns the newest messages first, only those in state when it is not empty.
 func (s Outbox) List(ctx context.Context, state string, limit int) ([]OutboxMessage, error) {
 	rows, _ := s.db.Query(ctx, `SELECT `+outboxCols+` FROM outbox WHERE ($1 = '' OR state = $1)
-		ORDER BY created_at DESC, id DESC LIMIT $2`, state, limit)
+		ORDER BY created_at DESC, id DESC`+limitClause(limit), state)
 	list, err := pgx.CollectRows(rows, scanOutbox)
 	return list, wrap(err, "list outbox")
 }

@@ -15,15 +15,18 @@ type Holding struct {
 	State  string
 }
 
-// holdingsSQL lists a customer's sites, mail domains and domains by name, at most $2 of each kind.
-const holdingsSQL = `(SELECT 'site', id, domain, state FROM sites WHERE customer_id = $1 ORDER BY lower(domain), id LIMIT $2)
-	UNION ALL (SELECT 'mail_domain', id, domain, state FROM mail_domains WHERE customer_id = $1 ORDER BY lower(domain), id LIMIT $2)
-	UNION ALL (SELECT 'domain', id, domain, state FROM domains WHERE customer_id = $1 ORDER BY lower(domain), id LIMIT $2)`
+// holdingsSQL lists a customer's sites, mail domains and domains by name, at most perKind of each kind.
+func holdingsSQL(perKind int) string {
+	l := limitClause(perKind)
+	return `(SELECT 'site', id, domain, state FROM sites WHERE customer_id = $1 ORDER BY lower(domain), id` + l + `)
+	UNION ALL (SELECT 'mail_domain', id, domain, state FROM mail_domains WHERE customer_id = $1 ORDER BY lower(domain), id` + l + `)
+	UNION ALL (SELECT 'domain', id, domain, state FROM domains WHERE customer_id = $1 ORDER BY lower(domain), id` + l + `)`
+}
 
 // Holdings returns customer id's sites, mail domains and domains (at most perKind of each, by name), in one
 // statement. Callers resolve ownership first.
 func (s Customers) Holdings(ctx context.Context, id int64, perKind int) ([]Holding, error) {
-	rows, err := s.db.Query(ctx, holdingsSQL, id, perKind)
+	rows, err := s.db.Query(ctx, holdingsSQL(perKind), id)
 	if err != nil {
 		return nil, wrap(err, "holdings of %d", id)
 	}

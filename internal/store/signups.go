@@ -123,7 +123,7 @@ func (s Signups) SetSite(ctx context.Context, id, siteID int64) error {
 // OfOwner lists a signup page's signups, newest first (resellerID nil: the operator's).
 func (s Signups) OfOwner(ctx context.Context, resellerID *int64, limit int) ([]Signup, error) {
 	rows, _ := s.db.Query(ctx, `SELECT `+signupCols+` FROM signups s JOIN plans p ON p.id = s.plan_id
-		WHERE s.reseller_id IS NOT DISTINCT FROM $1 ORDER BY s.created_at DESC, s.id DESC LIMIT $2`, resellerID, limit)
+		WHERE s.reseller_id IS NOT DISTINCT FROM $1 ORDER BY s.created_at DESC, s.id DESC`+limitClause(limit), resellerID)
 	list, err := pgx.CollectRows(rows, scanSignup)
 	return list, wrap(err, "list signups")
 }
@@ -166,11 +166,4 @@ func (s Signups) PlanPublic(ctx context.Context, planID int64) (bool, error) {
 	var p bool
 	err := s.db.QueryRow(ctx, `SELECT public FROM plans WHERE id = $1`, planID).Scan(&p)
 	return p, wrap(err, "plan %d public", planID)
-}
-
-// SiteNames lists the domains of a client's sites (for its dashboard).
-func (s Signups) SiteNames(ctx context.Context, customerID int64, limit int) ([]string, error) {
-	rows, _ := s.db.Query(ctx, `SELECT domain FROM sites WHERE customer_id = $1 ORDER BY lower(domain) LIMIT $2`, customerID, limit)
-	list, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return list, wrap(err, "site names")
 }
