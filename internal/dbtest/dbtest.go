@@ -59,7 +59,7 @@ func NewWithURL(t testing.TB) (string, *pgxpool.Pool) {
 		t.Fatalf("create test database: %v", err)
 	}
 	url := withDatabase(t, URL(t), name)
-	pool, err := pgxpool.New(ctx, url)
+	pool, err := Open(ctx, url)
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
@@ -72,6 +72,16 @@ func NewWithURL(t testing.TB) (string, *pgxpool.Pool) {
 		}
 	})
 	return url, pool
+}
+
+// Open opens a pool on url configured as cmd/portal configures its own (store.ConfigurePool).
+func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	store.ConfigurePool(cfg)
+	return pgxpool.NewWithConfig(ctx, cfg)
 }
 
 // Empty returns the URL of a fresh database with no migrations applied, dropped when the test ends.

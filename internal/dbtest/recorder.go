@@ -2,6 +2,7 @@ package dbtest
 
 import (
 	"context"
+	"portal/internal/store"
 	"slices"
 	"strings"
 	"sync"
@@ -67,6 +68,7 @@ func Traced(t testing.TB, pool *pgxpool.Pool, r *Recorder, maxConns int32) *pgxp
 	if err != nil {
 		t.Fatal(err)
 	}
+	store.ConfigurePool(cfg)
 	cfg.ConnConfig.Tracer = r
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
