@@ -74,7 +74,7 @@ func NewWithURL(t testing.TB) (string, *pgxpool.Pool) {
 	return url, pool
 }
 
-// Open opens a pool on url configured as cmd/portal configures its own (store.ConfigurePool).
+// Open opens a pool on url whose connections are set up as cmd/portal's are (store.ConfigurePool).
 func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {

@@ -2,7 +2,6 @@ package dbtest
 
 import (
 	"context"
-	"portal/internal/store"
 	"slices"
 	"strings"
 	"sync"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"portal/internal/store"
 )
 
 // Recorder is a pgx query tracer that, while recording (During), keeps every statement run on the pools it is

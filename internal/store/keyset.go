@@ -64,7 +64,8 @@ func counterTotal(column string, id int64, arg func(any) string) string {
 // limitClause is " LIMIT n". A statement's limit is written into it, never passed as an argument: the planner
 // estimates a parameter's limit as a tenth of the matches, so a long list's generic plan (a prepared statement's
 // plan for any arguments) looked costly, and from the sixth execution on Postgres planned the statement afresh
-// every time instead (custom plans; at 100,000 rows planning was four fifths of a list statement's cost). A
+// every time instead (custom plans: at 100,000 rows a list statement took 1 ms, most of it planning, against
+// 0.15–0.2 ms on its generic plan; docs/load-bench.md, fifth round). A
 // written limit prices the generic plan right (TestLists_PlannedOnceAtSize). Limits come from code (a page size,
 // how many a page shows), so this makes no more distinct statements than there are such constants.
 func limitClause(n int) string { return " LIMIT " + strconv.Itoa(n) }

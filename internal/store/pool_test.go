@@ -5,11 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"portal/internal/dbtest"
 )
 
 // TestConfigurePool_RandomPageCost: the portal's connections plan with random_page_cost 1.1 where nobody set it,
-// and keep what the connection URL or ALTER DATABASE set.
+// and keep what the server's configuration, the connection URL or ALTER DATABASE set.
 func TestConfigurePool_RandomPageCost(t *testing.T) {
 	ctx := context.Background()
 	url, pool := dbtest.NewWithURL(t)
@@ -26,8 +28,23 @@ func TestConfigurePool_RandomPageCost(t *testing.T) {
 		}
 		return v
 	}
-	if got := show(url); got != "1.1" {
-		t.Errorf("unset: random_page_cost %s; want 1.1", got)
+	// Unless the test server's own configuration sets it, in which case the connections keep the server's value.
+	plain, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serverValue, source string
+	err = plain.QueryRow(ctx, `SELECT setting, source FROM pg_settings WHERE name = 'random_page_cost'`).Scan(&serverValue, &source)
+	plain.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := serverValue
+	if source == "default" {
+		want = "1.1"
+	}
+	if got := show(url); got != want {
+		t.Errorf("random_page_cost %s; want %s (the server's is %s, from %s)", got, want, serverValue, source)
 	}
 	sep := "?"
 	if strings.Contains(url, "?") {

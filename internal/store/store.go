@@ -101,7 +101,7 @@ func (q *newestFirst) query(ctx context.Context, db DBTX, selectFrom string) (pg
 	if len(q.where) > 0 {
 		selectFrom += " WHERE " + strings.Join(q.where, " AND ")
 	}
-	selectFrom += " ORDER BY id DESC LIMIT " + q.arg(q.limit+1)
+	selectFrom += " ORDER BY id DESC" + limitClause(q.limit+1)
 	return db.Query(ctx, selectFrom, q.args...)
 }
 
