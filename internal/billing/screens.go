@@ -16,6 +16,7 @@ type InvoiceList struct {
 	Invoices []store.Invoice
 	Totals   []store.InvoiceTotals
 	Credit   []Money
+	Paging   store.Paging // the page's place in the list
 	// Customers are those the customer filter offers (admins and resellers): the buyers of what the actor sees.
 	Customers []store.CustomerChoice
 }
@@ -29,11 +30,11 @@ func (s *Service) Invoices(ctx context.Context, a hosting.Actor, f store.Invoice
 		return InvoiceList{}, fail.Field("state", "Choose issued, paid or void.")
 	}
 	b := store.NewBilling(s.pool)
-	list, totals, err := b.Invoices(ctx, a.Scope(), f)
+	list, totals, pg, err := b.Invoices(ctx, a.Scope(), f)
 	if err != nil {
 		return InvoiceList{}, err
 	}
-	out := InvoiceList{Invoices: list, Totals: totals}
+	out := InvoiceList{Invoices: list, Totals: totals, Paging: pg}
 	if a.Scope().Role != store.RoleClient {
 		if out.Customers, err = b.InvoiceCustomers(ctx, a.Scope()); err != nil {
 			return out, err

@@ -64,13 +64,11 @@ func (h *Handler) invoiceList(w http.ResponseWriter, r *http.Request) error {
 		}
 		*x.dst = &t
 	}
-	if pg := q.Get("page"); pg != "" { // the same bounds as listQuery: the OFFSET must not overflow
-		n, err := strconv.Atoi(pg)
-		if err != nil || n < 1 || n > store.MaxInvoicePage {
-			return userErr(http.StatusBadRequest, "Invalid page number.")
-		}
-		f.Page = n
+	lq, err := listQuery(r) // the page's key: after or before a document
+	if err != nil {
+		return err
 	}
+	f.Keyset = lq.Keyset
 	if len(d.Errs) > 0 { // an unreadable filter lists nothing rather than everything
 		return h.render(w, r, http.StatusUnprocessableEntity, "Invoices", views.InvoicesPage(d))
 	}
@@ -82,6 +80,8 @@ func (h *Handler) invoiceList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Rows = invoiceRows(list.Invoices)
+	d.Pager = objectPager("/invoices", views.ListQuery{}, list.Paging)
+	d.Pager.Filters = []string{"state", d.State, "customer", d.Customer, "from", d.From, "to", d.To}
 	for _, c := range list.Customers {
 		d.Customers = append(d.Customers, views.ClientOption{ID: c.ID, Name: c.Name})
 	}

@@ -3,8 +3,10 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -46,20 +48,86 @@ func TestAccountBilling_ClientAndReseller(t *testing.T) {
 	}
 }
 
-// TestInvoiceList_PageOutOfRange: a page number past any list (or not a number) is a 400, not an overflowing
-// OFFSET and a 500; an ordinary page past the end is an empty list.
-func TestInvoiceList_PageOutOfRange(t *testing.T) {
+// TestInvoiceList_Pages: the invoice list pages by key, newest issue date first, 50 documents a page: the next and
+// previous links keep the filters, every document shows exactly once going forward, and going back shows the
+// first page again; a key that can't be read (as a key, or as its list's sort value) is a 400, not a 500.
+func TestInvoiceList_Pages(t *testing.T) {
 	app := newApp(t)
-	app.customer(store.RoleReseller, nil, "page-r1@example.com")
+	ctx := context.Background()
+	r1 := app.customer(store.RoleReseller, nil, "page-r1@example.com")
+	c := app.customer(store.RoleClient, &r1, "page-c1@example.com")
+	iss, err := store.NewBilling(app.pool).Issuer(ctx, &r1.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 120 issued invoices over 40 days (three a day, so the key's id breaks ties) and 7 paid ones.
+	if _, err := app.pool.Exec(ctx, `INSERT INTO invoices (issuer_id, issuer_reseller_id, customer_id, kind, purpose, state,
+		number, currency, document, hash, issued_on, due_on)
+		SELECT $1, $2, $3, 'invoice', 'manual', CASE WHEN g > 120 THEN 'paid' ELSE 'issued' END, 'N-' || g, 'EUR', '{}',
+			'h' || g, date '2026-01-01' + g % 40, date '2026-03-01' FROM generate_series(1, 127) g`, iss.ID, r1.ID, c.ID); err != nil {
+		t.Fatal(err)
+	}
 	b := app.browser()
 	b.mustLogin("page-r1@example.com", pw, "/reseller")
-	for _, page := range []string{"200000000000000000", "99999999999999999999", "0", "-3", "x"} {
-		if resp := b.get("/invoices?page=" + page); resp.StatusCode != http.StatusBadRequest {
-			t.Fatalf("page %s: status %d, want 400", page, resp.StatusCode)
+	next := regexp.MustCompile(`<a href="([^"]+)"[^>]*data-testid="pager-next"`)
+	prev := regexp.MustCompile(`<a href="([^"]+)"[^>]*data-testid="pager-prev"`)
+	number := regexp.MustCompile(`>(N-\d+)</a>`)
+	seen := map[string]bool{}
+	var firstPage []string
+	path, pages := "/invoices?state=issued", 0
+	for path != "" {
+		resp := b.get(path)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: status %d", path, resp.StatusCode)
+		}
+		pages++
+		var numbers []string
+		for _, m := range number.FindAllStringSubmatch(resp.body, -1) {
+			numbers = append(numbers, m[1])
+			if seen[m[1]] {
+				t.Fatalf("page %d shows %s again", pages, m[1])
+			}
+			seen[m[1]] = true
+		}
+		if pages == 1 {
+			firstPage = numbers
+		}
+		if want := min(50, 120-50*(pages-1)); len(numbers) != want {
+			t.Fatalf("page %d shows %d invoices; want %d", pages, len(numbers), want)
+		}
+		path = ""
+		if m := next.FindStringSubmatch(resp.body); m != nil {
+			path = html.UnescapeString(m[1])
+			if !strings.Contains(path, "state=issued") {
+				t.Fatalf("the next link %s drops the state filter", path)
+			}
+		}
+		if pages == 3 {
+			m := prev.FindStringSubmatch(resp.body)
+			if m == nil || !strings.Contains(m[1], "state=issued") {
+				t.Fatalf("page 3: no previous link keeping the filter (%v)", m)
+			}
+			back := b.get(html.UnescapeString(m[1]))
+			if back.StatusCode != http.StatusOK || len(number.FindAllString(back.body, -1)) != 50 {
+				t.Fatalf("back from page 3: status %d", back.StatusCode)
+			}
 		}
 	}
-	if resp := b.get("/invoices?page=7"); resp.StatusCode != http.StatusOK {
-		t.Fatalf("page 7: status %d, want 200", resp.StatusCode)
+	if pages != 3 || len(seen) != 120 {
+		t.Fatalf("%d pages showing %d invoices; want 3 pages showing all 120 issued ones", pages, len(seen))
+	}
+	// Newest issue date first: the first page is the last 50 days' worth, ending on the newest.
+	if firstPage[0] != "N-39" && firstPage[0] != "N-79" && firstPage[0] != "N-119" {
+		t.Errorf("the first page starts with %s; want one issued on the newest day (N-39, N-79 or N-119)", firstPage[0])
+	}
+	for _, key := range []string{"x", "0.2026-01-01", "5.not-a-date", "5.2026-13-45"} {
+		if resp := b.get("/invoices?after=" + url.QueryEscape(key)); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("after=%s: status %d, want 400", key, resp.StatusCode)
+		}
+	}
+	// The same for a list sorted by a time (the customers' creation), whose key only Postgres reads.
+	if resp := b.get("/reseller/clients?sort=created&after=" + url.QueryEscape("5.not a time")); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("clients by creation, a key that is no time: status %d, want 400", resp.StatusCode)
 	}
 }
 

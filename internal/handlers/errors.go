@@ -49,6 +49,8 @@ func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) 
 		status, msg = http.StatusRequestEntityTooLarge, text(i18n.M("The form you sent is too large."))
 	case errors.Is(err, store.ErrNotFound):
 		status, msg = http.StatusNotFound, text(i18n.M("Not found."))
+	case errors.Is(err, store.ErrBadKey):
+		status, msg = http.StatusBadRequest, text(i18n.M("Invalid page."))
 	case errors.Is(err, store.ErrConflict):
 		status, msg = http.StatusConflict, text(i18n.M("That conflicts with something that already exists."))
 	case errors.As(err, &ve) && !ve.Local:

@@ -330,11 +330,16 @@ const invoiceFrom = ` FROM invoices i JOIN customers c ON c.id = i.customer_id`
 
 func scanInvoice(row pgx.CollectableRow) (Invoice, error) {
 	var i Invoice
-	err := row.Scan(&i.ID, &i.IssuerID, &i.IssuerResellerID, &i.CustomerID, &i.SubscriptionID, &i.Kind, &i.Purpose,
+	err := row.Scan(invoiceDest(&i, nil)...)
+	return i, err
+}
+
+// invoiceDest appends the destinations of invoiceCols in i to dst.
+func invoiceDest(i *Invoice, dst []any) []any {
+	return append(dst, &i.ID, &i.IssuerID, &i.IssuerResellerID, &i.CustomerID, &i.SubscriptionID, &i.Kind, &i.Purpose,
 		&i.CreditsInvoiceID, &i.PeriodFrom, &i.PeriodTo, &i.State, &i.Number, &i.Currency, &i.NetMinor, &i.TaxMinor,
 		&i.TotalMinor, &i.PaidMinor, &i.CreditedMinor, &i.Document, &i.Hash, &i.IssuedOn, &i.DueOn, &i.PaidAt,
 		&i.CreatedAt, &i.CustomerName)
-	return i, err
 }
 
 // InsertInvoice inserts a draft. It returns ErrConflict when the subscription's period already has its invoice.
@@ -560,15 +565,15 @@ func (s Billing) OverdueOf(ctx context.Context, customerID int64, day time.Time,
 	return n, wrap(err, "overdue of %d", customerID)
 }
 
-// MaxInvoicePage is the last page an invoice list goes to: 50 a page, far past any ledger.
-const MaxInvoicePage = 1_000_000
+// InvoicesPerPage is how many documents a page of the invoice list shows.
+const InvoicesPerPage = 50
 
-// InvoiceFilter selects invoices for a list.
+// InvoiceFilter selects invoices for a list, and which page of it, newest issue date first.
 type InvoiceFilter struct {
 	State      string
 	CustomerID int64
 	From, To   *time.Time // issued on or after / on or before
-	Page       int
+	Keyset                // the page after or before a document's key (its issue date and id)
 }
 
 // InvoiceTotals sums the listed documents per kind (invoices, credit notes) and state, in one currency each.
@@ -589,9 +594,9 @@ func visibleInvoice(role, cust string) string {
 }
 
 // Invoices lists a page of the invoices scope sees (issued by it, or to it) that match f, with totals per kind and
-// state (a state filter lists invoices only).
-// issued restricts a reseller to the invoices it issued (its ledger), false to those issued to it.
-func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) ([]Invoice, []InvoiceTotals, error) {
+// state (a state filter lists invoices only), and the page's pager. The pager's total is the totals' count, so the
+// page's statement counts nothing.
+func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) ([]Invoice, []InvoiceTotals, Paging, error) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	var cust *int64
@@ -617,13 +622,19 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) ([]
 		invoiceFrom+w+` GROUP BY i.kind, i.state, i.currency ORDER BY i.kind DESC, i.state, i.currency`, args...)
 	totals, err := pgx.CollectRows(rows, pgx.RowToStructByPos[InvoiceTotals])
 	if err != nil {
-		return nil, nil, wrap(err, "invoice totals")
+		return nil, nil, Paging{}, wrap(err, "invoice totals")
 	}
-	f.Page = min(max(f.Page, 1), MaxInvoicePage) // (Page-1)*50 must not overflow into a negative OFFSET
-	rows, _ = s.db.Query(ctx, `SELECT `+invoiceCols+invoiceFrom+w+` ORDER BY i.issued_on DESC, i.id DESC LIMIT 50 OFFSET `+
-		arg((f.Page-1)*50), args...)
-	list, err := pgx.CollectRows(rows, scanInvoice)
-	return list, totals, wrap(err, "list invoices")
+	// Issued documents all have their issue date (a CHECK), so the key is never NULL.
+	sp := listSpec{cols: invoiceCols, from: invoiceFrom + w, count: "0", order: "i.issued_on", cast: "date", id: "i.id",
+		desc: true, per: InvoicesPerPage}
+	list, pg, err := listPage(ctx, s.db, sp, f.Keyset, args, invoiceDest)
+	if err != nil {
+		return nil, nil, Paging{}, wrap(err, "list invoices")
+	}
+	for _, t := range totals {
+		pg.Total += t.Count
+	}
+	return list, totals, pg, nil
 }
 
 // MaxInvoiceCustomers is how many customers the invoice list's customer picker offers at most.

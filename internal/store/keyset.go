@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Key is a row's place in a sorted list: its sort value as Postgres prints it, and its id (the tie-breaker).
@@ -70,6 +74,17 @@ func counterTotal(column string, id int64, arg func(any) string) string {
 // how many a page shows), so this makes no more distinct statements than there are such constants.
 func limitClause(n int) string { return " LIMIT " + strconv.Itoa(n) }
 
+// badKey is ErrBadKey when err is Postgres refusing a page's key as its sort type (a date or time that is not
+// one: the key's value is only checked by the cast in the statement), else err.
+func badKey(ks Keyset, err error) error {
+	var pgErr *pgconn.PgError
+	if (ks.After != nil || ks.Before != nil) && errors.As(err, &pgErr) &&
+		(pgErr.Code == "22007" || pgErr.Code == "22008" || pgErr.Code == "22P02") { // invalid datetime, out of range, invalid text
+		return fmt.Errorf("%w: %s", ErrBadKey, pgErr.Message)
+	}
+	return err
+}
+
 // listPage runs one page of sp as a single statement: the rows after (or before) the key, one more to know whether
 // another page follows, each with its key and the capped count of all matches. args are the filter's arguments.
 func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args []any, dest func(*T, []any) []any) ([]T, Paging, error) {
@@ -100,7 +115,7 @@ func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args 
 	sql := q.String()
 	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, Paging{}, err
+		return nil, Paging{}, badKey(ks, err)
 	}
 	// Each row scans straight into its place in the page, through one destination list for all rows: no row is
 	// built and copied, and no destination list allocated per row.
@@ -122,7 +137,7 @@ func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args 
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, Paging{}, err
+		return nil, Paging{}, badKey(ks, err)
 	}
 	more := len(list) > sp.per
 	if more {

@@ -25,6 +25,8 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrConflict means a unique constraint refused the write.
 	ErrConflict = errors.New("store: conflict")
+	// ErrBadKey means a list page's key does not read as the list's sort value (a link edited by hand).
+	ErrBadKey = errors.New("store: invalid page key")
 	// ErrInUse means other rows still refer to the one being deleted.
 	ErrInUse = errors.New("store: in use")
 )
