@@ -173,6 +173,36 @@ func TestPageStatements_ReadFewRows(t *testing.T) {
 	}
 }
 
+// TestPlanInUse_ReadsItsCustomers: counting a plan's customers (and so the over-limits refresh when a plan
+// changes, and the delete's foreign key check) reads that plan's customers through customers_plan_idx, not every
+// customer: at planRows() clients, a plan of n/1000 of them. It counts rows in the plan; it is not timed.
+func TestPlanInUse_ReadsItsCustomers(t *testing.T) {
+	n := planRows()
+	pool, _, _ := benchShape(t, n)
+	ctx := context.Background()
+	var small int64
+	if err := pool.QueryRow(ctx, `SELECT id FROM plans WHERE name = 'small'`).Scan(&small); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := store.NewPlans(pool).InUse(ctx, small); err != nil || got != n/1000 {
+		t.Fatalf("InUse = %d, %v; want %d", got, err, n/1000)
+	}
+	var raw []byte
+	if err := pool.QueryRow(ctx, `EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM customers WHERE plan_id = $1 AND state <> 'deleted'`,
+		small).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	var plan []struct {
+		Plan planNode `json:"Plan"`
+	}
+	if err := json.Unmarshal(raw, &plan); err != nil || len(plan) != 1 {
+		t.Fatalf("plan %s: %v", raw, err)
+	}
+	if node, rows := widest(plan[0].Plan); rows > 500 {
+		t.Errorf("counting a plan of %d customers: %s on %s %s reads %.0f rows\n%s", n/1000, node.Type, node.Relation, node.Index, rows, raw)
+	}
+}
+
 // explainGeneric runs st on its generic plan, as a prepared statement does once Postgres keeps that plan, and
 // returns EXPLAIN (ANALYZE, FORMAT JSON) of it.
 func explainGeneric(ctx context.Context, c *pgx.Conn, st dbtest.Statement) ([]byte, error) {
