@@ -41,7 +41,8 @@ func (h *Handler) invoiceList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	p, _ := principalFrom(r.Context())
 	d := views.InvoicesData{State: q.Get("state"), Customer: q.Get("customer"), From: q.Get("from"), To: q.Get("to"),
-		ShowCustomerFilter: p.Effective.Role != store.RoleClient, Errs: views.FieldErrors{}}
+		ShowCustomerFilter: p.Effective.Role != store.RoleClient, Errs: views.FieldErrors{},
+		Pager: views.ObjectPager{Base: "/invoices", First: true}} // a refused filter lists nothing, with no page links
 	f := store.InvoiceFilter{State: d.State}
 	if d.Customer != "" {
 		id, err := strconv.ParseInt(d.Customer, 10, 64)

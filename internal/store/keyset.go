@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -26,8 +27,8 @@ func (k Key) String() string { return strconv.FormatInt(k.ID, 10) + "." + k.Valu
 func ParseKey(s string) (Key, bool) {
 	id, v, ok := strings.Cut(s, ".")
 	n, err := strconv.ParseInt(id, 10, 64)
-	if !ok || err != nil || n <= 0 || len(v) > 300 {
-		return Key{}, false
+	if !ok || err != nil || n <= 0 || len(v) > 300 || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+		return Key{}, false // Postgres refuses what is no text (invalid UTF-8, a NUL) before any cast
 	}
 	return Key{Value: v, ID: n}, true
 }
@@ -74,13 +75,13 @@ func counterTotal(column string, id int64, arg func(any) string) string {
 // how many a page shows), so this makes no more distinct statements than there are such constants.
 func limitClause(n int) string { return " LIMIT " + strconv.Itoa(n) }
 
-// badKey is ErrBadKey when err is Postgres refusing a page's key as its sort type (a date or time that is not
-// one: the key's value is only checked by the cast in the statement), else err.
-func badKey(ks Keyset, err error) error {
+// badKey is ErrBadKey when err is Postgres refusing a page's key as its list's sort type (a date or time that is
+// not one: the key's value is only checked by the cast in the statement), else err. A text key casts to anything.
+func badKey(sp listSpec, ks Keyset, err error) error {
 	var pgErr *pgconn.PgError
-	if (ks.After != nil || ks.Before != nil) && errors.As(err, &pgErr) &&
+	if sp.cast != "text" && (ks.After != nil || ks.Before != nil) && errors.As(err, &pgErr) &&
 		(pgErr.Code == "22007" || pgErr.Code == "22008" || pgErr.Code == "22P02") { // invalid datetime, out of range, invalid text
-		return fmt.Errorf("%w: %s", ErrBadKey, pgErr.Message)
+		return fmt.Errorf("%w: %w", ErrBadKey, err)
 	}
 	return err
 }
@@ -115,7 +116,7 @@ func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args 
 	sql := q.String()
 	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, Paging{}, badKey(ks, err)
+		return nil, Paging{}, badKey(sp, ks, err)
 	}
 	// Each row scans straight into its place in the page, through one destination list for all rows: no row is
 	// built and copied, and no destination list allocated per row.
@@ -137,7 +138,7 @@ func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args 
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, Paging{}, badKey(ks, err)
+		return nil, Paging{}, badKey(sp, ks, err)
 	}
 	more := len(list) > sp.per
 	if more {
