@@ -29,34 +29,13 @@ func (s *Service) Invoices(ctx context.Context, a hosting.Actor, f store.Invoice
 	default:
 		return InvoiceList{}, fail.Field("state", "Choose issued, paid or void.")
 	}
-	b := store.NewBilling(s.pool)
-	list, totals, pg, err := b.Invoices(ctx, a.Scope(), f)
+	l, err := store.NewBilling(s.pool).Invoices(ctx, a.Scope(), f)
 	if err != nil {
 		return InvoiceList{}, err
 	}
-	out := InvoiceList{Invoices: list, Totals: totals, Paging: pg}
-	if a.Scope().Role != store.RoleClient {
-		if out.Customers, err = b.InvoiceCustomers(ctx, a.Scope()); err != nil {
-			return out, err
-		}
-	}
-	if id := a.Scope().CustomerID; id != 0 {
-		rows, err := s.pool.Query(ctx, `SELECT currency, sum(amount_minor)::bigint FROM credit_entries WHERE customer_id = $1
-			GROUP BY currency HAVING sum(amount_minor) <> 0 ORDER BY currency`, id)
-		if err != nil {
-			return out, err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var m Money
-			if err := rows.Scan(&m.Currency, &m.Minor); err != nil {
-				return out, err
-			}
-			out.Credit = append(out.Credit, m)
-		}
-		if err := rows.Err(); err != nil {
-			return out, err
-		}
+	out := InvoiceList{Invoices: l.Invoices, Totals: l.Totals, Customers: l.Customers, Paging: l.Paging}
+	for _, c := range l.Credit {
+		out.Credit = append(out.Credit, Money{Minor: c.Minor, Currency: c.Currency})
 	}
 	return out, nil
 }

@@ -593,17 +593,38 @@ func visibleInvoice(role, cust string) string {
 		"::bigint OR i.customer_id = " + cust + "::bigint)) OR (" + role + "::text = 'client' AND i.customer_id = " + cust + "::bigint))"
 }
 
-// Invoices lists a page of the invoices scope sees (issued by it, or to it) that match f, with totals per kind and
-// state (a state filter lists invoices only), and the page's pager. The pager's total is the totals' count, so the
-// page's statement counts nothing.
-func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) ([]Invoice, []InvoiceTotals, Paging, error) {
+// InvoiceListing is the invoice list's screen: a page of documents, totals over every match per kind and state,
+// the customer picker's choices (admins and resellers), and the viewer's own credit balance (a customer's).
+type InvoiceListing struct {
+	Invoices  []Invoice
+	Totals    []InvoiceTotals
+	Customers []CustomerChoice
+	Credit    []Amount // per currency, those not zero
+	Paging             // its total is the totals' count
+}
+
+// MaxInvoiceCustomers is how many customers the invoice list's customer picker offers at most.
+const MaxInvoiceCustomers = 500
+
+// CustomerChoice is a customer as a picker offers it.
+type CustomerChoice struct {
+	ID   int64
+	Name string
+}
+
+// Invoices lists a page of the invoices scope sees (issued by it, or to it) that match f, in two statements: one
+// for the totals per kind and state (a state filter lists invoices only), the picker's choices (the buyers of every
+// document scope sees, by name, at most MaxInvoiceCustomers) and the credit balance, and one for the page.
+func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (InvoiceListing, error) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	var cust *int64
 	if scope.CustomerID != 0 {
 		cust = &scope.CustomerID
 	}
-	where := []string{"i.state <> 'draft'", visibleInvoice(arg(string(scope.Role)), arg(cust))}
+	role, custArg := arg(string(scope.Role)), arg(cust)
+	visible := visibleInvoice(role, custArg)
+	where := []string{"i.state <> 'draft'", visible}
 	if f.State != "" { // a state is an invoice's: a credit note is "issued" for good and is not owed
 		where = append(where, "i.kind = 'invoice'", "i.state = "+arg(f.State))
 	}
@@ -617,47 +638,36 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) ([]
 		where = append(where, "i.issued_on <= "+arg(*f.To)+"::date")
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
-	rows, _ := s.db.Query(ctx, `SELECT i.kind, i.state, i.currency, count(*)::int, coalesce(sum(i.total_minor), 0)::bigint,
-		coalesce(sum(CASE WHEN i.kind = 'invoice' AND i.state = 'issued' THEN greatest(i.total_minor - i.paid_minor - i.credited_minor, 0) ELSE 0 END), 0)::bigint`+
-		invoiceFrom+w+` GROUP BY i.kind, i.state, i.currency ORDER BY i.kind DESC, i.state, i.currency`, args...)
-	totals, err := pgx.CollectRows(rows, pgx.RowToStructByPos[InvoiceTotals])
+	picker := "'[]'::json" // a client picks no customer
+	if scope.Role != RoleClient {
+		picker = `(SELECT coalesce(json_agg(p ORDER BY p.name, p.id), '[]') FROM (SELECT c.id,
+			CASE WHEN c.company <> '' THEN c.company || ' (' || c.name || ')' ELSE c.name END AS name FROM customers c
+			WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = c.id AND i.state <> 'draft' AND ` + visible + `)
+			ORDER BY 2, 1` + limitClause(MaxInvoiceCustomers) + `) p)`
+	}
+	var l InvoiceListing
+	err := s.db.QueryRow(ctx, `SELECT
+		(SELECT coalesce(json_agg(t ORDER BY t.kind DESC, t.state, t.currency), '[]') FROM (SELECT i.kind, i.state,
+			i.currency, count(*)::int AS count, coalesce(sum(i.total_minor), 0)::bigint AS total,
+			coalesce(sum(CASE WHEN i.kind = 'invoice' AND i.state = 'issued' THEN greatest(i.total_minor - i.paid_minor - i.credited_minor, 0) ELSE 0 END), 0)::bigint AS open`+
+		invoiceFrom+w+` GROUP BY i.kind, i.state, i.currency) t),
+		`+picker+`,
+		(SELECT coalesce(json_agg(a ORDER BY a.currency), '[]') FROM (SELECT currency, sum(amount_minor)::bigint AS minor
+			FROM credit_entries WHERE customer_id = `+custArg+`::bigint GROUP BY currency HAVING sum(amount_minor) <> 0) a)`,
+		args...).Scan(&l.Totals, &l.Customers, &l.Credit)
 	if err != nil {
-		return nil, nil, Paging{}, wrap(err, "invoice totals")
+		return InvoiceListing{}, wrap(err, "invoice totals")
 	}
 	// Issued documents all have their issue date (a CHECK), so the key is never NULL.
 	sp := listSpec{cols: invoiceCols, from: invoiceFrom + w, count: "0", order: "i.issued_on", cast: "date", id: "i.id",
 		desc: true, per: InvoicesPerPage}
-	list, pg, err := listPage(ctx, s.db, sp, f.Keyset, args, invoiceDest)
-	if err != nil {
-		return nil, nil, Paging{}, wrap(err, "list invoices")
+	if l.Invoices, l.Paging, err = listPage(ctx, s.db, sp, f.Keyset, args, invoiceDest); err != nil {
+		return InvoiceListing{}, wrap(err, "list invoices")
 	}
-	for _, t := range totals {
-		pg.Total += t.Count
+	for _, t := range l.Totals {
+		l.Paging.Total += t.Count
 	}
-	return list, totals, pg, nil
-}
-
-// MaxInvoiceCustomers is how many customers the invoice list's customer picker offers at most.
-const MaxInvoiceCustomers = 500
-
-// CustomerChoice is a customer as a picker offers it.
-type CustomerChoice struct {
-	ID   int64
-	Name string
-}
-
-// InvoiceCustomers lists the buyers of the documents scope sees (the same ownership rule as Invoices, in SQL), by
-// name: what the invoice list's customer filter may offer. At most MaxInvoiceCustomers.
-func (s Billing) InvoiceCustomers(ctx context.Context, scope Scope) ([]CustomerChoice, error) {
-	var cust *int64
-	if scope.CustomerID != 0 {
-		cust = &scope.CustomerID
-	}
-	rows, _ := s.db.Query(ctx, `SELECT c.id, CASE WHEN c.company <> '' THEN c.company || ' (' || c.name || ')' ELSE c.name END
-		FROM customers c WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = c.id AND i.state <> 'draft' AND `+
-		visibleInvoice("$1", "$2")+`) ORDER BY 2, 1 LIMIT `+strconv.Itoa(MaxInvoiceCustomers), string(scope.Role), cust)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[CustomerChoice])
-	return list, wrap(err, "invoice customers")
+	return l, nil
 }
 
 // CreditNotesOf lists the credit notes issued against an invoice.
