@@ -131,32 +131,7 @@ func TestPageStatements_ReadFewRows(t *testing.T) {
 			}
 			defer conn.Release()
 			for name, st := range stmts {
-				// Both plans a statement may run on: the custom one, for its arguments (the first five executions of
-				// a prepared statement, and whenever Postgres prefers it), and the generic one, for any arguments,
-				// which it keeps after that when its estimate is no worse (TestLists_PlannedOnceAtSize).
-				for _, mode := range []string{"custom", "generic"} {
-					var raw []byte
-					if mode == "custom" {
-						err = conn.QueryRow(ctx, `EXPLAIN (ANALYZE, FORMAT JSON) `+st.SQL, st.Args...).Scan(&raw)
-					} else {
-						raw, err = explainGeneric(ctx, conn.Conn(), st)
-					}
-					if err != nil {
-						t.Fatalf("%s, %s plan: %v", name, mode, err)
-					}
-					var plan []struct {
-						Plan planNode `json:"Plan"`
-					}
-					if err := json.Unmarshal(raw, &plan); err != nil || len(plan) != 1 {
-						t.Fatalf("%s, %s plan: %s: %v", name, mode, raw, err)
-					}
-					node, rows := widest(plan[0].Plan)
-					t.Logf("%s at %d rows, %s plan: widest node %s on %s %s reads %.0f rows", name, n, mode, node.Type, node.Relation, node.Index, rows)
-					if rows > 500 {
-						t.Errorf("%s at %d rows, %s plan: %s on %s %s reads %.0f rows; want a few hundred at most\n%s",
-							name, n, mode, node.Type, node.Relation, node.Index, rows, raw)
-					}
-				}
+				checkReads(t, conn.Conn(), fmt.Sprintf("%s at %d rows", name, n), st)
 			}
 			if n < 1000 {
 				return
@@ -204,6 +179,39 @@ func TestPlanInUse_ReadsItsCustomers(t *testing.T) {
 	}
 	if node, rows := widest(plan[0].Plan); rows > 500 {
 		t.Errorf("counting a plan of %d customers: %s on %s %s reads %.0f rows\n%s", want, node.Type, node.Relation, node.Index, rows, raw)
+	}
+}
+
+// checkReads explains st on both plans it may run on: the custom one, for its arguments (the first five
+// executions of a prepared statement, and whenever Postgres prefers it), and the generic one, for any arguments,
+// which it keeps after that when its estimate is no worse (TestLists_PlannedOnceAtSize); it fails when any node of
+// either reads more than 500 rows.
+func checkReads(t *testing.T, c *pgx.Conn, name string, st dbtest.Statement) {
+	t.Helper()
+	ctx := context.Background()
+	for _, mode := range []string{"custom", "generic"} {
+		var raw []byte
+		var err error
+		if mode == "custom" {
+			err = c.QueryRow(ctx, `EXPLAIN (ANALYZE, FORMAT JSON) `+st.SQL, st.Args...).Scan(&raw)
+		} else {
+			raw, err = explainGeneric(ctx, c, st)
+		}
+		if err != nil {
+			t.Fatalf("%s, %s plan: %v", name, mode, err)
+		}
+		var plan []struct {
+			Plan planNode `json:"Plan"`
+		}
+		if err := json.Unmarshal(raw, &plan); err != nil || len(plan) != 1 {
+			t.Fatalf("%s, %s plan: %s: %v", name, mode, raw, err)
+		}
+		node, rows := widest(plan[0].Plan)
+		t.Logf("%s, %s plan: widest node %s on %s %s reads %.0f rows", name, mode, node.Type, node.Relation, node.Index, rows)
+		if rows > 500 {
+			t.Errorf("%s, %s plan: %s on %s %s reads %.0f rows; want a few hundred at most\n%s",
+				name, mode, node.Type, node.Relation, node.Index, rows, raw)
+		}
 	}
 }
 

@@ -1,0 +1,154 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"portal/internal/dbtest"
+	"portal/internal/store"
+)
+
+// TestInvoices_ListShowsWhatResolveAllows: for every kind of viewer (the operator, two resellers, their clients, a
+// direct client, and accounts linked to no customer) the invoice list shows exactly the documents store.Resolve
+// lets it open: the role's narrowed statement (invoiceScope) and the rule agree, drafts never show.
+func TestInvoices_ListShowsWhatResolveAllows(t *testing.T) {
+	pool, exec := withPlatformAndPlan(t)
+	ctx := context.Background()
+	id := func(q string) int64 {
+		t.Helper()
+		var v int64
+		if err := pool.QueryRow(ctx, q).Scan(&v); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return v
+	}
+	customer := func(kind, name, reseller string) int64 {
+		return id(fmt.Sprintf(`INSERT INTO customers (kind, reseller_id, platform_id, plan_id, name, email, isp_username, state)
+			VALUES ('%s', %s, (SELECT id FROM platforms), (SELECT id FROM plans), '%[3]s', '%[3]s@x.test', '%[3]s', 'active') RETURNING id`,
+			kind, reseller, name))
+	}
+	r1, r2 := customer("reseller", "r1", "NULL"), customer("reseller", "r2", "NULL")
+	c1, c2 := customer("client", "c1", fmt.Sprint(r1)), customer("client", "c2", fmt.Sprint(r2))
+	d := customer("client", "d", "NULL")
+	issuer := func(reseller string) int64 {
+		return id(`WITH made AS (INSERT INTO billing_issuers (reseller_id) SELECT ` + reseller + ` WHERE NOT EXISTS
+			(SELECT 1 FROM billing_issuers WHERE reseller_id IS NOT DISTINCT FROM ` + reseller + `::bigint) RETURNING id)
+			SELECT id FROM made UNION ALL SELECT id FROM billing_issuers WHERE reseller_id IS NOT DISTINCT FROM ` + reseller + `::bigint`)
+	}
+	op, i1, i2 := issuer("NULL"), issuer(fmt.Sprint(r1)), issuer(fmt.Sprint(r2))
+	n := 0
+	invoice := func(iss int64, reseller string, cust int64, state string) {
+		n++
+		number, hash, issued := fmt.Sprintf("'N-%d'", n), fmt.Sprintf("'h%d'", n), fmt.Sprintf("date '2026-01-01' + %d", n)
+		if state == "draft" {
+			number, hash, issued = "NULL", "NULL", "NULL"
+		}
+		exec(fmt.Sprintf(`INSERT INTO invoices (issuer_id, issuer_reseller_id, customer_id, kind, purpose, state, number,
+			currency, document, hash, issued_on) VALUES (%d, %s, %d, 'invoice', 'manual', '%s', %s, 'EUR', '{}', %s, %s)`,
+			iss, reseller, cust, state, number, hash, issued))
+	}
+	for _, x := range []struct {
+		iss      int64
+		reseller string
+		cust     int64
+	}{{i1, fmt.Sprint(r1), c1}, {i2, fmt.Sprint(r2), c2}, {op, "NULL", r1}, {op, "NULL", r2}, {op, "NULL", d}} {
+		invoice(x.iss, x.reseller, x.cust, "issued")
+		invoice(x.iss, x.reseller, x.cust, "paid")
+		invoice(x.iss, x.reseller, x.cust, "draft")
+	}
+	var all []int64
+	rows, _ := pool.Query(ctx, `SELECT id FROM invoices ORDER BY id`)
+	for rows.Next() {
+		var v int64
+		_ = rows.Scan(&v)
+		all = append(all, v)
+	}
+	if rows.Err() != nil || len(all) != 15 {
+		t.Fatalf("%d invoices (%v); want 15", len(all), rows.Err())
+	}
+	scopes := map[string]store.Scope{
+		"operator": {Role: store.RoleAdmin}, "r1": {Role: store.RoleReseller, CustomerID: r1},
+		"r2": {Role: store.RoleReseller, CustomerID: r2}, "c1": {Role: store.RoleClient, CustomerID: c1},
+		"c2": {Role: store.RoleClient, CustomerID: c2}, "direct client": {Role: store.RoleClient, CustomerID: d},
+		"unlinked reseller": {Role: store.RoleReseller}, "unlinked client": {Role: store.RoleClient},
+	}
+	for name, scope := range scopes {
+		l, err := store.NewBilling(pool).Invoices(ctx, scope, store.InvoiceFilter{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var listed, allowed []int64
+		for _, i := range l.Invoices {
+			listed = append(listed, i.ID)
+		}
+		for _, v := range all {
+			if store.Resolve(ctx, pool, scope, store.KindInvoice, v) == nil {
+				allowed = append(allowed, v)
+			}
+		}
+		slices.Sort(listed)
+		if !slices.Equal(listed, allowed) || l.Paging.Total != len(allowed) {
+			t.Errorf("%s lists %v (total %d); Resolve allows %v", name, listed, l.Paging.Total, allowed)
+		}
+		if want := map[string]int{"operator": 10, "r1": 4, "r2": 4, "c1": 2, "c2": 2, "direct client": 2}[name]; len(allowed) != want {
+			t.Errorf("%s may open %d documents; want %d", name, len(allowed), want)
+		}
+	}
+}
+
+// TestInvoices_ReadTheirPage: with planRows() invoices (the benchmark's reseller issuing one to each of its clients,
+// 120 more to one client, and the operator's wholesale bills to the reseller), the invoice list's page statement reads
+// a page's worth of rows for the operator and the client, on the first page and the next, on its custom and its
+// generic plan: it seeks the issue-date indexes (migration 00020) to the key instead of sorting everything the
+// viewer sees. A reseller's page still sorts its ledger (invoiceScope), so it is not checked here. It counts rows in
+// the plan; it is not timed.
+func TestInvoices_ReadTheirPage(t *testing.T) {
+	n := planRows()
+	pool, reseller, client := benchShape(t, n)
+	ctx := context.Background()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := pool.Exec(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`INSERT INTO billing_issuers (reseller_id) SELECT r FROM (VALUES (NULL::bigint), ($1::bigint)) v(r)
+		WHERE NOT EXISTS (SELECT 1 FROM billing_issuers WHERE reseller_id IS NOT DISTINCT FROM r)`, reseller)
+	exec(`INSERT INTO invoices (issuer_id, issuer_reseller_id, customer_id, kind, purpose, state, number, currency, document, hash, issued_on)
+		SELECT (SELECT id FROM billing_issuers WHERE reseller_id = $1), $1, c.id, 'invoice', 'manual', 'issued', 'R-' || c.id, 'EUR', '{}',
+			'h' || c.id, date '2026-01-01' + (c.id % 300)::int FROM customers c WHERE c.reseller_id = $1`, reseller)
+	exec(`INSERT INTO invoices (issuer_id, issuer_reseller_id, customer_id, kind, purpose, state, number, currency, document, hash, issued_on)
+		SELECT (SELECT id FROM billing_issuers WHERE reseller_id = $1), $1, $2, 'invoice', 'manual', 'issued', 'C-' || g, 'EUR', '{}',
+			'c' || g, date '2026-01-01' + g FROM generate_series(1, 120) g`, reseller, client)
+	exec(`INSERT INTO invoices (issuer_id, customer_id, kind, purpose, state, number, currency, document, hash, issued_on)
+		SELECT (SELECT id FROM billing_issuers WHERE reseller_id IS NULL), $1, 'invoice', 'manual', 'paid', 'W-' || g, 'EUR', '{}',
+			'w' || g, date '2026-01-01' + g * 30 FROM generate_series(1, 10) g`, reseller)
+	exec(`VACUUM (ANALYZE) invoices`)
+
+	rec := &dbtest.Recorder{}
+	traced := dbtest.Traced(t, pool, rec, 0)
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	for name, scope := range map[string]store.Scope{"operator": {Role: store.RoleAdmin}, "client": {Role: store.RoleClient, CustomerID: client}} {
+		var next *store.Key
+		for _, page := range []string{"first page", "second page"} {
+			var l store.InvoiceListing
+			stmts := rec.During(func() {
+				if l, err = store.NewBilling(traced).Invoices(ctx, scope, store.InvoiceFilter{Keyset: store.Keyset{After: next}}); err != nil {
+					t.Fatalf("%s, %s: %v", name, page, err)
+				}
+			})
+			if len(l.Invoices) != store.InvoicesPerPage || l.Paging.Next == nil || len(stmts) != 2 {
+				t.Fatalf("%s, %s: %d invoices, next %v, %d statements; want a full page, more after it, 2 statements",
+					name, page, len(l.Invoices), l.Paging.Next, len(stmts))
+			}
+			checkReads(t, conn.Conn(), name+", "+page+" of the list", stmts[1])
+			next = l.Paging.Next
+		}
+	}
+}
