@@ -665,6 +665,7 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (In
 			ORDER BY 2, 1` + limitClause(MaxInvoiceCustomers) + `) p)`
 	}
 	// The credit balance's customer is the head statement's own last argument; the page's statement shares the rest.
+	// An admin's scope has customer 0, which no customer has (ids start at 1): no balance.
 	head := append(slices.Clip(args), scope.CustomerID)
 	var l InvoiceListing
 	err := s.db.QueryRow(ctx, `SELECT

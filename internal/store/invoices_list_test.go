@@ -58,8 +58,20 @@ func TestInvoices_ListShowsWhatResolveAllows(t *testing.T) {
 		invoice(x.iss, x.reseller, x.cust, "paid")
 		invoice(x.iss, x.reseller, x.cust, "draft")
 	}
+	// Credit balances: r1 and c1 hold some, in two currencies for r1.
+	exec(fmt.Sprintf(`INSERT INTO credit_entries (customer_id, currency, amount_minor, invoice_id, reason)
+		SELECT v.c, v.cur, v.amount, (SELECT min(id) FROM invoices), 'test' FROM (VALUES (%d, 'EUR', 500), (%d, 'USD', 70),
+		(%d, 'EUR', 30)) v(c, cur, amount)`, r1, r1, c1))
+	credit := map[int64]string{r1: "[{EUR 500} {USD 70}]", c1: "[{EUR 30}]"}
+	buyer := map[int64]int64{} // invoice → its customer
+	rows, _ := pool.Query(ctx, `SELECT id, customer_id FROM invoices`)
+	for rows.Next() {
+		var i, c int64
+		_ = rows.Scan(&i, &c)
+		buyer[i] = c
+	}
 	var all []int64
-	rows, _ := pool.Query(ctx, `SELECT id FROM invoices ORDER BY id`)
+	rows, _ = pool.Query(ctx, `SELECT id FROM invoices ORDER BY id`)
 	for rows.Next() {
 		var v int64
 		_ = rows.Scan(&v)
@@ -94,6 +106,27 @@ func TestInvoices_ListShowsWhatResolveAllows(t *testing.T) {
 		}
 		if want := map[string]int{"operator": 10, "r1": 4, "r2": 4, "c1": 2, "c2": 2, "direct client": 2}[name]; len(allowed) != want {
 			t.Errorf("%s may open %d documents; want %d", name, len(allowed), want)
+		}
+		// The picker offers the buyers of exactly those documents (clients pick nobody), and the credit balance is
+		// the viewer's own.
+		var offered, buyers []int64
+		for _, c := range l.Customers {
+			offered = append(offered, c.ID)
+		}
+		if scope.Role != store.RoleClient {
+			for _, v := range allowed {
+				if !slices.Contains(buyers, buyer[v]) {
+					buyers = append(buyers, buyer[v])
+				}
+			}
+		}
+		slices.Sort(offered)
+		slices.Sort(buyers)
+		if !slices.Equal(offered, buyers) {
+			t.Errorf("%s's picker offers %v; want the buyers of what it may open, %v", name, offered, buyers)
+		}
+		if got := fmt.Sprint(l.Credit); len(l.Credit) > 0 && got != credit[scope.CustomerID] || len(l.Credit) == 0 && credit[scope.CustomerID] != "" {
+			t.Errorf("%s's credit balance %s; want %q", name, got, credit[scope.CustomerID])
 		}
 	}
 }

@@ -40,7 +40,7 @@ type Keyset struct {
 
 // Paging is what a list page's pager shows.
 type Paging struct {
-	Total      int  // matches, counted up to CountCap+1
+	Total      int  // matches, counted up to CountCap+1 (the invoice list: its totals' exact sum)
 	First      bool // this is the list's first page (asked for as such, or reached going back)
 	Next, Prev *Key // what the next and previous links carry; nil when there is no such page
 }
