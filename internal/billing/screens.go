@@ -10,34 +10,15 @@ import (
 	"portal/internal/store"
 )
 
-// InvoiceList is the invoices screen: a page of the invoices the actor sees, totals per state, and the actor's own
-// credit balance (clients and resellers, as buyers).
-type InvoiceList struct {
-	Invoices []store.Invoice
-	Totals   []store.InvoiceTotals
-	Credit   []Money
-	Paging   store.Paging // the page's place in the list
-	// Customers are those the customer filter offers (admins and resellers): the buyers of what the actor sees.
-	Customers []store.CustomerChoice
-}
-
 // Invoices lists what the actor sees: admins every invoice, a reseller those it issued and its own wholesale
 // bills, a client its own. The filter narrows by state, customer and issue date.
-func (s *Service) Invoices(ctx context.Context, a hosting.Actor, f store.InvoiceFilter) (InvoiceList, error) {
+func (s *Service) Invoices(ctx context.Context, a hosting.Actor, f store.InvoiceFilter) (store.InvoiceListing, error) {
 	switch f.State {
 	case "", store.InvoiceIssued, store.InvoicePaid, store.InvoiceVoid:
 	default:
-		return InvoiceList{}, fail.Field("state", "Choose issued, paid or void.")
+		return store.InvoiceListing{}, fail.Field("state", "Choose issued, paid or void.")
 	}
-	l, err := store.NewBilling(s.pool).Invoices(ctx, a.Scope(), f)
-	if err != nil {
-		return InvoiceList{}, err
-	}
-	out := InvoiceList{Invoices: l.Invoices, Totals: l.Totals, Customers: l.Customers, Paging: l.Paging}
-	for _, c := range l.Credit {
-		out.Credit = append(out.Credit, Money{Minor: c.Minor, Currency: c.Currency})
-	}
-	return out, nil
+	return store.NewBilling(s.pool).Invoices(ctx, a.Scope(), f)
 }
 
 // InvoiceView is one invoice with what happened to it.

@@ -94,7 +94,7 @@ func (h *Handler) invoiceList(w http.ResponseWriter, r *http.Request) error {
 		d.Totals = append(d.Totals, views.TotalRow{State: label + " (" + t.Currency + ")", Count: int64(t.Count),
 			Total: t.Total, Open: t.Open, Currency: t.Currency})
 	}
-	d.Credit = amounts(list.Credit)
+	d.Credit = list.Credit
 	return h.render(w, r, http.StatusOK, "Invoices", views.InvoicesPage(d))
 }
 

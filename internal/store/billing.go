@@ -616,8 +616,9 @@ func visibleInvoice(role, cust string) string {
 		"::bigint OR i.customer_id = " + cust + "::bigint)) OR (" + role + "::text = 'client' AND i.customer_id = " + cust + "::bigint))"
 }
 
-// InvoiceListing is the invoice list's screen: a page of documents, totals over every match per kind and state,
-// the customer picker's choices (admins and resellers), and the viewer's own credit balance (a customer's).
+// InvoiceListing is the invoices screen: a page of documents, totals over every match per kind and state, the
+// customer picker's choices (admins and resellers: the buyers of what they see), and the viewer's own credit
+// balance (clients and resellers, as buyers).
 type InvoiceListing struct {
 	Invoices  []Invoice
 	Totals    []InvoiceTotals
@@ -642,7 +643,6 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (In
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	visible := invoiceScope(scope, arg)
-	from := invoiceFrom
 	where := append([]string{"i.state <> 'draft'"}, visible...)
 	if f.State != "" { // a state is an invoice's: a credit note is "issued" for good and is not owed
 		where = append(where, "i.kind = 'invoice'", "i.state = "+arg(f.State))
@@ -672,7 +672,7 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (In
 		(SELECT coalesce(json_agg(t ORDER BY t.kind DESC, t.state, t.currency), '[]') FROM (SELECT i.kind, i.state,
 			i.currency, count(*)::int AS count, coalesce(sum(i.total_minor), 0)::bigint AS total,
 			coalesce(sum(CASE WHEN i.kind = 'invoice' AND i.state = 'issued' THEN greatest(i.total_minor - i.paid_minor - i.credited_minor, 0) ELSE 0 END), 0)::bigint AS open`+
-		from+w+` GROUP BY i.kind, i.state, i.currency) t),
+		invoiceFrom+w+` GROUP BY i.kind, i.state, i.currency) t),
 		`+picker+`,
 		(SELECT coalesce(json_agg(a ORDER BY a.currency), '[]') FROM (SELECT currency, sum(amount_minor)::bigint AS minor
 			FROM credit_entries WHERE customer_id = $`+strconv.Itoa(len(head))+` GROUP BY currency HAVING sum(amount_minor) <> 0) a)`,
@@ -681,7 +681,7 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (In
 		return InvoiceListing{}, wrap(err, "invoice totals")
 	}
 	// Issued documents all have their issue date (a CHECK), so the key is never NULL.
-	sp := listSpec{cols: invoiceCols, from: from + w, count: "0", order: "i.issued_on", cast: "date", id: "i.id",
+	sp := listSpec{cols: invoiceCols, from: invoiceFrom + w, count: "0", order: "i.issued_on", cast: "date", id: "i.id",
 		desc: true, per: InvoicesPerPage}
 	if l.Invoices, l.Paging, err = listPage(ctx, s.db, sp, f.Keyset, args, invoiceDest); err != nil {
 		return InvoiceListing{}, wrap(err, "list invoices")
