@@ -590,23 +590,25 @@ type InvoiceTotals struct {
 // invoiceScope is the conditions on the documents (aliased i) scope sees: visibleInvoice, and the same rule written
 // for scope's role (a client's own documents; a reseller's issued or received ones). The rule decides; the role's
 // form narrows the statement to what an index can seek in issue-date order (invoices_*_issued_idx, migration
-// 00020: the operator's and a client's pages read a page's rows), and makes each role's statement its own, with its
-// own plan, rather than one generic plan for a condition true for admins and narrow for clients. A reseller's page
-// still sorts its whole ledger: Postgres 15 does not merge its two index scans (issued, received) in order.
-func invoiceScope(scope Scope, arg func(any) string) []string {
+// 00020), and makes each role's statement its own, with its own plan, rather than one generic plan for a condition
+// true for admins and narrow for clients. A reseller's form is an OR, which no one index serves in order: branches
+// are its two disjoint halves (issued by it; issued to it by someone else), each of which one index does, for the
+// list's page to read as two ordered branches (listSpec.branches).
+func invoiceScope(scope Scope, arg func(any) string) (where, branches []string) {
 	var cust *int64
 	if scope.CustomerID != 0 {
 		cust = &scope.CustomerID
 	}
-	where := []string{visibleInvoice(arg(string(scope.Role)), arg(cust))}
+	where = []string{visibleInvoice(arg(string(scope.Role)), arg(cust))}
 	switch scope.Role {
 	case RoleClient:
 		where = append(where, "i.customer_id = "+arg(scope.CustomerID))
 	case RoleReseller:
 		c := arg(scope.CustomerID)
 		where = append(where, "(i.issuer_reseller_id = "+c+" OR i.customer_id = "+c+")")
+		branches = []string{"i.issuer_reseller_id = " + c, "i.customer_id = " + c + " AND i.issuer_reseller_id IS DISTINCT FROM " + c}
 	}
-	return where
+	return where, branches
 }
 
 // visibleInvoice is who may see an invoice (aliased i): admins every one; a reseller those it issued and those
@@ -642,21 +644,21 @@ type CustomerChoice struct {
 func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (InvoiceListing, error) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	visible := invoiceScope(scope, arg)
-	where := append([]string{"i.state <> 'draft'"}, visible...)
+	visible, branches := invoiceScope(scope, arg)
+	filter := []string{"i.state <> 'draft'"}
 	if f.State != "" { // a state is an invoice's: a credit note is "issued" for good and is not owed
-		where = append(where, "i.kind = 'invoice'", "i.state = "+arg(f.State))
+		filter = append(filter, "i.kind = 'invoice'", "i.state = "+arg(f.State))
 	}
 	if f.CustomerID != 0 {
-		where = append(where, "i.customer_id = "+arg(f.CustomerID))
+		filter = append(filter, "i.customer_id = "+arg(f.CustomerID))
 	}
 	if f.From != nil {
-		where = append(where, "i.issued_on >= "+arg(*f.From)+"::date")
+		filter = append(filter, "i.issued_on >= "+arg(*f.From)+"::date")
 	}
 	if f.To != nil {
-		where = append(where, "i.issued_on <= "+arg(*f.To)+"::date")
+		filter = append(filter, "i.issued_on <= "+arg(*f.To)+"::date")
 	}
-	w := " WHERE " + strings.Join(where, " AND ")
+	w := " WHERE " + strings.Join(append(slices.Clip(filter), visible...), " AND ")
 	picker := "'[]'::json" // a client picks no customer
 	if scope.Role != RoleClient {
 		picker = `(SELECT coalesce(json_agg(p ORDER BY p.name, p.id), '[]') FROM (SELECT c.id,
@@ -683,6 +685,12 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (In
 	// Issued documents all have their issue date (a CHECK), so the key is never NULL.
 	sp := listSpec{cols: invoiceCols, from: invoiceFrom + w, count: "0", order: "i.issued_on", cast: "date", id: "i.id",
 		desc: true, per: InvoicesPerPage}
+	if branches != nil { // each branch keeps the rule (visible[0]) and the filter
+		sp.from = strings.Replace(invoiceFrom, "invoices i", branchesAlias, 1)
+		for _, b := range branches {
+			sp.branches = append(sp.branches, "SELECT i.* FROM invoices i WHERE "+strings.Join(append(slices.Clip(filter), visible[0], b), " AND "))
+		}
+	}
 	if l.Invoices, l.Paging, err = listPage(ctx, s.db, sp, f.Keyset, args, invoiceDest); err != nil {
 		return InvoiceListing{}, wrap(err, "list invoices")
 	}

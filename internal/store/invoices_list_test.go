@@ -131,12 +131,96 @@ func TestInvoices_ListShowsWhatResolveAllows(t *testing.T) {
 	}
 }
 
+// TestInvoices_ResellerPages walks a reseller's invoice list, forward to its end and back, and finds every document
+// it may see once, in the list's order: the page statement reads the documents it issued and those issued to it as
+// two branches (invoiceScope) and merges them, with issue dates shared across the branches and across page edges, a
+// document it issued to itself, drafts and another reseller's documents left out, and with a state filter.
+func TestInvoices_ResellerPages(t *testing.T) {
+	pool, exec := withPlatformAndPlan(t)
+	ctx := context.Background()
+	exec(`INSERT INTO customers (kind, reseller_id, platform_id, plan_id, name, email, isp_username, state)
+		SELECT 'reseller', NULL, (SELECT id FROM platforms), (SELECT id FROM plans), n, n || '@x.test', n, 'active'
+		FROM unnest(ARRAY['r1', 'r2']) n`)
+	exec(`INSERT INTO customers (kind, reseller_id, platform_id, plan_id, name, email, isp_username, state)
+		SELECT 'client', (SELECT id FROM customers WHERE name = r), (SELECT id FROM platforms), (SELECT id FROM plans),
+			r || 'c' || g, r || 'c' || g || '@x.test', r || 'c' || g, 'active' FROM unnest(ARRAY['r1', 'r2']) r, generate_series(1, 3) g`)
+	exec(`INSERT INTO billing_issuers (reseller_id) SELECT r FROM (SELECT NULL::bigint UNION ALL SELECT id FROM customers
+		WHERE kind = 'reseller') v(r) WHERE NOT EXISTS (SELECT 1 FROM billing_issuers WHERE reseller_id IS NOT DISTINCT FROM r)`)
+	// Documents issued by each reseller to its clients (and once by r1 to itself), and by the operator to each
+	// reseller, on 40 days shared by all: 130 r1 may see, of four kinds, each day holding several.
+	exec(`INSERT INTO invoices (issuer_id, issuer_reseller_id, customer_id, kind, purpose, state, number, currency, document, hash, issued_on)
+		SELECT b.id, b.reseller_id, c.id, 'invoice', 'manual', CASE WHEN g % 7 = 0 THEN 'draft' WHEN g % 2 = 0 THEN 'paid' ELSE 'issued' END,
+			CASE WHEN g % 7 <> 0 THEN 'N-' || c.id || '-' || g END, 'EUR', '{}', CASE WHEN g % 7 <> 0 THEN 'h' || c.id || '-' || g END,
+			CASE WHEN g % 7 <> 0 THEN date '2026-01-01' + g % 40 END
+		FROM customers c JOIN billing_issuers b ON b.reseller_id IS NOT DISTINCT FROM CASE WHEN c.kind = 'client' THEN c.reseller_id END
+			OR c.name = 'r1' AND b.reseller_id = c.id,
+			generate_series(1, 35) g`)
+	var r1 int64
+	if err := pool.QueryRow(ctx, `SELECT id FROM customers WHERE name = 'r1'`).Scan(&r1); err != nil {
+		t.Fatal(err)
+	}
+	scope := store.Scope{Role: store.RoleReseller, CustomerID: r1}
+	for _, state := range []string{"", "issued"} {
+		var want []int64
+		rows, _ := pool.Query(ctx, `SELECT id FROM invoices WHERE state <> 'draft' AND ($2 = '' OR state = $2)
+			AND (issuer_reseller_id = $1 OR customer_id = $1) ORDER BY issued_on DESC, id DESC`, r1, state)
+		for rows.Next() {
+			var v int64
+			_ = rows.Scan(&v)
+			want = append(want, v)
+		}
+		if rows.Err() != nil || len(want) <= 2*store.InvoicesPerPage && state == "" {
+			t.Fatalf("r1 may see %d documents (%v); want more than two pages", len(want), rows.Err())
+		}
+		page := func(ks store.Keyset) store.InvoiceListing {
+			t.Helper()
+			l, err := store.NewBilling(pool).Invoices(ctx, scope, store.InvoiceFilter{State: state, Keyset: ks})
+			if err != nil {
+				t.Fatalf("state %q: %v", state, err)
+			}
+			if l.Paging.Total != len(want) {
+				t.Fatalf("state %q: total %d; want %d", state, l.Paging.Total, len(want))
+			}
+			return l
+		}
+		var got []int64
+		var pages []store.InvoiceListing
+		for l := page(store.Keyset{}); ; {
+			pages = append(pages, l)
+			for _, i := range l.Invoices {
+				got = append(got, i.ID)
+			}
+			if l.Paging.Next == nil {
+				break
+			}
+			l = page(store.Keyset{After: l.Paging.Next})
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("state %q: forward, r1's list is %v; want %v", state, got, want)
+		}
+		// Back from the last page, each page again as it was.
+		for n, l := len(pages)-1, pages[len(pages)-1]; n > 0; n-- {
+			if l.Paging.Prev == nil {
+				t.Fatalf("state %q: page %d has no previous page", state, n+1)
+			}
+			l = page(store.Keyset{Before: l.Paging.Prev})
+			if !slices.EqualFunc(l.Invoices, pages[n-1].Invoices, func(a, b store.Invoice) bool { return a.ID == b.ID }) {
+				t.Fatalf("state %q: back to page %d, a different page", state, n)
+			}
+			if n == 1 && (!l.Paging.First || l.Paging.Prev != nil) {
+				t.Fatalf("state %q: back at the first page, paging %+v", state, l.Paging)
+			}
+		}
+	}
+}
+
 // TestInvoices_ReadTheirPage: with planRows() invoices (the benchmark's reseller issuing one to each of its clients,
-// 120 more to one client, and the operator's wholesale bills to the reseller), the invoice list's page statement reads
+// 120 more to one client, and the operator's wholesale bills to the reseller), as many again from the operator to a
+// direct client, issued after all of those, the invoice list's page statement reads
 // a page's worth of rows for the operator and the client, on the first page and the next, on its custom and its
 // generic plan: it seeks the issue-date indexes (migration 00020) to the key instead of sorting everything the
-// viewer sees. A reseller's page still sorts its ledger (invoiceScope), so it is not checked here. It counts rows in
-// the plan; it is not timed.
+// viewer sees, and so does the reseller's, in two branches (invoiceScope). It counts rows in the plan; it is not
+// timed.
 func TestInvoices_ReadTheirPage(t *testing.T) {
 	n := planRows()
 	pool, reseller, client := benchShape(t, n)
@@ -158,6 +242,13 @@ func TestInvoices_ReadTheirPage(t *testing.T) {
 	exec(`INSERT INTO invoices (issuer_id, customer_id, kind, purpose, state, number, currency, document, hash, issued_on)
 		SELECT (SELECT id FROM billing_issuers WHERE reseller_id IS NULL), $1, 'invoice', 'manual', 'paid', 'W-' || g, 'EUR', '{}',
 			'w' || g, date '2026-01-01' + g * 30 FROM generate_series(1, 10) g`, reseller)
+	// The operator's invoices to a direct client, all issued after the reseller's: the reseller's documents are the
+	// oldest tenth of the table, which no plan reading the issue-date index across everyone reaches in a page's rows.
+	exec(`INSERT INTO customers (kind, reseller_id, platform_id, plan_id, name, email, isp_username, state)
+		SELECT 'client', NULL, platform_id, plan_id, 'direct', 'direct@x.test', 'direct', 'active' FROM customers WHERE id = $1`, client)
+	exec(`INSERT INTO invoices (issuer_id, customer_id, kind, purpose, state, number, currency, document, hash, issued_on)
+		SELECT (SELECT id FROM billing_issuers WHERE reseller_id IS NULL), (SELECT id FROM customers WHERE name = 'direct'),
+			'invoice', 'manual', 'paid', 'D-' || g, 'EUR', '{}', 'd' || g, date '2028-01-01' + g % 300 FROM generate_series(1, $1::int) g`, n)
 	exec(`VACUUM (ANALYZE) invoices`)
 
 	rec := &dbtest.Recorder{}
@@ -167,7 +258,8 @@ func TestInvoices_ReadTheirPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Release()
-	for name, scope := range map[string]store.Scope{"operator": {Role: store.RoleAdmin}, "client": {Role: store.RoleClient, CustomerID: client}} {
+	for name, scope := range map[string]store.Scope{"operator": {Role: store.RoleAdmin}, "client": {Role: store.RoleClient, CustomerID: client},
+		"reseller": {Role: store.RoleReseller, CustomerID: reseller}} {
 		var next *store.Key
 		for _, page := range []string{"first page", "second page"} {
 			var l store.InvoiceListing

@@ -55,7 +55,16 @@ type listSpec struct {
 	id         string // the tie-breaker column
 	desc       bool
 	per        int
+	// branches, when set, are disjoint SELECTs of the listed table's rows, each "SELECT i.* FROM … i WHERE …" with
+	// the whole filter. Each is read as its own branch, seeking its own index to the key for at most a page, and
+	// their union takes branchesAlias's place in from, which then has no WHERE. A list whose rule is an OR that two
+	// indexes serve (a reseller's invoices: issued by it, or to it) so reads two pages' rows, not every match
+	// sorted: Postgres does not merge the two index scans in order by itself. A list with branches needs count.
+	branches []string
 }
+
+// branchesAlias is where a listSpec's from names the union of its branches.
+const branchesAlias = "{branches} i"
 
 // counterTotal is a list's capped total read from a usage counter (migration 00008) of customer id, for lists that
 // are exactly what the counter counts: the counter is one row however long the list, where counting stops only at
@@ -104,16 +113,23 @@ func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args 
 	if count == "" {
 		count = "(SELECT count(*) FROM (SELECT 1" + countFrom + " LIMIT " + strconv.Itoa(CountCap+1) + ") capped)"
 	}
-	var q strings.Builder
-	q.WriteString("SELECT " + sp.cols + ", (" + sp.order + ")::text, " + sp.id + ", " + count + sp.from)
+	var after string
 	if k := ks.After; k != nil || back {
 		if back {
 			k = ks.Before
 		}
-		q.WriteString(" AND (" + sp.order + ", " + sp.id + ")" + cmp + "(" + arg(k.Value) + "::" + sp.cast + ", " + arg(k.ID) + "::bigint)")
+		after = " AND (" + sp.order + ", " + sp.id + ")" + cmp + "(" + arg(k.Value) + "::" + sp.cast + ", " + arg(k.ID) + "::bigint)"
 	}
-	q.WriteString(" ORDER BY " + sp.order + dir + ", " + sp.id + dir + limitClause(sp.per+1))
-	sql := q.String()
+	page := " ORDER BY " + sp.order + dir + ", " + sp.id + dir + limitClause(sp.per+1)
+	from := sp.from + after
+	if len(sp.branches) > 0 { // the branches hold the filter and the key; the union is ordered and cut once more
+		union := make([]string, len(sp.branches))
+		for i, b := range sp.branches {
+			union[i] = "(" + b + after + page + ")"
+		}
+		from = strings.Replace(sp.from, branchesAlias, "("+strings.Join(union, " UNION ALL ")+") i", 1)
+	}
+	sql := "SELECT " + sp.cols + ", (" + sp.order + ")::text, " + sp.id + ", " + count + from + page
 	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, Paging{}, badKey(sp, ks, err)
