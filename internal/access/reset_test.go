@@ -59,6 +59,7 @@ func TestReset_UnknownEmailDoesTheSameWork(t *testing.T) {
 	}
 	rec := &recorder{}
 	cfg.ConnConfig.Tracer = rec
+	store.ConfigurePool(cfg) // as cmd/portal's pool plans
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -201,6 +202,7 @@ func TestReset_RateLimitsSharedAcrossInstances(t *testing.T) {
 	e.Customer(store.RoleClient, nil, "limited@example.test")
 	ctx := context.Background()
 	cfg, _ := pgxpool.ParseConfig(e.Pool.Config().ConnString())
+	store.ConfigurePool(cfg) // as cmd/portal's pool plans
 	pool2, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -135,6 +135,7 @@ func TestSignup_RateLimitSharedByTwoInstances(t *testing.T) {
 	w := newSignupWorld(t)
 	app := w.app
 	cfg, _ := pgxpool.ParseConfig(app.pool.Config().ConnString())
+	store.ConfigurePool(cfg) // as cmd/portal's pool plans
 	pool2, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -433,6 +433,7 @@ func TestProvisioning_ConcurrentCreatesShareASmallPool(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.MaxConns = 2
+	store.ConfigurePool(cfg) // as cmd/portal's pool plans
 	small, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
