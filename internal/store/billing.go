@@ -640,25 +640,28 @@ type CustomerChoice struct {
 
 // Invoices lists a page of the invoices scope sees (issued by it, or to it) that match f, in two statements: one
 // for the totals per kind and state (a state filter lists invoices only), the picker's choices (the buyers of every
-// document scope sees, by name, at most MaxInvoiceCustomers) and the credit balance, and one for the page.
+// document scope sees, by name, at most MaxInvoiceCustomers) and the credit balance, and one for the page. The
+// totals come from invoice_sums (migration 00021) unless f has dates, which only the documents themselves know.
 func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (InvoiceListing, error) {
-	var args []any
+	// Each statement numbers its own arguments: Postgres refuses one it is given but does not use.
+	var head, args []any
+	harg := func(v any) string { head = append(head, v); return "$" + strconv.Itoa(len(head)) }
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	visible, branches := invoiceScope(scope, arg)
-	filter := []string{"i.state <> 'draft'"}
-	if f.State != "" { // a state is an invoice's: a credit note is "issued" for good and is not owed
-		filter = append(filter, "i.kind = 'invoice'", "i.state = "+arg(f.State))
+	var visible []string // what the live totals and the picker need, and only they
+	dated := f.From != nil || f.To != nil
+	if dated || scope.Role != RoleClient {
+		visible, _ = invoiceScope(scope, harg)
 	}
-	if f.CustomerID != 0 {
-		filter = append(filter, "i.customer_id = "+arg(f.CustomerID))
+	var totals string
+	if dated {
+		totals = `SELECT i.kind, i.state, i.currency, count(*)::int AS count, coalesce(sum(i.total_minor), 0)::bigint AS total,
+			coalesce(sum(CASE WHEN i.kind = 'invoice' AND i.state = 'issued' THEN greatest(i.total_minor - i.paid_minor - i.credited_minor, 0) ELSE 0 END), 0)::bigint AS open
+			FROM invoices i WHERE ` + strings.Join(append(invoiceFilter(f, harg), visible...), " AND ") + ` GROUP BY i.kind, i.state, i.currency`
+	} else {
+		totals = `SELECT kind, state, currency, sum(count)::int AS count, sum(total_minor)::bigint AS total,
+			sum(open_minor)::bigint AS open FROM invoice_sums s WHERE ` + invoiceSums(scope, f, harg) + `
+			GROUP BY kind, state, currency HAVING sum(count) > 0`
 	}
-	if f.From != nil {
-		filter = append(filter, "i.issued_on >= "+arg(*f.From)+"::date")
-	}
-	if f.To != nil {
-		filter = append(filter, "i.issued_on <= "+arg(*f.To)+"::date")
-	}
-	w := " WHERE " + strings.Join(append(slices.Clip(filter), visible...), " AND ")
 	picker := "'[]'::json" // a client picks no customer
 	if scope.Role != RoleClient {
 		picker = `(SELECT coalesce(json_agg(p ORDER BY p.name, p.id), '[]') FROM (SELECT c.id,
@@ -666,25 +669,22 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (In
 			WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = c.id AND i.state <> 'draft' AND ` + strings.Join(visible, " AND ") + `)
 			ORDER BY 2, 1` + limitClause(MaxInvoiceCustomers) + `) p)`
 	}
-	// The credit balance's customer is the head statement's own last argument; the page's statement shares the rest.
 	// An admin's scope has customer 0, which no customer has (ids start at 1): no balance.
-	head := append(slices.Clip(args), scope.CustomerID)
 	var l InvoiceListing
 	err := s.db.QueryRow(ctx, `SELECT
-		(SELECT coalesce(json_agg(t ORDER BY t.kind DESC, t.state, t.currency), '[]') FROM (SELECT i.kind, i.state,
-			i.currency, count(*)::int AS count, coalesce(sum(i.total_minor), 0)::bigint AS total,
-			coalesce(sum(CASE WHEN i.kind = 'invoice' AND i.state = 'issued' THEN greatest(i.total_minor - i.paid_minor - i.credited_minor, 0) ELSE 0 END), 0)::bigint AS open`+
-		invoiceFrom+w+` GROUP BY i.kind, i.state, i.currency) t),
+		(SELECT coalesce(json_agg(t ORDER BY t.kind DESC, t.state, t.currency), '[]') FROM (`+totals+`) t),
 		`+picker+`,
 		(SELECT coalesce(json_agg(a ORDER BY a.currency), '[]') FROM (SELECT currency, sum(amount_minor)::bigint AS minor
-			FROM credit_entries WHERE customer_id = $`+strconv.Itoa(len(head))+` GROUP BY currency HAVING sum(amount_minor) <> 0) a)`,
+			FROM credit_entries WHERE customer_id = `+harg(scope.CustomerID)+` GROUP BY currency HAVING sum(amount_minor) <> 0) a)`,
 		head...).Scan(&l.Totals, &l.Customers, &l.Credit)
 	if err != nil {
 		return InvoiceListing{}, wrap(err, "invoice totals")
 	}
+	visible, branches := invoiceScope(scope, arg)
+	filter := invoiceFilter(f, arg)
 	// Issued documents all have their issue date (a CHECK), so the key is never NULL.
-	sp := listSpec{cols: invoiceCols, from: invoiceFrom + w, count: "0", order: "i.issued_on", cast: "date", id: "i.id",
-		desc: true, per: InvoicesPerPage}
+	sp := listSpec{cols: invoiceCols, from: invoiceFrom + " WHERE " + strings.Join(append(slices.Clip(filter), visible...), " AND "),
+		count: "0", order: "i.issued_on", cast: "date", id: "i.id", desc: true, per: InvoicesPerPage}
 	if branches != nil { // each branch keeps the rule (visible[0]) and the filter
 		sp.from = strings.Replace(invoiceFrom, "invoices i", branchesAlias, 1)
 		for _, b := range branches {
@@ -698,6 +698,55 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (In
 		l.Paging.Total += t.Count
 	}
 	return l, nil
+}
+
+// invoiceFilter is f's conditions on the listed documents (aliased i): never a draft.
+func invoiceFilter(f InvoiceFilter, arg func(any) string) []string {
+	filter := []string{"i.state <> 'draft'"}
+	if f.State != "" { // a state is an invoice's: a credit note is "issued" for good and is not owed
+		filter = append(filter, "i.kind = 'invoice'", "i.state = "+arg(f.State))
+	}
+	if f.CustomerID != 0 {
+		filter = append(filter, "i.customer_id = "+arg(f.CustomerID))
+	}
+	if f.From != nil {
+		filter = append(filter, "i.issued_on >= "+arg(*f.From)+"::date")
+	}
+	if f.To != nil {
+		filter = append(filter, "i.issued_on <= "+arg(*f.To)+"::date")
+	}
+	return filter
+}
+
+// invoiceSums is the condition on invoice_sums (aliased s, migration 00021) for the rows that sum the documents
+// scope sees and f's state and customer select: a client's own buyer rows; a reseller's issuer rows and the buyer
+// rows of what others issued to it (a customer: its buyer rows of what the reseller may see); the operator's issuer
+// rows (a customer: its buyer rows). It is invoiceScope's rule written for the sums, which the rule's own test holds
+// to the documents (TestInvoices_TotalsAgreeWithDocuments). An account linked to no customer sums nothing.
+func invoiceSums(scope Scope, f InvoiceFilter, arg func(any) string) string {
+	var where string
+	switch c := scope.CustomerID; {
+	case scope.Role == RoleAdmin && f.CustomerID == 0:
+		where = "s.side = 'i'"
+	case scope.Role == RoleAdmin:
+		where = "s.side = 'c' AND s.owner = " + arg(f.CustomerID)
+	case c == 0 || scope.Role != RoleReseller && scope.Role != RoleClient:
+		return "false"
+	case scope.Role == RoleClient && f.CustomerID != 0 && f.CustomerID != c:
+		return "false"
+	case scope.Role == RoleClient:
+		where = "s.side = 'c' AND s.owner = " + arg(c)
+	case f.CustomerID == 0:
+		r := arg(c)
+		where = "(s.side = 'i' AND s.owner = " + r + " OR s.side = 'c' AND s.owner = " + r + " AND s.issuer <> " + r + ")"
+	default:
+		r := arg(c)
+		where = "s.side = 'c' AND s.owner = " + arg(f.CustomerID) + " AND (s.issuer = " + r + " OR s.owner = " + r + ")"
+	}
+	if f.State != "" {
+		where += " AND s.kind = 'invoice' AND s.state = " + arg(f.State)
+	}
+	return where
 }
 
 // CreditNotesOf lists the credit notes issued against an invoice.

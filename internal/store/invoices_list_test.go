@@ -1,10 +1,14 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/dbtest"
 	"portal/internal/store"
@@ -13,7 +17,20 @@ import (
 // TestInvoices_ListShowsWhatResolveAllows: for every kind of viewer (the operator, two resellers, their clients, a
 // direct client, and accounts linked to no customer) the invoice list shows exactly the documents store.Resolve
 // lets it open: the role's narrowed statement (invoiceScope) and the rule agree, drafts never show.
-func TestInvoices_ListShowsWhatResolveAllows(t *testing.T) {
+// invoiceViewers seeds two resellers with a client each, a direct client, the operator's and each reseller's
+// documents (issued, paid and a draft each) and credit balances, and returns every kind of viewer: the operator, the
+// resellers, their clients, the direct client, and accounts linked to no customer.
+type invoiceViewers struct {
+	pool   *pgxpool.Pool
+	exec   func(string)
+	scopes map[string]store.Scope
+	credit map[int64]string // the credit balances, printed
+	buyer  map[int64]int64  // invoice → its customer
+	all    []int64          // every invoice, by id
+	people map[string]int64 // customer ids by name
+}
+
+func seedInvoiceViewers(t *testing.T) invoiceViewers {
 	pool, exec := withPlatformAndPlan(t)
 	ctx := context.Background()
 	id := func(q string) int64 {
@@ -86,6 +103,14 @@ func TestInvoices_ListShowsWhatResolveAllows(t *testing.T) {
 		"c2": {Role: store.RoleClient, CustomerID: c2}, "direct client": {Role: store.RoleClient, CustomerID: d},
 		"unlinked reseller": {Role: store.RoleReseller}, "unlinked client": {Role: store.RoleClient},
 	}
+	return invoiceViewers{pool: pool, exec: exec, scopes: scopes, credit: credit, buyer: buyer, all: all,
+		people: map[string]int64{"r1": r1, "r2": r2, "c1": c1, "c2": c2, "d": d}}
+}
+
+func TestInvoices_ListShowsWhatResolveAllows(t *testing.T) {
+	v := seedInvoiceViewers(t)
+	pool, scopes, credit, buyer, all := v.pool, v.scopes, v.credit, v.buyer, v.all
+	ctx := context.Background()
 	for name, scope := range scopes {
 		l, err := store.NewBilling(pool).Invoices(ctx, scope, store.InvoiceFilter{})
 		if err != nil {
@@ -273,7 +298,121 @@ func TestInvoices_ReadTheirPage(t *testing.T) {
 					name, page, len(l.Invoices), l.Paging.Next, len(stmts))
 			}
 			checkReads(t, conn.Conn(), name+", "+page+" of the list", stmts[1])
+			// The totals read invoice_sums (migration 00021), not the documents; the customer picker (the second
+			// subplan, when there is one) still reads every buyer.
+			var picker []string
+			if scope.Role != store.RoleClient {
+				picker = []string{"InitPlan 2"}
+			}
+			checkReads(t, conn.Conn(), name+", "+page+", totals", stmts[0], picker...)
 			next = l.Paging.Next
 		}
 	}
+}
+
+// TestInvoices_TotalsAgreeWithDocuments: the invoice list's totals, read from invoice_sums (migration 00021), are
+// what summing the documents each viewer may open (store.Resolve) gives, for every kind of viewer and each state and
+// customer filter, and so are the totals summed from the documents themselves (a date filter spanning them all);
+// as seeded and after the writes billing makes: documents of several issuers inserted in one statement, drafts
+// issued, payments in part and in full, a credit note, voiding, a draft deleted.
+func TestInvoices_TotalsAgreeWithDocuments(t *testing.T) {
+	v := seedInvoiceViewers(t)
+	ctx := context.Background()
+	since := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	check := func(when string) {
+		t.Helper()
+		type doc struct {
+			kind, state, currency string
+			total, open, customer int64
+		}
+		docs := map[int64]doc{}
+		rows, _ := v.pool.Query(ctx, `SELECT id, kind, state, currency, total_minor, CASE WHEN kind = 'invoice' AND state = 'issued'
+			THEN greatest(total_minor - paid_minor - credited_minor, 0) ELSE 0 END, customer_id FROM invoices`)
+		for rows.Next() {
+			var id int64
+			var d doc
+			if err := rows.Scan(&id, &d.kind, &d.state, &d.currency, &d.total, &d.open, &d.customer); err != nil {
+				t.Fatal(err)
+			}
+			docs[id] = d
+		}
+		if rows.Err() != nil || len(docs) < 15 {
+			t.Fatalf("%s: %d documents (%v)", when, len(docs), rows.Err())
+		}
+		var open int64
+		for name, scope := range v.scopes {
+			var allowed []int64
+			for id := range docs {
+				if store.Resolve(ctx, v.pool, scope, store.KindInvoice, id) == nil {
+					allowed = append(allowed, id)
+				}
+			}
+			filters := []store.InvoiceFilter{{}, {State: "issued"}, {State: "paid"}, {State: "void"}}
+			for _, c := range v.people {
+				filters = append(filters, store.InvoiceFilter{CustomerID: c}, store.InvoiceFilter{CustomerID: c, State: "issued"})
+			}
+			for _, f := range filters {
+				sums := map[[3]string]*store.InvoiceTotals{}
+				for _, id := range allowed {
+					d := docs[id]
+					if f.State != "" && (d.kind != "invoice" || d.state != f.State) || f.CustomerID != 0 && d.customer != f.CustomerID {
+						continue
+					}
+					k := [3]string{d.kind, d.state, d.currency}
+					if sums[k] == nil {
+						sums[k] = &store.InvoiceTotals{Kind: d.kind, State: d.state, Currency: d.currency}
+					}
+					sums[k].Count++
+					sums[k].Total += d.total
+					sums[k].Open += d.open
+					open += d.open
+				}
+				var want []store.InvoiceTotals
+				for _, s := range sums {
+					want = append(want, *s)
+				}
+				slices.SortFunc(want, func(a, b store.InvoiceTotals) int { // the list's order: invoices first, by state, currency
+					return cmp.Or(-cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.State, b.State), cmp.Compare(a.Currency, b.Currency))
+				})
+				for _, live := range []bool{false, true} {
+					g := f
+					if live {
+						g.From = &since
+					}
+					l, err := store.NewBilling(v.pool).Invoices(ctx, scope, g)
+					if err != nil {
+						t.Fatalf("%s: %s, %+v: %v", when, name, g, err)
+					}
+					if fmt.Sprint(l.Totals) != fmt.Sprint(want) {
+						t.Errorf("%s: %s, filter %+v (summed live: %v): totals %v; want %v", when, name, f, live, l.Totals, want)
+					}
+				}
+			}
+		}
+		if when != "as seeded" && open == 0 {
+			t.Fatalf("%s: nothing is open; the test checks too little", when)
+		}
+	}
+	check("as seeded")
+
+	v.exec(`INSERT INTO invoices (issuer_id, issuer_reseller_id, customer_id, kind, purpose, state, number, currency,
+			net_minor, total_minor, document, hash, issued_on)
+		SELECT b.id, b.reseller_id, c.id, 'invoice', 'manual', 'issued', 'M-' || c.id || '-' || cur, cur, 700 + c.id, 700 + c.id,
+			'{}', 'm' || c.id || cur, date '2026-03-01'
+		FROM customers c JOIN billing_issuers b ON b.reseller_id IS NOT DISTINCT FROM c.reseller_id, unnest(ARRAY['EUR', 'USD']) cur`)
+	v.exec(`UPDATE invoices SET state = 'issued', number = 'X-' || id, hash = 'x' || id, issued_on = date '2026-04-01',
+		net_minor = 1000 + id, total_minor = 1000 + id WHERE state = 'draft' AND id % 2 = 0`)
+	check("issued")
+
+	v.exec(`UPDATE invoices SET paid_minor = total_minor / 3 WHERE state = 'issued' AND total_minor > 0`)
+	v.exec(`UPDATE invoices SET state = 'paid', paid_minor = total_minor WHERE state = 'issued' AND total_minor > 0 AND id % 3 = 0`)
+	v.exec(`UPDATE invoices SET state = 'void' WHERE state = 'issued' AND total_minor > 0 AND id % 5 = 0`)
+	v.exec(`WITH c AS (INSERT INTO invoices (issuer_id, issuer_reseller_id, customer_id, kind, purpose, credits_invoice_id,
+			state, number, currency, net_minor, total_minor, document, hash, issued_on)
+		SELECT issuer_id, issuer_reseller_id, customer_id, 'credit_note', 'credit', id, 'issued', 'CN-' || id, currency,
+			100, 100, '{}', 'cn' || id, date '2026-05-01' FROM invoices WHERE state = 'issued' AND total_minor > 0 AND id % 2 = 1
+		RETURNING credits_invoice_id)
+		UPDATE invoices SET credited_minor = 100 WHERE id IN (SELECT credits_invoice_id FROM c)`)
+	v.exec(`DELETE FROM invoices WHERE id = (SELECT min(id) FROM invoices WHERE state = 'draft')`)
+	check("paid, credited, voided")
 }
