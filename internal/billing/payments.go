@@ -275,10 +275,13 @@ func (w *runWorker) Work(ctx context.Context, _ *river.Job[RunArgs]) error { ret
 func (s *Service) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &reinstateWorker{s: s})
 	river.AddWorker(w, &runWorker{s: s})
+	river.AddWorker(w, &foldSumsWorker{s: s})
 }
 
-// AddPeriodic adds the run job to the river client's periodic jobs (every RunEvery, and once at start).
+// AddPeriodic adds the run job (every RunEvery, and once at start; none when RunEvery is not positive) and the
+// invoice sums' fold (every FoldSumsEvery) to the river client's periodic jobs.
 func (s *Service) AddPeriodic(c *river.Client[pgx.Tx]) {
+	c.PeriodicJobs().Add(foldSumsPeriodic())
 	if s.RunEvery <= 0 {
 		return
 	}
