@@ -649,6 +649,9 @@ type CustomerChoice struct {
 // document scope sees, by name, at most MaxInvoiceCustomers) and the credit balance, and one for the page. The
 // totals come from the invoice sums (invoiceSumRows) unless f has dates, which only the documents themselves know.
 func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (InvoiceListing, error) {
+	if !scope.Role.Valid() {
+		return InvoiceListing{}, nil // no role sees any document
+	}
 	// Each statement numbers its own arguments: Postgres refuses one it is given but does not use.
 	var head, args []any
 	harg := func(v any) string { head = append(head, v); return "$" + strconv.Itoa(len(head)) }
@@ -711,7 +714,9 @@ const customerLabel = `CASE WHEN c.company <> '' THEN c.company || ' (' || c.nam
 // documents it sees (visible, invoiceScope's conditions), the first MaxInvoiceCustomers by label. The operator's
 // walks every customer in label order (customers_label_idx); a reseller's walks its own clients in that order
 // (customers_reseller_label_idx), and adds itself, as the buyer of its wholesale bills: the documents a reseller
-// sees are those it issued, to its clients, and those issued to it. Either stops at the last choice it offers.
+// sees are those it issued, which go to its clients or itself (a trigger of migration 00022 refuses any other),
+// and those issued to it. Either stops at the last choice it offers; where few customers bought anything, the
+// operator's may walk many to find its choices (Postgres then prefers sorting the buyers).
 func invoiceBuyers(scope Scope, visible []string, arg func(any) string) string {
 	bought := ` AND EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = c.id AND i.state <> 'draft' AND ` +
 		strings.Join(visible, " AND ") + `)`

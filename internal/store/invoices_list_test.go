@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,12 +17,7 @@ import (
 	"portal/internal/store"
 )
 
-// TestInvoices_ListShowsWhatResolveAllows: for every kind of viewer (the operator, two resellers, their clients, a
-// direct client, and accounts linked to no customer) the invoice list shows exactly the documents store.Resolve
-// lets it open: the role's narrowed statement (invoiceScope) and the rule agree, drafts never show.
-// invoiceViewers seeds two resellers with a client each, a direct client, the operator's and each reseller's
-// documents (issued, paid and a draft each) and credit balances, and returns every kind of viewer: the operator, the
-// resellers, their clients, the direct client, and accounts linked to no customer.
+// invoiceViewers is seedInvoiceViewers's database and what it seeded.
 type invoiceViewers struct {
 	pool   *pgxpool.Pool
 	exec   func(string)
@@ -32,6 +28,9 @@ type invoiceViewers struct {
 	people map[string]int64 // customer ids by name
 }
 
+// seedInvoiceViewers seeds two resellers with a client each, a direct client, the operator's and each reseller's
+// documents (issued, paid and a draft each) and credit balances, and returns every kind of viewer: the operator, the
+// resellers, their clients, the direct client, and accounts linked to no customer.
 func seedInvoiceViewers(t *testing.T) invoiceViewers {
 	pool, exec := withPlatformAndPlan(t)
 	ctx := context.Background()
@@ -109,6 +108,9 @@ func seedInvoiceViewers(t *testing.T) invoiceViewers {
 		people: map[string]int64{"r1": r1, "r2": r2, "c1": c1, "c2": c2, "d": d}}
 }
 
+// TestInvoices_ListShowsWhatResolveAllows: for every kind of viewer (the operator, two resellers, their clients, a
+// direct client, and accounts linked to no customer) the invoice list shows exactly the documents store.Resolve
+// lets it open: the role's narrowed statement (invoiceScope) and the rule agree, drafts never show.
 func TestInvoices_ListShowsWhatResolveAllows(t *testing.T) {
 	v := seedInvoiceViewers(t)
 	pool, scopes, credit, buyer, all := v.pool, v.scopes, v.credit, v.buyer, v.all
@@ -435,8 +437,8 @@ func TestInvoices_TotalsAgreeWithDocuments(t *testing.T) {
 }
 
 // TestInvoices_SumWritersDoNotWait: two transactions writing one issuer's documents in opposite orders of state (a
-// payment moves an invoice from issued to paid, then pays part of another issued one; meanwhile credit notes land
-// on a paid invoice, then on an issued one) neither wait for each other nor deadlock, as they would if each write updated the issuer's
+// payment moves an invoice from issued to paid, then pays part of another issued one; meanwhile credited amounts
+// are set on a paid invoice, then on an issued one) neither wait for each other nor deadlock, as they would if each write updated the issuer's
 // sums in place, and the totals then agree with the documents.
 func TestInvoices_SumWritersDoNotWait(t *testing.T) {
 	v := seedInvoiceViewers(t)
@@ -493,6 +495,121 @@ func TestInvoices_SumWritersDoNotWait(t *testing.T) {
 		}
 		if fmt.Sprint(sums.Totals) != fmt.Sprint(live.Totals) || !strings.Contains(fmt.Sprint(sums.Totals), " 1550}") {
 			t.Errorf("%+v: totals %v; the documents sum to %v, with 1550 open", scope, sums.Totals, live.Totals)
+		}
+	}
+}
+
+// TestInvoices_PickerFirstBuyersByLabel: with more buyers than the picker offers, the operator's and a reseller's
+// pickers offer the first MaxInvoiceCustomers buyers of what they may see by label ("Company (Name)", or the name)
+// and id, skipping customers who bought nothing and drafts; the reseller's include itself, as a buyer. And a
+// reseller can't bill another's client (migration 00022's trigger).
+func TestInvoices_PickerFirstBuyersByLabel(t *testing.T) {
+	v := seedInvoiceViewers(t)
+	ctx := context.Background()
+	r1 := v.people["r1"]
+	// 1,000 more clients of r1 with labels in no id order (a company on every third), a third of them without a
+	// document and a tenth with only a draft; and the same names under r2, each with a document.
+	v.exec(fmt.Sprintf(`INSERT INTO customers (kind, reseller_id, platform_id, plan_id, name, company, email, isp_username, state)
+		SELECT 'client', r.id, (SELECT id FROM platforms), (SELECT id FROM plans), 'n' || (g * 7919 %% 1000),
+			CASE WHEN g %% 3 = 0 THEN 'Co ' || (g %% 50) ELSE '' END, r.name || 'p' || g || '@x.test', r.name || 'p' || g, 'active'
+		FROM generate_series(1, 1000) g, customers r WHERE r.id IN (%d, %d)`, r1, v.people["r2"]))
+	v.exec(`INSERT INTO invoices (issuer_id, issuer_reseller_id, customer_id, kind, purpose, state, number, currency, document, hash, issued_on)
+		SELECT b.id, c.reseller_id, c.id, 'invoice', 'manual', CASE WHEN c.id % 10 = 0 THEN 'draft' ELSE 'issued' END,
+			CASE WHEN c.id % 10 <> 0 THEN 'P-' || c.id END, 'EUR', '{}', CASE WHEN c.id % 10 <> 0 THEN 'p' || c.id END,
+			CASE WHEN c.id % 10 <> 0 THEN date '2026-01-01' END
+		FROM customers c JOIN billing_issuers b ON b.reseller_id = c.reseller_id
+		WHERE c.isp_username LIKE '%p%' AND (c.id % 3 <> 0 OR c.reseller_id <> (SELECT id FROM customers WHERE name = 'r1'))`)
+	v.exec(fmt.Sprintf(`UPDATE customers SET company = 'A1' WHERE id = %d`, r1)) // among the first by label
+	for name, scope := range map[string]store.Scope{"operator": v.scopes["operator"], "r1": v.scopes["r1"]} {
+		var want []int64
+		rows, _ := v.pool.Query(ctx, `SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = c.id
+			AND i.state <> 'draft' AND ($1 = 0 OR i.issuer_reseller_id = $1 OR i.customer_id = $1))
+			ORDER BY CASE WHEN c.company <> '' THEN c.company || ' (' || c.name || ')' ELSE c.name END, c.id LIMIT $2`,
+			scope.CustomerID, store.MaxInvoiceCustomers)
+		for rows.Next() {
+			var id int64
+			_ = rows.Scan(&id)
+			want = append(want, id)
+		}
+		if rows.Err() != nil || len(want) != store.MaxInvoiceCustomers || name == "r1" && !slices.Contains(want, r1) {
+			t.Fatalf("%s: %d buyers by label (%v); want a full picker (and r1 in r1's)", name, len(want), rows.Err())
+		}
+		l, err := store.NewBilling(v.pool).Invoices(ctx, scope, store.InvoiceFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, c := range l.Customers {
+			got = append(got, c.ID)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s's picker offers %d customers %v…; want the first %d buyers by label %v…", name, len(got),
+				got[:min(5, len(got))], len(want), want[:5])
+		}
+	}
+	_, err := v.pool.Exec(ctx, `INSERT INTO invoices (issuer_id, issuer_reseller_id, customer_id, kind, purpose, state, currency, document)
+		VALUES ((SELECT id FROM billing_issuers WHERE reseller_id = $1), $1, $2, 'invoice', 'manual', 'draft', 'EUR', '{}')`, r1, v.people["c2"])
+	if err == nil || !strings.Contains(err.Error(), "bills only its own clients") {
+		t.Fatalf("r1 billing r2's client: %v; want refused", err)
+	}
+}
+
+// TestInvoices_FoldRaces: folds running at once, and a fold while a write has not committed, neither lose nor
+// count twice any change: after the write commits and one more fold, nothing is pending and the totals agree with
+// the documents.
+func TestInvoices_FoldRaces(t *testing.T) {
+	v := seedInvoiceViewers(t)
+	ctx := context.Background()
+	v.exec(`UPDATE invoices SET state = 'issued', number = 'X-' || id, hash = 'x' || id, issued_on = date '2026-04-01',
+		net_minor = 1000 + id, total_minor = 1000 + id WHERE state = 'draft'`)
+	tx, err := v.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `UPDATE invoices SET paid_minor = 300 WHERE total_minor > 0`); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			_, err := store.NewBilling(v.pool).FoldInvoiceSums(ctx)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.NewBilling(v.pool).FoldInvoiceSums(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var pending int
+	if err := v.pool.QueryRow(ctx, `SELECT count(*) FROM invoice_sum_changes`).Scan(&pending); err != nil || pending != 0 {
+		t.Fatalf("%d changes pending (%v)", pending, err)
+	}
+	since := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	for name, scope := range v.scopes {
+		sums, err := store.NewBilling(v.pool).Invoices(ctx, scope, store.InvoiceFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		live, err := store.NewBilling(v.pool).Invoices(ctx, scope, store.InvoiceFilter{From: &since})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(sums.Totals) != fmt.Sprint(live.Totals) {
+			t.Errorf("%s: totals %v; the documents sum to %v", name, sums.Totals, live.Totals)
+		}
+		if name == "operator" && !strings.Contains(fmt.Sprint(live.Totals), "invoice issued") {
+			t.Errorf("operator: totals %v; want issued invoices", live.Totals)
 		}
 	}
 }

@@ -110,6 +110,9 @@ func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args 
 		countFrom = sp.from
 	}
 	count := sp.count
+	if count == "" && sp.branches != nil {
+		panic("store: a list read in branches needs its count") // the count would read the branches' placeholder
+	}
 	if count == "" {
 		count = "(SELECT count(*) FROM (SELECT 1" + countFrom + " LIMIT " + strconv.Itoa(CountCap+1) + ") capped)"
 	}

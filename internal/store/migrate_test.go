@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -147,4 +149,65 @@ func TestMigrations_RegistryFromExistingRecords(t *testing.T) {
 	if err != nil || len(list) != 2 {
 		t.Errorf("Conflicts(): %d rows (%v), want 2 (customer 3's own reuse is no conflict)", len(list), err)
 	}
+}
+
+// TestMigrations_InvoiceSumsFromExistingDocuments: migration 00021 sums the documents already there, so the invoice
+// list's totals agree with them (summed one by one) right after it, and after the first fold.
+func TestMigrations_InvoiceSumsFromExistingDocuments(t *testing.T) {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, dbtest.Empty(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	p, closeDB, err := store.Migrator(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeDB()
+	if _, err := p.UpTo(ctx, 20); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO platforms (name, endpoint, seeded) VALUES ('p', 'http://isp.test', true)`,
+		`INSERT INTO plans (audience, name, max_sites, max_mail_domains, max_mailboxes, max_mail_quota_mb, max_mail_aliases,
+			max_domains, site_quota_mb) VALUES ('client', 'plan', -1, -1, -1, -1, -1, -1, -1)`,
+		`INSERT INTO customers (kind, platform_id, plan_id, name, email, isp_username, state)
+			SELECT 'client', (SELECT id FROM platforms), (SELECT id FROM plans), 'c' || g, 'c' || g || '@x.test', 'c' || g, 'active'
+			FROM generate_series(1, 3) g`,
+		`INSERT INTO billing_issuers (reseller_id) SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM billing_issuers)`,
+		`INSERT INTO invoices (issuer_id, customer_id, kind, purpose, state, number, currency, net_minor, total_minor,
+				paid_minor, document, hash, issued_on)
+			SELECT (SELECT id FROM billing_issuers), c.id, 'invoice', 'manual', s, CASE WHEN s <> 'draft' THEN 'N-' || c.id || s END,
+				cur, 1000 * c.id, 1000 * c.id, CASE s WHEN 'paid' THEN 1000 * c.id ELSE 100 END, '{}',
+				CASE WHEN s <> 'draft' THEN 'h' || c.id || s END, CASE WHEN s <> 'draft' THEN date '2026-01-01' END
+			FROM customers c, unnest(ARRAY['draft', 'issued', 'paid', 'void']) s, unnest(ARRAY['EUR']) cur`,
+	} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	since := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	agree := func(when string) {
+		t.Helper()
+		sums, err := store.NewBilling(pool).Invoices(ctx, store.Scope{Role: store.RoleAdmin}, store.InvoiceFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		live, err := store.NewBilling(pool).Invoices(ctx, store.Scope{Role: store.RoleAdmin}, store.InvoiceFilter{From: &since})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(sums.Totals) != fmt.Sprint(live.Totals) || len(live.Totals) != 3 || sums.Paging.Total != 9 {
+			t.Fatalf("%s: totals %v (%d documents); the documents sum to %v", when, sums.Totals, sums.Paging.Total, live.Totals)
+		}
+	}
+	agree("migrated")
+	if n, err := store.NewBilling(pool).FoldInvoiceSums(ctx); err != nil || n == 0 {
+		t.Fatalf("folded %d (%v)", n, err)
+	}
+	agree("folded")
 }
