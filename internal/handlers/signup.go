@@ -198,24 +198,11 @@ func (h *Handler) signupsList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.NewSignups(h.pool).Settings(r.Context(), owner)
+	q, err := h.signup.QueueOf(r.Context(), owner)
 	if err != nil {
 		return err
 	}
-	list, err := store.NewSignups(h.pool).OfOwner(r.Context(), owner, 200)
-	if err != nil {
-		return err
-	}
-	link := h.opts.BaseURL + "/signup"
-	if owner != nil {
-		p, _ := principalFrom(r.Context())
-		c, _, err := h.customerAndPlan(r.Context(), p, *owner)
-		if err != nil {
-			return err
-		}
-		link += "/" + c.ISPUsername
-	}
-	return h.render(w, r, http.StatusOK, "Signups", views.SignupsPage(base, link, st, list))
+	return h.render(w, r, http.StatusOK, "Signups", views.SignupsPage(base, q.Link, q.Settings, q.Signups))
 }
 
 // signupsSettings serves POST /admin/signups/settings and /reseller/signups/settings.

@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,13 @@ func newSignupWorld(t *testing.T, resellerLimits ...store.Limits) *signupWorld {
 	if resp := rb.post(fmt.Sprintf("/reseller/plans/%d/public", plan.ID), url.Values{"public": {"1"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("make the plan public: %d %.300s", resp.StatusCode, resp.body)
 	}
-	return &signupWorld{app: app, mp: mp, reseller: r, plan: plan, page: "/signup/" + r.ISPUsername}
+	// The page is at the link the reseller's signups screen gives it.
+	list := rb.get("/reseller/signups")
+	m := regexp.MustCompile(`href="[^"]*(/signup/[^"]+)" data-testid="signup-link"`).FindStringSubmatch(list.body)
+	if list.StatusCode != http.StatusOK || m == nil || m[1] != "/signup/"+strings.ToLower(r.ISPUsername) {
+		t.Fatalf("the reseller's signup link: %d %v; want /signup/%s", list.StatusCode, m, strings.ToLower(r.ISPUsername))
+	}
+	return &signupWorld{app: app, mp: mp, reseller: r, plan: plan, page: m[1]}
 }
 
 func (w *signupWorld) form(email, domain string) url.Values {

@@ -108,7 +108,29 @@ type Page struct {
 	Brand     store.Brand // the look the page wears: the reseller's, or the operator's
 }
 
-// PageFor returns the page of slug (a reseller's hosting username), or the operator's page for "".
+// Queue is a signup page as its owner manages it: its public link, its settings and its latest signups.
+type Queue struct {
+	Link     string
+	Settings store.SignupSettings
+	Signups  []store.Signup
+}
+
+// QueueOf returns the signup page of owner (a reseller; nil: the operator's own): its link, its settings and its
+// 200 latest signups. The caller has checked that the actor manages owner's page.
+func (s *Service) QueueOf(ctx context.Context, owner *int64) (Queue, error) {
+	st, err := store.NewSignups(s.pool).Settings(ctx, owner)
+	if err != nil {
+		return Queue{}, err
+	}
+	q := Queue{Link: s.baseURL + "/signup", Settings: st}
+	if st.Slug != "" {
+		q.Link += "/" + st.Slug
+	}
+	q.Signups, err = store.NewSignups(s.pool).OfOwner(ctx, owner, 200)
+	return q, err
+}
+
+// PageFor returns the page of slug (a reseller's, migration 00023), or the operator's page for "".
 func (s *Service) PageFor(ctx context.Context, slug string) (Page, error) {
 	return s.page(ctx, s.pool, slug)
 }

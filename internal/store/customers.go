@@ -121,10 +121,9 @@ func (s Customers) ByID(ctx context.Context, id int64) (Customer, error) {
 	return c, wrap(err, "customer %d", id)
 }
 
-// resellerBySlug selects the id of the live reseller whose hosting username is $1, a signup page's slug: the
-// oldest, should two platforms have resellers of the same name.
-const resellerBySlug = `SELECT id FROM customers WHERE kind = 'reseller' AND lower(isp_username) = lower($1)
-	AND state <> 'deleted' ORDER BY id LIMIT 1`
+// resellerBySlug selects the id of the live reseller whose signup page's slug is $1 (migration 00023: unique
+// among live resellers).
+const resellerBySlug = `SELECT id FROM customers WHERE kind = 'reseller' AND signup_slug = lower($1) AND state <> 'deleted'`
 
 // BySlug returns the reseller whose signup page is at slug. Errors: ErrNotFound.
 func (s Customers) BySlug(ctx context.Context, slug string) (Customer, error) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,6 +45,7 @@ type Signup struct {
 // SignupSettings are a signup page's choices.
 type SignupSettings struct {
 	ResellerID     *int64
+	Slug           string // a reseller's page's, /signup/{slug} (migration 00023); "": the operator's /signup. Read only.
 	ManualApproval bool
 	TermsText      string
 	TermsVersion   string
@@ -131,12 +133,22 @@ func (s Signups) OfOwner(ctx context.Context, resellerID *int64, limit int) ([]S
 // Settings returns a signup page's settings (defaults when none were saved).
 func (s Signups) Settings(ctx context.Context, resellerID *int64) (SignupSettings, error) {
 	out := SignupSettings{ResellerID: resellerID, TermsVersion: "1"}
-	err := s.db.QueryRow(ctx, `SELECT manual_approval, terms_text, terms_version FROM signup_settings
-		WHERE reseller_id IS NOT DISTINCT FROM $1`, resellerID).Scan(&out.ManualApproval, &out.TermsText, &out.TermsVersion)
-	if err = wrap(err, "signup settings"); err == ErrNotFound {
-		return out, nil
+	var manual *bool
+	var text, version *string
+	err := s.db.QueryRow(ctx, `SELECT coalesce(c.signup_slug, ''), st.manual_approval, st.terms_text, st.terms_version
+		FROM (SELECT $1::bigint AS id) k
+		LEFT JOIN customers c ON c.id = k.id AND c.kind = 'reseller' AND c.state <> 'deleted'
+		LEFT JOIN signup_settings st ON coalesce(st.reseller_id, 0) = coalesce(k.id, 0)`, resellerID).Scan(&out.Slug, &manual, &text, &version)
+	if err != nil {
+		return SignupSettings{}, wrap(err, "signup settings")
 	}
-	return out, err
+	if resellerID != nil && out.Slug == "" {
+		return SignupSettings{}, fmt.Errorf("signup settings of %d: no live reseller: %w", *resellerID, ErrNotFound)
+	}
+	if manual != nil { // saved once; until then the defaults
+		out.ManualApproval, out.TermsText, out.TermsVersion = *manual, *text, *version
+	}
+	return out, nil
 }
 
 // SaveSettings stores a signup page's settings.
