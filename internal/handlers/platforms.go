@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 
 	"portal/internal/store"
 	"portal/internal/tenancy"
@@ -11,19 +10,13 @@ import (
 
 // platformsData is the platforms page: every platform with its customers and whether the portal reaches it.
 func (h *Handler) platformsData(r *http.Request, form views.PlatformForm) (views.PlatformsData, error) {
-	ctx := r.Context()
-	list, err := store.NewPlatforms(h.pool).List(ctx)
-	if err != nil {
-		return views.PlatformsData{}, err
-	}
-	counts, err := store.NewPlatforms(h.pool).Customers(ctx)
+	list, err := h.tenancy.Platforms(r.Context())
 	if err != nil {
 		return views.PlatformsData{}, err
 	}
 	d := views.PlatformsData{CanAdd: h.tenancy.CanAddPlatforms(), Form: form}
 	for _, p := range list {
-		_, err := h.tenancy.ISP(p.ID)
-		d.Platforms = append(d.Platforms, views.PlatformRow{Platform: p, Customers: counts[p.ID], Loaded: err == nil,
+		d.Platforms = append(d.Platforms, views.PlatformRow{Platform: p.Platform, Customers: p.Customers, Loaded: p.Loaded,
 			Down: h.opts.Health.For(p.ID).Down()})
 	}
 	return d, nil
@@ -40,7 +33,6 @@ func (h *Handler) platformsList(w http.ResponseWriter, r *http.Request) error {
 
 // platformAdd serves POST /admin/platforms: validate, test the login, store with the password encrypted.
 func (h *Handler) platformAdd(w http.ResponseWriter, r *http.Request) error {
-	p, _ := principalFrom(r.Context())
 	f, err := parseForm(r, "name", "url", "user", "password", "tls_verify", "web_server_id", "mail_server_id", "default")
 	if err != nil {
 		return err
@@ -48,9 +40,8 @@ func (h *Handler) platformAdd(w http.ResponseWriter, r *http.Request) error {
 	in := tenancy.NewPlatform{Name: f["name"], URL: f["url"], User: f["user"], Password: f["password"],
 		TLSVerify: checked(f["tls_verify"]), WebServerID: f["web_server_id"], MailServerID: f["mail_server_id"],
 		Default: checked(f["default"])}
-	created, err := h.tenancy.AddPlatform(r.Context(), in)
+	created, err := h.tenancy.AddPlatform(r.Context(), h.actor(r), in)
 	if err != nil {
-		h.audited(r, p, "platform.add", "platform", in.Name, store.OutcomeFailure, err.Error())
 		return h.formError(w, r, err, func(errs views.FieldErrors) error {
 			d, err := h.platformsData(r, views.PlatformForm{Name: in.Name, URL: in.URL, User: in.User,
 				WebServerID: in.WebServerID, MailServerID: in.MailServerID, TLSVerify: in.TLSVerify, Default: in.Default, Errs: errs})
@@ -60,7 +51,6 @@ func (h *Handler) platformAdd(w http.ResponseWriter, r *http.Request) error {
 			return h.render(w, r, http.StatusUnprocessableEntity, "Platforms", views.PlatformsPage(d))
 		})
 	}
-	h.audited(r, p, "platform.add", "platform", idString(created.ID), store.OutcomeSuccess, created.Name+" "+created.Endpoint)
 	h.flash(r, "The platform %s was added; its login works.", created.Name)
 	redirect(w, r, "/admin/platforms")
 	return nil
@@ -68,7 +58,6 @@ func (h *Handler) platformAdd(w http.ResponseWriter, r *http.Request) error {
 
 // platformTest serves POST /admin/platforms/{platformID}/test: log in now.
 func (h *Handler) platformTest(w http.ResponseWriter, r *http.Request) error {
-	p, _ := principalFrom(r.Context())
 	id, err := ownedID(r, "platformID")
 	if err != nil {
 		return err
@@ -76,15 +65,13 @@ func (h *Handler) platformTest(w http.ResponseWriter, r *http.Request) error {
 	if _, err := parseForm(r); err != nil {
 		return err
 	}
-	problem, err := h.tenancy.TestPlatform(r.Context(), id)
+	problem, err := h.tenancy.TestPlatform(r.Context(), h.actor(r), id)
 	if err != nil {
 		return err
 	}
 	if problem != "" {
-		h.audited(r, p, "platform.test", "platform", idString(id), store.OutcomeFailure, problem)
 		h.flash(r, "The login test failed: %s.", problem)
 	} else {
-		h.audited(r, p, "platform.test", "platform", idString(id), store.OutcomeSuccess, "")
 		h.flash(r, "The login works.")
 	}
 	redirect(w, r, "/admin/platforms")
@@ -93,7 +80,6 @@ func (h *Handler) platformTest(w http.ResponseWriter, r *http.Request) error {
 
 // platformDefault serves POST /admin/platforms/{platformID}/default.
 func (h *Handler) platformDefault(w http.ResponseWriter, r *http.Request) error {
-	p, _ := principalFrom(r.Context())
 	id, err := ownedID(r, "platformID")
 	if err != nil {
 		return err
@@ -101,10 +87,9 @@ func (h *Handler) platformDefault(w http.ResponseWriter, r *http.Request) error 
 	if _, err := parseForm(r); err != nil {
 		return err
 	}
-	if err := store.NewPlatforms(h.pool).SetDefault(r.Context(), id); err != nil {
+	if err := h.tenancy.SetDefaultPlatform(r.Context(), h.actor(r), id); err != nil {
 		return err
 	}
-	h.audited(r, p, "platform.default", "platform", idString(id), store.OutcomeSuccess, "")
 	h.flash(r, "New resellers and direct clients are created on this platform from now on.")
 	redirect(w, r, "/admin/platforms")
 	return nil
@@ -133,7 +118,6 @@ func (h *Handler) platformSettings(w http.ResponseWriter, r *http.Request) error
 
 // platformSettingsSave serves POST /admin/platforms/{platformID}/settings: validated, stored, audited.
 func (h *Handler) platformSettingsSave(w http.ResponseWriter, r *http.Request) error {
-	p, _ := principalFrom(r.Context())
 	id, err := ownedID(r, "platformID")
 	if err != nil {
 		return err
@@ -146,9 +130,8 @@ func (h *Handler) platformSettingsSave(w http.ResponseWriter, r *http.Request) e
 	in := tenancy.PlatformSettingsForm{WebIPv4: f["web_ipv4"], WebIPv6: f["web_ipv6"], SFTPHost: f["sftp_host"],
 		IMAPHost: f["imap_host"], IMAPPort: f["imap_port"], POP3Host: f["pop3_host"], POP3Port: f["pop3_port"],
 		SMTPHost: f["smtp_host"], SMTPPort: f["smtp_port"], WebmailURL: f["webmail_url"], MXHosts: f["mx_hosts"], SPFText: f["spf"]}
-	pl, saved, err := h.tenancy.SavePlatformSettings(r.Context(), id, in)
+	pl, _, err := h.tenancy.SavePlatformSettings(r.Context(), h.actor(r), id, in)
 	if err != nil {
-		h.audited(r, p, "platform.settings", "platform", idString(id), store.OutcomeFailure, err.Error())
 		return h.formError(w, r, err, func(errs views.FieldErrors) error {
 			form := views.HostSettingsForm{WebIPv4: in.WebIPv4, WebIPv6: in.WebIPv6, SFTPHost: in.SFTPHost,
 				IMAPHost: in.IMAPHost, IMAPPort: in.IMAPPort, POP3Host: in.POP3Host, POP3Port: in.POP3Port,
@@ -156,17 +139,9 @@ func (h *Handler) platformSettingsSave(w http.ResponseWriter, r *http.Request) e
 			return h.render(w, r, http.StatusUnprocessableEntity, pl.Name, views.PlatformSettingsPage(views.PlatformSettingsData{Platform: pl, Form: form}))
 		})
 	}
-	h.audited(r, p, "platform.settings", "platform", idString(id), store.OutcomeSuccess, settingsSummary(saved))
 	h.flash(r, "The settings were saved; site and mail pages show them now.")
 	redirect(w, r, platformURLOf(id))
 	return nil
 }
 
 func platformURLOf(id int64) string { return "/admin/platforms/" + idString(id) }
-
-// settingsSummary is the audit detail of a saved settings form.
-func settingsSummary(s store.PlatformSettings) string {
-	return "ipv4=" + s.WebIPv4 + " ipv6=" + s.WebIPv6 + " sftp=" + s.SFTPHost + " imap=" + s.IMAPHost + ":" + strconv.Itoa(s.IMAPPort) +
-		" pop3=" + s.POP3Host + ":" + strconv.Itoa(s.POP3Port) + " smtp=" + s.SMTPHost + ":" + strconv.Itoa(s.SMTPPort) +
-		" webmail=" + s.WebmailURL + " mx=" + s.MXHosts + " spf=" + s.SPF
-}

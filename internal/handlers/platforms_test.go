@@ -204,7 +204,7 @@ func TestPlatforms_TwoSideBySide(t *testing.T) {
 	if err := restarted.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if problem, err := restarted.TestPlatform(ctx, def.ID); err != nil || problem != "" {
+	if problem, err := restarted.TestPlatform(ctx, tenancy.Actor{}, def.ID); err != nil || problem != "" {
 		t.Fatalf("after a restart: %q %v", problem, err)
 	}
 	wrongBox, _ := secret.NewBox(bytes.Repeat([]byte{1}, 32))

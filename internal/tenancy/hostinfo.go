@@ -38,17 +38,25 @@ func (s *Service) PlatformSettings(ctx context.Context, id int64) (store.Platfor
 
 // SavePlatformSettings validates and stores platform id's settings. Every field may be empty (the pages then leave
 // that line out) except the ports. Bad input is a field error and nothing is stored. The platform is returned
-// also with a refusal, so its page can be shown again with the errors.
-func (s *Service) SavePlatformSettings(ctx context.Context, id int64, in PlatformSettingsForm) (store.Platform, store.PlatformSettings, error) {
+// also with a refusal, so its page can be shown again with the errors. Audited as the actor's.
+func (s *Service) SavePlatformSettings(ctx context.Context, a Actor, id int64, in PlatformSettingsForm) (store.Platform, store.PlatformSettings, error) {
 	pl, err := store.NewPlatforms(s.pool).ByID(ctx, id)
 	if err != nil {
 		return pl, store.PlatformSettings{}, err
 	}
 	out, err := CheckPlatformSettings(id, in)
-	if err != nil {
-		return pl, out, err
+	if err == nil {
+		err = store.NewPlatforms(s.pool).SaveSettings(ctx, out)
 	}
-	return pl, out, store.NewPlatforms(s.pool).SaveSettings(ctx, out)
+	s.auditPlatform(ctx, a, "platform.settings", id, err, settingsSummary(out))
+	return pl, out, err
+}
+
+// settingsSummary is the audit detail of saved settings.
+func settingsSummary(s store.PlatformSettings) string {
+	return "ipv4=" + s.WebIPv4 + " ipv6=" + s.WebIPv6 + " sftp=" + s.SFTPHost + " imap=" + s.IMAPHost + ":" + strconv.Itoa(s.IMAPPort) +
+		" pop3=" + s.POP3Host + ":" + strconv.Itoa(s.POP3Port) + " smtp=" + s.SMTPHost + ":" + strconv.Itoa(s.SMTPPort) +
+		" webmail=" + s.WebmailURL + " mx=" + s.MXHosts + " spf=" + s.SPF
 }
 
 // CheckPlatformSettings validates a settings form: addresses parse (IPv4 in the IPv4 field, IPv6 in the other),

@@ -83,9 +83,45 @@ type NewPlatform struct {
 	Default      bool
 }
 
+// PlatformRow is a platform as the admin's list shows it.
+type PlatformRow struct {
+	store.Platform
+	Customers int  // its live customers
+	Loaded    bool // the portal has its seam (its password opened with this portal's key)
+}
+
+// Platforms lists every platform with its customers and whether the portal has loaded its seam.
+func (s *Service) Platforms(ctx context.Context) ([]PlatformRow, error) {
+	list, err := store.NewPlatforms(s.pool).List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := store.NewPlatforms(s.pool).Customers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PlatformRow, len(list))
+	for i, p := range list {
+		_, err := s.ISP(p.ID)
+		out[i] = PlatformRow{Platform: p, Customers: counts[p.ID], Loaded: err == nil}
+	}
+	return out, nil
+}
+
 // AddPlatform validates a platform, tests its login (nothing is stored when ISPConfig refuses it or doesn't
-// answer), stores it with its password sealed, and loads its seam. Bad input is a field error.
-func (s *Service) AddPlatform(ctx context.Context, in NewPlatform) (store.Platform, error) {
+// answer), stores it with its password sealed, and loads its seam. Bad input is a field error. Audited as the
+// actor's.
+func (s *Service) AddPlatform(ctx context.Context, a Actor, in NewPlatform) (store.Platform, error) {
+	created, err := s.addPlatform(ctx, in)
+	detail := created.Name + " " + created.Endpoint
+	if err != nil {
+		detail = strings.TrimSpace(in.Name)
+	}
+	s.auditPlatform(ctx, a, "platform.add", created.ID, err, detail)
+	return created, err
+}
+
+func (s *Service) addPlatform(ctx context.Context, in NewPlatform) (store.Platform, error) {
 	s.platMu.RLock()
 	dial, box := s.dial, s.box
 	s.platMu.RUnlock()
@@ -149,13 +185,39 @@ func (s *Service) AddPlatform(ctx context.Context, in NewPlatform) (store.Platfo
 	return created, nil
 }
 
-// TestPlatform logs in to a platform now and says what went wrong ("" when the login and a read work).
-func (s *Service) TestPlatform(ctx context.Context, id int64) (string, error) {
+// TestPlatform logs in to a platform now and says what went wrong ("" when the login and a read work). Audited
+// as the actor's: a failed login as a failure.
+func (s *Service) TestPlatform(ctx context.Context, a Actor, id int64) (string, error) {
 	isp, err := s.ISP(id)
 	if err != nil {
-		return "", fail.Conflict("The portal has no connection for this platform (is PORTAL_SECRET_KEY the one its password was stored with?).")
+		err = fail.Conflict("The portal has no connection for this platform (is PORTAL_SECRET_KEY the one its password was stored with?).")
+		s.auditPlatform(ctx, a, "platform.test", id, err, "")
+		return "", err
 	}
-	return probe(ctx, isp), nil
+	problem := probe(ctx, isp)
+	if problem != "" {
+		s.audit(ctx, a, "platform.test", "platform", id, store.OutcomeFailure, problem)
+	} else {
+		s.audit(ctx, a, "platform.test", "platform", id, store.OutcomeSuccess, "")
+	}
+	return problem, nil
+}
+
+// SetDefaultPlatform makes platform id the one new resellers and direct clients are created on. Audited.
+func (s *Service) SetDefaultPlatform(ctx context.Context, a Actor, id int64) error {
+	err := store.NewPlatforms(s.pool).SetDefault(ctx, id)
+	s.auditPlatform(ctx, a, "platform.default", id, err, "")
+	return err
+}
+
+// auditPlatform audits an admin's platform operation: a success, or a failure with its error (a refused form too,
+// as the admin's platform screens always did).
+func (s *Service) auditPlatform(ctx context.Context, a Actor, action string, id int64, err error, detail string) {
+	if err != nil {
+		s.audit(ctx, a, action, "platform", id, store.OutcomeFailure, err.Error())
+		return
+	}
+	s.audit(ctx, a, action, "platform", id, store.OutcomeSuccess, detail)
 }
 
 // probe logs in and reads once; it returns "" or what went wrong, in words for the admin.
