@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/klauspost/compress/gzip"
 
+	"portal/internal/signup"
 	"portal/internal/store"
 	"portal/static"
 )
@@ -172,9 +173,9 @@ func (h *Handler) router() chi.Router {
 			})
 			r.Route("/signups/{signupID}", func(r chi.Router) {
 				r.Use(h.requireRole(store.RoleAdmin, store.RoleReseller))
-				r.Post("/approve", h.wrap(h.signupDecide("approve")))
-				r.Post("/reject", h.wrap(h.signupDecide("reject")))
-				r.Post("/retry", h.wrap(h.signupDecide("retry")))
+				r.Post("/approve", h.wrap(h.signupDecide(signup.Approve)))
+				r.Post("/reject", h.wrap(h.signupDecide(signup.Reject)))
+				r.Post("/retry", h.wrap(h.signupDecide(signup.Retry)))
 			})
 			r.Route("/client", func(r chi.Router) {
 				r.Use(h.requireRole(store.RoleClient))

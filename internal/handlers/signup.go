@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -29,9 +30,22 @@ func signupAction(slug string) string {
 	return "/signup/" + slug
 }
 
+// signupSlug is the {slug} of /signup/{slug}, decoded: chi matches the path as sent, and some mail programs and
+// link rewriters send a slug's tilde as %7E.
+func signupSlug(r *http.Request) (string, error) {
+	slug, err := url.PathUnescape(chi.URLParam(r, "slug"))
+	if err != nil {
+		return "", errNotFound
+	}
+	return slug, nil
+}
+
 // signupPage serves GET /signup and /signup/{slug}.
 func (h *Handler) signupPage(w http.ResponseWriter, r *http.Request) error {
-	slug := chi.URLParam(r, "slug")
+	slug, err := signupSlug(r)
+	if err != nil {
+		return err
+	}
 	p, err := h.signup.PageFor(r.Context(), slug)
 	if err != nil {
 		return err
@@ -45,7 +59,10 @@ func (h *Handler) signupPage(w http.ResponseWriter, r *http.Request) error {
 // signupSubmit serves POST /signup and /signup/{slug}.
 func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	slug := chi.URLParam(r, "slug")
+	slug, err := signupSlug(r)
+	if err != nil {
+		return err
+	}
 	f, err := parseForm(r, "name", "email", "password", "plan_id", "domain", "terms", "website")
 	if err != nil {
 		return err
@@ -207,7 +224,6 @@ func (h *Handler) signupsList(w http.ResponseWriter, r *http.Request) error {
 
 // signupsSettings serves POST /admin/signups/settings and /reseller/signups/settings.
 func (h *Handler) signupsSettings(w http.ResponseWriter, r *http.Request) error {
-	p, _ := principalFrom(r.Context())
 	owner, base, err := signupOwner(r)
 	if err != nil {
 		return err
@@ -216,24 +232,17 @@ func (h *Handler) signupsSettings(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	version := strings.TrimSpace(f["terms_version"])
-	if version == "" || len(version) > 40 || len(f["terms_text"]) > 20000 {
-		return userErr(http.StatusUnprocessableEntity, "Give the terms a version of at most 40 characters, and at most 20,000 characters of text.")
-	}
-	st := store.SignupSettings{ResellerID: owner, ManualApproval: f["manual_approval"] == "1", TermsText: f["terms_text"], TermsVersion: version}
-	if err := store.NewSignups(h.pool).SaveSettings(r.Context(), st); err != nil {
+	if err := h.signup.SaveSettings(r.Context(), h.actor(r), owner, f["manual_approval"] == "1", f["terms_text"], f["terms_version"]); err != nil {
 		return err
 	}
-	h.audited(r, p, "signup.settings", "signup_settings", "", store.OutcomeSuccess, fmt.Sprintf("manual=%v terms v%s", st.ManualApproval, version))
 	h.flash(r, "Saved.")
 	redirect(w, r, base)
 	return nil
 }
 
 // signupDecide serves POST /signups/{signupID}/approve, /reject and /retry.
-func (h *Handler) signupDecide(action string) func(http.ResponseWriter, *http.Request) error {
+func (h *Handler) signupDecide(d signup.Decision) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p, _ := principalFrom(r.Context())
 		id, err := ownedID(r, "signupID")
 		if err != nil {
 			return err
@@ -241,20 +250,7 @@ func (h *Handler) signupDecide(action string) func(http.ResponseWriter, *http.Re
 		if _, err := parseForm(r); err != nil {
 			return err
 		}
-		switch action {
-		case "approve":
-			err = h.signup.Decide(r.Context(), id, true)
-		case "reject":
-			err = h.signup.Decide(r.Context(), id, false)
-		default:
-			err = h.signup.Retry(r.Context(), id, clientIP(r))
-		}
-		outcome := store.OutcomeSuccess
-		if err != nil {
-			outcome = store.OutcomeFailure
-		}
-		h.audited(r, p, "signup."+action, "signup", idString(id), outcome, "")
-		if err != nil {
+		if err := h.signup.Decide(r.Context(), h.actor(r), id, d); err != nil {
 			return err
 		}
 		_, base, _ := signupOwner(r)
@@ -275,18 +271,9 @@ func (h *Handler) planPublic(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	plan, err := store.NewPlans(h.pool).ByID(r.Context(), id)
-	if err != nil {
+	if err := h.signup.SetPlanPublic(r.Context(), h.actor(r), id, f["public"] == "1"); err != nil {
 		return err
 	}
-	if plan.Audience != store.RoleClient {
-		return userErr(http.StatusUnprocessableEntity, "Only plans for clients can be offered on a signup page.")
-	}
-	public := f["public"] == "1"
-	if err := store.NewSignups(h.pool).SetPlanPublic(r.Context(), id, public); err != nil {
-		return err
-	}
-	h.audited(r, p, "plan.public", "plan", idString(id), store.OutcomeSuccess, strconv.FormatBool(public))
 	redirect(w, r, fmt.Sprintf("%s/plans/%d", roleHome(p.Effective.Role), id))
 	return nil
 }

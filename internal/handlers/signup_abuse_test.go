@@ -232,6 +232,40 @@ func TestSignup_ManualApproval(t *testing.T) {
 	if n := w.count(`SELECT count(*) FROM signups WHERE terms_version = '2026-1'`); n != 1 {
 		t.Fatal("the accepted terms version is not recorded")
 	}
+	// The reseller's settings and its approval are each audited once, as the reseller's.
+	for action, object := range map[string]string{"signup.settings": "", "signup.approve": fmt.Sprint(id)} {
+		if n := w.count(`SELECT count(*) FROM audit_log WHERE action = $1 AND object_id = $2`, action, object); n != 1 ||
+			w.count(`SELECT count(*) FROM audit_log WHERE action = $1 AND object_id = $2 AND acting_email = $3 AND outcome = 'success'`,
+				action, object, rAcct.Email) != 1 {
+			t.Errorf("%s audited %d times; want once, as the reseller's success", action, n)
+		}
+	}
+	// Approving it again is refused, and audited as a failure.
+	if resp := r.post(fmt.Sprintf("/signups/%d/approve", id), url.Values{}); resp.StatusCode != http.StatusConflict {
+		t.Fatalf("approving twice: %d; want 409", resp.StatusCode)
+	}
+	if n := w.count(`SELECT count(*) FROM audit_log WHERE action = 'signup.approve' AND object_id = $1 AND outcome = 'failure'`, fmt.Sprint(id)); n != 1 {
+		t.Errorf("the refused approval audited %d times as a failure; want once", n)
+	}
+}
+
+// A reseller named like a page of the signup flow (setup) has a page of its own at the link it is shown, with its
+// tilde also sent encoded; a visitor's signup there is the reseller's, and its confirmation is not the flow's
+// set-up page.
+func TestSignup_ReservedNameGetsItsOwnPage(t *testing.T) {
+	w := newSignupWorldOf(t, "setup")
+	v := w.app.browser()
+	for _, page := range []string{w.page, strings.Replace(w.page, "~", "%7E", 1)} {
+		if resp := v.get(page); resp.StatusCode != http.StatusOK || !strings.Contains(resp.body, "Starter") ||
+			!strings.Contains(resp.body, w.reseller.Name) {
+			t.Fatalf("%s: %d %.500s", page, resp.StatusCode, resp.body)
+		}
+	}
+	w.signUpAndConfirm(t, v, "tilde@example.com", "tilde-shop.example")
+	if n := w.count(`SELECT count(*) FROM signups WHERE email = 'tilde@example.com' AND reseller_id = $1`, w.reseller.ID); n != 1 {
+		t.Fatalf("%d signups of the reseller from its page; want 1", n)
+	}
+	waitSetup(t, v, "ready")
 }
 
 // A set-up that fails shows why, to the visitor and to the reseller; after the cause is gone, retrying finishes it.

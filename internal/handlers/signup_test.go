@@ -13,6 +13,7 @@ import (
 
 	"portal/internal/mailtest"
 	"portal/internal/store"
+	"portal/internal/tenancy"
 )
 
 // signupWorld is a reseller with a public client plan, its signup page, and mail going to the shared mailpit.
@@ -25,6 +26,12 @@ type signupWorld struct {
 }
 
 func newSignupWorld(t *testing.T, resellerLimits ...store.Limits) *signupWorld {
+	return newSignupWorldOf(t, "", resellerLimits...)
+}
+
+// newSignupWorldOf is newSignupWorld with a reseller of the hosting username reserved, a name of one of the signup
+// flow's own pages ("": one derived from its email, whose page is /signup/{it}): its page is /signup/{it}~{platform}.
+func newSignupWorldOf(t *testing.T, reserved string, resellerLimits ...store.Limits) *signupWorld {
 	t.Helper()
 	mp := mailtest.Shared(t)
 	app := newApp(t, withSMTP(mp.SMTPURL))
@@ -35,7 +42,20 @@ func newSignupWorld(t *testing.T, resellerLimits ...store.Limits) *signupWorld {
 	}
 	email := fmt.Sprintf("su-reseller-%d@example.com", time.Now().UnixNano())
 	rplan := app.plan(nil, store.RoleReseller, "reseller plan", l)
-	r := app.customer(store.RoleReseller, nil, email, rplan.ID)
+	var r store.Customer
+	want := ""
+	if reserved == "" {
+		r = app.customer(store.RoleReseller, nil, email, rplan.ID)
+		want = "/signup/" + strings.ToLower(r.ISPUsername)
+	} else {
+		var err error
+		r, err = app.tenancy.Create(context.Background(), tenancy.NewCustomer{Kind: store.RoleReseller, PlatformID: app.platform.ID,
+			PlanID: rplan.ID, Name: "Name of " + email, Email: email, Username: reserved, PasswordHash: app.env.PasswordHash})
+		if err != nil || r.State != store.StateActive {
+			t.Fatalf("reseller %s: %v %s", reserved, err, r.State)
+		}
+		want = fmt.Sprintf("/signup/%s~%d", reserved, app.platform.ID)
+	}
 	plan := app.plan(&r, store.RoleClient, "Starter", unlimited)
 	rb := app.browser()
 	rb.mustLogin(email, pw, "/reseller")
@@ -45,8 +65,8 @@ func newSignupWorld(t *testing.T, resellerLimits ...store.Limits) *signupWorld {
 	// The page is at the link the reseller's signups screen gives it.
 	list := rb.get("/reseller/signups")
 	m := regexp.MustCompile(`href="[^"]*(/signup/[^"]+)" data-testid="signup-link"`).FindStringSubmatch(list.body)
-	if list.StatusCode != http.StatusOK || m == nil || m[1] != "/signup/"+strings.ToLower(r.ISPUsername) {
-		t.Fatalf("the reseller's signup link: %d %v; want /signup/%s", list.StatusCode, m, strings.ToLower(r.ISPUsername))
+	if list.StatusCode != http.StatusOK || m == nil || m[1] != want {
+		t.Fatalf("the reseller's signup link: %d %v; want %s", list.StatusCode, m, want)
 	}
 	return &signupWorld{app: app, mp: mp, reseller: r, plan: plan, page: m[1]}
 }

@@ -123,7 +123,10 @@ func (s *Service) QueueOf(ctx context.Context, owner *int64) (Queue, error) {
 		return Queue{}, err
 	}
 	q := Queue{Link: s.baseURL + "/signup", Settings: st}
-	if st.Slug != "" {
+	if owner != nil {
+		if st.Slug == "" {
+			return Queue{}, store.ErrNotFound // no live reseller
+		}
 		q.Link += "/" + st.Slug
 	}
 	q.Signups, err = store.NewSignups(s.pool).OfOwner(ctx, owner, 200)
@@ -455,7 +458,7 @@ func (s *Service) Look(ctx context.Context, resellerID *int64) (store.Brand, err
 	return store.NewBrands(s.pool).Shown(ctx, resellerID)
 }
 
-// SlugLook is the brand the signup page at slug wears (a reseller's hosting username; "" for the operator's),
+// SlugLook is the brand the signup page at slug wears (a reseller's, migration 00023; "" for the operator's),
 // without the page's plans and settings: the pages after a submit need only the look.
 func (s *Service) SlugLook(ctx context.Context, slug string) (store.Brand, error) {
 	return store.NewBrands(s.pool).ShownForSlug(ctx, slug)
@@ -475,9 +478,19 @@ func (s *Service) LinkLook(ctx context.Context, raw string) (store.Brand, error)
 	return s.Look(ctx, reseller)
 }
 
-// Retry sends a failed signup through set-up again.
+// Retry sends a failed signup through set-up again, as its visitor asks from the set-up page.
 func (s *Service) Retry(ctx context.Context, id int64, ip string) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.retry(ctx, id)
+	outcome := store.OutcomeSuccess
+	if err != nil {
+		outcome = store.OutcomeFailure
+	}
+	s.audit(ctx, "signup.retry", ip, &id, outcome, "")
+	return err
+}
+
+func (s *Service) retry(ctx context.Context, id int64) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		sg, err := store.NewSignups(tx).Lock(ctx, id)
 		if err != nil {
 			return err
@@ -498,16 +511,35 @@ func (s *Service) Retry(ctx context.Context, id int64, ip string) error {
 		}
 		return s.start(ctx, tx, id)
 	})
-	outcome := store.OutcomeSuccess
-	if err != nil {
-		outcome = store.OutcomeFailure
+}
+
+// Decision is what the owner of a signup page does with a signup in its queue.
+type Decision string
+
+// The decisions: approve one waiting for approval (its set-up starts), reject it, or retry a failed set-up.
+const (
+	Approve Decision = "approve"
+	Reject  Decision = "reject"
+	Retry   Decision = "retry"
+)
+
+// Decide applies the decision of the actor, the owner of the signup's page (the caller's route checked that it
+// manages signup id), and audits it as the actor's.
+func (s *Service) Decide(ctx context.Context, a tenancy.Actor, id int64, d Decision) error {
+	var err error
+	switch d {
+	case Approve, Reject:
+		err = s.decide(ctx, id, d == Approve)
+	case Retry:
+		err = s.retry(ctx, id)
+	default:
+		err = fail.Invalid("Approve, reject or retry.")
 	}
-	s.audit(ctx, "signup.retry", ip, &id, outcome, "")
+	s.auditAs(ctx, a, "signup."+string(d), "signup", id, err, "")
 	return err
 }
 
-// Decide approves (the set-up starts) or rejects a signup waiting for approval. The caller audits.
-func (s *Service) Decide(ctx context.Context, id int64, approve bool) error {
+func (s *Service) decide(ctx context.Context, id int64, approve bool) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		sg, err := store.NewSignups(tx).Lock(ctx, id)
 		if err != nil {
@@ -530,6 +562,45 @@ func (s *Service) Decide(ctx context.Context, id int64, approve bool) error {
 			}})
 		return err
 	})
+}
+
+// SaveSettings stores the settings of owner's signup page (a reseller's; nil: the operator's), which the actor
+// manages (the caller resolved owner from the actor), and audits it.
+func (s *Service) SaveSettings(ctx context.Context, a tenancy.Actor, owner *int64, manualApproval bool, termsText, termsVersion string) error {
+	termsVersion = strings.TrimSpace(termsVersion)
+	if termsVersion == "" || len(termsVersion) > 40 || len(termsText) > 20000 {
+		return fail.Invalid("Give the terms a version of at most 40 characters, and at most 20,000 characters of text.")
+	}
+	err := store.NewSignups(s.pool).SaveSettings(ctx, store.SignupSettings{ResellerID: owner, ManualApproval: manualApproval,
+		TermsText: termsText, TermsVersion: termsVersion})
+	s.auditAs(ctx, a, "signup.settings", "signup_settings", 0, err, fmt.Sprintf("manual=%v terms v%s", manualApproval, termsVersion))
+	return err
+}
+
+// SetPlanPublic offers a client plan on its owner's signup page, or stops offering it; the caller's route checked
+// that the actor manages plan id. Audited.
+func (s *Service) SetPlanPublic(ctx context.Context, a tenancy.Actor, planID int64, public bool) error {
+	plan, err := store.NewPlans(s.pool).ByID(ctx, planID)
+	if err != nil {
+		return err
+	}
+	if plan.Audience != store.RoleClient {
+		return fail.Invalid("Only plans for clients can be offered on a signup page.")
+	}
+	err = store.NewSignups(s.pool).SetPlanPublic(ctx, planID, public)
+	s.auditAs(ctx, a, "plan.public", "plan", planID, err, strconv.FormatBool(public))
+	return err
+}
+
+// auditAs appends an entry for something the actor did, succeeded unless err.
+func (s *Service) auditAs(ctx context.Context, a tenancy.Actor, action, objType string, id int64, err error, detail string) {
+	outcome := store.OutcomeSuccess
+	if err != nil {
+		outcome, detail = store.OutcomeFailure, strings.TrimSpace(detail+" "+err.Error())
+	}
+	if err := store.NewAuditLog(s.pool).Append(context.WithoutCancel(ctx), a.Entry(action, objType, id, outcome, detail)); err != nil {
+		s.log.ErrorContext(ctx, "audit append failed", "err", err, "action", action)
+	}
 }
 
 func (s *Service) audit(ctx context.Context, action, ip string, id *int64, outcome, detail string) {

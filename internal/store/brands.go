@@ -67,7 +67,7 @@ func (s Brands) ShownFor(ctx context.Context, customerID *int64) (Brand, error) 
 	return b, wrap(err, "brand of customer %v", customerID)
 }
 
-// ShownForSlug returns the look of the signup page at slug: the reseller's whose hosting username it is, the
+// ShownForSlug returns the look of the signup page at slug: the reseller's whose page it is (migration 00023), the
 // operator's for "" (or a slug that names no live reseller).
 func (s Brands) ShownForSlug(ctx context.Context, slug string) (Brand, error) {
 	b, err := scanBrand(s.db.QueryRow(ctx, shownBrand(`(`+resellerBySlug+`)`), slug))

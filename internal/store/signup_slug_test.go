@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -47,8 +48,8 @@ func TestSignupSlugs_OnePerReseller(t *testing.T) {
 			}
 		}
 	}
-	if _, err := store.NewSignups(pool).Settings(ctx, &client); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("a client's signup settings: %v; want not found", err)
+	if st, err := store.NewSignups(pool).Settings(ctx, &client); err != nil || st.Slug != "" {
+		t.Errorf("a client's signup settings: slug %q (%v); want none", st.Slug, err)
 	}
 	if _, err := store.NewCustomers(pool).BySlug(ctx, "setup"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("/signup/setup finds a reseller (%v); it is the flow's own page", err)
@@ -64,8 +65,8 @@ func TestSignupSlugs_OnePerReseller(t *testing.T) {
 }
 
 // TestMigrations_SignupSlugsForExistingResellers: migration 00023 gives resellers already there their slugs: the
-// oldest of a name its username, the others theirs with their platform's id, and one named like the flow's pages
-// that too.
+// oldest live one of a name its username (a deleted one none), the others theirs with their platform's id, and one
+// named like the flow's pages that too.
 func TestMigrations_SignupSlugsForExistingResellers(t *testing.T) {
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, dbtest.Empty(t))
@@ -88,7 +89,8 @@ func TestMigrations_SignupSlugsForExistingResellers(t *testing.T) {
 		`INSERT INTO customers (kind, platform_id, plan_id, name, email, isp_username, state)
 			SELECT v.kind, (SELECT id FROM platforms WHERE name = v.platform), (SELECT id FROM plans), v.name, v.name || v.platform || '@x.test', v.name, 'active'
 			FROM (VALUES ('reseller', 'Dup', 'p'), ('reseller', 'dup', 'q'), ('reseller', 'Resend', 'q'), ('client', 'one', 'p'),
-				('reseller', 'solo', 'q')) v(kind, name, platform)`,
+				('reseller', 'solo', 'q'), ('reseller', 'Gone', 'p'), ('reseller', 'gone', 'q')) v(kind, name, platform)`,
+		`UPDATE customers SET state = 'deleted' WHERE name = 'Gone'`,
 	} {
 		if _, err := pool.Exec(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -102,7 +104,53 @@ func TestMigrations_SignupSlugsForExistingResellers(t *testing.T) {
 		FROM customers c JOIN platforms pl ON pl.id = c.platform_id`).Scan(&got); err != nil {
 		t.Fatal(err)
 	}
-	if want := "Dup=dup dup=dup~q Resend=resend~q one=- solo=solo"; got != want {
+	if want := "Dup=dup dup=dup~q Resend=resend~q one=- solo=solo Gone=- gone=gone"; got != want {
 		t.Fatalf("slugs %s; want %s", got, want)
+	}
+}
+
+// TestSignupSlugs_ResellersOfOneNameAtOnce: two resellers of one name created at once on two platforms both
+// succeed, the later one with its platform's slug, instead of the later one failing on the slug's uniqueness.
+func TestSignupSlugs_ResellersOfOneNameAtOnce(t *testing.T) {
+	pool, exec := withPlatformAndPlan(t)
+	ctx := context.Background()
+	exec(`INSERT INTO platforms (name, endpoint, seeded) VALUES ('q', 'http://isp2.test', true)`)
+	var p1, p2 int64
+	if err := pool.QueryRow(ctx, `SELECT min(id), max(id) FROM platforms`).Scan(&p1, &p2); err != nil {
+		t.Fatal(err)
+	}
+	insert := `INSERT INTO customers (kind, platform_id, plan_id, name, email, isp_username, state)
+		VALUES ('reseller', $1, (SELECT id FROM plans), 'twin', $2, 'twin', 'active') RETURNING signup_slug`
+	first, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Rollback(ctx)
+	var slug1 string
+	if err := first.QueryRow(ctx, insert, p1, "twin1@x.test").Scan(&slug1); err != nil {
+		t.Fatal(err)
+	}
+	second := make(chan string, 1)
+	go func() {
+		var slug string
+		if err := pool.QueryRow(ctx, insert, p2, "twin2@x.test").Scan(&slug); err != nil {
+			slug = "error: " + err.Error()
+		}
+		second <- slug
+	}()
+	// The second waits on the first (a lock it has not been granted) before the first commits.
+	for waiting, deadline := 0, time.Now().Add(10*time.Second); waiting == 0; time.Sleep(10 * time.Millisecond) {
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second insert never waited for the first")
+		}
+	}
+	if err := first.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-second; slug1 != "twin" || got != fmt.Sprintf("twin~%d", p2) {
+		t.Fatalf("slugs %q and %q; want twin and twin~%d", slug1, got, p2)
 	}
 }

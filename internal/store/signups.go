@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -130,7 +129,8 @@ func (s Signups) OfOwner(ctx context.Context, resellerID *int64, limit int) ([]S
 	return list, wrap(err, "list signups")
 }
 
-// Settings returns a signup page's settings (defaults when none were saved).
+// Settings returns a signup page's settings (defaults when none were saved) and its slug ("" for the operator's,
+// and for a reseller that is no longer live).
 func (s Signups) Settings(ctx context.Context, resellerID *int64) (SignupSettings, error) {
 	out := SignupSettings{ResellerID: resellerID, TermsVersion: "1"}
 	var manual *bool
@@ -141,9 +141,6 @@ func (s Signups) Settings(ctx context.Context, resellerID *int64) (SignupSetting
 		LEFT JOIN signup_settings st ON coalesce(st.reseller_id, 0) = coalesce(k.id, 0)`, resellerID).Scan(&out.Slug, &manual, &text, &version)
 	if err != nil {
 		return SignupSettings{}, wrap(err, "signup settings")
-	}
-	if resellerID != nil && out.Slug == "" {
-		return SignupSettings{}, fmt.Errorf("signup settings of %d: no live reseller: %w", *resellerID, ErrNotFound)
 	}
 	if manual != nil { // saved once; until then the defaults
 		out.ManualApproval, out.TermsText, out.TermsVersion = *manual, *text, *version
