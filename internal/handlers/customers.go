@@ -71,7 +71,7 @@ func (h *Handler) customerList(kind store.Role, title, base, newURL string) func
 		default:
 			return userErr(http.StatusBadRequest, "Unknown filter.")
 		}
-		list, pg, err := store.NewCustomers(h.pool).List(r.Context(), store.ScopeOf(p.Effective), store.CustomerFilter{
+		list, pg, err := h.tenancy.Customers(r.Context(), h.actor(r), store.CustomerFilter{
 			Kind: kind, Query: lq.Q, Only: lq.Only, Sort: lq.Sort, Desc: lq.Desc, Keyset: lq.Keyset, PerPage: lq.Per,
 		})
 		if err != nil {

@@ -29,7 +29,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 		d.Customer, d.Plan = p.Customer, *p.Plan
 	}
 	var err error
-	if d.Dashboard, err = store.NewCustomers(h.pool).DashboardOf(ctx, d.Customer); err != nil {
+	if d.Dashboard, err = h.tenancy.Dashboard(ctx, d.Customer); err != nil {
 		return err
 	}
 	page := views.DashboardPage(d)

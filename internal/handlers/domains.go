@@ -19,7 +19,7 @@ func (h *Handler) domainsData(ctx context.Context, r *http.Request, p Principal)
 		return views.DomainsData{}, err
 	}
 	const per = 25
-	list, pg, err := store.NewDomains(h.pool).List(ctx, store.ScopeOf(p.Effective), store.ListFilter{
+	list, pg, err := h.hosting.Domains(ctx, h.actor(r), store.ListFilter{
 		Query: lq.Q, Keyset: lq.Keyset, PerPage: per,
 	})
 	if err != nil {
@@ -90,7 +90,7 @@ func (h *Handler) domainFromRoute(r *http.Request) (store.Domain, error) {
 	if err != nil {
 		return store.Domain{}, err
 	}
-	return store.NewDomains(h.pool).ByID(r.Context(), id)
+	return h.hosting.Domain(r.Context(), id)
 }
 
 // domainMove handles POST /domains/{domainID}/move (admins and resellers; field customer_id, another of their
@@ -116,7 +116,7 @@ func (h *Handler) domainMove(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	moved, err := store.NewDomains(h.pool).ByID(ctx, entry.ID)
+	moved, err := h.hosting.Domain(ctx, entry.ID)
 	if err != nil {
 		return err
 	}

@@ -1,37 +1,28 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 
-	"portal/internal/store"
 	"portal/internal/views"
 )
 
 // driftList serves GET /admin/drift (admins): the open differences.
 func (h *Handler) driftList(w http.ResponseWriter, r *http.Request) error {
-	items, err := store.NewDrift(h.pool).Open(r.Context(), 500)
+	items, err := h.tenancy.OpenDrift(r.Context(), 500)
 	if err != nil {
 		return err
 	}
 	return h.render(w, r, http.StatusOK, "Drift", views.DriftPage(items))
 }
 
-// driftRun serves POST /admin/drift/run: check the platform now.
+// driftRun serves POST /admin/drift/run: check every platform now.
 func (h *Handler) driftRun(w http.ResponseWriter, r *http.Request) error {
-	p, _ := principalFrom(r.Context())
 	if _, err := parseForm(r); err != nil {
 		return err
 	}
-	n := 0
-	for _, pid := range h.tenancy.PlatformIDs() {
-		open, err := h.tenancy.CheckDrift(r.Context(), pid)
-		if err != nil {
-			h.audited(r, p, "drift.check", "platform", idString(pid), store.OutcomeFailure, err.Error())
-			return err
-		}
-		h.audited(r, p, "drift.check", "platform", idString(pid), store.OutcomeSuccess, fmt.Sprintf("%d open", open))
-		n += open
+	n, err := h.tenancy.CheckAllDrift(r.Context(), h.actor(r))
+	if err != nil {
+		return err
 	}
 	h.flash(r, "Check finished: %d open differences.", n)
 	redirect(w, r, "/admin/drift")
@@ -41,7 +32,6 @@ func (h *Handler) driftRun(w http.ResponseWriter, r *http.Request) error {
 // driftResolve serves POST /admin/drift/{driftID}/adopt and /forget.
 func (h *Handler) driftResolve(adopt bool) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p, _ := principalFrom(r.Context())
 		id, err := ownedID(r, "driftID")
 		if err != nil {
 			return err
@@ -49,18 +39,9 @@ func (h *Handler) driftResolve(adopt bool) func(http.ResponseWriter, *http.Reque
 		if _, err := parseForm(r); err != nil {
 			return err
 		}
-		action := "drift.forget"
-		if adopt {
-			action = "drift.adopt"
-			err = h.tenancy.AdoptDrift(r.Context(), id)
-		} else {
-			err = h.tenancy.ForgetDrift(r.Context(), id)
-		}
-		if err != nil {
-			h.audited(r, p, action, "drift", idString(id), store.OutcomeFailure, err.Error())
+		if err := h.tenancy.ResolveDrift(r.Context(), h.actor(r), id, adopt); err != nil {
 			return err
 		}
-		h.audited(r, p, action, "drift", idString(id), store.OutcomeSuccess, "")
 		h.flash(r, "Done.")
 		redirect(w, r, "/admin/drift")
 		return nil

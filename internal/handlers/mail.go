@@ -28,8 +28,7 @@ func (h *Handler) mailDomainList(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) renderMailList(w http.ResponseWriter, r *http.Request, status int, lq views.ListQuery, form views.MailDomainForm) error {
-	p, _ := principalFrom(r.Context())
-	list, pg, err := store.NewMail(h.pool).ListDomains(r.Context(), store.ScopeOf(p.Effective),
+	list, pg, err := h.hosting.MailDomains(r.Context(), h.actor(r),
 		store.MailDomainFilter{Query: lq.Q, Keyset: lq.Keyset, PerPage: mailPerPage})
 	if err != nil {
 		return err
@@ -94,7 +93,7 @@ func (h *Handler) mailDomainCreate(w http.ResponseWriter, r *http.Request) error
 			return h.renderMailList(w, r, http.StatusUnprocessableEntity, views.ListQuery{}, form)
 		})
 	}
-	d, err := store.NewMail(h.pool).Domain(ctx, id)
+	d, err := h.hosting.MailDomain(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -118,34 +117,13 @@ func (h *Handler) mailDomainShow(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) mailDomainDetail(ctx context.Context, id int64) (views.MailDomainDetail, error) {
-	mail := store.NewMail(h.pool)
-	// One statement: the domain, its platform's mail hosts and records, and its DKIM key.
-	full, err := mail.DomainDetail(ctx, id)
+	v, err := h.hosting.MailDomainView(ctx, id)
 	if err != nil {
 		return views.MailDomainDetail{}, err
 	}
-	d := full.MailDomain
-	boxes, err := mail.Mailboxes(ctx, id)
-	if err != nil {
-		return views.MailDomainDetail{}, err
-	}
-	fwds, err := mail.Forwards(ctx, id)
-	if err != nil {
-		return views.MailDomainDetail{}, err
-	}
-	all, err := mail.CustomerMailboxes(ctx, d.CustomerID)
-	if err != nil {
-		return views.MailDomainDetail{}, err
-	}
-	var dests []store.Mailbox
-	for _, m := range all {
-		if m.State == store.StateActive {
-			dests = append(dests, m)
-		}
-	}
-	return views.MailDomainDetail{Domain: d, Mailboxes: boxes, Forwards: fwds, Destinations: dests,
-		Forward: views.ForwardForm{Kind: store.ForwardAlias}, Note: mailNoteFor(d.Apply != ""),
-		Settings: full.Settings, DKIM: full.DKIM}, nil
+	return views.MailDomainDetail{Domain: v.MailDomain, Mailboxes: v.Mailboxes, Forwards: v.Forwards, Destinations: v.Destinations,
+		Forward: views.ForwardForm{Kind: store.ForwardAlias}, Note: mailNoteFor(v.Apply != ""),
+		Settings: v.Settings, DKIM: v.DKIM}, nil
 }
 
 // mailDomainSetActive handles POST /mail/{mailDomainID}/active (owner's scope) with active=yes|no: enables or
@@ -167,7 +145,7 @@ func (h *Handler) mailDomainSetActive(w http.ResponseWriter, r *http.Request) er
 	if err := h.hosting.SetMailDomainActive(ctx, h.actor(r), id, active); err != nil {
 		return err
 	}
-	d, err := store.NewMail(h.pool).Domain(ctx, id)
+	d, err := h.hosting.MailDomain(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -196,7 +174,7 @@ func (h *Handler) mailDomainDelete(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	d, err := store.NewMail(h.pool).Domain(ctx, id)
+	d, err := h.hosting.MailDomain(ctx, id)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func (h *Handler) mailboxCreate(w http.ResponseWriter, r *http.Request) error {
 			return h.render(w, r, http.StatusUnprocessableEntity, v.Domain.Domain, views.MailDomainPage(v))
 		})
 	}
-	m, err := store.NewMail(h.pool).Mailbox(ctx, id)
+	m, err := h.hosting.Mailbox(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func (h *Handler) mailboxSetPassword(w http.ResponseWriter, r *http.Request) err
 	if err := h.hosting.SetMailboxPassword(r.Context(), h.actor(r), id, f["password"]); err != nil {
 		return err
 	}
-	m, err := store.NewMail(h.pool).Mailbox(r.Context(), id)
+	m, err := h.hosting.Mailbox(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (h *Handler) mailboxDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	m, err := store.NewMail(h.pool).Mailbox(ctx, id)
+	m, err := h.hosting.Mailbox(ctx, id)
 	if err != nil {
 		return err
 	}

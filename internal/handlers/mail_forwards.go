@@ -5,7 +5,6 @@ import (
 
 	"portal/internal/hosting"
 	"portal/internal/i18n"
-	"portal/internal/store"
 	"portal/internal/views"
 )
 
@@ -34,7 +33,7 @@ func (h *Handler) mailForwardCreate(w http.ResponseWriter, r *http.Request) erro
 			return h.render(w, r, http.StatusUnprocessableEntity, v.Domain.Domain, views.MailDomainPage(v))
 		})
 	}
-	fw, err := store.NewMail(h.pool).Forward(ctx, id)
+	fw, err := h.hosting.Forward(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -80,7 +79,7 @@ func (h *Handler) mailForwardDelete(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	fw, err := store.NewMail(h.pool).Forward(ctx, id)
+	fw, err := h.hosting.Forward(ctx, id)
 	if err != nil {
 		return err
 	}

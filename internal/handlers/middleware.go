@@ -328,12 +328,7 @@ func (h *Handler) customerAndPlan(ctx context.Context, p Principal, id int64) (s
 	if p.Customer != nil && p.Customer.ID == id {
 		return *p.Customer, *p.Plan, nil
 	}
-	c, err := store.NewCustomers(h.pool).ByID(ctx, id)
-	if err != nil {
-		return c, store.Plan{}, err
-	}
-	plan, err := store.NewPlans(h.pool).ByID(ctx, c.PlanID)
-	return c, plan, err
+	return h.tenancy.CustomerAndPlan(ctx, id)
 }
 
 // loadCustomer fills the effective account's customer and plan.

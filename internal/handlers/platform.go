@@ -8,14 +8,13 @@ import (
 
 	"portal/internal/i18n"
 	"portal/internal/ispapi"
-	"portal/internal/store"
 	"portal/internal/views"
 )
 
 // platformShow serves GET /admin/platform: whether ISPConfig answers, and the platform's settings.
 func (h *Handler) platformShow(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	st, err := store.NewCustomers(h.pool).CountAll(ctx)
+	st, err := h.tenancy.Stats(ctx)
 	if err != nil {
 		return err
 	}

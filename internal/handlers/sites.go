@@ -19,7 +19,7 @@ func (h *Handler) sitesData(ctx context.Context, r *http.Request, p Principal) (
 		return views.SitesData{}, err
 	}
 	const per = 25
-	list, pg, err := store.NewSites(h.pool).List(ctx, store.ScopeOf(p.Effective), store.ListFilter{
+	list, pg, err := h.hosting.Sites(ctx, h.actor(r), store.ListFilter{
 		Query: lq.Q, Keyset: lq.Keyset, PerPage: per,
 	})
 	if err != nil {
@@ -117,7 +117,7 @@ func (h *Handler) siteFromRoute(r *http.Request) (store.Site, error) {
 	if err != nil {
 		return store.Site{}, err
 	}
-	return store.NewSites(h.pool).ByID(r.Context(), id)
+	return h.hosting.Site(r.Context(), id)
 }
 
 func (h *Handler) siteDetail(ctx context.Context, p Principal, s store.Site) (views.SiteDetailData, error) {
@@ -144,7 +144,7 @@ func (h *Handler) siteShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// One statement: the site, its platform's addresses and hosts, and its last measured usage.
-	full, err := store.NewSites(h.pool).Detail(ctx, id)
+	full, err := h.hosting.SiteDetail(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -291,7 +291,7 @@ func (h *Handler) siteDelete(w http.ResponseWriter, r *http.Request) error {
 // siteNote is the sentence about ISPConfig's delay after a write to a site: that it shows as applying when the
 // portal reads the web server's queue, the general sentence otherwise.
 func (h *Handler) siteNote(ctx context.Context, id int64) string {
-	if s, err := store.NewSites(h.pool).ByID(ctx, id); err == nil && s.Apply != "" {
+	if s, err := h.hosting.Site(ctx, id); err == nil && s.Apply != "" {
 		return views.QueueNote
 	}
 	return views.ApplyDelayNote

@@ -556,3 +556,40 @@ func (s *Service) PushClient(ctx context.Context, id int64) error {
 		return s.updateClient(ctx, conn, isp, c, ispapi.ClientUpdate{Limits: &l})
 	})
 }
+
+// OpenDrift lists the open differences, newest first, at most limit.
+func (s *Service) OpenDrift(ctx context.Context, limit int) ([]store.DriftItem, error) {
+	return store.NewDrift(s.pool).Open(ctx, limit)
+}
+
+// CheckAllDrift runs CheckDrift on every platform for the actor, audited per platform, and returns how many
+// differences are open. It stops at the first platform that fails.
+func (s *Service) CheckAllDrift(ctx context.Context, a Actor) (int, error) {
+	n := 0
+	for _, pid := range s.PlatformIDs() {
+		open, err := s.CheckDrift(ctx, pid)
+		if err != nil {
+			s.audit(ctx, a, "drift.check", "platform", pid, store.OutcomeFailure, err.Error())
+			return n, err
+		}
+		s.audit(ctx, a, "drift.check", "platform", pid, store.OutcomeSuccess, fmt.Sprintf("%d open", open))
+		n += open
+	}
+	return n, nil
+}
+
+// ResolveDrift adopts a difference (AdoptDrift) or forgets it (ForgetDrift) for the actor, audited.
+func (s *Service) ResolveDrift(ctx context.Context, a Actor, id int64, adopt bool) error {
+	action, err := "drift.forget", error(nil)
+	if adopt {
+		action, err = "drift.adopt", s.AdoptDrift(ctx, id)
+	} else {
+		err = s.ForgetDrift(ctx, id)
+	}
+	if err != nil {
+		s.audit(ctx, a, action, "drift", id, store.OutcomeFailure, err.Error())
+		return err
+	}
+	s.audit(ctx, a, action, "drift", id, store.OutcomeSuccess, "")
+	return nil
+}

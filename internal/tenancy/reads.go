@@ -1,0 +1,33 @@
+package tenancy
+
+import (
+	"context"
+
+	"portal/internal/store"
+)
+
+// Customers lists a page of the customers the actor may see (its scope, in SQL).
+func (s *Service) Customers(ctx context.Context, a Actor, f store.CustomerFilter) ([]store.Customer, store.Paging, error) {
+	return store.NewCustomers(s.pool).List(ctx, a.Scope(), f)
+}
+
+// CustomerAndPlan returns customer id and its plan; the caller resolved that the actor may see it.
+func (s *Service) CustomerAndPlan(ctx context.Context, id int64) (store.Customer, store.Plan, error) {
+	c, err := store.NewCustomers(s.pool).ByID(ctx, id)
+	if err != nil {
+		return c, store.Plan{}, err
+	}
+	p, err := store.NewPlans(s.pool).ByID(ctx, c.PlanID)
+	return c, p, err
+}
+
+// Dashboard returns what a dashboard counts: customer c's (a reseller's: its clients' too), or the whole portal's
+// for nil (an admin's).
+func (s *Service) Dashboard(ctx context.Context, c *store.Customer) (store.Dashboard, error) {
+	return store.NewCustomers(s.pool).DashboardOf(ctx, c)
+}
+
+// Stats counts the portal's customers and objects, for the operator's platform page.
+func (s *Service) Stats(ctx context.Context) (store.Stats, error) {
+	return store.NewCustomers(s.pool).CountAll(ctx)
+}
