@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"portal/internal/dbtest"
 	"portal/internal/store"
 )
 
@@ -69,19 +66,7 @@ func TestSignupSlugs_OnePerReseller(t *testing.T) {
 // named like the flow's pages that too.
 func TestMigrations_SignupSlugsForExistingResellers(t *testing.T) {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, dbtest.Empty(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	p, closeDB, err := store.Migrator(pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeDB()
-	if _, err := p.UpTo(ctx, 22); err != nil {
-		t.Fatal(err)
-	}
+	pool, p := migratedTo(t, 22)
 	for _, q := range []string{
 		`INSERT INTO platforms (name, endpoint, seeded) VALUES ('p', 'http://isp.test', true), ('q', 'http://isp2.test', true)`,
 		`INSERT INTO plans (audience, name, max_sites, max_mail_domains, max_mailboxes, max_mail_quota_mb, max_mail_aliases,
