@@ -121,7 +121,7 @@ func (h *Handler) mailDomainDetail(ctx context.Context, id int64) (views.MailDom
 	if err != nil {
 		return views.MailDomainDetail{}, err
 	}
-	return views.MailDomainDetail{Domain: v.MailDomain, Mailboxes: v.Mailboxes, Forwards: v.Forwards, Destinations: v.Destinations,
+	return views.MailDomainDetail{Domain: v.MailDomain, Mailboxes: v.MailboxList, Forwards: v.ForwardList, Destinations: v.Destinations,
 		Forward: views.ForwardForm{Kind: store.ForwardAlias}, Note: mailNoteFor(v.Apply != ""),
 		Settings: v.Settings, DKIM: v.DKIM}, nil
 }

@@ -33,7 +33,11 @@ func signupAction(slug string) string {
 // signupSlug is the {slug} of /signup/{slug}, decoded: chi matches the path as sent, and some mail programs and
 // link rewriters send a slug's tilde as %7E.
 func signupSlug(r *http.Request) (string, error) {
-	slug, err := url.PathUnescape(chi.URLParam(r, "slug"))
+	slug := chi.URLParam(r, "slug")
+	if r.URL.RawPath == "" { // chi matched the decoded path: nothing left to decode
+		return slug, nil
+	}
+	slug, err := url.PathUnescape(slug)
 	if err != nil {
 		return "", errNotFound
 	}

@@ -143,7 +143,6 @@ func (h *Handler) siteShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// One statement: the site, its platform's addresses and hosts, and its last measured usage.
 	full, err := h.hosting.SiteDetail(ctx, id)
 	if err != nil {
 		return err

@@ -59,8 +59,8 @@ func (s *Service) Forward(ctx context.Context, id int64) (store.MailForward, err
 // point to.
 type MailDomainView struct {
 	store.MailDomainDetail
-	Mailboxes    []store.Mailbox
-	Forwards     []store.MailForward
+	MailboxList  []store.Mailbox     // (MailDomain's Mailboxes and Forwards are their counts)
+	ForwardList  []store.MailForward // aliases, forwards and the catch-all
 	Destinations []store.Mailbox
 }
 
@@ -72,10 +72,10 @@ func (s *Service) MailDomainView(ctx context.Context, id int64) (MailDomainView,
 	if v.MailDomainDetail, err = mail.DomainDetail(ctx, id); err != nil {
 		return v, err
 	}
-	if v.Mailboxes, err = mail.Mailboxes(ctx, id); err != nil {
+	if v.MailboxList, err = mail.Mailboxes(ctx, id); err != nil {
 		return v, err
 	}
-	if v.Forwards, err = mail.Forwards(ctx, id); err != nil {
+	if v.ForwardList, err = mail.Forwards(ctx, id); err != nil {
 		return v, err
 	}
 	all, err := mail.CustomerMailboxes(ctx, v.CustomerID)

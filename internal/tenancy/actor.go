@@ -66,7 +66,8 @@ func (a Actor) Entry(action, objType string, id int64, outcome, detail string) s
 	return e
 }
 
-// audit appends an entry for one of the actor's customer or plan operations; a failure to audit is logged loudly,
+// audit appends an entry for one of the actor's operations (customers, plans, platforms, drift); a failure to
+// audit is logged loudly,
 // since the action itself has happened either way.
 func (s *Service) audit(ctx context.Context, a Actor, action, objType string, id int64, outcome, detail string) {
 	if err := store.NewAuditLog(s.pool).Append(context.WithoutCancel(ctx), a.Entry(action, objType, id, outcome, detail)); err != nil {

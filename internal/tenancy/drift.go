@@ -347,10 +347,10 @@ func describeFields(m map[string]string, fields []string) string {
 	return strings.Join(parts, " ")
 }
 
-// AdoptDrift makes the portal's records match ISPConfig for one difference: a record missing upstream is
+// adoptDrift makes the portal's records match ISPConfig for one difference: a record missing upstream is
 // dropped (a customer is marked failed), a record missing locally is taken over for the customer it was found
 // under, and changed values are copied. ISPConfig is never changed.
-func (s *Service) AdoptDrift(ctx context.Context, id int64) error {
+func (s *Service) adoptDrift(ctx context.Context, id int64) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		d, err := store.NewDrift(tx).ByID(ctx, id)
 		if err != nil {
@@ -502,8 +502,8 @@ func adoptChanged(ctx context.Context, tx pgx.Tx, d store.DriftItem) error {
 	return err
 }
 
-// ForgetDrift ignores a difference from now on.
-func (s *Service) ForgetDrift(ctx context.Context, id int64) error {
+// forgetDrift ignores a difference from now on.
+func (s *Service) forgetDrift(ctx context.Context, id int64) error {
 	ok, err := store.NewDrift(s.pool).Resolve(ctx, id, "forgotten")
 	if err != nil {
 		return err
@@ -578,13 +578,13 @@ func (s *Service) CheckAllDrift(ctx context.Context, a Actor) (int, error) {
 	return n, nil
 }
 
-// ResolveDrift adopts a difference (AdoptDrift) or forgets it (ForgetDrift) for the actor, audited.
+// ResolveDrift adopts a difference (adoptDrift) or forgets it (forgetDrift) for the actor, audited.
 func (s *Service) ResolveDrift(ctx context.Context, a Actor, id int64, adopt bool) error {
 	action, err := "drift.forget", error(nil)
 	if adopt {
-		action, err = "drift.adopt", s.AdoptDrift(ctx, id)
+		action, err = "drift.adopt", s.adoptDrift(ctx, id)
 	} else {
-		err = s.ForgetDrift(ctx, id)
+		err = s.forgetDrift(ctx, id)
 	}
 	if err != nil {
 		s.audit(ctx, a, action, "drift", id, store.OutcomeFailure, err.Error())

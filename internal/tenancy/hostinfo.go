@@ -42,6 +42,7 @@ func (s *Service) PlatformSettings(ctx context.Context, id int64) (store.Platfor
 func (s *Service) SavePlatformSettings(ctx context.Context, a Actor, id int64, in PlatformSettingsForm) (store.Platform, store.PlatformSettings, error) {
 	pl, err := store.NewPlatforms(s.pool).ByID(ctx, id)
 	if err != nil {
+		s.auditPlatform(ctx, a, "platform.settings", id, err, "")
 		return pl, store.PlatformSettings{}, err
 	}
 	out, err := CheckPlatformSettings(id, in)

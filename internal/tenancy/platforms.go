@@ -113,12 +113,12 @@ func (s *Service) Platforms(ctx context.Context) ([]PlatformRow, error) {
 // actor's.
 func (s *Service) AddPlatform(ctx context.Context, a Actor, in NewPlatform) (store.Platform, error) {
 	created, err := s.addPlatform(ctx, in)
-	detail := created.Name + " " + created.Endpoint
-	if err != nil {
-		detail = strings.TrimSpace(in.Name)
+	if err != nil { // no id yet: the detail names it
+		s.audit(ctx, a, "platform.add", "platform", 0, store.OutcomeFailure, strings.TrimSpace(in.Name)+": "+err.Error())
+		return created, err
 	}
-	s.auditPlatform(ctx, a, "platform.add", created.ID, err, detail)
-	return created, err
+	s.audit(ctx, a, "platform.add", "platform", created.ID, store.OutcomeSuccess, created.Name+" "+created.Endpoint)
+	return created, nil
 }
 
 func (s *Service) addPlatform(ctx context.Context, in NewPlatform) (store.Platform, error) {
