@@ -3,6 +3,7 @@ package i18n
 // German for the services' refusals and the handlers' own messages, flashes and page titles.
 func init() {
 	Add(De, map[string]string{
+		"Approve, reject or retry.":                                                          "Annehmen, ablehnen oder erneut versuchen.",
 		"At most %s can still be credited on this line.":                                     "Auf dieser Position können höchstens noch %s gutgeschrieben werden.",
 		"Enter an amount above zero, or leave it empty.":                                     "Geben Sie einen Betrag über null ein oder lassen Sie das Feld leer.",
 		"Enter the amount to credit on at least one line.":                                   "Geben Sie auf mindestens einer Position den gutzuschreibenden Betrag ein.",
