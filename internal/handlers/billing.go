@@ -15,13 +15,6 @@ import (
 	"portal/internal/views"
 )
 
-func dateText(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return t.Format(time.DateOnly)
-}
-
 func invoiceRows(list []store.Invoice) []views.InvoiceRow {
 	out := make([]views.InvoiceRow, len(list))
 	for i, inv := range list {
@@ -30,7 +23,7 @@ func invoiceRows(list []store.Invoice) []views.InvoiceRow {
 			kind = "credit note"
 		}
 		out[i] = views.InvoiceRow{ID: inv.ID, Number: inv.Number, Kind: kind, State: inv.State, Customer: inv.CustomerName,
-			Issued: dateText(inv.IssuedOn), Due: dateText(inv.DueOn), Total: inv.TotalMinor, Open: inv.Open(), Currency: inv.Currency}
+			Issued: inv.IssuedOn, Due: inv.DueOn, Total: inv.TotalMinor, Open: inv.Open(), Currency: inv.Currency}
 	}
 	return out
 }

@@ -218,6 +218,14 @@ func (l Lang) Number(n int64) string {
 	return b.String()
 }
 
+// Point is the language's decimal mark: 1.5 or 1,5.
+func (l Lang) Point() string {
+	if l == De {
+		return ","
+	}
+	return "."
+}
+
 // Group is the language's thousands separator: 1,234 or 1.234.
 func (l Lang) Group() string {
 	if l == De {
@@ -239,11 +247,7 @@ func (l Lang) Decimal(minor int64, digits int) string {
 	for range digits {
 		div *= 10
 	}
-	point := "."
-	if l == De {
-		point = ","
-	}
-	s := l.Number(minor/div) + point + fmt.Sprintf("%0*d", digits, minor%div)
+	s := l.Number(minor/div) + l.Point() + fmt.Sprintf("%0*d", digits, minor%div)
 	if neg {
 		s = "-" + s
 	}

@@ -26,14 +26,19 @@ var signs = map[string]string{"EUR": "€", "USD": "$", "GBP": "£"}
 // Money writes minor units of currency with its number of decimals and the language's separators, then the
 // currency: "1,234.50 EUR" and "-0.50 USD" in English, "1.234,50 €", "-0,50 $" and "12,00 CHF" in German.
 func (l Lang) Money(minor int64, currency string) string {
-	unit := currency
-	if s, ok := signs[currency]; ok && l == De {
-		unit = s
-	}
+	unit := l.CurrencyUnit(currency)
 	if unit == "" {
 		return l.MoneyNumber(minor, currency)
 	}
 	return l.MoneyNumber(minor, currency) + " " + unit
+}
+
+// CurrencyUnit is what Money writes after an amount of currency: its sign in German where it has one, else its code.
+func (l Lang) CurrencyUnit(currency string) string {
+	if s, ok := signs[currency]; ok && l == De {
+		return s
+	}
+	return currency
 }
 
 // MoneyNumber is Money without the currency, for a column whose heading names it: 1,234.50 or 1.234,50.

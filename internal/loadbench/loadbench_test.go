@@ -30,6 +30,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"portal/internal/auth"
+	"portal/internal/billing"
 	"portal/internal/dbtest"
 	"portal/internal/gctune"
 	"portal/internal/handlers"
@@ -48,8 +49,9 @@ type site struct {
 
 const password = "load bench password 1"
 
-// setup seeds n sites, n mail domains and n customers: one reseller with n clients, the first of which holds the
-// n sites and n mail domains and is the client whose pages are measured.
+// setup seeds n sites, n mail domains, n customers and n invoices: one reseller with n clients, the first of which
+// holds the n sites and n mail domains and is the client whose pages are measured, and one invoice from the
+// reseller to each client.
 func setup(b *testing.B, n, sessions int) *site {
 	b.Helper()
 	gctune.Apply(os.Getenv, 0) // the collector's pace as cmd/portal sets it (GOGC in the environment overrides it)
@@ -75,6 +77,19 @@ func setup(b *testing.B, n, sessions int) *site {
 		SELECT $1, g, 'site' || lpad(g::text, 6, '0') || '.load.test', 'active', 100, -1 FROM generate_series(1, $2) g`, c.ID, n)
 	exec(`INSERT INTO mail_domains (customer_id, isp_id, domain, state)
 		SELECT $1, g, 'mail' || lpad(g::text, 6, '0') || '.load.test', 'active' FROM generate_series(1, $2) g`, c.ID, n)
+	// n invoices: the reseller's to each of its clients, a third of them paid, over 300 days; their sums folded in, as
+	// the minutely job leaves them.
+	exec(`INSERT INTO billing_issuers (reseller_id) VALUES (NULL), ($1) ON CONFLICT DO NOTHING`, r.ID)
+	exec(`INSERT INTO invoices (issuer_id, issuer_reseller_id, customer_id, kind, purpose, state, number, currency,
+			net_minor, total_minor, paid_minor, document, hash, issued_on, due_on)
+		SELECT (SELECT id FROM billing_issuers WHERE reseller_id = $1), $1, c.id, 'invoice', 'manual',
+			CASE WHEN c.id % 3 = 0 THEN 'paid' ELSE 'issued' END, 'LB-' || c.id, 'EUR', 1000, 1000,
+			CASE WHEN c.id % 3 = 0 THEN 1000 ELSE 0 END, '{}', 'lb' || c.id, date '2026-01-01' + (c.id % 300)::int,
+			date '2026-02-01' + (c.id % 300)::int
+		FROM customers c WHERE c.reseller_id = $1`, r.ID)
+	if _, err := store.NewBilling(env.Pool).FoldInvoiceSums(ctx); err != nil {
+		b.Fatal(err)
+	}
 	if _, err := env.Pool.Exec(ctx, `INSERT INTO accounts (email, name, role, password_hash) VALUES ('admin@load.test', 'Admin', 'admin', $1)`, hash); err != nil {
 		b.Fatal(err)
 	}
@@ -87,8 +102,10 @@ func setup(b *testing.B, n, sessions int) *site {
 	pool := dbtest.Traced(b, env.Pool, rec, 20)
 	sessions2, _ := handlers.NewSessions(pool, 30*time.Minute, 12*time.Hour, false, 0)
 	// As cmd/portal serves: a JSON line per request (written here to nothing) and the request metrics kept.
+	// Billing as cmd/portal wires it (the invoice list, and the reseller dashboard's billing box).
+	bill := billing.New(env.Pool, env.Ten, env.Mail, "http://load.test", nil)
 	h := handlers.New(handlers.Options{Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Metrics: handlers.NewMetrics(),
-		Pool: pool, ISP: env.ISP, Sessions: sessions2, Hasher: hasher, Tenancy: env.Ten,
+		Pool: pool, ISP: env.ISP, Sessions: sessions2, Hasher: hasher, Tenancy: env.Ten, Billing: bill,
 		Hosting: env.Host, Platform: env.Platform, LoginMaxFailures: 1000, LoginLockout: time.Minute,
 		LoginRatePerIP: 1 << 20, LoginRatePerAccount: 1 << 20})
 	routes := h.Routes()
@@ -135,6 +152,8 @@ var pages = []page{
 	{"sites-deep", "client", "/sites?after=%s", `data-testid="site-row"`}, // half way down the list, by its key
 	{"mail", "client", "/mail", `data-testid="mail-domain-row"`},
 	{"reseller-clients", "reseller", "/reseller/clients", `data-testid="customer-row"`},
+	{"invoices-reseller", "reseller", "/invoices", `data-testid="invoice-row"`},
+	{"invoices-admin", "admin", "/invoices", `data-testid="invoice-row"`},
 	{"dashboard-client", "client", "/client", `data-testid="dashboard-client"`},
 	{"dashboard-reseller", "reseller", "/reseller", `data-testid="dashboard-reseller"`},
 	{"dashboard-admin", "admin", "/admin", `data-testid="dashboard-admin"`},

@@ -335,6 +335,20 @@ func scanInvoice(row pgx.CollectableRow) (Invoice, error) {
 	return i, err
 }
 
+// invoiceListRow are the invoice columns the invoice list reads, invoiceListCols those it shows (invoiceListDest):
+// not a document's frozen content, hash, period or links, which only its own page reads.
+const (
+	invoiceListRow  = `i.id, i.customer_id, i.kind, i.state, i.number, i.currency, i.total_minor, i.paid_minor, i.credited_minor, i.issued_on, i.due_on`
+	invoiceListCols = `i.id, i.customer_id, i.kind, i.state, coalesce(i.number, ''), i.currency, i.total_minor,
+	i.paid_minor, i.credited_minor, i.issued_on, i.due_on, c.name`
+)
+
+// invoiceListDest appends the destinations of invoiceListCols in i to dst.
+func invoiceListDest(i *Invoice, dst []any) []any {
+	return append(dst, &i.ID, &i.CustomerID, &i.Kind, &i.State, &i.Number, &i.Currency, &i.TotalMinor, &i.PaidMinor,
+		&i.CreditedMinor, &i.IssuedOn, &i.DueOn, &i.CustomerName)
+}
+
 // invoiceDest appends the destinations of invoiceCols in i to dst.
 func invoiceDest(i *Invoice, dst []any) []any {
 	return append(dst, &i.ID, &i.IssuerID, &i.IssuerResellerID, &i.CustomerID, &i.SubscriptionID, &i.Kind, &i.Purpose,
@@ -628,7 +642,7 @@ func visibleInvoice(role, cust string) string {
 // customer picker's choices (admins and resellers: the buyers of what they see), and the viewer's own credit
 // balance (clients and resellers, as buyers).
 type InvoiceListing struct {
-	Invoices  []Invoice
+	Invoices  []Invoice // as the list shows them (invoiceListCols): no document, hash, period or links
 	Totals    []InvoiceTotals
 	Customers []CustomerChoice
 	Credit    []Amount // per currency, those not zero
@@ -689,15 +703,15 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (In
 	visible, branches := invoiceScope(scope, arg)
 	filter := invoiceFilter(f, arg)
 	// Issued documents all have their issue date (a CHECK), so the key is never NULL.
-	sp := listSpec{cols: invoiceCols, from: invoiceFrom + " WHERE " + strings.Join(append(slices.Clip(filter), visible...), " AND "),
+	sp := listSpec{cols: invoiceListCols, from: invoiceFrom + " WHERE " + strings.Join(append(slices.Clip(filter), visible...), " AND "),
 		count: "0", order: "i.issued_on", cast: "date", id: "i.id", desc: true, per: InvoicesPerPage}
 	if branches != nil { // each branch keeps the rule (visible[0]) and the filter
 		sp.from = strings.Replace(invoiceFrom, "invoices i", branchesAlias, 1)
 		for _, b := range branches {
-			sp.branches = append(sp.branches, "SELECT i.* FROM invoices i WHERE "+strings.Join(append(slices.Clip(filter), visible[0], b), " AND "))
+			sp.branches = append(sp.branches, "SELECT "+invoiceListRow+" FROM invoices i WHERE "+strings.Join(append(slices.Clip(filter), visible[0], b), " AND "))
 		}
 	}
-	if l.Invoices, l.Paging, err = listPage(ctx, s.db, sp, f.Keyset, args, invoiceDest); err != nil {
+	if l.Invoices, l.Paging, err = listPage(ctx, s.db, sp, f.Keyset, args, invoiceListDest); err != nil {
 		return InvoiceListing{}, wrap(err, "list invoices")
 	}
 	for _, t := range l.Totals {

@@ -55,7 +55,7 @@ type listSpec struct {
 	id         string // the tie-breaker column
 	desc       bool
 	per        int
-	// branches, when set, are disjoint SELECTs of the listed table's rows, each "SELECT i.* FROM … i WHERE …" with
+	// branches, when set, are disjoint SELECTs of the listed table's rows, each "SELECT i.… FROM … i WHERE …" with
 	// the whole filter. Each is read as its own branch, seeking its own index to the key for at most a page, and
 	// their union takes branchesAlias's place in from, which then has no WHERE. A list whose rule is an OR that two
 	// indexes serve (a reseller's invoices: issued by it, or to it) so reads two pages' rows, not every match

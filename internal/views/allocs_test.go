@@ -74,11 +74,20 @@ func TestListRowAllocations(t *testing.T) {
 		return DashboardPage(DashboardData{Role: string(store.RoleClient), Name: "Client", Customer: &c,
 			Dashboard: store.Dashboard{Sites: names}})
 	}
+	invoices := func(n int) templ.Component {
+		var rows []InvoiceRow
+		for i := range n {
+			rows = append(rows, InvoiceRow{ID: int64(100_000 + i), Number: fmt.Sprintf("N-%06d", i), Kind: "invoice", State: "issued",
+				Customer: "Client", Issued: &rowTime, Due: &rowTime, Total: 123456, Open: 1000, Currency: "EUR"})
+		}
+		return InvoiceTable(rows, nil)
+	}
 	for _, tc := range []struct {
 		name string
 		list func(int) templ.Component
 		max  float64
 	}{
+		{"invoices", invoices, 2},
 		{"sites", sites, 2},
 		{"mail domains", mail, 2},
 		{"customers", customers, 2},

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -77,6 +78,11 @@ func (h *htmlWriter) num(n int64, sep string) {
 		h.raw("-")
 		u = -u // also right for the smallest int64
 	}
+	h.unum(u, sep)
+}
+
+// unum writes u in digits, grouped by thousands with sep unless sep is "".
+func (h *htmlWriter) unum(u uint64, sep string) {
 	var d [20]byte
 	i := len(d)
 	for {
@@ -374,4 +380,134 @@ func (h *htmlWriter) stateBadge(ctx context.Context, c *store.Customer) {
 		h.esc(stateWord(ctx, c.Suspension))
 		h.raw(`</span>`)
 	}
+}
+
+// InvoiceLine is one document in an invoice table (the invoice list, an invoice's credit notes).
+func InvoiceLine(r *InvoiceRow) templ.Component { return invoiceLine{r} }
+
+type invoiceLine struct{ r *InvoiceRow }
+
+func (x invoiceLine) Render(ctx context.Context, w io.Writer) error {
+	h, r := newHTMLWriter(ctx, w), x.r
+	h.raw(`<tr data-testid="invoice-row"><td><a href="/invoices/`)
+	h.num(r.ID, "")
+	h.raw(`">`)
+	h.esc(r.Number)
+	h.raw(`</a></td><td>`)
+	h.esc(h.word(r.Kind))
+	h.raw(`</td><td>`)
+	h.esc(r.Customer)
+	h.raw(`</td><td>`)
+	h.day(r.Issued)
+	h.raw(`</td><td>`)
+	h.day(r.Due)
+	h.raw(`</td><td>`)
+	h.money(r.Total, r.Currency)
+	h.raw(`</td><td>`)
+	h.money(r.Open, r.Currency)
+	h.raw(`</td><td>`)
+	h.esc(h.word(r.State))
+	h.raw(`</td></tr>`)
+	return h.err
+}
+
+// word is one of billingWords in the row's language, as word writes it.
+func (h *htmlWriter) word(s string) string {
+	if w, ok := billingWords[s]; ok {
+		return h.Text(w)
+	}
+	return s
+}
+
+var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+// day writes t's day (UTC) as i18n's Date does: "2 Jan 2026", "02.01.2026"; nothing for nil.
+func (h *htmlWriter) day(t *time.Time) {
+	if t == nil {
+		return
+	}
+	y, m, d := t.UTC().Date()
+	if h.lang == i18n.De {
+		h.two(d)
+		h.raw(".")
+		h.two(int(m))
+		h.raw(".")
+		h.num(int64(y), "")
+		return
+	}
+	h.num(int64(d), "")
+	h.raw(" ")
+	h.raw(months[m-1])
+	h.raw(" ")
+	h.num(int64(y), "")
+}
+
+// two writes n (0-99) in two digits.
+func (h *htmlWriter) two(n int) {
+	h.raw(digits[n/10 : n/10+1])
+	h.raw(digits[n%10 : n%10+1])
+}
+
+// money writes minor units of currency as i18n's Money does: "1,234.50 EUR", "-0,50 $", "1,235 JPY".
+func (h *htmlWriter) money(minor int64, currency string) {
+	places := i18n.MinorDigits(currency)
+	if places <= 0 {
+		h.num(minor, h.lang.Group())
+	} else {
+		if minor < 0 {
+			h.raw("-")
+		}
+		u := uint64(minor)
+		if minor < 0 {
+			u = -u
+		}
+		div := uint64(1)
+		for range places {
+			div *= 10
+		}
+		h.unum(u/div, h.lang.Group())
+		h.raw(h.lang.Point())
+		frac := u % div
+		for d := div / 10; d > 1 && frac < d; d /= 10 {
+			h.raw("0")
+		}
+		h.unum(frac, "")
+	}
+	if unit := h.lang.CurrencyUnit(currency); unit != "" {
+		h.raw(" ")
+		h.esc(unit)
+	}
+}
+
+// ClientOptions writes a customer picker's options (up to 500 on the invoice list), the one whose id is selected
+// (as the form sent it) selected.
+func ClientOptions(list []ClientOption, selected string) templ.Component {
+	return clientOptions{list, selected}
+}
+
+type clientOptions struct {
+	list     []ClientOption
+	selected string
+}
+
+func (x clientOptions) Render(ctx context.Context, w io.Writer) error {
+	h := newHTMLWriter(ctx, w)
+	sel, err := strconv.ParseInt(x.selected, 10, 64)
+	if err != nil || strconv.FormatInt(sel, 10) != x.selected {
+		sel = 0 // no id as written
+	}
+	h.raw(" ") // after the "all" option, as the template's loop wrote it
+	for i := range x.list {
+		c := &x.list[i]
+		h.raw(`<option value="`)
+		h.num(c.ID, "")
+		if c.ID == sel {
+			h.raw(`" selected>`)
+		} else {
+			h.raw(`">`)
+		}
+		h.esc(c.Name)
+		h.raw(`</option>`)
+	}
+	return h.err
 }

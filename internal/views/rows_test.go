@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"html"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -20,7 +23,9 @@ var updateRows = flag.Bool("update-rows", false, "write the list rows' golden HT
 
 // The list rows (rows.go) are written by hand, so that a row allocates nothing beyond the strings it must build
 // (TestListRowAllocations). They were the templ templates' rows; these golden files are those templates' output,
-// byte for byte, for every state a row shows, in English and German, with text that needs escaping.
+// byte for byte, for every state a row shows, in English and German, with text that needs escaping; an invoice
+// row's, in its table, for each kind and state, currencies with and without a German sign or decimals, and
+// negative amounts.
 func TestListRows_Golden(t *testing.T) {
 	odd := `O'Brien & <Sons> "Ltd"`
 	kept := i18n.Keep("waiting for the hosting platform: %s", "timeout")
@@ -48,7 +53,38 @@ func TestListRows_Golden(t *testing.T) {
 		"customer-failed":    {ID: 10, Kind: store.RoleClient, Name: "D", Email: "d@example.com", State: store.StateFailed, Suspension: store.SuspensionUnsuspending, CreatedAt: rowTime},
 		"customer-deleting":  {ID: 11, Kind: store.RoleClient, Name: "E", Email: "e@example.com", State: store.StateDeleting, Suspension: store.SuspensionNone, CreatedAt: rowTime},
 	}
+	day := func(s string) *time.Time {
+		t, _ := time.Parse(time.DateOnly, s)
+		return &t
+	}
+	// An invoice row as its table writes it, the table around one row (the golden files were the template's tables).
+	invoices := map[string]InvoiceRow{
+		"invoice-issued": {ID: 7, Number: "N-2026-0001", Kind: "invoice", State: "issued", Customer: odd, Issued: day("2026-01-05"), Due: day("2026-02-05"), Total: 123456, Open: 23456, Currency: "EUR"},
+		"invoice-credit": {ID: 8, Number: "CN-1", Kind: "credit note", State: "issued", Customer: "C", Issued: day("2026-12-31"), Total: -5000, Currency: "USD"},
+		"invoice-yen":    {ID: 123456789, Number: "<N&1>", Kind: "invoice", State: "paid", Customer: "D", Issued: day("2026-03-09"), Due: day("2026-04-08"), Total: 1234567, Currency: "JPY"},
+		"invoice-franc":  {ID: 10, Number: "F-9", Kind: "invoice", State: "void", Customer: "E", Issued: day("2026-10-10"), Due: day("2026-11-10"), Total: 99, Currency: "CHF"},
+		"invoice-pound":  {ID: 11, Number: "G-1", Kind: "invoice", State: "issued", Customer: "F", Issued: day("2026-07-01"), Due: day("2026-07-15"), Total: 100000000, Open: 5, Currency: "GBP"},
+	}
 	rows := map[string]templ.Component{}
+	// The invoice list's customer picker, as the page writes it (between its <select> tags).
+	rows["invoice-picker"] = templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		var page bytes.Buffer
+		d := InvoicesData{ShowCustomerFilter: true, Customer: "12", Customers: []ClientOption{{ID: 7, Name: odd}, {ID: 12, Name: "Acme (Jo)"}, {ID: 123456789, Name: "Zed"}}}
+		if err := InvoicesPage(d).Render(ctx, &page); err != nil {
+			return err
+		}
+		s := page.String()
+		a := strings.Index(s, `<select name="customer"`)
+		b := strings.Index(s[max(a, 0):], `</select>`)
+		if a < 0 || b < 0 {
+			return fmt.Errorf("no customer picker in %s", s)
+		}
+		_, err := io.WriteString(w, s[a:a+b+len(`</select>`)])
+		return err
+	})
+	for name, r := range invoices {
+		rows[name] = InvoiceTable([]InvoiceRow{r}, nil)
+	}
 	for name, s := range sites {
 		rows[name] = SiteRow(s, false)
 		rows[name+"-customer"] = SiteRow(s, true)
