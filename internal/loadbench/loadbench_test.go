@@ -55,7 +55,11 @@ const password = "load bench password 1"
 func setup(b *testing.B, n, sessions int) *site {
 	b.Helper()
 	gctune.Apply(os.Getenv, 0) // the collector's pace as cmd/portal sets it (GOGC in the environment overrides it)
-	env := testenv.New(b)
+	// The whole app (handlers, services, sessions) runs on one pool that reports to the statement recorder, as in
+	// TestStatementBudget: the page's SQL replayed alone is every statement the page ran, the services' too.
+	rec := &dbtest.Recorder{}
+	pool := dbtest.Traced(b, dbtest.New(b), rec, 20)
+	env := testenv.New(b, func(o *testenv.Options) { o.Pool = pool })
 	hasher := auth.NewHasher(8 * 1024)
 	hash, err := hasher.Hash(password)
 	if err != nil {
@@ -97,13 +101,10 @@ func setup(b *testing.B, n, sessions int) *site {
 	// run in the middle of a measurement.
 	exec(`VACUUM (ANALYZE)`)
 
-	// The handler runs on its own pool with the statement recorder; the services keep testenv's.
-	rec := &dbtest.Recorder{}
-	pool := dbtest.Traced(b, env.Pool, rec, 20)
 	sessions2, _ := handlers.NewSessions(pool, 30*time.Minute, 12*time.Hour, false, 0)
 	// As cmd/portal serves: a JSON line per request (written here to nothing) and the request metrics kept.
 	// Billing as cmd/portal wires it (the invoice list, and the reseller dashboard's billing box).
-	bill := billing.New(env.Pool, env.Ten, env.Mail, "http://load.test", nil)
+	bill := billing.New(pool, env.Ten, env.Mail, "http://load.test", nil)
 	h := handlers.New(handlers.Options{Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Metrics: handlers.NewMetrics(),
 		Pool: pool, ISP: env.ISP, Sessions: sessions2, Hasher: hasher, Tenancy: env.Ten, Billing: bill,
 		Hosting: env.Host, Platform: env.Platform, LoginMaxFailures: 1000, LoginLockout: time.Minute,

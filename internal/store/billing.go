@@ -505,18 +505,18 @@ type ResellerSums struct {
 }
 
 // ResellerSums reads a reseller's dashboard figures in one statement: the money its clients paid (payments, not
-// credit applied), what they still owe, what it owes the operator, and its newest bill from the operator.
+// credit applied), what they still owe and what it owes the operator (from the invoice sums, migration 00021: the
+// issuer's rows and the reseller's own as a buyer), and its newest bill from the operator. The money paid still
+// sums every payment of its invoices.
 func (s Billing) ResellerSums(ctx context.Context, resellerID int64, creditProvider string) (ResellerSums, error) {
 	var out ResellerSums
 	rows, _ := s.db.Query(ctx, `
 		SELECT 'revenue', p.currency, sum(p.amount_minor)::bigint, 0::bigint, '' FROM payments p JOIN invoices i ON i.id = p.invoice_id
 			WHERE i.issuer_reseller_id = $1 AND p.provider <> $2 GROUP BY p.currency
 		UNION ALL
-		SELECT 'open', currency, sum(total_minor - paid_minor - credited_minor)::bigint, 0, '' FROM invoices
-			WHERE issuer_reseller_id = $1 AND kind = 'invoice' AND state = 'issued' GROUP BY currency
-		UNION ALL
-		SELECT 'wholesale', currency, sum(total_minor - paid_minor - credited_minor)::bigint, 0, '' FROM invoices
-			WHERE customer_id = $1 AND kind = 'invoice' AND state = 'issued' GROUP BY currency
+		SELECT CASE side WHEN 'i' THEN 'open' ELSE 'wholesale' END, currency, sum(open_minor)::bigint, 0, ''
+			FROM (`+invoiceSumRows+`) s WHERE owner = $1 AND kind = 'invoice' AND state = 'issued'
+			GROUP BY side, currency HAVING sum(count) > 0
 		UNION ALL
 		(SELECT 'last', '', 0, id, number FROM invoices WHERE customer_id = $1 AND kind = 'invoice' AND state <> 'draft'
 			ORDER BY issued_on DESC, id DESC LIMIT 1)

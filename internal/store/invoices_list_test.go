@@ -612,3 +612,52 @@ func TestInvoices_FoldRaces(t *testing.T) {
 		}
 	}
 }
+
+// TestResellerSums_OwedFromTheSums: a reseller's dashboard figures for what its clients owe and what it owes the
+// operator, read from the invoice sums, are what its issued invoices and its wholesale bills still ask for, with
+// changes pending and folded in.
+func TestResellerSums_OwedFromTheSums(t *testing.T) {
+	v := seedInvoiceViewers(t)
+	ctx := context.Background()
+	v.exec(`INSERT INTO invoices (issuer_id, issuer_reseller_id, customer_id, kind, purpose, state, number, currency,
+			net_minor, total_minor, paid_minor, document, hash, issued_on)
+		SELECT b.id, b.reseller_id, c.id, 'invoice', 'manual', 'issued', 'O-' || c.id || cur, cur, 3000 + c.id, 3000 + c.id,
+			CASE WHEN cur = 'EUR' THEN 1000 ELSE 0 END, '{}', 'o' || c.id || cur, date '2026-03-01'
+		FROM customers c JOIN billing_issuers b ON b.reseller_id IS NOT DISTINCT FROM c.reseller_id, unnest(ARRAY['EUR', 'USD']) cur`)
+	owed := func(col string, r int64) string {
+		var s string
+		if err := v.pool.QueryRow(ctx, `SELECT coalesce(string_agg(currency || ' ' || o, ', ' ORDER BY currency), '') FROM (
+			SELECT currency, sum(total_minor - paid_minor - credited_minor) AS o FROM invoices
+			WHERE `+col+` = $1 AND kind = 'invoice' AND state = 'issued' GROUP BY currency) x`, r).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	printed := func(l []store.Amount) string {
+		var out []string
+		for _, a := range l {
+			out = append(out, fmt.Sprintf("%s %d", a.Currency, a.Minor))
+		}
+		return strings.Join(out, ", ")
+	}
+	for _, when := range []string{"pending", "folded"} {
+		if when == "folded" {
+			if _, err := store.NewBilling(v.pool).FoldInvoiceSums(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, name := range []string{"r1", "r2"} {
+			r := v.people[name]
+			sums, err := store.NewBilling(v.pool).ResellerSums(ctx, r, "credit")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := printed(sums.Open), owed("issuer_reseller_id", r); got != want || want == "" {
+				t.Errorf("%s, %s: its clients owe %q; the invoices say %q", when, name, got, want)
+			}
+			if got, want := printed(sums.WholesaleOpen), owed("customer_id", r); got != want || want == "" {
+				t.Errorf("%s, %s: it owes the operator %q; the invoices say %q", when, name, got, want)
+			}
+		}
+	}
+}
