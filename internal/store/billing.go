@@ -515,7 +515,7 @@ func (s Billing) ResellerSums(ctx context.Context, resellerID int64, creditProvi
 			WHERE i.issuer_reseller_id = $1 AND p.provider <> $2 GROUP BY p.currency
 		UNION ALL
 		SELECT CASE side WHEN 'i' THEN 'open' ELSE 'wholesale' END, currency, sum(open_minor)::bigint, 0, ''
-			FROM (`+invoiceSumRows+`) s WHERE owner = $1 AND kind = 'invoice' AND state = 'issued'
+			FROM (`+invoiceSumRows+`) s WHERE side IN ('c', 'i') AND owner = $1 AND kind = 'invoice' AND state = 'issued'
 			GROUP BY side, currency HAVING sum(count) > 0
 		UNION ALL
 		(SELECT 'last', '', 0, id, number FROM invoices WHERE customer_id = $1 AND kind = 'invoice' AND state <> 'draft'

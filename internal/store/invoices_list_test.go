@@ -305,6 +305,14 @@ func TestInvoices_ReadTheirPage(t *testing.T) {
 			// The totals read the invoice sums (migration 00021), not the documents, and the customer picker walks
 			// the buyers by label to its last choice (migration 00022).
 			checkReads(t, conn.Conn(), name+", "+page+", totals and picker", stmts[0])
+			if scope.Role == store.RoleReseller && page == "first page" { // and its dashboard's billing box
+				sums := rec.During(func() {
+					if _, err := store.NewBilling(traced).ResellerSums(ctx, reseller, "credit"); err != nil {
+						t.Fatal(err)
+					}
+				})
+				checkReads(t, conn.Conn(), "the reseller's dashboard sums", sums[0])
+			}
 			next = l.Paging.Next
 		}
 	}
