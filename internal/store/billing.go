@@ -505,14 +505,14 @@ type ResellerSums struct {
 }
 
 // ResellerSums reads a reseller's dashboard figures in one statement: the money its clients paid (payments, not
-// credit applied), what they still owe and what it owes the operator (from the invoice sums, migration 00021: the
-// issuer's rows and the reseller's own as a buyer), and its newest bill from the operator. The money paid still
-// sums every payment of its invoices.
+// credit applied), what they still owe and what it owes the operator, all from the invoice sums (migrations 00021
+// and 00024: the issuer's rows, its payments, and the reseller's own rows as a buyer), and its newest bill from the
+// operator.
 func (s Billing) ResellerSums(ctx context.Context, resellerID int64, creditProvider string) (ResellerSums, error) {
 	var out ResellerSums
 	rows, _ := s.db.Query(ctx, `
-		SELECT 'revenue', p.currency, sum(p.amount_minor)::bigint, 0::bigint, '' FROM payments p JOIN invoices i ON i.id = p.invoice_id
-			WHERE i.issuer_reseller_id = $1 AND p.provider <> $2 GROUP BY p.currency
+		SELECT 'revenue', currency, sum(total_minor)::bigint, 0::bigint, '' FROM (`+invoiceSumRows+`) s
+			WHERE side = 'i' AND owner = $1 AND kind = 'payment' AND state <> $2 GROUP BY currency HAVING sum(count) > 0
 		UNION ALL
 		SELECT CASE side WHEN 'i' THEN 'open' ELSE 'wholesale' END, currency, sum(open_minor)::bigint, 0, ''
 			FROM (`+invoiceSumRows+`) s WHERE side IN ('c', 'i') AND owner = $1 AND kind = 'invoice' AND state = 'issued'
@@ -682,7 +682,7 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (In
 			FROM invoices i WHERE ` + strings.Join(append(invoiceFilter(f, harg), visible...), " AND ") + ` GROUP BY i.kind, i.state, i.currency`
 	} else {
 		totals = `SELECT kind, state, currency, sum(count)::int AS count, sum(total_minor)::bigint AS total,
-			sum(open_minor)::bigint AS open FROM (` + invoiceSumRows + `) s WHERE ` + invoiceSums(scope, f, harg) + `
+			sum(open_minor)::bigint AS open FROM (` + invoiceSumRows + `) s WHERE s.kind <> 'payment' AND ` + invoiceSums(scope, f, harg) + `
 			GROUP BY kind, state, currency HAVING sum(count) > 0`
 	}
 	picker := "'[]'::json" // a client picks no customer

@@ -440,6 +440,10 @@ func TestInvoices_TotalsAgreeWithDocuments(t *testing.T) {
 		RETURNING credits_invoice_id)
 		UPDATE invoices SET credited_minor = 100 WHERE id IN (SELECT credits_invoice_id FROM c)`)
 	v.exec(`DELETE FROM invoices WHERE id = (SELECT min(id) FROM invoices WHERE state = 'draft')`)
+	// Payments are summed beside the documents (migration 00024), never in the list's totals.
+	v.exec(`INSERT INTO payments (invoice_id, provider, reference, currency, amount_minor, paid_at)
+		SELECT id, CASE WHEN id % 2 = 0 THEN 'bank' ELSE 'credit' END, 'P-' || id, currency, paid_minor, now()
+		FROM invoices WHERE paid_minor > 0`)
 	check("paid, credited, voided")
 	fold("paid, credited, voided")
 }
@@ -621,9 +625,9 @@ func TestInvoices_FoldRaces(t *testing.T) {
 	}
 }
 
-// TestResellerSums_OwedFromTheSums: a reseller's dashboard figures for what its clients owe and what it owes the
-// operator, read from the invoice sums, are what its issued invoices and its wholesale bills still ask for, with
-// changes pending and folded in.
+// TestResellerSums_OwedFromTheSums: a reseller's dashboard figures for what its clients paid (payments, not credit
+// applied), what they owe and what it owes the operator, read from the invoice sums, are what its payments, its
+// issued invoices and its wholesale bills say, with changes pending and folded in.
 func TestResellerSums_OwedFromTheSums(t *testing.T) {
 	v := seedInvoiceViewers(t)
 	ctx := context.Background()
@@ -632,6 +636,18 @@ func TestResellerSums_OwedFromTheSums(t *testing.T) {
 		SELECT b.id, b.reseller_id, c.id, 'invoice', 'manual', 'issued', 'O-' || c.id || cur, cur, 3000 + c.id, 3000 + c.id,
 			CASE WHEN cur = 'EUR' THEN 1000 ELSE 0 END, '{}', 'o' || c.id || cur, date '2026-03-01'
 		FROM customers c JOIN billing_issuers b ON b.reseller_id IS NOT DISTINCT FROM c.reseller_id, unnest(ARRAY['EUR', 'USD']) cur`)
+	v.exec(`INSERT INTO payments (invoice_id, provider, reference, currency, amount_minor, paid_at)
+		SELECT id, p, p || '-' || id, currency, CASE p WHEN 'bank' THEN paid_minor - 1 ELSE 1 END, now()
+		FROM invoices, unnest(ARRAY['bank', 'credit']) p WHERE paid_minor > 1`)
+	received := func(r int64) string {
+		var s string
+		if err := v.pool.QueryRow(ctx, `SELECT coalesce(string_agg(currency || ' ' || m, ', ' ORDER BY currency), '') FROM (
+			SELECT p.currency, sum(p.amount_minor) AS m FROM payments p JOIN invoices i ON i.id = p.invoice_id
+			WHERE i.issuer_reseller_id = $1 AND p.provider <> 'credit' GROUP BY p.currency) x`, r).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
 	owed := func(col string, r int64) string {
 		var s string
 		if err := v.pool.QueryRow(ctx, `SELECT coalesce(string_agg(currency || ' ' || o, ', ' ORDER BY currency), '') FROM (
@@ -659,6 +675,9 @@ func TestResellerSums_OwedFromTheSums(t *testing.T) {
 			sums, err := store.NewBilling(v.pool).ResellerSums(ctx, r, "credit")
 			if err != nil {
 				t.Fatal(err)
+			}
+			if got, want := printed(sums.Revenue), received(r); got != want || want == "" {
+				t.Errorf("%s, %s: its clients paid %q; the payments say %q", when, name, got, want)
 			}
 			if got, want := printed(sums.Open), owed("issuer_reseller_id", r); got != want || want == "" {
 				t.Errorf("%s, %s: its clients owe %q; the invoices say %q", when, name, got, want)
