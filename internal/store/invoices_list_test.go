@@ -626,8 +626,9 @@ func TestInvoices_FoldRaces(t *testing.T) {
 }
 
 // TestResellerSums_OwedFromTheSums: a reseller's dashboard figures for what its clients paid (payments, not credit
-// applied), what they owe and what it owes the operator, read from the invoice sums, are what its payments, its
-// issued invoices and its wholesale bills say, with changes pending and folded in.
+// applied), what they owe and what it owes the operator, and the unpaid invoices the reseller's and the operator's
+// dashboards count, read from the invoice sums, are what the payments and documents say, with changes pending and
+// folded in.
 func TestResellerSums_OwedFromTheSums(t *testing.T) {
 	v := seedInvoiceViewers(t)
 	ctx := context.Background()
@@ -670,11 +671,34 @@ func TestResellerSums_OwedFromTheSums(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// The operator's dashboard counts the invoices it issued that are unpaid.
+		d, err := store.NewCustomers(v.pool).DashboardOf(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var unpaid int
+		if err := v.pool.QueryRow(ctx, `SELECT count(*) FROM invoices WHERE state = 'issued' AND kind = 'invoice'
+			AND issuer_reseller_id IS NULL`).Scan(&unpaid); err != nil || d.Attention.Unpaid != unpaid || unpaid == 0 {
+			t.Errorf("%s: the operator's dashboard counts %d unpaid invoices; the invoices say %d (%v)", when, d.Attention.Unpaid, unpaid, err)
+		}
 		for _, name := range []string{"r1", "r2"} {
 			r := v.people[name]
 			sums, err := store.NewBilling(v.pool).ResellerSums(ctx, r, "credit")
 			if err != nil {
 				t.Fatal(err)
+			}
+			c, err := store.NewCustomers(v.pool).ByID(ctx, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := store.NewCustomers(v.pool).DashboardOf(ctx, &c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var unpaid int
+			if err := v.pool.QueryRow(ctx, `SELECT count(*) FROM invoices WHERE state = 'issued' AND kind = 'invoice'
+				AND (issuer_reseller_id = $1 OR customer_id = $1)`, r).Scan(&unpaid); err != nil || d.Attention.Unpaid != unpaid || unpaid == 0 {
+				t.Errorf("%s, %s: its dashboard counts %d unpaid invoices; the invoices say %d (%v)", when, name, d.Attention.Unpaid, unpaid, err)
 			}
 			if got, want := printed(sums.Revenue), received(r); got != want || want == "" {
 				t.Errorf("%s, %s: its clients paid %q; the payments say %q", when, name, got, want)

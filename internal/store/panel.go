@@ -99,6 +99,13 @@ func recentJSON(where string) string {
 		action, object_type, object_id, outcome FROM audit_log WHERE ` + where + ` ORDER BY id DESC LIMIT ` + strconv.Itoa(recentLimit) + `) x)`
 }
 
+// unpaidCount counts issued invoices from the invoice sums' rows (aliased s) that where selects (migration 00021):
+// the operator's and a reseller's can be every document they issued, which the sums count in a few rows. A
+// reseller's are those it issued (its issuer rows) and those others issued to it (its buyer rows of other issuers).
+func unpaidCount(where string) string {
+	return `(SELECT coalesce(sum(s.count), 0)::bigint FROM (` + invoiceSumRows + `) s WHERE s.kind = 'invoice' AND s.state = 'issued' AND ` + where + `)`
+}
+
 // adminDashboard reads the operator's counters, the counts kept small by their indexes, and the latest audit
 // entries, in one statement.
 var adminDashboard = `SELECT s.resellers, s.clients, s.pending, s.failed, s.suspended,
@@ -106,7 +113,7 @@ var adminDashboard = `SELECT s.resellers, s.clients, s.pending, s.failed, s.susp
 	(SELECT count(*) FROM customers c WHERE c.kind = 'reseller' AND c.state = 'pending'),
 	(SELECT count(*) FROM customers c WHERE c.kind = 'reseller' AND c.state <> 'deleted' AND (c.suspended_self OR c.suspended_by_reseller)),
 	` + overQuotaCount("client", "true") + `, ` + overQuotaCount("reseller", "true") + `,
-	(SELECT count(*) FROM invoices WHERE state = 'issued' AND kind = 'invoice' AND issuer_reseller_id IS NULL),
+	` + unpaidCount("s.side = 'i' AND s.owner = 0") + `,
 	` + recentJSON("true") + `
 	FROM customer_stats s`
 
@@ -117,7 +124,7 @@ var resellerDashboard = `SELECT uc.clients, uc.sites, uc.mail_domains, uc.mailbo
 	(SELECT count(*) FROM customers c WHERE c.reseller_id = $1 AND c.state = 'pending'),
 	(SELECT count(*) FROM customers c WHERE c.reseller_id = $1 AND c.state <> 'deleted' AND (c.suspended_self OR c.suspended_by_reseller)),
 	` + overQuotaCount("client", "c.reseller_id = $1") + `,
-	(SELECT count(*) FROM invoices WHERE state = 'issued' AND kind = 'invoice' AND (issuer_reseller_id = $1 OR customer_id = $1)),
+	` + unpaidCount("s.side IN ('c', 'i') AND s.owner = $1 AND (s.side = 'i' OR s.issuer <> $1)") + `,
 	` + recentJSON(`effective_account_id IN (SELECT a.id FROM accounts a JOIN customers c ON c.id = a.customer_id
 		WHERE c.id = $1 OR c.reseller_id = $1)`) + `
 	FROM usage_counters uc WHERE uc.customer_id = $1`
