@@ -92,8 +92,9 @@ CREATE TRIGGER invoices_sums_delete AFTER DELETE ON invoices REFERENCING OLD TAB
 	FOR EACH STATEMENT EXECUTE FUNCTION invoice_sums_change();
 
 -- The documents there are, as changes for the first fold (which the job runs as the portal starts). This is also
--- how to rebuild the sums after a restore that bypassed triggers: in one transaction, LOCK TABLE invoices IN SHARE
--- MODE (so that no write slips between the two steps and counts twice), empty both tables, then run this.
+-- how to rebuild the sums after a restore that bypassed triggers: in one transaction, LOCK TABLE invoices, payments
+-- IN SHARE MODE (so that no write slips between the steps and counts twice), empty both tables, then run this and
+-- the payments' statement of migration 00024.
 SELECT invoice_sums_note(array(SELECT row(1, customer_id, coalesce(issuer_reseller_id, 0), kind, state, currency,
 	total_minor, paid_minor, credited_minor)::invoice_sum_doc FROM invoices WHERE state <> 'draft'));
 

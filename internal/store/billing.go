@@ -506,8 +506,8 @@ type ResellerSums struct {
 
 // ResellerSums reads a reseller's dashboard figures in one statement: the money its clients paid (payments, not
 // credit applied), what they still owe and what it owes the operator, all from the invoice sums (migrations 00021
-// and 00024: the issuer's rows, its payments, and the reseller's own rows as a buyer), and its newest bill from the
-// operator.
+// and 00024: the issuer's rows, its payments, and the reseller's own rows as a buyer; what is owed counts each
+// invoice at no less than zero, an overpaid one owing nothing), and its newest bill from the operator.
 func (s Billing) ResellerSums(ctx context.Context, resellerID int64, creditProvider string) (ResellerSums, error) {
 	var out ResellerSums
 	rows, _ := s.db.Query(ctx, `
