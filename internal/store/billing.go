@@ -336,11 +336,11 @@ func scanInvoice(row pgx.CollectableRow) (Invoice, error) {
 }
 
 // invoiceListRow are the invoice columns the invoice list reads, invoiceListCols those it shows (invoiceListDest):
-// not a document's frozen content, hash, period or links, which only its own page reads.
+// not a document's frozen content, hash, period or links, which only its own page reads. The list has no drafts, so
+// every document it shows has its number (a CHECK).
 const (
 	invoiceListRow  = `i.id, i.customer_id, i.kind, i.state, i.number, i.currency, i.total_minor, i.paid_minor, i.credited_minor, i.issued_on, i.due_on`
-	invoiceListCols = `i.id, i.customer_id, i.kind, i.state, coalesce(i.number, ''), i.currency, i.total_minor,
-	i.paid_minor, i.credited_minor, i.issued_on, i.due_on, c.name`
+	invoiceListCols = invoiceListRow + `, c.name`
 )
 
 // invoiceListDest appends the destinations of invoiceListCols in i to dst.

@@ -29,12 +29,7 @@ func (s *Service) ownCustomer(ctx context.Context, a Actor) (store.Customer, sto
 	if a.Effective.CustomerID == nil {
 		return store.Customer{}, store.Plan{}, store.ErrNotFound
 	}
-	c, err := store.NewCustomers(s.pool).ByID(ctx, *a.Effective.CustomerID)
-	if err != nil {
-		return c, store.Plan{}, err
-	}
-	p, err := store.NewPlans(s.pool).ByID(ctx, c.PlanID)
-	return c, p, err
+	return s.CustomerAndPlan(ctx, *a.Effective.CustomerID)
 }
 
 // Scope is what the actor may see.
