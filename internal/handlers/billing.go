@@ -33,10 +33,10 @@ func invoiceRows(list []store.Invoice) []views.InvoiceRow {
 func (h *Handler) invoiceList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	p, _ := principalFrom(r.Context())
-	d := views.InvoicesData{State: q.Get("state"), Customer: q.Get("customer"), From: q.Get("from"), To: q.Get("to"),
+	d := views.InvoicesData{State: q.Get("state"), Customer: q.Get("customer"), ClientQuery: q.Get("client_q"), From: q.Get("from"), To: q.Get("to"),
 		ShowCustomerFilter: p.Effective.Role != store.RoleClient, Errs: views.FieldErrors{},
 		Pager: views.ObjectPager{Base: "/invoices", First: true}} // a refused filter lists nothing, with no page links
-	f := store.InvoiceFilter{State: d.State}
+	f := store.InvoiceFilter{State: d.State, ClientQuery: d.ClientQuery}
 	if d.Customer != "" {
 		id, err := strconv.ParseInt(d.Customer, 10, 64)
 		if err != nil || id <= 0 {
@@ -76,9 +76,7 @@ func (h *Handler) invoiceList(w http.ResponseWriter, r *http.Request) error {
 	d.Rows = invoiceRows(list.Invoices)
 	d.Pager = objectPager("/invoices", views.ListQuery{}, list.Paging)
 	d.Pager.Filters = []string{"state", d.State, "customer", d.Customer, "from", d.From, "to", d.To}
-	for _, c := range list.Customers {
-		d.Customers = append(d.Customers, views.ClientOption{ID: c.ID, Name: c.Name})
-	}
+	d.Picker = pickerOf(r.Context(), "buyers", d.ClientQuery, list.Choices)
 	for _, t := range list.Totals {
 		label := t.State
 		if t.Kind == store.KindCreditNote {

@@ -97,7 +97,7 @@ func TestInvoiceList_Pages(t *testing.T) {
 				t.Fatal("the first page links to a previous one")
 			}
 			// Read with the page: the totals over every match, and the picker offering the reseller's buyer.
-			if !strings.Contains(resp.body, `<td>120</td>`) || !strings.Contains(resp.body, fmt.Sprintf(`<option value="%d"`, c.ID)) {
+			if !strings.Contains(resp.body, `<td>120</td>`) || !strings.Contains(resp.body, fmt.Sprintf(`name="customer" value="%d"`, c.ID)) {
 				t.Fatalf("the first page lacks the total of 120 issued invoices or the picker's client:\n%s", resp.body)
 			}
 		case 2:

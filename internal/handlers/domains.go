@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"portal/internal/fail"
 	"portal/internal/i18n"
 	"portal/internal/store"
 	"portal/internal/views"
@@ -29,8 +28,8 @@ func (h *Handler) domainsData(ctx context.Context, r *http.Request, p Principal)
 		ObjectPager: objectPager("/domains", lq, pg),
 		Domains:     list, CanManage: canManageDomains(p), Enforced: h.opts.Settings.DomainLimit,
 	}
-	if d.CanManage {
-		if d.Clients, err = h.clientOptions(ctx, r); err != nil {
+	if d.CanManage { // the assign form's search and choice, when it comes back with its errors
+		if d.Picker, err = h.clientPicker(ctx, r, "objects", r.PostFormValue("client_q"), r.PostFormValue("customer_id")); err != nil {
 			return d, err
 		}
 	}
@@ -56,7 +55,7 @@ func (h *Handler) domainFormError(w http.ResponseWriter, r *http.Request, p Prin
 	if err != nil {
 		return err
 	}
-	d.Form = in
+	d.Form, d.Picker.Err = in, in.Errs["customer_id"]
 	if isPartial(r) {
 		return h.renderFragment(w, r, http.StatusUnprocessableEntity, views.DomainCreateForm(d))
 	}
@@ -71,7 +70,7 @@ func (h *Handler) domainCreate(w http.ResponseWriter, r *http.Request) error {
 	if !canManageDomains(p) {
 		return errNotFound
 	}
-	f, err := parseForm(r, "domain", "customer_id")
+	f, err := parseForm(r, "domain", "customer_id", "client_q")
 	if err != nil {
 		return err
 	}
@@ -93,8 +92,33 @@ func (h *Handler) domainFromRoute(r *http.Request) (store.Domain, error) {
 	return h.hosting.Domain(r.Context(), id)
 }
 
+// domainMovePage handles GET /domains/{domainID}/move (admins and resellers): the move form, a client picker.
+func (h *Handler) domainMovePage(w http.ResponseWriter, r *http.Request) error {
+	return h.domainMoveForm(w, r, http.StatusOK, nil)
+}
+
+// domainMoveForm renders the move form for the route's domain, with the picker's search and choice as the form
+// sent them, and errs (a refused move's).
+func (h *Handler) domainMoveForm(w http.ResponseWriter, r *http.Request, status int, errs views.FieldErrors) error {
+	ctx := r.Context()
+	p, _ := principalFrom(ctx)
+	if !canManageDomains(p) {
+		return errNotFound
+	}
+	entry, lerr := h.domainFromRoute(r)
+	if lerr != nil {
+		return lerr
+	}
+	pk, lerr := h.clientPicker(ctx, r, "objects", r.FormValue("client_q"), r.PostFormValue("customer_id"))
+	if lerr != nil {
+		return lerr
+	}
+	pk.Err = errs["customer_id"]
+	return h.render(w, r, status, i18n.Tf(ctx, "Move %s", entry.Domain), views.DomainMovePage(entry, pk))
+}
+
 // domainMove handles POST /domains/{domainID}/move (admins and resellers; field customer_id, another of their
-// active clients).
+// active clients; client_q, the picker's search without JavaScript).
 func (h *Handler) domainMove(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p, _ := principalFrom(ctx)
@@ -105,27 +129,18 @@ func (h *Handler) domainMove(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := parseForm(r, "customer_id")
+	f, err := parseForm(r, "customer_id", "client_q")
 	if err != nil {
 		return err
 	}
 	if err := h.hosting.MoveDomain(ctx, h.actor(r), entry.ID, f["customer_id"]); err != nil {
-		if fe, ok := fail.As(err); ok && fe.Field != "" {
-			t := fe.Text()
-			return fail.Invalid(t.Format, t.Args...) // the move form is one select in a row: the message goes to the alert area
-		}
-		return err
+		return h.formError(w, r, err, func(errs views.FieldErrors) error {
+			return h.domainMoveForm(w, r, http.StatusUnprocessableEntity, errs)
+		})
 	}
 	moved, err := h.hosting.Domain(ctx, entry.ID)
 	if err != nil {
 		return err
-	}
-	if isPartial(r) {
-		clients, err := h.clientOptions(ctx, r)
-		if err != nil {
-			return err
-		}
-		return h.renderFragment(w, r, http.StatusOK, views.DomainRow(moved, true, clients))
 	}
 	h.flash(r, "%s now belongs to %s.", moved.Domain, moved.CustomerName)
 	redirect(w, r, "/domains")

@@ -192,18 +192,24 @@ func TestDomainMove(t *testing.T) {
 
 	app.sim.ResetCalls()
 	resp := b.post(fmt.Sprintf("/domains/%d/move", id), url.Values{"customer_id": {idString(foreign.ID)}})
-	if resp.StatusCode != http.StatusUnprocessableEntity {
-		t.Errorf("move to another reseller's client: status %d, want 422", resp.StatusCode)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.body, `data-testid="error-customer_id"`) ||
+		strings.Contains(resp.body, "f@example.com") {
+		t.Errorf("move to another reseller's client: status %d, want 422 with the picker's error, not naming it", resp.StatusCode)
 	}
 	if n := app.sim.CallCount(); n != 0 {
 		t.Errorf("refused move made %d ISPConfig calls, want 0", n)
 	}
 
-	b.hdrs["HX-Request"] = "true"
-	resp = b.post(fmt.Sprintf("/domains/%d/move", id), url.Values{"customer_id": {idString(c2.ID)}})
-	delete(b.hdrs, "HX-Request")
-	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(strings.TrimSpace(resp.body), "<tr") || !strings.Contains(resp.body, "Name of c2@example.com") {
-		t.Fatalf("htmx move: status %d, want 200 with the row naming the new client; body %.300s", resp.StatusCode, resp.body)
+	// The row links to the move page, which offers the reseller's other clients (a picker, GET /clients/choices
+	// for more) and moves the domain.
+	list := b.get("/domains")
+	page := b.get(list.link("domain-move"))
+	if page.StatusCode != http.StatusOK || !strings.Contains(page.body, `value="`+idString(c2.ID)+`"`) || strings.Contains(page.body, `value="`+idString(foreign.ID)+`"`) {
+		t.Fatalf("move page at %q: status %d, want 200 offering c2 and not r2's client; body %.300s", list.link("domain-move"), page.StatusCode, page.body)
+	}
+	resp = b.post(fmt.Sprintf("/domains/%d/move", id), url.Values{"customer_id": {idString(c2.ID)}, "client_q": {""}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(b.get("/domains").body, "Name of c2@example.com") {
+		t.Fatalf("move: status %d, want 303 and the list naming the new client; body %.300s", resp.StatusCode, resp.body)
 	}
 	d := domainEntry(t, app, id)
 	if d.CustomerID != c2.ID || d.State != store.StateActive {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -18,7 +19,9 @@ import (
 	"portal/internal/billing"
 	"portal/internal/billing/stripepay"
 	"portal/internal/factors"
+	"portal/internal/fail"
 	"portal/internal/hosting"
+	"portal/internal/i18n"
 	"portal/internal/mailer"
 	"portal/internal/signup"
 	"portal/internal/store"
@@ -148,12 +151,51 @@ func (h *Handler) actor(r *http.Request) hosting.Actor {
 // checked reads a checkbox: absent or empty is false, anything else true.
 func checked(v string) bool { return v != "" }
 
-// clientOptions lists the clients an admin or reseller may create objects for.
-func (h *Handler) clientOptions(ctx context.Context, r *http.Request) ([]views.ClientOption, error) {
-	list, err := h.hosting.PickableClients(ctx, h.actor(r))
-	out := make([]views.ClientOption, len(list))
-	for i, c := range list {
-		out[i] = views.ClientOption{ID: c.ID, Name: c.Name}
+// pickers are the client pickers' lists, by the name GET /clients/choices knows them by: what the list offers
+// (store.ChoiceFor), the form field the choice is sent as, and the label of a choice of no client, if any.
+var pickers = map[string]struct {
+	f          store.ChoiceFor
+	field, any string
+}{"objects": {store.ForObjects, "customer_id", ""}, "buyers": {store.ForBuyers, "customer", "all"}}
+
+// clientPicker builds the client picker of list name (pickers): the clients the actor may choose that match query
+// (what the form's search box sent), and chosen (what the form sent as the list's field) when the actor may choose
+// it. A chosen value that is no id is no choice: the service refuses it when the form is sent.
+func (h *Handler) clientPicker(ctx context.Context, r *http.Request, name, query, chosen string) (views.ClientPicker, error) {
+	l := pickers[name]
+	id, _ := strconv.ParseInt(chosen, 10, 64)
+	got, err := h.tenancy.ClientChoices(ctx, h.actor(r), store.ChoiceQuery{For: l.f, Query: query, Chosen: id})
+	return pickerOf(ctx, name, query, got), err
+}
+
+// pickerOf is the client picker of list name (pickers) that offers got for query.
+func pickerOf(ctx context.Context, name, query string, got store.ClientChoices) views.ClientPicker {
+	l := pickers[name]
+	p := views.ClientPicker{Field: l.field, For: name, Query: query, More: got.More}
+	if l.any != "" {
+		p.Any = i18n.T(ctx, l.any)
 	}
-	return out, err
+	if got.Chosen != nil {
+		p.Chosen = &views.ClientOption{ID: got.Chosen.ID, Name: got.Chosen.Name, Email: got.Chosen.Email}
+	}
+	for _, c := range got.List {
+		p.Choices = append(p.Choices, views.ClientOption{ID: c.ID, Name: c.Name, Email: c.Email})
+	}
+	return p
+}
+
+// clientChoices handles GET /clients/choices (admins and resellers): a client picker's choices for its search
+// (client_q), what its search box swaps in as it is typed into. for names the picker's list (pickers); the
+// chosen client is sent as that list's field.
+func (h *Handler) clientChoices(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	l, ok := pickers[q.Get("for")]
+	if !ok {
+		return fail.Invalid("Unknown list of clients.")
+	}
+	p, err := h.clientPicker(r.Context(), r, q.Get("for"), q.Get("client_q"), q.Get(l.field))
+	if err != nil {
+		return err
+	}
+	return h.renderFragment(w, r, http.StatusOK, views.ClientChoiceList(p))
 }

@@ -63,10 +63,9 @@ func (h *Handler) mailDomainForm(ctx context.Context, r *http.Request, domain, c
 		f.ForClient = true
 		return f, nil
 	}
-	clients, err := h.clientOptions(ctx, r)
-	for _, c := range clients {
-		f.Clients = append(f.Clients, store.Customer{ID: c.ID, Name: c.Name})
-	}
+	var err error
+	f.Picker, err = h.clientPicker(ctx, r, "objects", r.PostFormValue("client_q"), customerID)
+	f.Picker.Err = errs["customer_id"]
 	return f, err
 }
 
@@ -77,7 +76,7 @@ func (h *Handler) mailDomainCreate(w http.ResponseWriter, r *http.Request) error
 	p, _ := principalFrom(ctx)
 	allowed := []string{"domain"}
 	if p.Effective.Role != store.RoleClient {
-		allowed = append(allowed, "customer_id")
+		allowed = append(allowed, "customer_id", "client_q")
 	}
 	f, err := parseForm(r, allowed...)
 	if err != nil {

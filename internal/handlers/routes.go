@@ -103,6 +103,8 @@ func (h *Handler) router() chi.Router {
 			h.mailRoutes(r)
 			h.domainRoutes(r)
 			h.billingRoutes(r)
+			// A client picker's matches as its search box is typed into (admins and resellers).
+			r.With(h.requireRole(store.RoleAdmin, store.RoleReseller)).Get("/clients/choices", h.wrap(h.clientChoices))
 
 			r.Post("/impersonate/stop", h.wrap(h.impersonateStop))
 
@@ -276,6 +278,7 @@ func (h *Handler) siteRoutes(r chi.Router) {
 func (h *Handler) domainRoutes(r chi.Router) {
 	r.Get("/domains", h.wrap(h.domainList))
 	r.Post("/domains", h.wrap(h.domainCreate))
+	r.Get("/domains/{domainID}/move", h.wrap(h.domainMovePage))
 	r.Post("/domains/{domainID}/move", h.wrap(h.domainMove))
 	r.Get("/domains/{domainID}/delete", h.wrap(h.domainDeleteConfirm))
 	r.Post("/domains/{domainID}/delete", h.wrap(h.domainDelete))

@@ -49,10 +49,11 @@ func (h *Handler) sitesData(ctx context.Context, r *http.Request, p Principal) (
 		}
 		return d, nil
 	}
-	if d.Clients, err = h.clientOptions(ctx, r); err != nil {
+	// The create form's search and choice, when it comes back with its errors.
+	if d.Picker, err = h.clientPicker(ctx, r, "objects", r.PostFormValue("client_q"), r.PostFormValue("customer_id")); err != nil {
 		return d, err
 	}
-	d.CanCreate = len(d.Clients) > 0
+	d.CanCreate = d.Picker.Offers()
 	return d, nil
 }
 
@@ -75,7 +76,7 @@ func (h *Handler) siteCreate(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
 	allowed := []string{"domain", "php", "ssl", "letsencrypt", "active", "quota_mb", "traffic_mb"}
 	if p.Effective.Role != store.RoleClient {
-		allowed = append(allowed, "customer_id")
+		allowed = append(allowed, "customer_id", "client_q")
 	}
 	f, err := parseForm(r, allowed...)
 	if err != nil {
@@ -93,7 +94,7 @@ func (h *Handler) siteCreate(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			d.Form, d.CanCreate = in, true
+			d.Form, d.CanCreate, d.Picker.Err = in, true, errs["customer_id"]
 			if isPartial(r) {
 				return h.renderFragment(w, r, http.StatusUnprocessableEntity, views.SiteCreateForm(d))
 			}

@@ -43,30 +43,6 @@ func (s *Service) clientFor(ctx context.Context, a Actor, raw string) (int64, er
 	return id, nil
 }
 
-// ClientOption is a client an admin or reseller may create objects for.
-type ClientOption struct {
-	ID   int64
-	Name string
-}
-
-// PickableClients lists the active, unsuspended clients the actor may create objects for (the first 100 by name).
-func (s *Service) PickableClients(ctx context.Context, a Actor) ([]ClientOption, error) {
-	if a.Effective.Role == store.RoleClient {
-		return nil, nil
-	}
-	list, _, err := store.NewCustomers(s.pool).List(ctx, a.Scope(), store.CustomerFilter{Kind: store.RoleClient, PerPage: 100})
-	if err != nil {
-		return nil, err
-	}
-	var out []ClientOption
-	for _, c := range list {
-		if c.State == store.StateActive && !c.Suspended() {
-			out = append(out, ClientOption{ID: c.ID, Name: c.Name})
-		}
-	}
-	return out, nil
-}
-
 // megabytes reads a quota in MB: -1 (unlimited) or 1…1,000,000,000. ISPConfig treats 0 as empty and refuses it.
 func megabytes(raw, field string, errs fail.Fields) int {
 	n, err := strconv.Atoi(strings.TrimSpace(raw))

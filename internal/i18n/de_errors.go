@@ -352,6 +352,7 @@ func init() {
 		"Two-factor sign-in can't be changed while acting as another account.":                                         "Die Zwei-Faktor-Anmeldung kann nicht geändert werden, während Sie als ein anderes Konto handeln.",
 		"Two-factor sign-in is on":                                                                                     "Die Zwei-Faktor-Anmeldung ist eingeschaltet",
 		"Two-factor sign-in":                                                                                           "Zwei-Faktor-Anmeldung",
+		"Unknown list of clients.":                                                                                     "Unbekannte Kundenliste.",
 		"Unknown outcome filter.":                                                                                      "Unbekannter Ergebnisfilter.",
 		"Unknown outcome.":                                                                                             "Unbekanntes Ergebnis.",
 		"Unknown page.":                                                                                                "Unbekannte Seite.",

@@ -23,7 +23,6 @@ func init() {
 		"Change the password of %s":                "Passwort von %s ändern",
 		"Change your mailbox password":             "Passwort Ihres Postfachs ändern",
 		"Change":                                   "Ändern",
-		"Choose a client":                          "Kunden wählen",
 		"Choose a mailbox":                         "Postfach wählen",
 		"Current password":                         "Aktuelles Passwort",
 		"Delete %s → %s?":                          "%s → %s löschen?",

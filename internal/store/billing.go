@@ -587,8 +587,10 @@ const InvoicesPerPage = 50
 type InvoiceFilter struct {
 	State      string
 	CustomerID int64
-	From, To   *time.Time // issued on or after / on or before
-	Keyset                // the page after or before a document's key (its issue date and id)
+	// ClientQuery searches the customer filter's choices (InvoiceListing.Choices); it filters no document.
+	ClientQuery string
+	From, To    *time.Time // issued on or after / on or before
+	Keyset                 // the page after or before a document's key (its issue date and id)
 }
 
 // InvoiceTotals sums the listed documents per kind (invoices, credit notes) and state, in one currency each.
@@ -614,7 +616,7 @@ func invoiceScope(scope Scope, arg func(any) string) (where, branches []string) 
 		cust = &scope.CustomerID
 	}
 	// The role is written in, one of three constants, so that each role's statement plans for it: as an argument
-	// its generic plan kept the rule's OR for any role, and the picker's read every document (TestInvoices_ReadTheirPage).
+	// its generic plan kept the rule's OR for any role, and read every document (TestInvoices_ReadTheirPage).
 	role := "'none'"
 	if scope.Role.Valid() {
 		role = "'" + string(scope.Role) + "'"
@@ -639,28 +641,19 @@ func visibleInvoice(role, cust string) string {
 }
 
 // InvoiceListing is the invoices screen: a page of documents, totals over every match per kind and state, the
-// customer picker's choices (admins and resellers: the buyers of what they see), and the viewer's own credit
-// balance (clients and resellers, as buyers).
+// customer filter's choices (admins and resellers: ForBuyers), and the viewer's own credit balance (clients and
+// resellers, as buyers).
 type InvoiceListing struct {
-	Invoices  []Invoice // as the list shows them (invoiceListCols): no document, hash, period or links
-	Totals    []InvoiceTotals
-	Customers []CustomerChoice
-	Credit    []Amount // per currency, those not zero
-	Paging             // its total is the totals' count
-}
-
-// MaxInvoiceCustomers is how many customers the invoice list's customer picker offers at most.
-const MaxInvoiceCustomers = 500
-
-// CustomerChoice is a customer as a picker offers it.
-type CustomerChoice struct {
-	ID   int64
-	Name string
+	Invoices []Invoice // as the list shows them (invoiceListCols): no document, hash, period or links
+	Totals   []InvoiceTotals
+	Choices  ClientChoices // the customer filter's: the buyers scope may filter by that match the filter's query
+	Credit   []Amount      // per currency, those not zero
+	Paging                 // its total is the totals' count
 }
 
 // Invoices lists a page of the invoices scope sees (issued by it, or to it) that match f, in two statements: one
-// for the totals per kind and state (a state filter lists invoices only), the picker's choices (the buyers of every
-// document scope sees, by name, at most MaxInvoiceCustomers) and the credit balance, and one for the page. The
+// for the totals per kind and state (a state filter lists invoices only), the customer filter's choices
+// (clientChoices, ForBuyers: at most MaxChoices) and the credit balance, and one for the page. The
 // totals come from the invoice sums (invoiceSumRows) unless f has dates, which only the documents themselves know.
 func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (InvoiceListing, error) {
 	if !scope.Role.Valid() {
@@ -670,9 +663,9 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (In
 	var head, args []any
 	harg := func(v any) string { head = append(head, v); return "$" + strconv.Itoa(len(head)) }
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	var visible []string // what the live totals and the picker need, and only they
+	var visible []string // what the live totals need, and only they
 	dated := f.From != nil || f.To != nil
-	if dated || scope.Role != RoleClient {
+	if dated {
 		visible, _ = invoiceScope(scope, harg)
 	}
 	var totals string
@@ -685,20 +678,21 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (In
 			sum(open_minor)::bigint AS open FROM (` + invoiceSumRows + `) s WHERE s.kind <> 'payment' AND ` + invoiceSums(scope, f, harg) + `
 			GROUP BY kind, state, currency HAVING sum(count) > 0`
 	}
-	picker := "'[]'::json" // a client picks no customer
-	if scope.Role != RoleClient {
-		picker = `(SELECT coalesce(json_agg(p ORDER BY p.name, p.id), '[]') FROM (` + invoiceBuyers(scope, visible, harg) + `) p)`
-	}
+	picker := clientChoices(scope, ChoiceQuery{For: ForBuyers, Query: f.ClientQuery, Chosen: f.CustomerID}, harg) // a client's: none
 	// An admin's scope has customer 0, which no customer has (ids start at 1): no balance.
 	var l InvoiceListing
+	var choices []byte
 	err := s.db.QueryRow(ctx, `SELECT
 		(SELECT coalesce(json_agg(t ORDER BY t.kind DESC, t.state, t.currency), '[]') FROM (`+totals+`) t),
 		`+picker+`,
 		(SELECT coalesce(json_agg(a ORDER BY a.currency), '[]') FROM (SELECT currency, sum(amount_minor)::bigint AS minor
 			FROM credit_entries WHERE customer_id = `+harg(scope.CustomerID)+` GROUP BY currency HAVING sum(amount_minor) <> 0) a)`,
-		head...).Scan(&l.Totals, &l.Customers, &l.Credit)
+		head...).Scan(&l.Totals, &choices, &l.Credit)
 	if err != nil {
 		return InvoiceListing{}, wrap(err, "invoice totals")
+	}
+	if l.Choices, err = decodeChoices(choices); err != nil {
+		return InvoiceListing{}, err
 	}
 	visible, branches := invoiceScope(scope, arg)
 	filter := invoiceFilter(f, arg)
@@ -721,27 +715,8 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (In
 }
 
 // customerLabel is how a picker names a customer (aliased c): "Company (Name)", or the name. Migration 00022
-// indexes it, alone and per reseller, and must be changed with it.
+// indexes it, alone and per reseller (clientChoices walks those), and must be changed with it.
 const customerLabel = `CASE WHEN c.company <> '' THEN c.company || ' (' || c.name || ')' ELSE c.name END`
-
-// invoiceBuyers selects the customer picker's choices for scope (an admin or a reseller): the buyers of the
-// documents it sees (visible, invoiceScope's conditions), the first MaxInvoiceCustomers by label. The operator's
-// walks every customer in label order (customers_label_idx); a reseller's walks its own clients in that order
-// (customers_reseller_label_idx), and adds itself, as the buyer of its wholesale bills: the documents a reseller
-// sees are those it issued, which go to its clients or itself (a trigger of migration 00022 refuses any other),
-// and those issued to it. Either stops at the last choice it offers; where few customers bought anything, the
-// operator's may walk many to find its choices (Postgres then prefers sorting the buyers).
-func invoiceBuyers(scope Scope, visible []string, arg func(any) string) string {
-	bought := ` AND EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = c.id AND i.state <> 'draft' AND ` +
-		strings.Join(visible, " AND ") + `)`
-	page := ` ORDER BY 2, 1` + limitClause(MaxInvoiceCustomers)
-	if scope.Role != RoleReseller {
-		return `SELECT c.id, ` + customerLabel + ` AS name FROM customers c WHERE true` + bought + page
-	}
-	r := arg(scope.CustomerID)
-	return `(SELECT c.id, ` + customerLabel + ` AS name FROM customers c WHERE c.reseller_id = ` + r + bought + page + `)
-		UNION ALL (SELECT c.id, ` + customerLabel + ` FROM customers c WHERE c.id = ` + r + bought + `)` + page
-}
 
 // invoiceFilter is f's conditions on the listed documents (aliased i): never a draft.
 func invoiceFilter(f InvoiceFilter, arg func(any) string) []string {

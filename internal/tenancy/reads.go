@@ -11,6 +11,13 @@ func (s *Service) Customers(ctx context.Context, a Actor, f store.CustomerFilter
 	return store.NewCustomers(s.pool).List(ctx, a.Scope(), f)
 }
 
+// ClientChoices returns what a client picker offers the actor for q: the clients it may create objects for, or the
+// customers it may filter its invoices by (store.ChoiceFor), matching q's search; q's chosen customer only when the
+// actor may choose it.
+func (s *Service) ClientChoices(ctx context.Context, a Actor, q store.ChoiceQuery) (store.ClientChoices, error) {
+	return store.NewCustomers(s.pool).Choices(ctx, a.Scope(), q)
+}
+
 // CustomerAndPlan returns customer id and its plan; the caller resolved that the actor may see it.
 func (s *Service) CustomerAndPlan(ctx context.Context, id int64) (store.Customer, store.Plan, error) {
 	c, err := store.NewCustomers(s.pool).ByID(ctx, id)

@@ -478,36 +478,3 @@ func (h *htmlWriter) money(minor int64, currency string) {
 		h.esc(unit)
 	}
 }
-
-// ClientOptions writes a customer picker's options (up to 500 on the invoice list), the one whose id is selected
-// (as the form sent it) selected.
-func ClientOptions(list []ClientOption, selected string) templ.Component {
-	return clientOptions{list, selected}
-}
-
-type clientOptions struct {
-	list     []ClientOption
-	selected string
-}
-
-func (x clientOptions) Render(ctx context.Context, w io.Writer) error {
-	h := newHTMLWriter(ctx, w)
-	sel, err := strconv.ParseInt(x.selected, 10, 64)
-	if err != nil || strconv.FormatInt(sel, 10) != x.selected {
-		sel = 0 // no id as written
-	}
-	h.raw(" ") // after the "all" option, as the template's loop wrote it
-	for i := range x.list {
-		c := &x.list[i]
-		h.raw(`<option value="`)
-		h.num(c.ID, "")
-		if c.ID == sel {
-			h.raw(`" selected>`)
-		} else {
-			h.raw(`">`)
-		}
-		h.esc(c.Name)
-		h.raw(`</option>`)
-	}
-	return h.err
-}
