@@ -85,6 +85,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 
 	metrics := handlers.NewMetrics()
+	metrics.WatchBacklogs(func(ctx context.Context) (store.Backlogs, error) { return store.ReadBacklogs(ctx, pool) })
 	health := &handlers.PlatformHealth{}
 	isp, stopISP, err := openISPConfig(ctx, cfg, log, func(fn string, d time.Duration, err error) {
 		metrics.ObserveISP(fn, d, err)

@@ -1,12 +1,15 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"portal/internal/store"
 )
 
 // Metrics holds the portal's Prometheus collectors.
@@ -67,4 +70,46 @@ func (m *Metrics) observeRequest(method, route string, status int, d time.Durati
 	}
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+// WatchBacklogs reports, at each scrape, the work waiting on the background jobs that read returns
+// (store.ReadBacklogs): a figure that keeps growing means that its job stopped, which nothing else would show.
+func (m *Metrics) WatchBacklogs(read func(context.Context) (store.Backlogs, error)) {
+	m.reg.MustRegister(&backlogs{read: read,
+		sums: prometheus.NewDesc("portal_invoice_sum_changes_pending",
+			"Changes to the invoice sums not folded in yet (the fold job runs every minute).", nil, nil),
+		waiting: prometheus.NewDesc("portal_outbox_waiting", "Emails queued or waiting for a retry.", nil, nil),
+		oldest: prometheus.NewDesc("portal_outbox_oldest_waiting_seconds",
+			"Age of the oldest email queued or waiting for a retry (0 with none).", nil, nil),
+		failed: prometheus.NewDesc("portal_outbox_failed", "Emails given up on, until an admin sends them again.", nil, nil),
+	})
+}
+
+type backlogs struct {
+	read                          func(context.Context) (store.Backlogs, error)
+	sums, waiting, oldest, failed *prometheus.Desc
+}
+
+func (b *backlogs) Describe(ch chan<- *prometheus.Desc) {
+	ch <- b.sums
+	ch <- b.waiting
+	ch <- b.oldest
+	ch <- b.failed
+}
+
+func (b *backlogs) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	v, err := b.read(ctx)
+	if err != nil { // the scrape reports the error rather than figures that look healthy
+		ch <- prometheus.NewInvalidMetric(b.sums, err)
+		return
+	}
+	for _, x := range []struct {
+		d *prometheus.Desc
+		v float64
+	}{{b.sums, float64(v.InvoiceSumChanges)}, {b.waiting, float64(v.OutboxWaiting)}, {b.oldest, v.OutboxOldest},
+		{b.failed, float64(v.OutboxFailed)}} {
+		ch <- prometheus.MustNewConstMetric(x.d, prometheus.GaugeValue, x.v)
+	}
 }

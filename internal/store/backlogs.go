@@ -1,0 +1,27 @@
+package store
+
+import "context"
+
+// Backlogs is the work waiting on the portal's background jobs, for monitoring: a figure that keeps growing means
+// that its job stopped.
+type Backlogs struct {
+	// InvoiceSumChanges: changes to the invoice sums not folded in yet (billing's fold job, every minute). Reads
+	// add them up, so invoice lists and dashboards slow down as they grow.
+	InvoiceSumChanges int64
+	// OutboxWaiting: emails queued or waiting for a retry; OutboxOldest the seconds since the oldest of them was
+	// queued (0 with none); OutboxFailed: emails given up on, until an admin sends them again.
+	OutboxWaiting int64
+	OutboxOldest  float64
+	OutboxFailed  int64
+}
+
+// ReadBacklogs reads the backlogs in one statement.
+func ReadBacklogs(ctx context.Context, db DBTX) (Backlogs, error) {
+	var b Backlogs
+	err := db.QueryRow(ctx, `SELECT (SELECT count(*) FROM invoice_sum_changes),
+		count(*) FILTER (WHERE state IN ('queued', 'retrying')),
+		coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE state IN ('queued', 'retrying'))), 0)::float8,
+		count(*) FILTER (WHERE state = 'failed')
+		FROM outbox WHERE state <> 'sent'`).Scan(&b.InvoiceSumChanges, &b.OutboxWaiting, &b.OutboxOldest, &b.OutboxFailed)
+	return b, wrap(err, "backlogs")
+}
