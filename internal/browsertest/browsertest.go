@@ -243,6 +243,28 @@ func (b *Browser) Fill(sel, value string) {
 	b.waitIdle(what, JS("the value typed", fmt.Sprintf(`document.querySelector(%s).value === %s`, jsString(sel), jsString(value))))
 }
 
+// Enter presses the Enter key in the element sel matches (focusing it, keeping its value), once the page is idle,
+// then waits until cond, the key's result, holds and the page is idle again.
+func (b *Browser) Enter(sel string, cond Cond) {
+	b.t.Helper()
+	what := "press Enter in " + sel
+	b.waitIdle(what, Visible(sel))
+	ctx, cancel := context.WithTimeout(b.ctx, StepTimeout)
+	defer cancel()
+	focus := fmt.Sprintf(`(() => { const el = document.querySelector(%s); el.focus(); return document.activeElement === el })()`, jsString(sel))
+	focused, err := chromedp.Run(ctx, chromedp.Evaluate[bool](focus))
+	if err == nil && !focused {
+		err = fmt.Errorf("%s did not take the focus", sel)
+	}
+	if err == nil {
+		err = chromedp.Do(ctx, chromedp.KeyEvent("\r"))
+	}
+	if err != nil {
+		b.fail(what, err)
+	}
+	b.waitIdle(what+", then "+cond.Desc, cond)
+}
+
 // Select picks the option with value in the select element sel matches, once the page is idle.
 func (b *Browser) Select(sel, value string) {
 	b.t.Helper()

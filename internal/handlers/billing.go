@@ -63,13 +63,22 @@ func (h *Handler) invoiceList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.Keyset = lq.Keyset
-	if len(d.Errs) > 0 { // an unreadable filter lists nothing rather than everything
+	// An unreadable filter lists nothing rather than everything; its form keeps its customer filter.
+	refused := func() error {
+		if d.ShowCustomerFilter {
+			if d.Picker, err = h.clientPicker(r.Context(), r, "buyers", d.ClientQuery, d.Customer); err != nil {
+				return err
+			}
+		}
 		return h.render(w, r, http.StatusUnprocessableEntity, "Invoices", views.InvoicesPage(d))
+	}
+	if len(d.Errs) > 0 {
+		return refused()
 	}
 	list, err := h.billing.Invoices(r.Context(), h.actor(r), f)
 	if fe := fieldErrors(r, err); fe != nil {
 		d.Errs["form"] = fe["state"]
-		return h.render(w, r, http.StatusUnprocessableEntity, "Invoices", views.InvoicesPage(d))
+		return refused()
 	} else if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"portal/internal/i18n"
 	"portal/internal/store"
@@ -109,10 +110,14 @@ func (h *Handler) domainMoveForm(w http.ResponseWriter, r *http.Request, status 
 	if lerr != nil {
 		return lerr
 	}
-	pk, lerr := h.clientPicker(ctx, r, "objects", r.FormValue("client_q"), r.PostFormValue("customer_id"))
+	// Its owner is no choice; what the form sent is, when it comes back with its errors.
+	query := r.FormValue("client_q")
+	chosen, _ := strconv.ParseInt(r.PostFormValue("customer_id"), 10, 64)
+	got, lerr := h.tenancy.ClientChoices(ctx, h.actor(r), store.ChoiceQuery{For: store.ForObjects, Query: query, Chosen: chosen, Except: entry.CustomerID})
 	if lerr != nil {
 		return lerr
 	}
+	pk := pickerOf(ctx, "objects", query, got)
 	pk.Err = errs["customer_id"]
 	return h.render(w, r, status, i18n.Tf(ctx, "Move %s", entry.Domain), views.DomainMovePage(entry, pk))
 }

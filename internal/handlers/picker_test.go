@@ -26,7 +26,10 @@ func TestClientPicker_FindsEveryClientAndNoOthers(t *testing.T) {
 	b := app.browser()
 	b.mustLogin("r1@example.com", pw, "/reseller")
 	offers := func(body string, c store.Customer) bool {
-		return strings.Contains(body, `value="`+idString(c.ID)+`"`)
+		return strings.Contains(body, `name="customer_id" value="`+idString(c.ID)+`"`)
+	}
+	buyer := func(body string, c store.Customer) bool {
+		return strings.Contains(body, `name="customer" value="`+idString(c.ID)+`"`)
 	}
 	last := mine[len(mine)-1]
 
@@ -72,23 +75,42 @@ func TestClientPicker_FindsEveryClientAndNoOthers(t *testing.T) {
 		t.Errorf("site for the client found: customer %d, want %d", siteRow(t, app, id).CustomerID, last.ID)
 	}
 	// Without JavaScript the search is sent with the form, which comes back asking for a client among its matches.
+	domain := app.fixtureDomain(mine[0], "moving.test")
 	f = siteForm("nojs.test")
 	f.Set("client_q", "c12@")
-	resp := b.post("/sites", f)
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.body, `data-testid="error-customer_id"`) ||
-		!offers(resp.body, last) || offers(resp.body, mine[0]) || !strings.Contains(resp.body, `value="c12@"`) {
-		t.Errorf("form sent with a search and no client: status %d; want 422 offering the matches, the search kept; body %.600s", resp.StatusCode, resp.body)
+	for path, form := range map[string]url.Values{"/sites": f, "/mail": {"domain": {"nojs.test"}, "client_q": {"c12@"}},
+		"/domains":                              {"domain": {"nojs.test"}, "client_q": {"c12@"}},
+		fmt.Sprintf("/domains/%d/move", domain): {"client_q": {"c12@"}}} {
+		resp := b.post(path, form)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.body, `data-testid="error-customer_id"`) ||
+			!offers(resp.body, last) || offers(resp.body, mine[0]) || !strings.Contains(resp.body, `value="c12@"`) {
+			t.Errorf("%s sent with a search and no client: status %d; want 422 offering the matches, the search kept; body %.600s", path, resp.StatusCode, resp.body)
+		}
+	}
+	// The move page offers the reseller's clients but the domain's owner.
+	if page := b.get(fmt.Sprintf("/domains/%d/move", domain)); page.StatusCode != http.StatusOK || offers(page.body, mine[0]) || !offers(page.body, mine[1]) {
+		t.Errorf("move page of c01's domain: status %d, offers c01 %v, c02 %v; want c02 and not its owner", page.StatusCode, offers(page.body, mine[0]), offers(page.body, mine[1]))
 	}
 
 	// The invoice filter: every client the reseller bills, by search, and "all"; another's never.
 	inv := b.get("/invoices?" + url.Values{"client_q": {"c12"}, "customer": {idString(other.ID)}}.Encode())
-	if inv.StatusCode != http.StatusOK || !offers(inv.body, last) || offers(inv.body, mine[0]) || offers(inv.body, other) ||
+	if inv.StatusCode != http.StatusOK || !buyer(inv.body, last) || buyer(inv.body, mine[0]) || buyer(inv.body, other) ||
 		strings.Contains(inv.body, "r2.test") || !strings.Contains(inv.body, `data-testid="picker-customer"`) {
 		t.Errorf("invoice filter searching c12 with r2's client chosen: status %d; want c12 offered, r2's client not; body %.600s", inv.StatusCode, inv.body)
 	}
-	inv = b.get("/invoices?customer=" + idString(last.ID))
-	if !strings.Contains(inv.body, `name="customer" value="`+idString(last.ID)+`" checked`) {
-		t.Errorf("invoice list filtered by c12: its choice is not offered checked; body %.600s", inv.body)
+	// A refused filter keeps the customer chosen.
+	for _, query := range []string{"customer=" + idString(last.ID), "from=yesterday&customer=" + idString(last.ID)} {
+		inv = b.get("/invoices?" + query)
+		if !strings.Contains(inv.body, `name="customer" value="`+idString(last.ID)+`" checked`) {
+			t.Errorf("invoice list at ?%s: status %d, c12's choice is not offered checked; body %.600s", query, inv.StatusCode, inv.body)
+		}
+	}
+
+	// A reseller with one client has it chosen.
+	r2b := app.browser()
+	r2b.mustLogin("r2@example.com", pw, "/reseller")
+	if page := r2b.get("/sites"); !strings.Contains(page.body, `name="customer_id" value="`+idString(other.ID)+`" checked`) {
+		t.Errorf("r2's site form: its sole client is not chosen; body %.600s", page.body)
 	}
 
 	// Clients have no picker to ask.

@@ -40,11 +40,13 @@ type ClientChoices struct {
 }
 
 // ChoiceQuery is what a picker asks for: Query matches a customer's name, company, email or username,
-// case-insensitively (empty: every one); Chosen is the customer chosen so far (0: none).
+// case-insensitively (empty: every one); Chosen is the customer chosen so far (0: none); Except is never offered
+// (a domain's owner, when it moves).
 type ChoiceQuery struct {
 	For    ChoiceFor
 	Query  string
 	Chosen int64
+	Except int64
 }
 
 // Choices returns what a client picker offers scope for q, in one statement.
@@ -79,6 +81,9 @@ func clientChoices(scope Scope, q ChoiceQuery, arg func(any) string) string {
 	var cond []string
 	if q.For == ForObjects {
 		cond = append(cond, "c.kind = 'client'", "c.state = 'active'", "NOT c.suspended_self", "NOT c.suspended_by_reseller")
+	}
+	if q.Except != 0 {
+		cond = append(cond, "c.id <> "+arg(q.Except))
 	}
 	match := slices.Clone(cond)
 	if t := strings.TrimSpace(q.Query); t != "" {

@@ -13,7 +13,8 @@ import (
 // TestClientChoices_FirstMatchesByLabel: a client picker offers, for every kind of viewer, what and whom it is
 // for, the first MaxChoices customers by label ("Company (Name)", or the name) and id that match the search, held
 // to a plain statement of the rule; the chosen customer when the viewer may choose it (and never another's, which
-// would tell its name), left out of the list; More when more match; a search's % and _ taken as themselves.
+// would tell its name), left out of the list; never the one excepted; More when more match; a search's % and _
+// taken as themselves.
 func TestClientChoices_FirstMatchesByLabel(t *testing.T) {
 	pool, exec := withPlatformAndPlan(t)
 	ctx := context.Background()
@@ -66,8 +67,10 @@ func TestClientChoices_FirstMatchesByLabel(t *testing.T) {
 	for name, scope := range scopes {
 		for _, f := range []store.ChoiceFor{store.ForObjects, store.ForBuyers} {
 			for _, q := range []string{"", "N1", "co 4", "%_", "P30@", "nobody"} {
-				for _, chosen := range []int64{0, ids["r1p5"], ids["r2p5"], ids["r1p13"], r1} {
-					where := rule(scope, f)
+				for _, ce := range [][2]int64{{0, 0}, {ids["r1p5"], 0}, {ids["r2p5"], 0}, {ids["r1p13"], 0}, {r1, 0},
+					{0, ids["r1p1"]}, {ids["r1p5"], ids["r1p5"]}} {
+					chosen, except := ce[0], ce[1]
+					where := rule(scope, f) + fmt.Sprintf(" AND c.id <> %d", except)
 					if q != "" {
 						p := "%" + strings.NewReplacer(`%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
 						where += fmt.Sprintf(` AND (lower(c.name) LIKE '%[1]s' OR lower(c.company) LIKE '%[1]s'
@@ -88,11 +91,11 @@ func TestClientChoices_FirstMatchesByLabel(t *testing.T) {
 					if len(want) > store.MaxChoices {
 						want, more = want[:store.MaxChoices], true
 					}
-					if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM customers c WHERE c.id = $1 AND `+rule(scope, f)+`)`,
-						chosen).Scan(&mayChoose); err != nil {
+					if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM customers c WHERE c.id = $1 AND c.id <> $2 AND `+rule(scope, f)+`)`,
+						chosen, except).Scan(&mayChoose); err != nil {
 						t.Fatal(err)
 					}
-					got, err := store.NewCustomers(pool).Choices(ctx, scope, store.ChoiceQuery{For: f, Query: q, Chosen: chosen})
+					got, err := store.NewCustomers(pool).Choices(ctx, scope, store.ChoiceQuery{For: f, Query: q, Chosen: chosen, Except: except})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -100,7 +103,7 @@ func TestClientChoices_FirstMatchesByLabel(t *testing.T) {
 					for _, c := range got.List {
 						list = append(list, c.ID)
 					}
-					what := fmt.Sprintf("%s, for %d, search %q, chosen %d", name, f, q, chosen)
+					what := fmt.Sprintf("%s, for %d, search %q, chosen %d, except %d", name, f, q, chosen, except)
 					if !slices.Equal(list, want) || got.More != more {
 						t.Errorf("%s: offers %v (more: %v); want %v (more: %v)", what, list, got.More, want, more)
 					}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -516,6 +517,31 @@ func totalsAgree(t *testing.T, pool *pgxpool.Pool, name string, scope store.Scop
 		t.Errorf("%s: totals %v; the documents sum to %v", name, sums.Totals, live.Totals)
 	}
 	return fmt.Sprint(sums.Totals)
+}
+
+// TestInvoices_FilterChoicesWithEveryFilter: the invoice list's customer filter offers what Customers.Choices
+// offers for its search and choice, whatever else the list is filtered by (each statement numbers its own
+// arguments, and the dated totals add some).
+func TestInvoices_FilterChoicesWithEveryFilter(t *testing.T) {
+	v := seedInvoiceViewers(t)
+	ctx := context.Background()
+	from, to := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	for name, scope := range v.scopes {
+		for _, f := range []store.InvoiceFilter{{}, {ClientQuery: "C"}, {ClientQuery: "c1", CustomerID: v.people["c2"]},
+			{ClientQuery: "x.test", From: &from, To: &to, State: "issued", CustomerID: v.people["c1"]}} {
+			l, err := store.NewBilling(v.pool).Invoices(ctx, scope, f)
+			if err != nil {
+				t.Fatalf("%s, %+v: %v", name, f, err)
+			}
+			want, err := store.NewCustomers(v.pool).Choices(ctx, scope, store.ChoiceQuery{For: store.ForBuyers, Query: f.ClientQuery, Chosen: f.CustomerID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(l.Choices, want) {
+				t.Errorf("%s, %+v: the filter offers %+v; Choices offers %+v", name, f, l.Choices, want)
+			}
+		}
+	}
 }
 
 // TestInvoices_ResellerBillsOnlyItsClients: a reseller can't bill another's client (migration 00022's trigger),
