@@ -102,7 +102,7 @@ func (h *Handler) brandLogo(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	data, typ, err := store.NewBrands(h.pool).Logo(r.Context(), hash)
+	data, typ, err := h.tenancy.Logo(r.Context(), hash)
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func (h *Handler) operatorBrand(ctx context.Context) store.Brand {
 	if now := time.Now(); !c.at.IsZero() && now.Sub(c.at) < brandTTL {
 		return c.b
 	}
-	b, err := store.NewBrands(h.pool).Shown(ctx, nil)
+	b, err := h.tenancy.ShownBrand(ctx, nil)
 	if err != nil {
 		h.log.WarnContext(ctx, "operator brand", "err", err)
 		return store.Brand{Name: "Portal"}
@@ -190,7 +190,7 @@ func (h *Handler) pageBrand(r *http.Request) store.Brand {
 		}
 		if p.Customer != nil && p.Customer.ResellerID != nil {
 			// The session changed hands in this request: read the look once.
-			if b, err := store.NewBrands(h.pool).Shown(ctx, p.Customer.ResellerID); err == nil {
+			if b, err := h.tenancy.ShownBrand(ctx, p.Customer.ResellerID); err == nil {
 				return b
 			}
 		}

@@ -59,7 +59,7 @@ func (h *Handler) auditList(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Before = n
 	}
-	entries, more, err := h.audit.List(r.Context(), f)
+	entries, more, err := h.tenancy.AuditLog(r.Context(), h.actor(r), f)
 	if err != nil {
 		return err
 	}

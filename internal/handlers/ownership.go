@@ -62,7 +62,7 @@ func (h *Handler) resolveIDs(r *http.Request) (*http.Request, error) {
 		if err != nil || id <= 0 || !signedIn {
 			return r, errNotFound
 		}
-		if err := store.Resolve(ctx, h.pool, store.ScopeOf(p.Effective), kind, id); err != nil {
+		if err := h.tenancy.Resolve(ctx, p.Effective, kind, id); err != nil {
 			return r, err
 		}
 		ctx = context.WithValue(ctx, ownedKey(name), id)

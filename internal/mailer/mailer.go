@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"html"
 	"log/slog"
+	"net/http"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +28,7 @@ import (
 	"portal/internal/fail"
 	"portal/internal/i18n"
 	"portal/internal/store"
+	"portal/internal/tenancy"
 	"portal/internal/views"
 )
 
@@ -358,8 +361,34 @@ func (s *Service) send(ctx context.Context, m store.OutboxMessage, inst string) 
 	return c.DialAndSendWithContext(sctx, msg)
 }
 
-// Resend puts a failed (or held) message back in the queue with a new delivery job. The caller audits it.
-func (s *Service) Resend(ctx context.Context, id int64) error {
+// Resend puts a failed (or held) message back in the queue with a new delivery job.
+// The actor's attempt is audited (mail.resend), with its error when refused.
+func (s *Service) Resend(ctx context.Context, a tenancy.Actor, id int64) error {
+	err := s.resend(ctx, id)
+	outcome, detail := store.OutcomeSuccess, ""
+	if err != nil {
+		outcome, detail = store.OutcomeFailure, err.Error()
+	}
+	if aerr := store.NewAuditLog(s.pool).Append(context.WithoutCancel(ctx), a.Entry("mail.resend", "outbox", id, outcome, detail)); aerr != nil {
+		s.log.ErrorContext(ctx, "audit append failed", "err", aerr, "action", "mail.resend")
+	}
+	return err
+}
+
+// Messages lists the newest outgoing messages (at most 200), of one state or ("") of any.
+func (s *Service) Messages(ctx context.Context, state string) ([]store.OutboxMessage, error) {
+	if state != "" && !slices.Contains([]string{store.MailQueued, store.MailRetrying, store.MailSent, store.MailFailed, store.MailHeld}, state) {
+		return nil, fail.New(http.StatusBadRequest, "Unknown state.")
+	}
+	return store.NewOutbox(s.pool).List(ctx, state, 200)
+}
+
+// Message returns one outgoing message; the caller resolved that the actor may see it (admins).
+func (s *Service) Message(ctx context.Context, id int64) (store.OutboxMessage, error) {
+	return store.NewOutbox(s.pool).ByID(ctx, id)
+}
+
+func (s *Service) resend(ctx context.Context, id int64) error {
 	if s.smtp.Off {
 		return fail.Conflict("Sending mail is off (PORTAL_SMTP_URL=off); the message stays in the outbox.")
 	}

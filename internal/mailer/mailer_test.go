@@ -174,15 +174,21 @@ func TestOutbox_FailedAndResent(t *testing.T) {
 	// The server is back before the resend: a resend while it is still down may use up its attempts at once
 	// (it did on a loaded machine), and the message would be failed again, not sent.
 	mp.Up()
-	if err := e.Mail.Resend(context.Background(), id); err != nil {
+	if err := e.Mail.Resend(context.Background(), e.Admin(), id); err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, e, id, func(m store.OutboxMessage) bool { return m.State == store.MailSent }, "sent")
 	if n := len(mp.Wait("resend@example.test", 1)); n != 1 {
 		t.Fatalf("%d messages, want 1", n)
 	}
-	if err := e.Mail.Resend(context.Background(), id); err == nil {
+	if err := e.Mail.Resend(context.Background(), e.Admin(), id); err == nil {
 		t.Fatal("a sent message was queued again")
+	}
+	// Both resends are audited as the admin's, the refused one with its reason.
+	var got string
+	if err := e.Pool.QueryRow(context.Background(), `SELECT string_agg(outcome || ':' || (detail <> '')::text, ',' ORDER BY id)
+		FROM audit_log WHERE action = 'mail.resend' AND object_id = $1 AND acting_email <> ''`, fmt.Sprint(id)).Scan(&got); err != nil || got != "success:false,failure:true" {
+		t.Errorf("resend audit: %q, %v; want a success and a failure with its reason", got, err)
 	}
 }
 

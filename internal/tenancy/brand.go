@@ -42,6 +42,17 @@ func brandOwner(a Actor) (*int64, error) {
 	return nil, fail.Forbidden("Only resellers and administrators have a brand.")
 }
 
+// ShownBrand returns the look pages wear for a reseller's clients and visitors (resellerID), or for everyone else
+// (nil: the operator's).
+func (s *Service) ShownBrand(ctx context.Context, resellerID *int64) (store.Brand, error) {
+	return store.NewBrands(s.pool).Shown(ctx, resellerID)
+}
+
+// Logo returns the logo stored under its content hash, and its media type: public, like the pages wearing it.
+func (s *Service) Logo(ctx context.Context, hash string) ([]byte, string, error) {
+	return store.NewBrands(s.pool).Logo(ctx, hash)
+}
+
 // OwnBrand returns the actor's own brand settings for its branding page.
 func (s *Service) OwnBrand(ctx context.Context, a Actor) (store.Brand, error) {
 	owner, err := brandOwner(a)

@@ -18,6 +18,22 @@ func (s *Service) ClientChoices(ctx context.Context, a Actor, q store.ChoiceQuer
 	return store.NewCustomers(s.pool).Choices(ctx, a.Scope(), q)
 }
 
+// Resolve is the ownership choke point every route with an object id passes (store.Resolve): nil when the
+// effective account may see object id of kind, ErrNotFound otherwise, the same answer as for an id that does not
+// exist.
+func (s *Service) Resolve(ctx context.Context, effective store.Account, kind store.Kind, id int64) error {
+	return store.Resolve(ctx, s.pool, store.ScopeOf(effective), kind, id)
+}
+
+// AuditLog returns a page of the audit log matching f, and whether older entries follow: the operator's (admins)
+// only.
+func (s *Service) AuditLog(ctx context.Context, a Actor, f store.AuditFilter) ([]store.AuditEntry, bool, error) {
+	if a.Effective.Role != store.RoleAdmin {
+		return nil, false, store.ErrNotFound
+	}
+	return store.NewAuditLog(s.pool).List(ctx, f)
+}
+
 // CustomerAndPlan returns customer id and its plan; the caller resolved that the actor may see it.
 func (s *Service) CustomerAndPlan(ctx context.Context, id int64) (store.Customer, store.Plan, error) {
 	c, err := store.NewCustomers(s.pool).ByID(ctx, id)
