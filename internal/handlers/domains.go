@@ -85,7 +85,12 @@ func (h *Handler) domainCreate(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) domainFromRoute(r *http.Request) (store.Domain, error) {
+// managedDomain is the route's domain-limit entry for an admin or reseller, who manage the table (clients only read
+// it: 404).
+func (h *Handler) managedDomain(r *http.Request) (store.Domain, error) {
+	if p, _ := principalFrom(r.Context()); !canManageDomains(p) {
+		return store.Domain{}, errNotFound
+	}
 	id, err := ownedID(r, "domainID")
 	if err != nil {
 		return store.Domain{}, err
@@ -102,11 +107,7 @@ func (h *Handler) domainMovePage(w http.ResponseWriter, r *http.Request) error {
 // sent them, and errs (a refused move's).
 func (h *Handler) domainMoveForm(w http.ResponseWriter, r *http.Request, status int, errs views.FieldErrors) error {
 	ctx := r.Context()
-	p, _ := principalFrom(ctx)
-	if !canManageDomains(p) {
-		return errNotFound
-	}
-	entry, lerr := h.domainFromRoute(r)
+	entry, lerr := h.managedDomain(r)
 	if lerr != nil {
 		return lerr
 	}
@@ -126,11 +127,7 @@ func (h *Handler) domainMoveForm(w http.ResponseWriter, r *http.Request, status 
 // active clients; client_q, the picker's search without JavaScript).
 func (h *Handler) domainMove(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	p, _ := principalFrom(ctx)
-	if !canManageDomains(p) {
-		return errNotFound
-	}
-	entry, err := h.domainFromRoute(r)
+	entry, err := h.managedDomain(r)
 	if err != nil {
 		return err
 	}
@@ -155,11 +152,7 @@ func (h *Handler) domainMove(w http.ResponseWriter, r *http.Request) error {
 // domainDeleteConfirm handles GET /domains/{domainID}/delete (admins and resellers): the confirmation step for
 // browsers without JavaScript.
 func (h *Handler) domainDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
-	p, _ := principalFrom(r.Context())
-	if !canManageDomains(p) {
-		return errNotFound
-	}
-	entry, err := h.domainFromRoute(r)
+	entry, err := h.managedDomain(r)
 	if err != nil {
 		return err
 	}
@@ -170,11 +163,7 @@ func (h *Handler) domainDeleteConfirm(w http.ResponseWriter, r *http.Request) er
 // step). Existing sites and mail domains on it stay.
 func (h *Handler) domainDelete(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	p, _ := principalFrom(ctx)
-	if !canManageDomains(p) {
-		return errNotFound
-	}
-	entry, err := h.domainFromRoute(r)
+	entry, err := h.managedDomain(r)
 	if err != nil {
 		return err
 	}
