@@ -48,7 +48,8 @@ func planRows() int {
 }
 
 // benchShape seeds the load benchmark's shape (docs/load-bench.md): a reseller of n clients, the first of which
-// holds n sites and n mail domains, a few of each failed, pending, suspended or over quota.
+// holds n sites and n mail domains, a few of each failed, pending, suspended or over quota; and an invoice from the
+// reseller to each client, a third of them paid, their sums folded in.
 func benchShape(t *testing.T, n int) (pool *pgxpool.Pool, reseller, client int64) {
 	t.Helper()
 	pool, exec := withPlatformAndPlan(t)
@@ -92,13 +93,26 @@ func benchShape(t *testing.T, n int) (pool *pgxpool.Pool, reseller, client int64
 			SELECT %d, g, 'mail' || g || '.test', CASE mod(g, 1000) WHEN 1 THEN 'failed' ELSE 'active' END
 			FROM generate_series(%d, %d) g`, client, lo, hi))
 	}
+	exec(fmt.Sprintf(`INSERT INTO billing_issuers (reseller_id) VALUES (NULL), (%d) ON CONFLICT DO NOTHING`, reseller))
+	exec(fmt.Sprintf(`INSERT INTO invoices (issuer_id, issuer_reseller_id, customer_id, kind, purpose, state, number, currency,
+			net_minor, total_minor, paid_minor, document, hash, issued_on, due_on)
+		SELECT (SELECT id FROM billing_issuers WHERE reseller_id = %[1]d), %[1]d, c.id, 'invoice', 'manual',
+			CASE WHEN c.id %% 3 = 0 THEN 'paid' ELSE 'issued' END, 'B-' || c.id, 'EUR', 1000, 1000,
+			CASE WHEN c.id %% 3 = 0 THEN 1000 ELSE 0 END, '{}', 'b' || c.id, date '2026-01-01' + (c.id %% 300)::int,
+			date '2026-02-01' + (c.id %% 300)::int
+		FROM customers c WHERE c.reseller_id = %[1]d`, reseller))
+	if _, err := store.NewBilling(pool).FoldInvoiceSums(ctx); err != nil {
+		t.Fatal(err)
+	}
 	exec(`VACUUM (ANALYZE)`)
 	return pool, reseller, client
 }
 
-// TestPageStatements_ReadFewRows: with a reseller of n clients and a client of n sites and n mail domains (the
-// load benchmark's shape, docs/load-bench.md), at 100 rows and at planRows(), no node of a list page's or a
-// dashboard's statement reads more than a few hundred rows. Each dashboard count reads an index of what it
+// TestPageStatements_ReadFewRows: with a reseller of n clients and a client of n sites and n mail domains, and an
+// invoice to each client (the load benchmark's shape, docs/load-bench.md), at 100 rows and at planRows(), no node
+// of a list page's or a dashboard's statement reads more than a few hundred rows: nor of the invoice lists'
+// statements and the reseller's billing box, which read every invoice until the sixth round (the harness found it;
+// this test had no invoices). Each dashboard count reads an index of what it
 // counts (failed, pending, suspended, over quota), not everything the customer holds; each list seeks its sort
 // index and stops at the page. At 100 rows it also holds the planner's costs (store.ConfigurePool): at
 // Postgres's default random_page_cost the site list read the whole customers table once for every site on the
@@ -124,6 +138,35 @@ func TestPageStatements_ReadFewRows(t *testing.T) {
 			}
 			for role, args := range map[string][]any{"admin": nil, "reseller": {reseller}, "client": {client}} {
 				stmts[role+" dashboard"] = dbtest.Statement{SQL: store.DashboardStatements[role], Args: args}
+			}
+			// Billing's reads on a list page and a dashboard: each viewer's invoice list (its head, with the totals
+			// and the customer filter, and its page), and the reseller's billing box.
+			for name, run := range map[string]func() error{
+				"operator's invoices": func() error {
+					_, err := store.NewBilling(traced).Invoices(ctx, store.Scope{Role: store.RoleAdmin}, store.InvoiceFilter{})
+					return err
+				},
+				"reseller's invoices": func() error {
+					_, err := store.NewBilling(traced).Invoices(ctx, store.Scope{Role: store.RoleReseller, CustomerID: reseller}, store.InvoiceFilter{})
+					return err
+				},
+				"client's invoices": func() error {
+					_, err := store.NewBilling(traced).Invoices(ctx, store.Scope{Role: store.RoleClient, CustomerID: client}, store.InvoiceFilter{})
+					return err
+				},
+				"reseller's billing box": func() error {
+					_, err := store.NewBilling(traced).ResellerSums(ctx, reseller, "credit")
+					return err
+				},
+			} {
+				got := rec.During(func() {
+					if err := run(); err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+				})
+				for i, st := range got {
+					stmts[fmt.Sprintf("%s (statement %d)", name, i+1)] = st
+				}
 			}
 			conn, err := pool.Acquire(ctx)
 			if err != nil {
