@@ -6,13 +6,13 @@ import (
 	"net/http"
 	"strings"
 
-	"portal/internal/auth"
+	"portal/internal/access"
 	"portal/internal/i18n"
 	"portal/internal/store"
 	"portal/internal/views"
 )
 
-// signInFailed is the one message for every failed sign-in: it never tells whether the account exists or is locked.
+// signInFailed is the one message for every failed sign-in (access.ErrSignInFailed's).
 var signInFailed = i18n.M("Sign-in failed. Check your email and password, or try again later.")
 
 // loginForm handles GET /login: the sign-in page, or the dashboard for someone already signed in.
@@ -24,82 +24,24 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "Sign in", views.LoginPage("", ""))
 }
 
-// loginSubmit handles POST /login. Rate limits apply per IP (IPv6: per /64) and per submitted email, in Postgres
-// so every replica shares them; repeated failures lock the account for a while. Each attempt is charged to the
-// account before its password is compared (one statement), so concurrent guesses can't outrun the lock. Unknown
-// emails cost the same password-hashing work as known ones; hashing waits for one of a bounded number of slots.
-// Failed and refused attempts are counted per key and hour (attempt_counts), not written to the audit log; a
-// lockout and a successful sign-in are audited.
+// loginSubmit handles POST /login: access.SignIn checks the password under the sign-in's rate limits and lockout;
+// then the second factor is asked for, or the session is signed in.
 func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	f, err := parseForm(r, "email", "password")
 	if err != nil {
 		return err
 	}
-	email := strings.TrimSpace(f["email"])
-	password := f["password"]
-	if len(email) > 254 {
-		email = email[:254]
-	}
-	ip := ipKey(clientIP(r))
-	typedKey := store.AttemptKey(strings.ToLower(email)) // never the typed email itself
-
-	limited, err := h.overLimit(ctx, scopeSigninIP, ip, h.opts.LoginRatePerIP)
-	if err == nil && !limited {
-		limited, err = h.overLimit(ctx, scopeSigninEmail, typedKey, h.opts.LoginRatePerAccount)
-	}
-	if err != nil {
-		return err
-	}
-	if limited {
-		h.countAttempt(ctx, countSigninLimited, ip)
-		return userErr(http.StatusTooManyRequests, "Too many sign-in attempts. Wait a minute and try again.")
-	}
-	if email == "" || password == "" || len(password) > auth.MaxPasswordLen {
-		h.countAttempt(ctx, countSigninFailed, typedKey)
-		return h.render(w, r, http.StatusUnauthorized, "Sign in", views.LoginPage(email, signInFailed))
-	}
-	release, err := h.hashSlot(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-
-	acct, err := h.accounts.ByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) {
-		h.hasher.VerifyNothing(password)
-		h.countAttempt(ctx, countSigninFailed, typedKey)
-		return h.render(w, r, http.StatusUnauthorized, "Sign in", views.LoginPage(email, signInFailed))
-	}
-	if err != nil {
-		return err
-	}
-	now := h.opts.Now()
-	allowed, err := h.accounts.BeginSignIn(ctx, acct.ID, h.opts.LoginMaxFailures, now)
-	if err != nil {
-		return err
-	}
-	ok := h.hasher.Verify(password, acct.PasswordHash) // always do the work, locked or not
-	switch {
-	case !allowed:
-		h.countAttempt(ctx, countSigninLocked, accountKey(acct.ID))
-		return h.render(w, r, http.StatusUnauthorized, "Sign in", views.LoginPage(email, signInFailed))
-	case !ok:
-		locked, err := h.accounts.FailSignIn(ctx, acct.ID, h.opts.LoginMaxFailures, h.opts.LoginLockout, now)
-		if err != nil {
-			return err
-		}
-		h.countAttempt(ctx, countSigninFailed, accountKey(acct.ID))
-		if locked {
-			h.appendAudit(ctx, store.AuditEntry{ActingAccountID: &acct.ID, EffectiveAccountID: &acct.ID,
-				ActingEmail: acct.Email, EffectiveEmail: acct.Email, ObjectType: "account", ObjectID: idString(acct.ID),
-				IP: clientIP(r), Action: "signin.lockout", Outcome: store.OutcomeFailure,
-				Detail: "locked after " + idString(int64(h.opts.LoginMaxFailures)) + " failures for " + h.opts.LoginLockout.String()})
+	acct, err := h.access.SignIn(ctx, access.SignInAttempt{Email: f["email"], Password: f["password"], IP: clientIP(r),
+		Limits: h.signInLimits(), Now: h.opts.Now()})
+	if errors.Is(err, access.ErrSignInFailed) {
+		email := strings.TrimSpace(f["email"])
+		if len(email) > 254 {
+			email = email[:254]
 		}
 		return h.render(w, r, http.StatusUnauthorized, "Sign in", views.LoginPage(email, signInFailed))
 	}
-
-	if err := h.accounts.ResetFailures(ctx, acct.ID); err != nil {
+	if err != nil {
 		return err
 	}
 	if acct.HasSecondFactor() {
@@ -113,6 +55,12 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	return h.completeSignIn(w, r, acct, "")
+}
+
+// signInLimits are the sign-in's limits as configured (PORTAL_LOGIN_*).
+func (h *Handler) signInLimits() access.SignInLimits {
+	return access.SignInLimits{PerIP: h.opts.LoginRatePerIP, PerEmail: h.opts.LoginRatePerAccount,
+		MaxFailures: h.opts.LoginMaxFailures, Lockout: h.opts.LoginLockout}
 }
 
 // logout handles POST /logout: the session is deleted on the server and the cookie's token renewed.
@@ -139,45 +87,26 @@ func (h *Handler) passwordForm(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "Change password", views.PasswordPage(nil))
 }
 
-// passwordSubmit handles POST /account/password: the acting user changes their own password, having confirmed it
-// is them within the last 5 minutes (otherwise the confirmation page comes first). Refused while impersonating:
-// nobody changes another account's sign-in through impersonation.
+// passwordSubmit handles POST /account/password: the acting user changes their own password (access.ChangePassword),
+// having confirmed it is them within the last 5 minutes (otherwise the confirmation page comes first).
 func (h *Handler) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p, _ := principalFrom(ctx)
-	if p.Impersonating() {
-		h.audited(r, p, "password.change", "account", idString(p.Effective.ID), store.OutcomeDenied, "while impersonating")
-		return userErr(http.StatusForbidden, "Passwords can't be changed while acting as another account.")
-	}
 	f, err := parseForm(r, "new_password", "confirm_password")
 	if err != nil {
 		return err
 	}
-	if done, err := h.needConfirm(w, r, "/account/password"); done || err != nil {
-		h.audited(r, p, "password.change", "account", idString(p.Acting.ID), store.OutcomeDenied, "re-authentication needed")
-		return err
+	if !p.Impersonating() { // refused by ChangePassword, which says why
+		if done, err := h.needConfirm(w, r, "/account/password"); done || err != nil {
+			h.audited(r, p, "password.change", "account", idString(p.Acting.ID), store.OutcomeDenied, "re-authentication needed")
+			return err
+		}
 	}
-	release, err := h.hashSlot(ctx)
+	changedAt, err := h.access.ChangePassword(ctx, h.actor(r), f["new_password"], f["confirm_password"])
 	if err != nil {
-		return err
-	}
-	defer release()
-	errs := views.FieldErrors{}
-	if msg := auth.CheckNew(f["new_password"]); msg.Format != "" {
-		errs["new_password"] = msg.In(i18n.From(ctx))
-	} else if f["new_password"] != f["confirm_password"] {
-		errs["confirm_password"] = i18n.T(ctx, "The two new passwords differ.")
-	}
-	if len(errs) > 0 {
-		return h.render(w, r, http.StatusUnprocessableEntity, "Change password", views.PasswordPage(errs))
-	}
-	hash, err := h.hasher.Hash(f["new_password"])
-	if err != nil {
-		return err
-	}
-	changedAt, err := h.accounts.SetPassword(ctx, p.Acting.ID, hash)
-	if err != nil {
-		return err
+		return h.formError(w, r, err, func(errs views.FieldErrors) error {
+			return h.render(w, r, http.StatusUnprocessableEntity, "Change password", views.PasswordPage(errs))
+		})
 	}
 	// Every other session of this account signed in before changedAt and is now invalid; this one continues
 	// under a new token.
@@ -185,7 +114,6 @@ func (h *Handler) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h.sessions.Put(ctx, keyAuthAt, changedAt.UnixNano())
-	h.audited(r, p, "password.change", "account", idString(p.Acting.ID), store.OutcomeSuccess, "")
 	h.flash(r, "Your password has been changed. Other sessions were signed out.")
 	redirect(w, r, roleHome(p.Effective.Role))
 	return nil

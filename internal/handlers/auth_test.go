@@ -63,7 +63,7 @@ func TestLogin_FailuresShareOneMessage(t *testing.T) {
 		}
 	}
 	// Failed attempts are counted per key and hour, not written to the audit log one row each.
-	if n := app.attemptCount(countSigninFailed); n != 4 {
+	if n := app.attemptCount("signin.failed"); n != 4 {
 		t.Errorf("counted failed sign-ins = %d, want 4", n)
 	}
 	if n := app.auditCount("signin.failure", ""); n != 0 {
@@ -92,7 +92,7 @@ func TestLogin_LockoutAfterRepeatedFailures(t *testing.T) {
 	if r.StatusCode != http.StatusUnauthorized || !strings.Contains(r.body, signInFailed) {
 		t.Fatalf("correct password while locked: status %d, want 401 with the generic message", r.StatusCode)
 	}
-	if n := app.attemptCount(countSigninLocked); n != 1 {
+	if n := app.attemptCount("signin.locked"); n != 1 {
 		t.Errorf("counted sign-ins refused while locked = %d, want 1", n)
 	}
 	// After the lockout ends the right password works again.
@@ -111,7 +111,7 @@ func TestLogin_RateLimited(t *testing.T) {
 	if r.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("4th attempt from one IP: status %d, want 429", r.StatusCode)
 	}
-	if n := app.attemptCount(countSigninLimited); n != 1 {
+	if n := app.attemptCount("signin.limited"); n != 1 {
 		t.Errorf("counted rate-limited sign-ins = %d, want 1", n)
 	}
 

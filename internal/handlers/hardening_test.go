@@ -33,10 +33,10 @@ func TestLogin_ConcurrentGuessesCannotOutrunTheLock(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := app.attemptCount(countSigninFailed); n != 5 {
+	if n := app.attemptCount("signin.failed"); n != 5 {
 		t.Errorf("passwords compared and found wrong = %d, want exactly 5 (the limit)", n)
 	}
-	if n := app.attemptCount(countSigninLocked); n != 25 {
+	if n := app.attemptCount("signin.locked"); n != 25 {
 		t.Errorf("attempts refused without comparing = %d, want 25", n)
 	}
 	if n := app.auditCount("signin.lockout", ""); n != 1 {
