@@ -51,7 +51,8 @@ type SignInAttempt struct {
 // its password is compared (one statement), so concurrent guesses can't outrun the lock. An unknown email costs the
 // same password-hashing work as a known one; hashing waits for one of the hasher's bounded slots. Failed and
 // refused attempts are counted per key and hour, not audited; a lockout is audited (the success is audited where
-// the session is signed in). Errors: ErrSignInFailed; 429 over a rate limit.
+// the session is signed in). Errors: ErrSignInFailed; 429 over a rate limit; auth.ErrBusy (503) when no hashing
+// slot frees up in time.
 func (s *Service) SignIn(ctx context.Context, in SignInAttempt) (store.Account, error) {
 	email := strings.TrimSpace(in.Email)
 	if len(email) > 254 {
@@ -117,14 +118,18 @@ func (s *Service) SignIn(ctx context.Context, in SignInAttempt) (store.Account, 
 	return acct, nil
 }
 
-// ChangePassword sets the acting person's own password, which CheckNew accepts and confirm repeats; the caller
-// made sure it confirmed who it is recently. Refused while impersonating: nobody changes another account's sign-in
-// through impersonation. Every other session of the account signed in before the returned time is invalid from
-// then on. Audited.
+// ChangePassword sets the acting person's own password, which CheckNew accepts and confirm repeats, once it has
+// confirmed who it is recently (fail.ErrReauth otherwise). Refused while impersonating: nobody changes another
+// account's sign-in through impersonation. Every other session of the account signed in before the returned time
+// is invalid from then on. Audited.
 func (s *Service) ChangePassword(ctx context.Context, a Actor, password, confirm string) (time.Time, error) {
 	if a.Impersonating() {
 		s.audit(ctx, nil, a, "password.change", &a.Effective, store.OutcomeDenied, "while impersonating")
 		return time.Time{}, fail.Forbidden("Passwords can't be changed while acting as another account.")
+	}
+	if !a.Recent {
+		s.audit(ctx, nil, a, "password.change", &a.Acting, store.OutcomeDenied, "re-authentication needed")
+		return time.Time{}, fail.ErrReauth
 	}
 	errs := fail.Fields{}
 	if msg := auth.CheckNew(password); msg.Format != "" {
@@ -184,3 +189,36 @@ func IPKey(ip string) string {
 
 // AccountKey is the counting key of a known account.
 func AccountKey(id int64) string { return "account:" + strconv.FormatInt(id, 10) }
+
+// The lockouts of the steps after a password (store.Lockouts, apart from the password's own on the account): each
+// locks an account after MaxFailures wrong answers in a row, for Lockout.
+const (
+	LockSecondFactor = "signin.totp" // the second step of a sign-in: a code or a passkey
+	LockReauth       = "confirm"     // confirming who one is before a sensitive change
+)
+
+// Guarded runs check, an answer of account id's, under scope's lockout (LockSecondFactor, LockReauth). The attempt
+// is charged before check runs, in one statement, so concurrent attempts can't outrun the lock. While the account
+// is locked check runs only when always is set (a re-authentication checks the password all the same, so that its
+// cost says nothing) and the attempt fails whatever check says. A failure counts towards the lock; a success clears
+// it. It reports whether the account was let try, and whether the attempt succeeded.
+func (s *Service) Guarded(ctx context.Context, scope string, id int64, l SignInLimits, now time.Time, always bool,
+	check func() (bool, error)) (allowed, ok bool, err error) {
+	locks, key := store.NewLockouts(s.pool), AccountKey(id)
+	if allowed, _, err = locks.Begin(ctx, scope, key, l.MaxFailures, now); err != nil {
+		return false, false, err
+	}
+	if allowed || always {
+		if ok, err = check(); err != nil {
+			return allowed, false, err
+		}
+	}
+	switch {
+	case !allowed:
+		return false, false, nil
+	case !ok:
+		_, err = locks.Fail(ctx, scope, key, l.MaxFailures, l.Lockout, now)
+		return true, false, err
+	}
+	return true, true, locks.Succeed(ctx, scope, key)
+}

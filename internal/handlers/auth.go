@@ -12,8 +12,8 @@ import (
 	"portal/internal/views"
 )
 
-// signInFailed is the one message for every failed sign-in (access.ErrSignInFailed's).
-var signInFailed = i18n.M("Sign-in failed. Check your email and password, or try again later.")
+// signInFailed is the one message for every failed sign-in.
+var signInFailed = access.ErrSignInFailed.Msg
 
 // loginForm handles GET /login: the sign-in page, or the dashboard for someone already signed in.
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {

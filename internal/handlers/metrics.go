@@ -50,7 +50,11 @@ func NewMetrics() *Metrics {
 }
 
 // Handler serves the metrics in Prometheus' text format.
-func (m *Metrics) Handler() http.Handler { return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}) }
+// A metric that can't be read (the backlogs, with Postgres down) is left out of the scrape, which still serves the
+// others: an alert on the backlogs should also fire when they are absent.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
 
 // ObserveISP records one ISPConfig call; it fits ispapi's observe hook.
 func (m *Metrics) ObserveISP(function string, d time.Duration, err error) {
@@ -80,7 +84,7 @@ func (m *Metrics) WatchBacklogs(read func(context.Context) (store.Backlogs, erro
 			"Changes to the invoice sums not folded in yet (the fold job runs every minute).", nil, nil),
 		waiting: prometheus.NewDesc("portal_outbox_waiting", "Emails queued or waiting for a retry.", nil, nil),
 		oldest: prometheus.NewDesc("portal_outbox_oldest_waiting_seconds",
-			"Age of the oldest email queued or waiting for a retry (0 with none).", nil, nil),
+			"Seconds since the waiting email touched longest ago was queued, tried or sent again (0 with none).", nil, nil),
 		failed: prometheus.NewDesc("portal_outbox_failed", "Emails given up on, until an admin sends them again.", nil, nil),
 	})
 }
@@ -101,7 +105,7 @@ func (b *backlogs) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	v, err := b.read(ctx)
-	if err != nil { // the scrape reports the error rather than figures that look healthy
+	if err != nil { // the scrape reports the error rather than figures that look healthy; the others stay
 		ch <- prometheus.NewInvalidMetric(b.sums, err)
 		return
 	}

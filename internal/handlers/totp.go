@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"portal/internal/access"
 	"portal/internal/auth"
 	"portal/internal/factors"
 	"portal/internal/i18n"
@@ -24,7 +25,6 @@ const (
 	keyPasskeyLogin   = "passkey_login"   // the second step of a sign-in
 	keyPasskeyConfirm = "passkey_confirm" // a re-authentication (Confirm it's you)
 	pendingFor        = 5 * time.Minute
-	totpScope         = "signin.totp" // lockouts scope of second-factor attempts, per account
 	countTOTPFail     = "signin.totp.failed"
 )
 
@@ -120,30 +120,18 @@ func (h *Handler) secondFactorAttempt(w http.ResponseWriter, r *http.Request, ch
 	if !ok {
 		return userErr(http.StatusUnauthorized, "Your sign-in has expired. Please sign in again.")
 	}
-	now := h.opts.Now()
-	locks := store.NewLockouts(h.pool)
-	key := accountKey(acct.ID)
-	allowed, _, err := locks.Begin(ctx, totpScope, key, h.opts.LoginMaxFailures, now)
+	how := ""
+	_, ok, err := h.access.Guarded(ctx, access.LockSecondFactor, acct.ID, h.signInLimits(), h.opts.Now(), false, func() (bool, error) {
+		var err error
+		how, err = check(ctx, acct)
+		return how != "", err
+	})
 	if err != nil {
 		return err
 	}
-	how := ""
-	if allowed {
-		if how, err = check(ctx, acct); err != nil {
-			return err
-		}
-	}
-	if how == "" {
-		if allowed {
-			if _, err := locks.Fail(ctx, totpScope, key, h.opts.LoginMaxFailures, h.opts.LoginLockout, now); err != nil {
-				return err
-			}
-		}
-		h.countAttempt(ctx, countTOTPFail, key)
+	if !ok {
+		h.countAttempt(ctx, countTOTPFail, accountKey(acct.ID))
 		return h.renderSecondFactor(w, r, http.StatusUnauthorized, acct, failed)
-	}
-	if err := locks.Succeed(ctx, totpScope, key); err != nil {
-		return err
 	}
 	return h.completeSignIn(w, r, acct, how)
 }
@@ -398,47 +386,37 @@ func (h *Handler) confirmSubmit(w http.ResponseWriter, r *http.Request) error {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
 		next = roleHome(p.Effective.Role)
 	}
-	locks := store.NewLockouts(h.pool)
-	key := accountKey(p.Acting.ID)
-	allowed, _, err := locks.Begin(ctx, "confirm", key, h.opts.LoginMaxFailures, h.opts.Now())
+	var errs views.FieldErrors
+	allowed, _, err := h.access.Guarded(ctx, access.LockReauth, p.Acting.ID, h.signInLimits(), h.opts.Now(), true, func() (bool, error) {
+		var err error
+		if errs, err = h.reauthPassword(r, p, f["current_password"]); err != nil || errs != nil {
+			return false, err
+		}
+		if p.Acting.HasTOTP() {
+			fresh, err := h.factors.CheckTOTP(ctx, p.Acting, f["code"], h.opts.Now())
+			if err == nil && !fresh {
+				errs = views.FieldErrors{"code": i18n.T(r.Context(), "That code did not work. Use the current code.")}
+			}
+			return fresh, err
+		}
+		if p.Acting.Passkeys > 0 && h.factors.PasskeysAvailable() {
+			ok, err := h.factors.FinishPasskeySignIn(ctx, p.Acting, passkeyState, []byte(f["credential"]))
+			if err == nil && !ok {
+				errs = views.FieldErrors{"credential": i18n.T(r.Context(), "That passkey did not work. Try again.")}
+			}
+			return ok, err
+		}
+		return true, nil
+	})
 	if err != nil {
 		return err
-	}
-	errs, err := h.reauthPassword(r, p, f["current_password"])
-	if err != nil {
-		return err
-	}
-	if errs == nil && p.Acting.HasTOTP() {
-		fresh, err := h.factors.CheckTOTP(ctx, p.Acting, f["code"], h.opts.Now())
-		if err != nil {
-			return err
-		}
-		if !fresh {
-			errs = views.FieldErrors{"code": i18n.T(r.Context(), "That code did not work. Use the current code.")}
-		}
-	} else if errs == nil && p.Acting.Passkeys > 0 && h.factors.PasskeysAvailable() {
-		ok, err := h.factors.FinishPasskeySignIn(ctx, p.Acting, passkeyState, []byte(f["credential"]))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			errs = views.FieldErrors{"credential": i18n.T(r.Context(), "That passkey did not work. Try again.")}
-		}
 	}
 	if !allowed && errs == nil {
 		errs = views.FieldErrors{"current_password": i18n.T(r.Context(), "Too many attempts. Try again later.")}
 	}
 	if errs != nil {
-		if allowed {
-			if _, err := locks.Fail(ctx, "confirm", key, h.opts.LoginMaxFailures, h.opts.LoginLockout, h.opts.Now()); err != nil {
-				return err
-			}
-		}
 		h.audited(r, p, "reauth", "account", idString(p.Acting.ID), store.OutcomeFailure, "")
 		return h.renderConfirm(w, r, http.StatusUnprocessableEntity, next, errs)
-	}
-	if err := locks.Succeed(ctx, "confirm", key); err != nil {
-		return err
 	}
 	h.sessions.Put(ctx, keyConfirmedAt, h.opts.Now().UnixNano())
 	redirect(w, r, next)

@@ -106,7 +106,7 @@ func setup(b *testing.B, n, sessions int) *site {
 	// Billing as cmd/portal wires it (the invoice list, and the reseller dashboard's billing box).
 	bill := billing.New(pool, env.Ten, env.Mail, "http://load.test", nil)
 	h := handlers.New(handlers.Options{Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Metrics: handlers.NewMetrics(),
-		Pool: pool, ISP: env.ISP, Sessions: sessions2, Hasher: hasher, Tenancy: env.Ten, Billing: bill,
+		Pool: pool, ISP: env.ISP, Sessions: sessions2, Hasher: hasher, Tenancy: env.Ten, Billing: bill, Access: env.Access,
 		Hosting: env.Host, Platform: env.Platform, LoginMaxFailures: 1000, LoginLockout: time.Minute,
 		LoginRatePerIP: 1 << 20, LoginRatePerAccount: 1 << 20})
 	routes := h.Routes()

@@ -28,7 +28,6 @@ import (
 	"portal/internal/fail"
 	"portal/internal/i18n"
 	"portal/internal/store"
-	"portal/internal/tenancy"
 	"portal/internal/views"
 )
 
@@ -363,7 +362,7 @@ func (s *Service) send(ctx context.Context, m store.OutboxMessage, inst string) 
 
 // Resend puts a failed (or held) message back in the queue with a new delivery job.
 // The actor's attempt is audited (mail.resend), with its error when refused.
-func (s *Service) Resend(ctx context.Context, a tenancy.Actor, id int64) error {
+func (s *Service) Resend(ctx context.Context, a Actor, id int64) error {
 	err := s.resend(ctx, id)
 	outcome, detail := store.OutcomeSuccess, ""
 	if err != nil {
@@ -373,6 +372,12 @@ func (s *Service) Resend(ctx context.Context, a tenancy.Actor, id int64) error {
 		s.log.ErrorContext(ctx, "audit append failed", "err", aerr, "action", "mail.resend")
 	}
 	return err
+}
+
+// Actor is who asks, as the services' actor (tenancy.Actor) writes itself into the audit log: the mailer needs no
+// more of it, and tenancy no dependency on the mailer's.
+type Actor interface {
+	Entry(action, objType string, id int64, outcome, detail string) store.AuditEntry
 }
 
 // Messages lists the newest outgoing messages (at most 200), of one state or ("") of any.

@@ -8,8 +8,9 @@ type Backlogs struct {
 	// InvoiceSumChanges: changes to the invoice sums not folded in yet (billing's fold job, every minute). Reads
 	// add them up, so invoice lists and dashboards slow down as they grow.
 	InvoiceSumChanges int64
-	// OutboxWaiting: emails queued or waiting for a retry; OutboxOldest the seconds since the oldest of them was
-	// queued (0 with none); OutboxFailed: emails given up on, until an admin sends them again.
+	// OutboxWaiting: emails queued or waiting for a retry; OutboxOldest the seconds since the one of them touched
+	// longest ago was queued, tried or sent again (0 with none), which grows only while nothing delivers;
+	// OutboxFailed: emails given up on, until an admin sends them again. Emails held (sending is off) are in none.
 	OutboxWaiting int64
 	OutboxOldest  float64
 	OutboxFailed  int64
@@ -20,7 +21,7 @@ func ReadBacklogs(ctx context.Context, db DBTX) (Backlogs, error) {
 	var b Backlogs
 	err := db.QueryRow(ctx, `SELECT (SELECT count(*) FROM invoice_sum_changes),
 		count(*) FILTER (WHERE state IN ('queued', 'retrying')),
-		coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE state IN ('queued', 'retrying'))), 0)::float8,
+		coalesce(extract(epoch FROM now() - min(updated_at) FILTER (WHERE state IN ('queued', 'retrying'))), 0)::float8,
 		count(*) FILTER (WHERE state = 'failed')
 		FROM outbox WHERE state <> 'sent'`).Scan(&b.InvoiceSumChanges, &b.OutboxWaiting, &b.OutboxOldest, &b.OutboxFailed)
 	return b, wrap(err, "backlogs")
