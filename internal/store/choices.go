@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // ChoiceFor says which customers a client picker offers.
@@ -53,8 +55,12 @@ type ChoiceQuery struct {
 func (s Customers) Choices(ctx context.Context, scope Scope, q ChoiceQuery) (ClientChoices, error) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	sql := `SELECT ` + clientChoices(scope, q, arg) // numbers the arguments it appends
+	if strings.TrimSpace(q.Query) != "" {           // planned for its term: see listSpec.planned
+		args = append([]any{pgx.QueryExecModeExec}, args...)
+	}
 	var raw []byte
-	if err := s.db.QueryRow(ctx, `SELECT `+clientChoices(scope, q, arg), args...).Scan(&raw); err != nil {
+	if err := s.db.QueryRow(ctx, sql, args...).Scan(&raw); err != nil {
 		return ClientChoices{}, wrap(err, "client choices")
 	}
 	return decodeChoices(raw)
@@ -86,10 +92,8 @@ func clientChoices(scope Scope, q ChoiceQuery, arg func(any) string) string {
 		cond = append(cond, "c.id <> "+arg(q.Except))
 	}
 	match := slices.Clone(cond)
-	if t := strings.TrimSpace(q.Query); t != "" {
-		p := arg("%" + escapeLike(strings.ToLower(t)) + "%")
-		match = append(match, "(lower(c.name) LIKE "+p+" OR lower(c.company) LIKE "+p+" OR lower(c.email) LIKE "+p+
-			" OR lower(c.isp_username) LIKE "+p+")")
+	if strings.TrimSpace(q.Query) != "" {
+		match = append(match, customerMatches(q.Query, arg))
 	}
 	row := `json_build_object('id', c.id, 'name', ` + customerLabel + `, 'email', c.email, 'chosen', `
 	order := ` ORDER BY ` + customerLabel + `, c.id` + limitClause(MaxChoices+1)

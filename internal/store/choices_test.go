@@ -73,8 +73,7 @@ func TestClientChoices_FirstMatchesByLabel(t *testing.T) {
 					where := rule(scope, f) + fmt.Sprintf(" AND c.id <> %d", except)
 					if q != "" {
 						p := "%" + strings.NewReplacer(`%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
-						where += fmt.Sprintf(` AND (lower(c.name) LIKE '%[1]s' OR lower(c.company) LIKE '%[1]s'
-							OR lower(c.email) LIKE '%[1]s' OR lower(c.isp_username) LIKE '%[1]s')`, p)
+						where += fmt.Sprintf(` AND lower(c.name || ' ' || c.company || ' ' || c.email || ' ' || c.isp_username) LIKE '%s'`, p)
 					}
 					var want []int64
 					var more, mayChoose bool

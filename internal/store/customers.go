@@ -204,10 +204,9 @@ func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]C
 		f.Only == "" && (f.Kind == "" || f.Kind == RoleClient) {
 		count = counterTotal("clients", *cust, arg)
 	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		p := arg("%" + escapeLike(strings.ToLower(q)) + "%")
-		where = append(where, "(lower(c.name) LIKE "+p+" OR lower(c.company) LIKE "+p+" OR lower(c.email) LIKE "+p+
-			" OR lower(c.isp_username) LIKE "+p+")")
+	searched := strings.TrimSpace(f.Query) != ""
+	if searched {
+		where = append(where, customerMatches(f.Query, arg))
 	}
 	from := customerFrom
 	switch f.Only {
@@ -225,9 +224,19 @@ func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]C
 	w := " WHERE " + strings.Join(where, " AND ")
 	countFrom := " FROM customers c"
 	sp := listSpec{cols: customerCols, from: from + w, countFrom: countFrom + w, count: count, order: order.expr,
-		cast: order.cast, id: "c.id", desc: f.Desc, per: f.PerPage}
+		cast: order.cast, id: "c.id", desc: f.Desc, per: f.PerPage, planned: searched}
 	list, pg, err := listPage(ctx, s.db, sp, f.Keyset, args, customerDest)
 	return list, pg, wrap(err, "list customers")
+}
+
+// customerSearch is what a client search matches (aliased c): name, company, email and username, in lower case, in
+// one text that migration 00026's trigram index holds (and must be changed with it).
+const customerSearch = `lower(c.name || ' ' || c.company || ' ' || c.email || ' ' || c.isp_username)`
+
+// customerMatches is the condition that a customer matches search term q, case-insensitively, anywhere in
+// customerSearch (its % and _ taken as themselves).
+func customerMatches(q string, arg func(any) string) string {
+	return customerSearch + " LIKE " + arg("%"+escapeLike(strings.ToLower(strings.TrimSpace(q)))+"%")
 }
 
 // LiveClients lists the non-deleted clients of a reseller, by id.

@@ -165,6 +165,18 @@ func TestPageStatements_ReadFewRows(t *testing.T) {
 					_, err := store.NewBilling(traced).ResellerSums(ctx, reseller, "credit")
 					return err
 				},
+				// Searches for a client few match (customerSearch: migration 00026's trigram index), planned for
+				// their term.
+				"search: picker": func() error {
+					_, err := store.NewCustomers(traced).Choices(ctx, store.Scope{Role: store.RoleReseller, CustomerID: reseller},
+						store.ChoiceQuery{For: store.ForObjects, Query: "C" + strconv.Itoa(n-1) + "@x"})
+					return err
+				},
+				"search: client list": func() error {
+					_, _, err := store.NewCustomers(traced).List(ctx, store.Scope{Role: store.RoleReseller, CustomerID: reseller},
+						store.CustomerFilter{Kind: store.RoleClient, Query: "c" + strconv.Itoa(n-1) + "@X", PerPage: 25})
+					return err
+				},
 			} {
 				got := rec.During(func() {
 					if err := run(); err != nil {
@@ -181,6 +193,10 @@ func TestPageStatements_ReadFewRows(t *testing.T) {
 			}
 			defer conn.Release()
 			for name, st := range stmts {
+				if strings.HasPrefix(name, "search: ") {
+					checkPlans(t, conn.Conn(), fmt.Sprintf("%s at %d rows", name, n), st, "custom")
+					continue
+				}
 				checkReads(t, conn.Conn(), fmt.Sprintf("%s at %d rows", name, n), st)
 			}
 			if n < 1000 {
@@ -238,8 +254,15 @@ func TestPlanInUse_ReadsItsCustomers(t *testing.T) {
 // either reads more than 500 rows.
 func checkReads(t *testing.T, c *pgx.Conn, name string, st dbtest.Statement) {
 	t.Helper()
+	checkPlans(t, c, name, st, "custom", "generic")
+}
+
+// checkPlans is checkReads on the plans of the given modes: "custom" (planned for its arguments, as an unnamed
+// statement always is: listSpec.planned) and "generic" (a prepared statement's kept plan).
+func checkPlans(t *testing.T, c *pgx.Conn, name string, st dbtest.Statement, modes ...string) {
+	t.Helper()
 	ctx := context.Background()
-	for _, mode := range []string{"custom", "generic"} {
+	for _, mode := range modes {
 		var raw []byte
 		var err error
 		if mode == "custom" {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -61,6 +62,10 @@ type listSpec struct {
 	// indexes serve (a reseller's invoices: issued by it, or to it) so reads two pages' rows, not every match
 	// sorted: Postgres does not merge the two index scans in order by itself. A list with branches needs count.
 	branches []string
+	// planned: plan the statement for its arguments on every run (an unnamed statement), not once for any: a search
+	// term decides whether reading the list in order or looking its few matches up in a trigram index is cheaper,
+	// which a plan kept for every term can't know (customerSearch).
+	planned bool
 }
 
 // branchesAlias is where a listSpec's from names the union of its branches.
@@ -133,7 +138,11 @@ func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args 
 		from = strings.Replace(sp.from, branchesAlias, "("+strings.Join(union, " UNION ALL ")+") i", 1)
 	}
 	sql := "SELECT " + sp.cols + ", (" + sp.order + ")::text, " + sp.id + ", " + count + from + page
-	rows, err := db.Query(ctx, sql, args...)
+	qargs := args
+	if sp.planned {
+		qargs = append([]any{pgx.QueryExecModeExec}, args...)
+	}
+	rows, err := db.Query(ctx, sql, qargs...)
 	if err != nil {
 		return nil, Paging{}, badKey(sp, ks, err)
 	}
