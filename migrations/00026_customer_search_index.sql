@@ -12,12 +12,18 @@ EXCEPTION WHEN insufficient_privilege OR undefined_file OR feature_not_supported
 	RAISE WARNING 'pg_trgm is not available (%): client searches read the clients without a trigram index', SQLERRM;
 END $$;
 -- +goose StatementEnd
+-- The operator class is named in the extension's schema, which need not be on the search path (an extension
+-- installed before, in a schema of its own). Without the index the portal logs a warning at start
+-- (cmd/portal: store.MissingIndexes); installing pg_trgm later and running this statement by hand adds it.
 -- +goose StatementBegin
 DO $$
+DECLARE
+	nsp text;
 BEGIN
-	IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
-		EXECUTE $i$CREATE INDEX customers_search_idx ON customers USING gin
-			(lower(name || ' ' || company || ' ' || email || ' ' || isp_username) gin_trgm_ops)$i$;
+	SELECT n.nspname INTO nsp FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
+	IF nsp IS NOT NULL THEN
+		EXECUTE format($i$CREATE INDEX customers_search_idx ON customers USING gin
+			(lower(name || ' ' || company || ' ' || email || ' ' || isp_username) %I.gin_trgm_ops)$i$, nsp);
 	END IF;
 END $$;
 -- +goose StatementEnd

@@ -77,6 +77,12 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err := store.Migrate(ctx, pool); err != nil {
 		return err
 	}
+	if missing, err := store.MissingIndexes(ctx, pool); err != nil {
+		return err
+	} else if len(missing) > 0 {
+		log.Warn("optional indexes are missing: client searches read every client of a list", "indexes", missing,
+			"fix", "CREATE EXTENSION pg_trgm as the database's owner, then run migrations/00026_customer_search_index.sql's index statement")
+	}
 	hasher := auth.NewHasher(cfg.Argon2MemoryKiB)
 	if cfg.DemoAdmin {
 		if err := ensureDemoAdmin(ctx, pool, hasher, stdout); err != nil {

@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
 
 // Backlogs is the work waiting on the portal's background jobs, for monitoring: a figure that keeps growing means
 // that its job stopped.
@@ -25,4 +29,15 @@ func ReadBacklogs(ctx context.Context, db DBTX) (Backlogs, error) {
 		count(*) FILTER (WHERE state = 'failed')
 		FROM outbox WHERE state <> 'sent'`).Scan(&b.InvoiceSumChanges, &b.OutboxWaiting, &b.OutboxOldest, &b.OutboxFailed)
 	return b, wrap(err, "backlogs")
+}
+
+// optionalIndexes are indexes a migration creates only where the database allows it (customers_search_idx needs
+// pg_trgm: migration 00026). Without them the portal works, slower.
+var optionalIndexes = []string{"customers_search_idx"}
+
+// MissingIndexes names the optional indexes the database lacks, for a warning at start.
+func MissingIndexes(ctx context.Context, db DBTX) ([]string, error) {
+	rows, _ := db.Query(ctx, `SELECT n FROM unnest($1::text[]) n WHERE to_regclass(n) IS NULL`, optionalIndexes)
+	missing, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return missing, wrap(err, "missing indexes")
 }

@@ -683,14 +683,17 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (In
 	}
 	picker := clientChoices(scope, ChoiceQuery{For: ForBuyers, Query: f.ClientQuery, Chosen: f.CustomerID}, harg) // a client's: none
 	// An admin's scope has customer 0, which no customer has (ids start at 1): no balance.
+	headSQL := `SELECT
+		(SELECT coalesce(json_agg(t ORDER BY t.kind DESC, t.state, t.currency), '[]') FROM (` + totals + `) t),
+		` + picker + `,
+		(SELECT coalesce(json_agg(a ORDER BY a.currency), '[]') FROM (SELECT currency, sum(amount_minor)::bigint AS minor
+			FROM credit_entries WHERE customer_id = ` + harg(scope.CustomerID) + ` GROUP BY currency HAVING sum(amount_minor) <> 0) a)`
+	if strings.TrimSpace(f.ClientQuery) != "" { // the customer filter searches: planned for its term (listSpec.planned)
+		head = append([]any{pgx.QueryExecModeExec}, head...)
+	}
 	var l InvoiceListing
 	var choices []byte
-	err := s.db.QueryRow(ctx, `SELECT
-		(SELECT coalesce(json_agg(t ORDER BY t.kind DESC, t.state, t.currency), '[]') FROM (`+totals+`) t),
-		`+picker+`,
-		(SELECT coalesce(json_agg(a ORDER BY a.currency), '[]') FROM (SELECT currency, sum(amount_minor)::bigint AS minor
-			FROM credit_entries WHERE customer_id = `+harg(scope.CustomerID)+` GROUP BY currency HAVING sum(amount_minor) <> 0) a)`,
-		head...).Scan(&l.Totals, &choices, &l.Credit)
+	err := s.db.QueryRow(ctx, headSQL, head...).Scan(&l.Totals, &choices, &l.Credit)
 	if err != nil {
 		return InvoiceListing{}, wrap(err, "invoice totals")
 	}

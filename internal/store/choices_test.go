@@ -123,3 +123,17 @@ func TestClientChoices_FirstMatchesByLabel(t *testing.T) {
 		t.Errorf("a search that matches nothing: %+v, %v", got, err)
 	}
 }
+
+// TestMissingIndexes_NamesTheSearchIndex: where migration 00026 could create the trigram index (the tests' database
+// can), nothing is missing; without it, MissingIndexes names it, for the warning at start.
+func TestMissingIndexes_NamesTheSearchIndex(t *testing.T) {
+	pool, exec := withPlatformAndPlan(t)
+	ctx := context.Background()
+	if missing, err := store.MissingIndexes(ctx, pool); err != nil || len(missing) != 0 {
+		t.Fatalf("after the migrations: missing %v (%v); want none", missing, err)
+	}
+	exec(`DROP INDEX customers_search_idx`)
+	if missing, err := store.MissingIndexes(ctx, pool); err != nil || !slices.Equal(missing, []string{"customers_search_idx"}) {
+		t.Errorf("without the index: missing %v (%v); want customers_search_idx", missing, err)
+	}
+}
