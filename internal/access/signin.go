@@ -54,10 +54,7 @@ type SignInAttempt struct {
 // the session is signed in). Errors: ErrSignInFailed; 429 over a rate limit; auth.ErrBusy (503) when no hashing
 // slot frees up in time.
 func (s *Service) SignIn(ctx context.Context, in SignInAttempt) (store.Account, error) {
-	email := strings.TrimSpace(in.Email)
-	if len(email) > 254 {
-		email = email[:254]
-	}
+	email := TypedEmail(in.Email)
 	ip := IPKey(in.IP)
 	typedKey := store.AttemptKey(strings.ToLower(email)) // never the typed email itself
 	limited, err := s.Limited(ctx, scopeSigninIP, ip, in.Limits.PerIP, in.Now)
@@ -170,6 +167,16 @@ func (s *Service) Count(ctx context.Context, scope, key string, now time.Time) {
 	if _, err := store.NewAttempts(s.pool).Hit(context.WithoutCancel(ctx), scope, key, time.Hour, now); err != nil {
 		s.log.ErrorContext(ctx, "attempt count failed", "err", err, "scope", scope)
 	}
+}
+
+// TypedEmail is an address as a sign-in form typed it, as the portal keeps and shows it again: trimmed, and cut
+// at the longest an address may be (254 bytes).
+func TypedEmail(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 254 {
+		s = s[:254]
+	}
+	return s
 }
 
 // IPKey is the rate-limit key of a client address: the address itself for IPv4 (and IPv4-mapped IPv6), its /64

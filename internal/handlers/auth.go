@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"portal/internal/access"
 	"portal/internal/i18n"
@@ -35,11 +34,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	acct, err := h.access.SignIn(ctx, access.SignInAttempt{Email: f["email"], Password: f["password"], IP: clientIP(r),
 		Limits: h.signInLimits(), Now: h.opts.Now()})
 	if errors.Is(err, access.ErrSignInFailed) {
-		email := strings.TrimSpace(f["email"])
-		if len(email) > 254 {
-			email = email[:254]
-		}
-		return h.render(w, r, http.StatusUnauthorized, "Sign in", views.LoginPage(email, signInFailed))
+		return h.render(w, r, http.StatusUnauthorized, "Sign in", views.LoginPage(access.TypedEmail(f["email"]), signInFailed))
 	}
 	if err != nil {
 		return err

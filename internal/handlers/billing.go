@@ -66,7 +66,7 @@ func (h *Handler) invoiceList(w http.ResponseWriter, r *http.Request) error {
 	// An unreadable filter lists nothing rather than everything; its form keeps its customer filter.
 	refused := func() error {
 		if d.ShowCustomerFilter {
-			if d.Picker, err = h.clientPicker(r.Context(), r, "buyers", d.ClientQuery, d.Customer); err != nil {
+			if d.Picker, err = h.clientPicker(r.Context(), r, "buyers", d.ClientQuery, d.Customer, 0); err != nil {
 				return err
 			}
 		}

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"portal/internal/i18n"
 	"portal/internal/store"
@@ -30,7 +29,7 @@ func (h *Handler) domainsData(ctx context.Context, r *http.Request, p Principal)
 		Domains:     list, CanManage: canManageDomains(p), Enforced: h.opts.Settings.DomainLimit,
 	}
 	if d.CanManage { // the assign form's search and choice, when it comes back with its errors
-		if d.Picker, err = h.clientPicker(ctx, r, "objects", r.PostFormValue("client_q"), r.PostFormValue("customer_id")); err != nil {
+		if d.Picker, err = h.clientPicker(ctx, r, "objects", r.PostFormValue("client_q"), r.PostFormValue("customer_id"), 0); err != nil {
 			return d, err
 		}
 	}
@@ -112,13 +111,10 @@ func (h *Handler) domainMoveForm(w http.ResponseWriter, r *http.Request, status 
 		return lerr
 	}
 	// Its owner is no choice; what the form sent is, when it comes back with its errors.
-	query := r.FormValue("client_q")
-	chosen, _ := strconv.ParseInt(r.PostFormValue("customer_id"), 10, 64)
-	got, lerr := h.tenancy.ClientChoices(ctx, h.actor(r), store.ChoiceQuery{For: store.ForObjects, Query: query, Chosen: chosen, Except: entry.CustomerID})
+	pk, lerr := h.clientPicker(ctx, r, "objects", r.FormValue("client_q"), r.PostFormValue("customer_id"), entry.CustomerID)
 	if lerr != nil {
 		return lerr
 	}
-	pk := pickerOf(ctx, "objects", query, got)
 	pk.Err = errs["customer_id"]
 	return h.render(w, r, status, i18n.Tf(ctx, "Move %s", entry.Domain), views.DomainMovePage(entry, pk))
 }

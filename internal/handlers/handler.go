@@ -159,12 +159,12 @@ var pickers = map[string]struct {
 }{"objects": {store.ForObjects, "customer_id", ""}, "buyers": {store.ForBuyers, "customer", "all"}}
 
 // clientPicker builds the client picker of list name (pickers): the clients the actor may choose that match query
-// (what the form's search box sent), and chosen (what the form sent as the list's field) when the actor may choose
-// it. A chosen value that is no id is no choice: the service refuses it when the form is sent.
-func (h *Handler) clientPicker(ctx context.Context, r *http.Request, name, query, chosen string) (views.ClientPicker, error) {
+// (what the form's search box sent), but except (0: none), and chosen (what the form sent as the list's field) when
+// the actor may choose it. A chosen value that is no id is no choice: the service refuses it when the form is sent.
+func (h *Handler) clientPicker(ctx context.Context, r *http.Request, name, query, chosen string, except int64) (views.ClientPicker, error) {
 	l := pickers[name]
 	id, _ := strconv.ParseInt(chosen, 10, 64)
-	got, err := h.tenancy.ClientChoices(ctx, h.actor(r), store.ChoiceQuery{For: l.f, Query: query, Chosen: id})
+	got, err := h.tenancy.ClientChoices(ctx, h.actor(r), store.ChoiceQuery{For: l.f, Query: query, Chosen: id, Except: except})
 	return pickerOf(ctx, name, query, got), err
 }
 
@@ -193,7 +193,7 @@ func (h *Handler) clientChoices(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return fail.Invalid("Unknown list of clients.")
 	}
-	p, err := h.clientPicker(r.Context(), r, q.Get("for"), q.Get("client_q"), q.Get(l.field))
+	p, err := h.clientPicker(r.Context(), r, q.Get("for"), q.Get("client_q"), q.Get(l.field), 0)
 	if err != nil {
 		return err
 	}

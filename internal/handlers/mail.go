@@ -64,7 +64,7 @@ func (h *Handler) mailDomainForm(ctx context.Context, r *http.Request, domain, c
 		return f, nil
 	}
 	var err error
-	f.Picker, err = h.clientPicker(ctx, r, "objects", r.PostFormValue("client_q"), customerID)
+	f.Picker, err = h.clientPicker(ctx, r, "objects", r.PostFormValue("client_q"), customerID, 0)
 	f.Picker.Err = errs["customer_id"]
 	return f, err
 }

@@ -3,8 +3,8 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strings"
 
+	"portal/internal/access"
 	"portal/internal/hosting"
 	"portal/internal/i18n"
 	"portal/internal/ispapi"
@@ -31,10 +31,7 @@ func (h *Handler) mailboxPasswordSubmit(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	typed := strings.TrimSpace(f["email"])
-	if len(typed) > 254 {
-		typed = typed[:254]
-	}
+	typed := access.TypedEmail(f["email"])
 	addrKey := store.AttemptKey(ispapi.CanonicalAddress(typed))
 	ip := ipKey(clientIP(r))
 	limited, err := h.overLimit(ctx, scopeMailboxIP, ip, h.opts.LoginRatePerIP)

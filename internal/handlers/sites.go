@@ -50,7 +50,7 @@ func (h *Handler) sitesData(ctx context.Context, r *http.Request, p Principal) (
 		return d, nil
 	}
 	// The create form's search and choice, when it comes back with its errors.
-	if d.Picker, err = h.clientPicker(ctx, r, "objects", r.PostFormValue("client_q"), r.PostFormValue("customer_id")); err != nil {
+	if d.Picker, err = h.clientPicker(ctx, r, "objects", r.PostFormValue("client_q"), r.PostFormValue("customer_id"), 0); err != nil {
 		return d, err
 	}
 	d.CanCreate = d.Picker.Offers()

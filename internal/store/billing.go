@@ -688,12 +688,9 @@ func (s Billing) Invoices(ctx context.Context, scope Scope, f InvoiceFilter) (In
 		` + picker + `,
 		(SELECT coalesce(json_agg(a ORDER BY a.currency), '[]') FROM (SELECT currency, sum(amount_minor)::bigint AS minor
 			FROM credit_entries WHERE customer_id = ` + harg(scope.CustomerID) + ` GROUP BY currency HAVING sum(amount_minor) <> 0) a)`
-	if strings.TrimSpace(f.ClientQuery) != "" { // the customer filter searches: planned for its term (listSpec.planned)
-		head = append([]any{pgx.QueryExecModeExec}, head...)
-	}
 	var l InvoiceListing
 	var choices []byte
-	err := s.db.QueryRow(ctx, headSQL, head...).Scan(&l.Totals, &choices, &l.Credit)
+	err := s.db.QueryRow(ctx, headSQL, plannedFor(f.ClientQuery, head)...).Scan(&l.Totals, &choices, &l.Credit)
 	if err != nil {
 		return InvoiceListing{}, wrap(err, "invoice totals")
 	}

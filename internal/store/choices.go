@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // ChoiceFor says which customers a client picker offers.
@@ -56,11 +54,8 @@ func (s Customers) Choices(ctx context.Context, scope Scope, q ChoiceQuery) (Cli
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	sql := `SELECT ` + clientChoices(scope, q, arg) // numbers the arguments it appends
-	if strings.TrimSpace(q.Query) != "" {           // planned for its term: see listSpec.planned
-		args = append([]any{pgx.QueryExecModeExec}, args...)
-	}
 	var raw []byte
-	if err := s.db.QueryRow(ctx, sql, args...).Scan(&raw); err != nil {
+	if err := s.db.QueryRow(ctx, sql, plannedFor(q.Query, args)...).Scan(&raw); err != nil {
 		return ClientChoices{}, wrap(err, "client choices")
 	}
 	return decodeChoices(raw)
@@ -105,10 +100,10 @@ func clientChoices(scope Scope, q ChoiceQuery, arg func(any) string) string {
 	for _, o := range owners {
 		where := strings.Join(append([]string{o, "c.id <> " + chosen}, match...), " AND ")
 		branches = append(branches, `(SELECT `+row+`false) AS x, `+customerLabel+` AS label, c.id FROM customers c WHERE `+where+order+`)`)
-		if q.Chosen != 0 {
-			where := strings.Join(append([]string{o, "c.id = " + chosen}, cond...), " AND ")
-			branches = append(branches, `(SELECT `+row+`true), `+customerLabel+`, c.id FROM customers c WHERE `+where+`)`)
-		}
+	}
+	if q.Chosen != 0 { // one row by its key, whoever of the owners it belongs to
+		where := strings.Join(append([]string{"(" + strings.Join(owners, " OR ") + ")", "c.id = " + chosen}, cond...), " AND ")
+		branches = append(branches, `(SELECT `+row+`true), `+customerLabel+`, c.id FROM customers c WHERE `+where+`)`)
 	}
 	return `(SELECT coalesce(json_agg(b.x ORDER BY b.label, b.id), '[]') FROM (` + strings.Join(branches, " UNION ALL ") + `) b)`
 }

@@ -204,8 +204,7 @@ func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]C
 		f.Only == "" && (f.Kind == "" || f.Kind == RoleClient) {
 		count = counterTotal("clients", *cust, arg)
 	}
-	searched := strings.TrimSpace(f.Query) != ""
-	if searched {
+	if strings.TrimSpace(f.Query) != "" {
 		where = append(where, customerMatches(f.Query, arg))
 	}
 	from := customerFrom
@@ -224,7 +223,7 @@ func (s Customers) List(ctx context.Context, scope Scope, f CustomerFilter) ([]C
 	w := " WHERE " + strings.Join(where, " AND ")
 	countFrom := " FROM customers c"
 	sp := listSpec{cols: customerCols, from: from + w, countFrom: countFrom + w, count: count, order: order.expr,
-		cast: order.cast, id: "c.id", desc: f.Desc, per: f.PerPage, planned: searched}
+		cast: order.cast, id: "c.id", desc: f.Desc, per: f.PerPage, term: f.Query}
 	list, pg, err := listPage(ctx, s.db, sp, f.Keyset, args, customerDest)
 	return list, pg, wrap(err, "list customers")
 }

@@ -258,7 +258,7 @@ func checkReads(t *testing.T, c *pgx.Conn, name string, st dbtest.Statement) {
 }
 
 // checkPlans is checkReads on the plans of the given modes: "custom" (planned for its arguments, as an unnamed
-// statement always is: listSpec.planned) and "generic" (a prepared statement's kept plan).
+// statement always is: listSpec.term) and "generic" (a prepared statement's kept plan).
 func checkPlans(t *testing.T, c *pgx.Conn, name string, st dbtest.Statement, modes ...string) {
 	t.Helper()
 	ctx := context.Background()

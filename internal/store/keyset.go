@@ -62,10 +62,19 @@ type listSpec struct {
 	// indexes serve (a reseller's invoices: issued by it, or to it) so reads two pages' rows, not every match
 	// sorted: Postgres does not merge the two index scans in order by itself. A list with branches needs count.
 	branches []string
-	// planned: plan the statement for its arguments on every run (an unnamed statement), not once for any: a search
-	// term decides whether reading the list in order or looking its few matches up in a trigram index is cheaper,
-	// which a plan kept for every term can't know (customerSearch).
-	planned bool
+	// term, a search the list is filtered by: when set, the statement is planned for its arguments on every run (an
+	// unnamed statement), not once for any: the term decides whether reading the list in order or looking its few
+	// matches up in a trigram index is cheaper, which a plan kept for every term can't know (customerSearch).
+	term string
+}
+
+// plannedFor is a statement's arguments, planned for their values on every run (an unnamed statement) when term,
+// a search, is set; otherwise as they are, for a statement prepared once (see listSpec.term).
+func plannedFor(term string, args []any) []any {
+	if strings.TrimSpace(term) == "" {
+		return args
+	}
+	return append([]any{pgx.QueryExecModeExec}, args...)
 }
 
 // branchesAlias is where a listSpec's from names the union of its branches.
@@ -138,11 +147,7 @@ func listPage[T any](ctx context.Context, db DBTX, sp listSpec, ks Keyset, args 
 		from = strings.Replace(sp.from, branchesAlias, "("+strings.Join(union, " UNION ALL ")+") i", 1)
 	}
 	sql := "SELECT " + sp.cols + ", (" + sp.order + ")::text, " + sp.id + ", " + count + from + page
-	qargs := args
-	if sp.planned {
-		qargs = append([]any{pgx.QueryExecModeExec}, args...)
-	}
-	rows, err := db.Query(ctx, sql, qargs...)
+	rows, err := db.Query(ctx, sql, plannedFor(sp.term, args)...)
 	if err != nil {
 		return nil, Paging{}, badKey(sp, ks, err)
 	}
